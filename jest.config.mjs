@@ -1,0 +1,20 @@
+/**
+ * jest 30 in native ESM mode (run through `node --experimental-vm-modules`): NestJS 12 is ESM only,
+ * and jest's CommonJS mode cannot load it on Node 20.
+ * @type {import('jest').Config}
+ */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
+  },
+  moduleNameMapper: {
+    '^nestjs-opencx$': '<rootDir>/libs/opencx/src/index.ts',
+    '^nestjs-opencx/testing$': '<rootDir>/libs/opencx/src/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+};

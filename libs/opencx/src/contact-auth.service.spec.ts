@@ -1,0 +1,362 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { ContactAuthService } from './contact-auth.service.js';
+import { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
+import {
+  OpenCxAbortError,
+  OpenCxApiError,
+  OpenCxAuthenticationError,
+  OpenCxBadRequestError,
+  OpenCxConfigurationError,
+  OpenCxConnectionError,
+  OpenCxError,
+  OpenCxInternalServerError,
+  OpenCxInvalidResponseError,
+  OpenCxRateLimitError,
+  OpenCxTimeoutError,
+  OpenCxValidationError,
+} from './errors/opencx.errors.js';
+import { USER_AGENT } from './http/transport.js';
+import { OpenCxModule } from './opencx.module.js';
+import type { OpenCxModuleOptions } from './opencx.options.js';
+import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
+import { VERSION } from './version.js';
+
+const API_KEY = 'sk_test_canary_4f1e9c';
+const EMAIL = 'canary.user@example.com';
+
+describe('ContactAuthService against the fake OpenCX server', () => {
+  let fake: OpenCxFakeServer;
+  let moduleRef: TestingModule;
+  let service: ContactAuthService;
+
+  async function boot(options: Partial<OpenCxModuleOptions> = {}): Promise<void> {
+    await moduleRef?.close();
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        OpenCxModule.forRoot({ apiKey: API_KEY, baseUrl: fake.url, retryDelay: 1, maxRetryDelay: 5, ...options }),
+      ],
+    }).compile();
+    service = moduleRef.get(ContactAuthService);
+  }
+
+  beforeAll(async () => {
+    fake = await createOpenCxFakeServer({ apiKey: API_KEY });
+  });
+  beforeEach(async () => {
+    fake.reset();
+    fake.setLatency(0);
+    await boot();
+  });
+  afterAll(async () => {
+    await moduleRef.close();
+    await fake.close();
+  });
+
+  describe('wire format', () => {
+    it('POSTs exactly the fields the caller set, with the spec names, key, content type and user agent', async () => {
+      const result = await service.authenticateUser({
+        email: EMAIL,
+        name: 'Ada Lovelace',
+        avatar_url: 'https://example.com/a.png',
+        phone: '+1234567890',
+        language: 'fr',
+        customData: { plan: 'pro', seats: 3, nested: { ok: true } },
+        chat_context: 'VIP',
+        http_action_overrides: {
+          query_params: { q: 1 },
+          path_params: {},
+          body_params: { b: 'x' },
+          headers: { 'X-Tier': 'gold' },
+        },
+      });
+
+      expect(result.token.split('.')).toHaveLength(3);
+      expect(result.contact?.id).toBe(fake.contactIdFor(EMAIL));
+      const [request] = fake.requests;
+      expect(fake.requests).toHaveLength(1);
+      expect(request!.method).toBe('POST');
+      expect(request!.path).toBe('/widget/authenticate-user');
+      expect(request!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+      expect(request!.headers['content-type']).toBe('application/json');
+      expect(request!.headers['user-agent']).toBe(USER_AGENT);
+      expect(USER_AGENT).toContain(`nestjs-opencx/${VERSION}`);
+      expect(JSON.parse(request!.rawBody)).toEqual({
+        email: EMAIL,
+        name: 'Ada Lovelace',
+        avatar_url: 'https://example.com/a.png',
+        phone: '+1234567890',
+        language: 'fr',
+        customData: { plan: 'pro', seats: 3, nested: { ok: true } },
+        chat_context: 'VIP',
+        http_action_overrides: {
+          query_params: { q: 1 },
+          path_params: {},
+          body_params: { b: 'x' },
+          headers: { 'X-Tier': 'gold' },
+        },
+      });
+    });
+
+    it('sends only the email when only the email is set (no undefined, no extra keys)', async () => {
+      await service.authenticateUser({ email: EMAIL });
+      expect(fake.requests[0]!.rawBody).toBe(JSON.stringify({ email: EMAIL }));
+    });
+
+    it('accepts a DTO instance and sends avatar_url: null as null', async () => {
+      const dto = Object.assign(new AuthenticateUserDto(), { email: EMAIL, avatar_url: null });
+      await service.authenticateUser(dto);
+      expect(JSON.parse(fake.requests[0]!.rawBody)).toEqual({ email: EMAIL, avatar_url: null });
+    });
+
+    it('uses a per-call apiKey instead of the module one', async () => {
+      const other = await createOpenCxFakeServer({ apiKey: 'sk_other_tenant' });
+      await boot({ baseUrl: other.url });
+      await service.authenticateUser({ email: EMAIL }, { apiKey: 'sk_other_tenant' });
+      expect(other.requests[0]!.headers.authorization).toBe('Bearer sk_other_tenant');
+      await other.close();
+    });
+
+    it('reuses one keep-alive connection for sequential calls', async () => {
+      await service.authenticateUser({ email: EMAIL });
+      await service.authenticateUser({ email: EMAIL });
+      expect(fake.requests[1]!.headers.connection).toBe('keep-alive');
+    });
+
+    it('honours a baseUrl with a trailing slash', async () => {
+      await boot({ baseUrl: `${fake.url}/` });
+      await service.authenticateUser({ email: EMAIL });
+      expect(fake.requests[0]!.path).toBe('/widget/authenticate-user');
+    });
+  });
+
+  describe('2xx variants', () => {
+    it.each([200, 201, 202])('accepts %i with the documented body', async (status) => {
+      fake.queue(1, { kind: 'respond', status, body: { token: 'a.b.c', contact: { id: 'ctc_1' } } });
+      await expect(service.authenticateUser({ email: EMAIL })).resolves.toEqual({
+        token: 'a.b.c',
+        contact: { id: 'ctc_1' },
+      });
+    });
+
+    it('rejects a 2xx with an empty body as an invalid response', async () => {
+      fake.queue(1, { kind: 'respond', status: 204, body: '' });
+      await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxInvalidResponseError);
+    });
+
+    it('accepts a body with only a token (older API renders) and drops unknown fields', async () => {
+      fake.queue(1, { kind: 'respond', status: 200, body: { token: 'only.a.token', extra: 'x' } });
+      const result = await service.authenticateUser({ email: EMAIL });
+      expect(result).toEqual({ token: 'only.a.token' });
+      expect(Object.keys(result)).toEqual(['token']);
+    });
+
+    it.each([
+      ['a non-JSON body', '<html>oops</html>'],
+      ['a body without token', { contact: { id: 'x' } }],
+      ['an empty token', { token: '' }],
+      ['a numeric contact id', { token: 't', contact: { id: 42 } }],
+      ['a JSON array', [1, 2]],
+    ])('rejects %s with OpenCxInvalidResponseError, not a TypeError', async (_label, body) => {
+      fake.queue(1, { kind: 'respond', status: 200, body });
+      const error = await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenCxInvalidResponseError);
+      expect(fake.requests).toHaveLength(1);
+    });
+
+    it('bounds a huge body instead of buffering it', async () => {
+      await boot({ maxResponseBytes: 64 * 1024 });
+      fake.queue(1, { kind: 'huge-body', bytes: 50 * 1024 * 1024 });
+      await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxInvalidResponseError);
+    });
+
+    it('reads a slow body to the end', async () => {
+      fake.queue(1, { kind: 'slow-body', chunkDelayMs: 1 });
+      await expect(service.authenticateUser({ email: EMAIL })).resolves.toEqual({
+        token: 'slow.token.value',
+        contact: { id: 'ctc_slow' },
+      });
+    });
+  });
+
+  describe('failures and retries', () => {
+    it('does not call OpenCX for invalid input', async () => {
+      await expect(service.authenticateUser({ email: 'nope' })).rejects.toBeInstanceOf(OpenCxValidationError);
+      expect(fake.requests).toHaveLength(0);
+    });
+
+    it.each([500, 502, 503, 504, 408, 429])(
+      'retries %i and succeeds when the burst is shorter than maxRetries',
+      async (status) => {
+        fake.failNext(2, status);
+        await expect(service.authenticateUser({ email: EMAIL })).resolves.toHaveProperty('token');
+        expect(fake.requests).toHaveLength(3);
+      },
+    );
+
+    it('gives up after maxRetries + 1 attempts with the typed error', async () => {
+      fake.failNext(5, 503);
+      const error = await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenCxInternalServerError);
+      expect(error).toBeInstanceOf(OpenCxApiError);
+      expect((error as OpenCxApiError).status).toBe(503);
+      expect(fake.requests).toHaveLength(3);
+    });
+
+    it('honours a per-call maxRetries', async () => {
+      fake.failNext(5, 500);
+      await expect(service.authenticateUser({ email: EMAIL }, { maxRetries: 0 })).rejects.toBeInstanceOf(
+        OpenCxInternalServerError,
+      );
+      expect(fake.requests).toHaveLength(1);
+    });
+
+    it.each([
+      [400, OpenCxBadRequestError],
+      [401, OpenCxAuthenticationError],
+      [403, OpenCxApiError],
+      [404, OpenCxApiError],
+      [422, OpenCxApiError],
+    ])('never retries %i', async (status, ErrorClass) => {
+      fake.failNext(1, status);
+      await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(ErrorClass);
+      expect(fake.requests).toHaveLength(1);
+    });
+
+    it('maps the fake server refusing our key to OpenCxAuthenticationError with the ErrorDto body', async () => {
+      await boot({ apiKey: 'sk_wrong_key' });
+      const error = (await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e)) as OpenCxApiError;
+      expect(error).toBeInstanceOf(OpenCxAuthenticationError);
+      expect(error.body).toEqual({ statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' });
+      expect(error.message).not.toContain('sk_wrong_key');
+    });
+
+    it('waits out Retry-After (seconds) before retrying', async () => {
+      fake.failNext(1, 429, { retryAfter: '0.2' });
+      const started = Date.now();
+      await service.authenticateUser({ email: EMAIL });
+      expect(fake.requests[1]!.receivedAt - fake.requests[0]!.receivedAt).toBeGreaterThanOrEqual(190);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it('fails at once with retryAfter when Retry-After exceeds maxRetryAfter', async () => {
+      fake.failNext(1, 429, { retryAfter: 36_000 });
+      const error = (await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e)) as OpenCxRateLimitError;
+      expect(error).toBeInstanceOf(OpenCxRateLimitError);
+      expect(error.retryAfter).toBe(36_000);
+      expect(fake.requests).toHaveLength(1);
+    });
+
+    it('retries a dropped connection and reports OpenCxConnectionError when it keeps dropping', async () => {
+      fake.dropNext(1);
+      await expect(service.authenticateUser({ email: EMAIL })).resolves.toHaveProperty('token');
+      fake.reset();
+      fake.dropNext(3);
+      await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxConnectionError);
+      expect(fake.requests).toHaveLength(3);
+    });
+
+    it('treats a connection reset mid-response as a connection error', async () => {
+      fake.queue(3, { kind: 'reset-mid-response' });
+      await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxConnectionError);
+    });
+
+    it('reports a refused connection as OpenCxConnectionError', async () => {
+      const gone = await createOpenCxFakeServer();
+      await gone.close();
+      await boot({ baseUrl: gone.url, maxRetries: 1 });
+      const error = (await service
+        .authenticateUser({ email: EMAIL })
+        .catch((e: unknown) => e)) as OpenCxConnectionError;
+      expect(error).toBeInstanceOf(OpenCxConnectionError);
+      expect(error.code).toBe('ECONNREFUSED');
+    });
+
+    it('times out each attempt of a server that never answers, then throws OpenCxTimeoutError', async () => {
+      await boot({ timeout: 100, maxRetries: 1 });
+      fake.hangNext(2);
+      const started = Date.now();
+      const error = await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenCxTimeoutError);
+      expect(fake.requests).toHaveLength(2);
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
+    it('honours a per-call timeout', async () => {
+      fake.delayNext(1, 300);
+      await expect(service.authenticateUser({ email: EMAIL }, { timeout: 50, maxRetries: 0 })).rejects.toBeInstanceOf(
+        OpenCxTimeoutError,
+      );
+    });
+
+    it('stops at once when the caller aborts, with no further attempt', async () => {
+      fake.hangNext(5);
+      const controller = new AbortController();
+      const pending = service.authenticateUser({ email: EMAIL }, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      await expect(pending).rejects.toBeInstanceOf(OpenCxAbortError);
+      expect(fake.requests).toHaveLength(1);
+    });
+
+    it('stops during the backoff wait when the caller aborts', async () => {
+      await boot({ retryDelay: 10_000, maxRetryDelay: 10_000 });
+      fake.failNext(5, 503);
+      const controller = new AbortController();
+      const pending = service.authenticateUser({ email: EMAIL }, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 100);
+      await expect(pending).rejects.toBeInstanceOf(OpenCxAbortError);
+      expect(fake.requests.length).toBeLessThanOrEqual(1);
+    });
+
+    it('rejects an already-aborted signal without calling OpenCX', async () => {
+      await expect(service.authenticateUser({ email: EMAIL }, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+        OpenCxAbortError,
+      );
+      expect(fake.requests).toHaveLength(0);
+    });
+
+    it('rejects a bad per-call option naming it', async () => {
+      const error = (await service
+        .authenticateUser({ email: EMAIL }, { timeout: -1 })
+        .catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(OpenCxConfigurationError);
+      expect(error.message).toContain('timeout');
+      expect(fake.requests).toHaveLength(0);
+    });
+  });
+
+  describe('secrets', () => {
+    it('keeps the key, email, phone and header values out of every error it throws', async () => {
+      const secrets = [API_KEY, EMAIL, '+1987654321', 'hdr-secret-value'];
+      const input = {
+        email: EMAIL,
+        phone: '+1987654321',
+        http_action_overrides: { headers: { 'X-S': 'hdr-secret-value' } },
+      };
+      const errors: unknown[] = [];
+      for (const script of [
+        () =>
+          fake.failNext(1, 400, { body: { statusCode: 400, message: `user ${EMAIL} with phone +1987654321 refused` } }),
+        () => fake.failNext(3, 500, { body: { message: `Bearer ${API_KEY} hdr-secret-value` } }),
+        () => fake.malformedNext(1, `<p>${EMAIL}</p>`),
+        () => fake.dropNext(3),
+      ]) {
+        fake.reset();
+        script();
+        errors.push(await service.authenticateUser(input).catch((e: unknown) => e));
+      }
+      errors.push(await service.authenticateUser({ ...input, phone: '123' }).catch((e: unknown) => e));
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(OpenCxError);
+        const e = error as Error;
+        const printed = [
+          e.message,
+          String(e),
+          JSON.stringify(e),
+          e.stack ?? '',
+          JSON.stringify((e as OpenCxApiError).body ?? {}),
+        ].join('\n');
+        for (const secret of secrets) expect(printed).not.toContain(secret);
+      }
+    });
+  });
+});

@@ -1,0 +1,126 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsObject,
+  IsString,
+  IsUrl,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { OPENCX_LANGUAGES, type OpenCxLanguage } from '../languages.js';
+import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
+import { IsJsonObject, IsOptionalField, KeepRaw } from './opencx.validators.js';
+
+/** Bounds the library enforces before anything reaches OpenCX (the upstream documents none). */
+export const AUTHENTICATE_USER_LIMITS = {
+  emailLength: 254,
+  nameLength: 256,
+  avatarUrlLength: 2048,
+  chatContextLength: 10_000,
+  customDataBytes: 16_384,
+  customDataDepth: 8,
+} as const;
+
+// E.164: a plus sign, a country code that does not start with 0, at most 15 digits in all.
+const E164_PHONE = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * The body of `POST /widget/authenticate-user` (`AuthenticateUserPayloadDto` upstream). Property
+ * names are the wire names; only the fields you set are sent.
+ */
+export class AuthenticateUserDto {
+  @ApiProperty({
+    description: 'The email of the user to authenticate',
+    example: 'john.doe@example.com',
+    maxLength: 254,
+  })
+  @IsString()
+  @MaxLength(AUTHENTICATE_USER_LIMITS.emailLength)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email!: string;
+
+  @ApiPropertyOptional({ description: 'The name of the user to authenticate', example: 'John Doe', maxLength: 256 })
+  @IsOptionalField()
+  @IsString()
+  @MaxLength(AUTHENTICATE_USER_LIMITS.nameLength)
+  name?: string;
+
+  @ApiPropertyOptional({
+    description: "The URL of the user's avatar (http or https), or null to clear it",
+    example: 'https://example.com/avatar.png',
+    type: String,
+    nullable: true,
+    format: 'uri',
+    maxLength: 2048,
+  })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
+  @IsString()
+  @MaxLength(AUTHENTICATE_USER_LIMITS.avatarUrlLength)
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'avatar_url must be an http or https URL' },
+  )
+  avatar_url?: string | null;
+
+  @ApiPropertyOptional({
+    description: "contact's phone number including the country code, in international form (E.164)",
+    example: '+1234567890',
+    pattern: E164_PHONE.source,
+  })
+  @IsOptionalField()
+  @IsString()
+  @Matches(E164_PHONE, { message: 'phone must be in international form: + then 7 to 15 digits (E.164)' })
+  phone?: string;
+
+  @ApiPropertyOptional({
+    description: "The user's language",
+    enum: OPENCX_LANGUAGES,
+    enumName: 'OpenCxLanguage',
+    example: 'en',
+  })
+  @IsOptionalField()
+  @IsIn(OPENCX_LANGUAGES, { message: 'language must be one of the OpenCX language codes (OPENCX_LANGUAGES)' })
+  language?: OpenCxLanguage;
+
+  @ApiPropertyOptional({
+    description:
+      'Custom data, stored by OpenCX as trusted data about the contact. A plain JSON object ' +
+      '(at most 16 KiB as JSON, 8 levels deep).',
+    type: 'object',
+    additionalProperties: true,
+    example: { customKey: 'customValue' },
+  })
+  @IsOptionalField()
+  @KeepRaw()
+  @IsJsonObject({
+    maxBytes: AUTHENTICATE_USER_LIMITS.customDataBytes,
+    maxDepth: AUTHENTICATE_USER_LIMITS.customDataDepth,
+  })
+  customData?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description: 'Optional context to be given to the AI agent when responding to this user.',
+    example: 'Premium customer since 2021; prefers short answers.',
+    maxLength: 10_000,
+  })
+  @IsOptionalField()
+  @IsString()
+  @MaxLength(AUTHENTICATE_USER_LIMITS.chatContextLength)
+  chat_context?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'HTTP parameter overrides to be used when executing actions for this user. Overrides ' +
+      'org-level parameters, but is overridden by parameters passed when sending a message.',
+    type: () => HttpActionOverridesDto,
+  })
+  @IsOptionalField()
+  @IsObject({ message: 'http_action_overrides must be an object' })
+  @ValidateNested()
+  @Type(() => HttpActionOverridesDto)
+  http_action_overrides?: HttpActionOverridesDto;
+}

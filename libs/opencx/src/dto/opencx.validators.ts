@@ -1,0 +1,148 @@
+import { Transform } from 'class-transformer';
+import { ValidateBy, ValidateIf, type ValidationArguments, type ValidationOptions } from 'class-validator';
+
+/**
+ * Validates the field only when it is present. Unlike `@IsOptional()`, `null` is not "absent": the
+ * wire format has no nulls except `avatar_url`'s, so `name: null` is an error, not a silent drop.
+ */
+export function IsOptionalField(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
+}
+
+/**
+ * Keeps a free-form object exactly as the caller gave it. class-transformer would rebuild it key
+ * by key, and rebuilding assigns a JSON `"__proto__"` key as a prototype instead of a property,
+ * which hides it from the validators below.
+ */
+export function KeepRaw(): PropertyDecorator {
+  return Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true });
+}
+
+/**
+ * A validator defined by one function that says what is wrong (or undefined when nothing is), so
+ * the message names the exact problem and the field, and never echoes the value.
+ */
+function ValidateProblem(
+  name: string,
+  problem: (value: unknown) => string | undefined,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  return ValidateBy(
+    {
+      name,
+      validator: {
+        validate: (value: unknown) => problem(value) === undefined,
+        defaultMessage: (args?: ValidationArguments) => `${args?.property} ${problem(args?.value) ?? 'is invalid'}`,
+      },
+    },
+    options,
+  );
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function forbiddenKey(record: Record<string, unknown>): string | undefined {
+  return Object.keys(record).find((key) => FORBIDDEN_KEYS.has(key));
+}
+
+/** Why `value` is not JSON nested at most `depth` levels, or undefined when it is. */
+function jsonProblem(value: unknown, depth: number): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'must hold only finite numbers';
+  if (depth <= 0) return 'is nested too deeply';
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = jsonProblem(item, depth - 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(value)) return 'must hold only JSON values (string, number, boolean, null, array, object)';
+  const bad = forbiddenKey(value);
+  if (bad !== undefined) return `must not use the key "${bad}"`;
+  for (const item of Object.values(value)) {
+    const problem = jsonProblem(item, depth - 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** Limits for {@link IsJsonObject}. */
+export interface JsonObjectLimits {
+  /** Maximum size of the object serialised as JSON, in UTF-8 bytes. */
+  maxBytes: number;
+  /** Maximum nesting depth (the object itself is level 1). */
+  maxDepth: number;
+}
+
+function jsonObjectProblem(value: unknown, limits: JsonObjectLimits): string | undefined {
+  if (!isPlainObject(value)) return 'must be a plain JSON object';
+  const problem = jsonProblem(value, limits.maxDepth);
+  if (problem)
+    return problem === 'is nested too deeply' ? `must be nested at most ${limits.maxDepth} levels deep` : problem;
+  if (Buffer.byteLength(JSON.stringify(value)) > limits.maxBytes)
+    return `must be at most ${limits.maxBytes} bytes as JSON`;
+  return undefined;
+}
+
+/** A plain JSON object (no class instances, functions or `__proto__` keys) within size and depth bounds. */
+export function IsJsonObject(limits: JsonObjectLimits, options?: ValidationOptions): PropertyDecorator {
+  return ValidateProblem('isJsonObject', (value) => jsonObjectProblem(value, limits), options);
+}
+
+/** Limits for {@link IsScalarRecord}. */
+export interface ScalarRecordLimits {
+  maxKeys: number;
+  maxKeyLength: number;
+  maxValueLength: number;
+}
+
+function scalarRecordProblem(value: unknown, limits: ScalarRecordLimits): string | undefined {
+  if (!isPlainObject(value)) return 'must be an object of key/value pairs';
+  const entries = Object.entries(value);
+  if (entries.length > limits.maxKeys) return `must have at most ${limits.maxKeys} keys`;
+  const bad = forbiddenKey(value);
+  if (bad !== undefined) return `must not use the key "${bad}"`;
+  for (const [key, item] of entries) {
+    if (key.length === 0 || key.length > limits.maxKeyLength)
+      return `keys must be 1 to ${limits.maxKeyLength} characters`;
+    if (typeof item === 'number' && !Number.isFinite(item)) return 'values must be finite numbers';
+    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
+      return 'values must be strings, numbers or booleans';
+    }
+    if (String(item).length > limits.maxValueLength)
+      return `values must be at most ${limits.maxValueLength} characters`;
+  }
+  return undefined;
+}
+
+/** A flat object whose values are strings, numbers or booleans (OpenCX's override maps). */
+export function IsScalarRecord(limits: ScalarRecordLimits, options?: ValidationOptions): PropertyDecorator {
+  return ValidateProblem('isScalarRecord', (value) => scalarRecordProblem(value, limits), options);
+}
+
+// RFC 9110 field-name token, and a field value with no control characters but tab (no CR/LF/NUL):
+// OpenCX replays these headers to the organisation's APIs, so a CR/LF would be header injection.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\uffff]*$/;
+
+function headerRecordProblem(value: unknown, limits: ScalarRecordLimits): string | undefined {
+  const problem = scalarRecordProblem(value, limits);
+  if (problem) return problem;
+  for (const [name, item] of Object.entries(value as Record<string, unknown>)) {
+    if (!HEADER_NAME.test(name)) return 'names must be valid HTTP header names';
+    if (!HEADER_VALUE.test(String(item))) return 'values must not contain CR, LF or other control characters';
+  }
+  return undefined;
+}
+
+/** Like {@link IsScalarRecord}, plus valid header names and values free of CR/LF. */
+export function IsHeaderRecord(limits: ScalarRecordLimits, options?: ValidationOptions): PropertyDecorator {
+  return ValidateProblem('isHeaderRecord', (value) => headerRecordProblem(value, limits), options);
+}

@@ -1,0 +1,12 @@
+/** Path of the contact-authentication endpoint, below `baseUrl`. */
+export const AUTHENTICATE_USER_PATH = '/widget/authenticate-user';
+
+/** Injection token of the validated options, with every default applied (`ResolvedOpenCxOptions`). */
+export const OPENCX_RESOLVED_OPTIONS = 'OPENCX_RESOLVED_OPTIONS';
+
+/**
+ * Injection token of the module's own `HttpService` (its own axios instance with keep-alive
+ * agents). Inject it to add axios interceptors, e.g. for tracing; it is separate from any
+ * `HttpModule` the application registers.
+ */
+export const OPENCX_HTTP_SERVICE = 'OPENCX_HTTP_SERVICE';

@@ -1,0 +1,312 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { AUTHENTICATE_USER_PATH } from '../opencx.constants.js';
+import { fakeContactId, signFakeToken } from './fake-token.js';
+
+/** Options of {@link createOpenCxFakeServer}. */
+export interface OpenCxFakeServerOptions {
+  /** The only Bearer key accepted (401 otherwise). Default: any non-empty key. */
+  apiKey?: string;
+  /** Answer 429 (with `Retry-After`) past this many requests in any 60-second window. Default: no limit. */
+  rateLimitPerMinute?: number;
+  /** Lifetime of the issued tokens (`exp - iat`), in seconds. Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Status of a successful answer. Default 200 (OpenCX's reference shows 200 and 201). */
+  successStatus?: number;
+  /** Milliseconds to wait before every answer. Default 0. */
+  latency?: number;
+  /** Largest request body read, in bytes (413 past it). Default 1 MiB. */
+  maxRequestBytes?: number;
+}
+
+/** One request the fake server received, in arrival order. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The body as received. */
+  rawBody: string;
+  /** The body parsed as JSON, or undefined when it was not JSON. */
+  body: unknown;
+  receivedAt: number;
+}
+
+/** What the fake does with one upcoming request instead of answering normally. */
+export type FakeBehaviour =
+  | { kind: 'respond'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'drop' }
+  | { kind: 'reset-mid-response' }
+  | { kind: 'hang' }
+  | { kind: 'slow-body'; chunkDelayMs: number }
+  | { kind: 'huge-body'; bytes: number };
+
+/** A running fake OpenCX. */
+export interface OpenCxFakeServer {
+  /** Base URL to give `OpenCxModule` as `baseUrl`, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  readonly port: number;
+  /** Every request received (including ones answered with scripted failures), oldest first. */
+  readonly requests: RecordedRequest[];
+  /** Requests to the authenticate-user endpoint only. */
+  authenticateRequests(): RecordedRequest[];
+  /** Queues a behaviour for the next `count` requests (after any already queued). */
+  queue(count: number, behaviour: FakeBehaviour): void;
+  /** The next `count` requests answer `status`, with an ErrorDto body and an optional `Retry-After`. */
+  failNext(count: number, status: number, options?: { retryAfter?: string | number; body?: unknown }): void;
+  /** The next `count` requests are answered after `ms` milliseconds. */
+  delayNext(count: number, ms: number): void;
+  /** The next `count` connections are destroyed without an answer. */
+  dropNext(count: number): void;
+  /** The next `count` requests get a 200 whose body is not JSON. */
+  malformedNext(count: number, body?: string): void;
+  /** The next `count` requests are never answered. */
+  hangNext(count: number): void;
+  /** Milliseconds to wait before every answer from now on. */
+  setLatency(ms: number): void;
+  /** Changes the per-minute limit (undefined: none) and forgets the current window. */
+  setRateLimit(perMinute: number | undefined): void;
+  /** Forgets recorded requests, queued behaviours and the rate-limit window. */
+  reset(): void;
+  /** The contact id this server returns for an email. */
+  contactIdFor(email: string): string;
+  /** Counts of answers by status, including 429s from the rate limit. */
+  readonly statusCounts: Record<number, number>;
+  /** Stops the server and destroys open connections (hanging ones included). */
+  close(): Promise<void>;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+};
+
+const KNOWN_FIELDS = new Set([
+  'email',
+  'name',
+  'avatar_url',
+  'phone',
+  'language',
+  'customData',
+  'chat_context',
+  'http_action_overrides',
+]);
+
+function errorBody(status: number, message: string): { statusCode: number; message: string; error: string } {
+  return { statusCode: status, message, error: STATUS_TEXT[status] ?? 'Error' };
+}
+
+/** What the upstream would refuse in a body; the fake's checks are deliberately coarser than the library's. */
+function bodyProblem(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'body must be a JSON object';
+  const record = body as Record<string, unknown>;
+  if (typeof record.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(record.email)) return 'email must be an email';
+  const unknown = Object.keys(record).find((key) => !KNOWN_FIELDS.has(key));
+  if (unknown !== undefined) return `property ${unknown} should not exist`;
+  return undefined;
+}
+
+/**
+ * Starts a fake OpenCX on 127.0.0.1 (random port) that follows the authenticate-user contract:
+ * checks the Bearer key and the body (401/400 as `ErrorDto`), answers a JWT-shaped token with an
+ * `exp` claim and a contact id stable per email, records every request, and can be scripted to
+ * fail, delay, drop, hang, send malformed or huge bodies, or enforce a per-minute limit.
+ */
+export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = {}): Promise<OpenCxFakeServer> {
+  const secret = randomBytes(32).toString('hex');
+  const requests: RecordedRequest[] = [];
+  const queued: FakeBehaviour[] = [];
+  const statusCounts: Record<number, number> = {};
+  const sockets = new Set<Socket>();
+  let latency = options.latency ?? 0;
+  let rateLimit = options.rateLimitPerMinute;
+  let window: number[] = [];
+  const maxRequestBytes = options.maxRequestBytes ?? 1_048_576;
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+    statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(text);
+  };
+
+  const answer = (req: IncomingMessage, res: ServerResponse, record: RecordedRequest): void => {
+    if (rateLimit !== undefined) {
+      const now = Date.now();
+      window = window.filter((t) => t > now - 60_000);
+      if (window.length >= rateLimit) {
+        const retryAfter = Math.max(1, Math.ceil((window[0]! + 60_000 - now) / 1000));
+        send(res, 429, errorBody(429, 'ThrottlerException: Too Many Requests'), { 'retry-after': String(retryAfter) });
+        return;
+      }
+      window.push(now);
+    }
+    if (req.method !== 'POST' || record.path !== AUTHENTICATE_USER_PATH) {
+      send(res, 404, errorBody(404, `Cannot ${req.method} ${record.path}`));
+      return;
+    }
+    const auth = req.headers.authorization ?? '';
+    const key = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    if (key === '' || (options.apiKey !== undefined && key !== options.apiKey)) {
+      send(res, 401, errorBody(401, 'Unauthorized'));
+      return;
+    }
+    const problem = bodyProblem(record.body);
+    if (problem !== undefined) {
+      send(res, 400, errorBody(400, problem));
+      return;
+    }
+    const contactId = fakeContactId((record.body as { email: string }).email);
+    const token = signFakeToken(contactId, options.tokenTtlSeconds ?? 3600, secret);
+    send(res, options.successStatus ?? 200, { token, contact: { id: contactId } });
+  };
+
+  const play = (
+    behaviour: FakeBehaviour | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RecordedRequest,
+  ): void => {
+    switch (behaviour?.kind) {
+      case undefined:
+        answer(req, res, record);
+        return;
+      case 'respond':
+        send(
+          res,
+          behaviour.status,
+          behaviour.body ?? errorBody(behaviour.status, 'Scripted failure'),
+          behaviour.headers,
+        );
+        return;
+      case 'delay':
+        setTimeout(() => answer(req, res, record), behaviour.ms);
+        return;
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case 'hang':
+        return;
+      case 'reset-mid-response':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"token":"eyJ', () => req.socket.destroy());
+        return;
+      case 'slow-body': {
+        const text = JSON.stringify({ token: 'slow.token.value', contact: { id: 'ctc_slow' } });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+        let index = 0;
+        const tick = (): void => {
+          if (res.destroyed) return;
+          if (index >= text.length) return void res.end();
+          res.write(text[index++]);
+          setTimeout(tick, behaviour.chunkDelayMs);
+        };
+        tick();
+        return;
+      }
+      case 'huge-body': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < behaviour.bytes && !res.destroyed) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+        return;
+      }
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxRequestBytes) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        body = undefined;
+      }
+      const record: RecordedRequest = {
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0]!,
+        headers: req.headers,
+        rawBody,
+        body,
+        receivedAt: Date.now(),
+      };
+      requests.push(record);
+      if (size > maxRequestBytes) return send(res, 413, errorBody(413, 'request entity too large'));
+      const behaviour = queued.shift();
+      if (latency > 0 && behaviour === undefined) {
+        setTimeout(() => play(behaviour, req, res, record), latency);
+      } else {
+        play(behaviour, req, res, record);
+      }
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const queue = (count: number, behaviour: FakeBehaviour): void => {
+    for (let i = 0; i < count; i++) queued.push(behaviour);
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    statusCounts,
+    authenticateRequests: () => requests.filter((r) => r.path === AUTHENTICATE_USER_PATH),
+    queue,
+    failNext: (count, status, opts = {}) =>
+      queue(count, {
+        kind: 'respond',
+        status,
+        body: opts.body ?? errorBody(status, 'Scripted failure'),
+        headers: opts.retryAfter === undefined ? {} : { 'retry-after': String(opts.retryAfter) },
+      }),
+    delayNext: (count, ms) => queue(count, { kind: 'delay', ms }),
+    dropNext: (count) => queue(count, { kind: 'drop' }),
+    malformedNext: (count, body = '<html><body>502 Bad Gateway</body></html>') =>
+      queue(count, { kind: 'respond', status: 200, body, headers: { 'content-type': 'text/html' } }),
+    hangNext: (count) => queue(count, { kind: 'hang' }),
+    setLatency: (ms) => {
+      latency = ms;
+    },
+    setRateLimit: (perMinute) => {
+      rateLimit = perMinute;
+      window = [];
+    },
+    reset: () => {
+      requests.length = 0;
+      queued.length = 0;
+      window = [];
+      for (const key of Object.keys(statusCounts)) delete statusCounts[Number(key)];
+    },
+    contactIdFor: fakeContactId,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const socket of sockets) socket.destroy();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
