@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ContactAuthService } from './contact-auth.service.js';
 import { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
@@ -325,6 +327,25 @@ describe('ContactAuthService against the fake OpenCX server', () => {
   });
 
   describe('secrets', () => {
+    it('logs retries at debug level without the key, email, phone or header values', async () => {
+      const lines: string[] = [];
+      const spies = (['debug', 'log', 'warn', 'error', 'verbose'] as const).map((level) =>
+        jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => {
+          lines.push(args.map(String).join(' '));
+        }),
+      );
+      fake.failNext(2, 503, { body: { message: `no ${EMAIL}` } });
+      await service.authenticateUser({
+        email: EMAIL,
+        phone: '+1987654321',
+        http_action_overrides: { headers: { 'X-S': 'hdr-secret-value' } },
+      });
+      for (const spy of spies) spy.mockRestore();
+      expect(lines.filter((l) => l.includes('retrying'))).toHaveLength(2);
+      for (const secret of [API_KEY, EMAIL, '+1987654321', 'hdr-secret-value'])
+        expect(lines.join('\n')).not.toContain(secret);
+    });
+
     it('keeps the key, email, phone and header values out of every error it throws', async () => {
       const secrets = [API_KEY, EMAIL, '+1987654321', 'hdr-secret-value'];
       const input = {

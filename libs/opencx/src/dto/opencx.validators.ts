@@ -41,13 +41,15 @@ function ValidateProblem(
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object literal or `Object.create(null)`: no class instance, array or function. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
-function forbiddenKey(record: Record<string, unknown>): string | undefined {
+/** The first key of `record` that could reach a prototype (`__proto__`, `constructor`, `prototype`). */
+export function forbiddenKey(record: Record<string, unknown>): string | undefined {
   return Object.keys(record).find((key) => FORBIDDEN_KEYS.has(key));
 }
 

@@ -1,7 +1,8 @@
-import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { OpenCxValidationError, type OpenCxFieldError } from '../errors/opencx.errors.js';
 import { AuthenticateUserDto } from './authenticate-user.dto.js';
+import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
+import { forbiddenKey, isPlainObject } from './opencx.validators.js';
 
 /** Flattens class-validator's tree into one entry per bad field, by dotted path. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): OpenCxFieldError[] {
@@ -13,7 +14,24 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): OpenCxFie
 }
 
 /**
- * Turns what the caller passed (a DTO instance or a plain object) into a validated
+ * Copies own keys onto a new instance as plain properties. class-transformer is not used here: it
+ * rebuilds free-form objects key by key, so a JSON `"__proto__"` key becomes a prototype (silently
+ * dropped) and a `"constructor"` key crashes it with a TypeError. Defining properties keeps every
+ * key visible to the validators, which then reject it by name.
+ */
+function toInstance<T extends object>(target: T, source: Record<string, unknown>, path: string): T {
+  const bad = forbiddenKey(source);
+  if (bad !== undefined) {
+    throw new OpenCxValidationError([{ field: `${path}${bad}`, messages: [`property ${bad} is not allowed`] }]);
+  }
+  for (const key of Object.keys(source)) {
+    Object.defineProperty(target, key, { value: source[key], enumerable: true, writable: true, configurable: true });
+  }
+  return target;
+}
+
+/**
+ * Turns what the caller passed (a DTO instance or a plain object) into a new, validated
  * {@link AuthenticateUserDto}, or throws {@link OpenCxValidationError} naming every bad field.
  * Unknown fields are errors, not silently dropped: a typo such as `avatarUrl` should not lose data.
  */
@@ -21,7 +39,16 @@ export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new OpenCxValidationError([{ field: '(body)', messages: ['the input must be an object'] }]);
   }
-  const dto = input instanceof AuthenticateUserDto ? input : plainToInstance(AuthenticateUserDto, input);
+  // Always a fresh copy: the caller's object (DTO instance or not) is never mutated.
+  const dto = toInstance(new AuthenticateUserDto(), input as Record<string, unknown>, '');
+  const overrides: unknown = dto.http_action_overrides;
+  if (isPlainObject(overrides) || overrides instanceof HttpActionOverridesDto) {
+    dto.http_action_overrides = toInstance(
+      new HttpActionOverridesDto(),
+      overrides as Record<string, unknown>,
+      'http_action_overrides.',
+    );
+  }
   const errors = validateSync(dto, {
     forbidNonWhitelisted: true,
     whitelist: true,

@@ -28,7 +28,8 @@ export function parseRetryAfter(headers: Record<string, unknown>, now: number = 
   const raw = headers['retry-after'];
   if (typeof raw !== 'string' || raw.trim() === '') return undefined;
   if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
-  const date = Date.parse(raw);
+  // An HTTP date always names its day or month; Date.parse alone would read "-5" as a year.
+  const date = /[a-z]/i.test(raw) ? Date.parse(raw) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, (date - now) / 1000);
 }

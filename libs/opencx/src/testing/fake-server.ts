@@ -73,7 +73,7 @@ export interface OpenCxFakeServer {
   contactIdFor(email: string): string;
   /** Counts of answers by status, including 429s from the rate limit. */
   readonly statusCounts: Record<number, number>;
-  /** Stops the server and destroys open connections (hanging ones included). */
+  /** Stops the server and destroys open connections (hanging ones included). Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -306,6 +306,7 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const socket of sockets) socket.destroy();
+        if (!server.listening) return resolve();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };

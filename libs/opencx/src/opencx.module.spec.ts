@@ -1,0 +1,125 @@
+import { Injectable, Module } from '@nestjs/common';
+import type { HttpService } from '@nestjs/axios';
+import { Test } from '@nestjs/testing';
+import { ContactAuthService } from './contact-auth.service.js';
+import { OPENCX_HTTP_SERVICE, OPENCX_RESOLVED_OPTIONS } from './opencx.constants.js';
+import { OpenCxModule } from './opencx.module.js';
+import type { OpenCxModuleOptions, ResolvedOpenCxOptions } from './opencx.options.js';
+import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
+
+const KEY = 'sk_module_canary_123';
+
+@Injectable()
+class Settings {
+  readonly apiKey = KEY;
+}
+
+@Module({ providers: [Settings], exports: [Settings] })
+class SettingsModule {}
+
+@Injectable()
+class OptionsFactory {
+  constructor(private readonly settings: Settings) {}
+  create(): OpenCxModuleOptions {
+    return { apiKey: this.settings.apiKey, timeout: 1234 };
+  }
+}
+
+@Injectable()
+class FeatureService {
+  constructor(readonly auth: ContactAuthService) {}
+}
+
+@Module({ providers: [FeatureService] })
+class FeatureModule {}
+
+describe('OpenCxModule', () => {
+  let fake: OpenCxFakeServer;
+  beforeAll(async () => {
+    fake = await createOpenCxFakeServer({ apiKey: KEY });
+  });
+  afterAll(() => fake.close());
+
+  it.each([
+    ['forRoot', () => OpenCxModule.forRoot({ apiKey: KEY, timeout: 1234 })],
+    [
+      'forRootAsync useFactory',
+      () =>
+        OpenCxModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [Settings],
+          useFactory: (settings: Settings) => ({ apiKey: settings.apiKey, timeout: 1234 }),
+        }),
+    ],
+    ['forRootAsync useClass', () => OpenCxModule.forRootAsync({ imports: [SettingsModule], useClass: OptionsFactory })],
+    [
+      'forRootAsync useExisting',
+      () =>
+        OpenCxModule.forRootAsync({
+          imports: [
+            {
+              module: class ExistingModule {},
+              imports: [SettingsModule],
+              providers: [OptionsFactory],
+              exports: [OptionsFactory],
+            },
+          ],
+          useExisting: OptionsFactory,
+        }),
+    ],
+  ])('%s provides ContactAuthService with resolved options', async (_style, register) => {
+    const moduleRef = await Test.createTestingModule({ imports: [register()] }).compile();
+    const options = moduleRef.get<ResolvedOpenCxOptions>(OPENCX_RESOLVED_OPTIONS);
+    expect(options).toMatchObject({ apiKey: KEY, timeout: 1234, maxRetries: 2, baseUrl: 'https://api.open.cx' });
+    expect(moduleRef.get(ContactAuthService)).toBeInstanceOf(ContactAuthService);
+    await moduleRef.close();
+  });
+
+  it('is visible to feature modules without importing it when isGlobal is set', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ apiKey: KEY, baseUrl: fake.url, isGlobal: true }), FeatureModule],
+    }).compile();
+    const feature = moduleRef.get(FeatureService);
+    await expect(feature.auth.authenticateUser({ email: 'global@example.com' })).resolves.toHaveProperty('token');
+    await moduleRef.close();
+  });
+
+  it('is not global by default', async () => {
+    await expect(
+      Test.createTestingModule({ imports: [OpenCxModule.forRoot({ apiKey: KEY }), FeatureModule] }).compile(),
+    ).rejects.toThrow(/ContactAuthService/);
+  });
+
+  it('fails start-up on bad options, naming them and never printing the key', async () => {
+    const error = (await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ apiKey: KEY, baseUrl: 'nope', maxRetries: -3 })],
+    })
+      .compile()
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain('baseUrl');
+    expect(error.message).toContain('maxRetries');
+    expect(error.message).not.toContain(KEY);
+  });
+
+  it('exposes its own HttpService with keep-alive agents, separate from the global axios', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [OpenCxModule.forRoot({ apiKey: KEY })] }).compile();
+    const http = moduleRef.get<HttpService>(OPENCX_HTTP_SERVICE);
+    const agent = http.axiosRef.defaults.httpAgent as { keepAlive?: boolean };
+    expect(agent.keepAlive).toBe(true);
+    await moduleRef.close();
+  });
+
+  it('lets users add axios interceptors to the exposed HttpService', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ apiKey: KEY, baseUrl: fake.url })],
+    }).compile();
+    moduleRef.get<HttpService>(OPENCX_HTTP_SERVICE).axiosRef.interceptors.request.use((config) => {
+      config.headers.set('x-trace-id', 'trace-1');
+      return config;
+    });
+    fake.reset();
+    await moduleRef.get(ContactAuthService).authenticateUser({ email: 'trace@example.com' });
+    expect(fake.requests[0]!.headers['x-trace-id']).toBe('trace-1');
+    await moduleRef.close();
+  });
+});

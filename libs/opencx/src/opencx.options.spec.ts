@@ -1,0 +1,63 @@
+import { OpenCxConfigurationError } from './errors/opencx.errors.js';
+import { OPENCX_DEFAULTS, resolveOpenCxOptions, type OpenCxModuleOptions } from './opencx.options.js';
+
+const KEY = 'sk_live_options_canary_99';
+
+function problemOf(options: unknown): string {
+  try {
+    resolveOpenCxOptions(options as OpenCxModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(OpenCxConfigurationError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the options to be refused');
+}
+
+describe('resolveOpenCxOptions', () => {
+  it('applies every default and strips a trailing slash from baseUrl', () => {
+    expect(resolveOpenCxOptions({ apiKey: KEY })).toEqual({ apiKey: KEY, ...OPENCX_DEFAULTS });
+    expect(resolveOpenCxOptions({ apiKey: KEY, baseUrl: 'http://localhost:8080/' }).baseUrl).toBe(
+      'http://localhost:8080',
+    );
+    expect(OPENCX_DEFAULTS).toMatchObject({ baseUrl: 'https://api.open.cx', timeout: 10_000, maxRetries: 2 });
+  });
+
+  it('treats undefined options as unset', () => {
+    expect(resolveOpenCxOptions({ apiKey: KEY, timeout: undefined }).timeout).toBe(10_000);
+  });
+
+  it.each([
+    ['apiKey', {}],
+    ['apiKey', { apiKey: '' }],
+    ['apiKey', { apiKey: 'has space' }],
+    ['apiKey', { apiKey: 'line\nbreak' }],
+    ['apiKey', { apiKey: 42 }],
+    ['baseUrl', { apiKey: KEY, baseUrl: 'ftp://api.open.cx' }],
+    ['baseUrl', { apiKey: KEY, baseUrl: 'not a url' }],
+    ['timeout', { apiKey: KEY, timeout: 0 }],
+    ['timeout', { apiKey: KEY, timeout: 1.5 }],
+    ['timeout', { apiKey: KEY, timeout: '1000' }],
+    ['maxRetries', { apiKey: KEY, maxRetries: -1 }],
+    ['maxRetries', { apiKey: KEY, maxRetries: 11 }],
+    ['retryDelay', { apiKey: KEY, retryDelay: -5 }],
+    ['maxRetryDelay', { apiKey: KEY, maxRetryDelay: 'x' }],
+    ['maxRetryAfter', { apiKey: KEY, maxRetryAfter: -1 }],
+    ['maxResponseBytes', { apiKey: KEY, maxResponseBytes: 10 }],
+    ['apikey', { apiKey: KEY, apikey: KEY }],
+  ])('refuses a bad %s, naming it and never printing the key', (name, options) => {
+    const message = problemOf(options);
+    expect(message).toContain(name);
+    expect(message).not.toContain(KEY);
+  });
+
+  it('refuses a missing options object', () => {
+    expect(problemOf(undefined)).toContain('apiKey');
+  });
+
+  it('accepts the values at the edges of each range', () => {
+    expect(() =>
+      resolveOpenCxOptions({ apiKey: KEY, baseUrl: 'http://127.0.0.1:1', timeout: 1, maxRetries: 0, retryDelay: 0 }),
+    ).not.toThrow();
+    expect(() => resolveOpenCxOptions({ apiKey: KEY, timeout: 600_000, maxRetries: 10 })).not.toThrow();
+  });
+});

@@ -1,0 +1,117 @@
+import { createOpenCxFakeServer, type OpenCxFakeServer } from './fake-server.js';
+
+const KEY = 'sk_fake_key';
+
+async function post(
+  server: OpenCxFakeServer,
+  body: unknown,
+  key: string | null = KEY,
+  path = '/widget/authenticate-user',
+): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : {} };
+}
+
+function claims(token: string): { sub: string; iat: number; exp: number } {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+}
+
+describe('createOpenCxFakeServer', () => {
+  let server: OpenCxFakeServer;
+  beforeEach(async () => {
+    server = await createOpenCxFakeServer({ apiKey: KEY, tokenTtlSeconds: 120 });
+  });
+  afterEach(() => server.close());
+
+  it('listens on 127.0.0.1 and answers a JWT-shaped token with exp and a contact id stable per email', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const first = await post(server, { email: 'A@example.com' });
+    const second = await post(server, { email: 'a@example.com', name: 'A' });
+    expect(first.status).toBe(200);
+    expect((first.json.contact as { id: string }).id).toBe((second.json.contact as { id: string }).id);
+    expect((first.json.contact as { id: string }).id).toBe(server.contactIdFor('a@example.com'));
+    const { sub, iat, exp } = claims(first.json.token as string);
+    expect(sub).toBe(server.contactIdFor('a@example.com'));
+    expect(exp - iat).toBe(120);
+  });
+
+  it('answers 401 ErrorDto for a missing or wrong key, 400 for a bad body, 404 elsewhere', async () => {
+    expect((await post(server, { email: 'a@example.com' }, null)).json).toEqual({
+      statusCode: 401,
+      message: 'Unauthorized',
+      error: 'Unauthorized',
+    });
+    expect((await post(server, { email: 'a@example.com' }, 'sk_other')).status).toBe(401);
+    expect((await post(server, { name: 'no email' })).status).toBe(400);
+    expect((await post(server, { email: 'a@example.com', extra: 1 })).json.message).toBe(
+      'property extra should not exist',
+    );
+    expect((await post(server, 'not json')).status).toBe(400);
+    expect((await post(server, { email: 'a@example.com' }, KEY, '/other')).status).toBe(404);
+  });
+
+  it('accepts any key when none is configured', async () => {
+    const open = await createOpenCxFakeServer();
+    expect((await post(open, { email: 'a@example.com' }, 'anything')).status).toBe(200);
+    expect((await post(open, { email: 'a@example.com' }, null)).status).toBe(401);
+    await open.close();
+  });
+
+  it('records every request in order', async () => {
+    await post(server, { email: 'one@example.com' });
+    await post(server, { email: 'two@example.com' });
+    expect(server.requests.map((r) => (r.body as { email: string }).email)).toEqual([
+      'one@example.com',
+      'two@example.com',
+    ]);
+    expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it('fails the next N calls with a status and Retry-After, then recovers', async () => {
+    server.failNext(2, 503, { retryAfter: 7 });
+    const a = await post(server, { email: 'a@example.com' });
+    const b = await post(server, { email: 'a@example.com' });
+    const c = await post(server, { email: 'a@example.com' });
+    expect([a.status, b.status, c.status]).toEqual([503, 503, 200]);
+    expect(a.headers.get('retry-after')).toBe('7');
+    expect(server.statusCounts).toEqual({ 503: 2, 200: 1 });
+  });
+
+  it('enforces a per-minute limit with 429 and Retry-After', async () => {
+    server.setRateLimit(2);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push(await post(server, { email: 'a@example.com' }));
+    expect(statuses.map((s) => s.status)).toEqual([200, 200, 429]);
+    expect(Number(statuses[2]!.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('answers malformed JSON, delays, and drops connections on demand', async () => {
+    server.malformedNext(1);
+    const response = await fetch(`${server.url}/widget/authenticate-user`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(200);
+    await expect(response.json()).rejects.toThrow();
+
+    server.delayNext(1, 100);
+    const started = Date.now();
+    await post(server, { email: 'a@example.com' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+
+    server.dropNext(1);
+    await expect(post(server, { email: 'a@example.com' })).rejects.toThrow();
+  });
+
+  it('closes even with a hanging request open', async () => {
+    server.hangNext(1);
+    const pending = post(server, { email: 'a@example.com' }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await server.close();
+    // fetch's TypeError comes from Node's realm, not the test's: check its shape, not its class.
+    expect(await pending).toHaveProperty('message', 'fetch failed');
+    await expect(server.close()).resolves.toBeUndefined();
+  });
+});
