@@ -25,6 +25,9 @@ class OptionsFactory {
   }
 }
 
+@Module({ imports: [SettingsModule], providers: [OptionsFactory], exports: [OptionsFactory] })
+class FactoryModule {}
+
 @Injectable()
 class FeatureService {
   constructor(readonly auth: ContactAuthService) {}
@@ -56,14 +59,7 @@ describe('OpenCxModule', () => {
       'forRootAsync useExisting',
       () =>
         OpenCxModule.forRootAsync({
-          imports: [
-            {
-              module: class ExistingModule {},
-              imports: [SettingsModule],
-              providers: [OptionsFactory],
-              exports: [OptionsFactory],
-            },
-          ],
+          imports: [FactoryModule],
           useExisting: OptionsFactory,
         }),
     ],

@@ -143,7 +143,7 @@ describe('AuthenticateUserDto rules', () => {
       error = e as OpenCxValidationError;
     }
     expect(error).toBeInstanceOf(OpenCxValidationError);
-    expect(error!.errors.map((e) => e.field).sort()).toEqual(['email', 'language', 'name', 'phone']);
+    expect(error!.errors.map((e) => e.field).toSorted()).toEqual(['email', 'language', 'name', 'phone']);
     const printed = `${error!.message}${JSON.stringify(error)}${error!.stack}`;
     expect(printed).not.toContain('secret.person');
     expect(printed).not.toContain('5550100');
