@@ -11,6 +11,9 @@ export { ContactAuthService, type OpenCxRequestOptions } from './contact-auth.se
 export { AuthenticateUserDto, AUTHENTICATE_USER_LIMITS } from './dto/authenticate-user.dto.js';
 export { HttpActionOverridesDto } from './dto/http-action-overrides.dto.js';
 export { AuthenticateUserResponseDto, OpenCxContactDto } from './dto/authenticate-user-response.dto.js';
+export { ErrorResponseDto, FieldErrorDto } from './dto/error-response.dto.js';
+export { OpenCxExceptionFilter, mapOpenCxError, type OpenCxHttpMapping } from './opencx-exception.filter.js';
+export { validateAuthenticateUser, toFieldErrors } from './dto/validate-authenticate-user.js';
 export { OPENCX_LANGUAGES, type OpenCxLanguage } from './languages.js';
 export {
   OpenCxError,

@@ -1,0 +1,69 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
+import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { OpenCxModule } from 'nestjs-opencx';
+import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { CallerThrottlerGuard } from './auth/caller-throttler.guard.js';
+import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
+import { sampleConfig, type SampleConfig } from './config/sample.config.js';
+import { SAMPLE_CONFIG } from './config/sample.constants.js';
+import { ContactsController } from './contacts/contacts.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { MeController } from './me/me.controller.js';
+
+const config = (service: ConfigService): SampleConfig => service.getOrThrow<SampleConfig>('sample');
+
+/** The sample app. `env` is `process.env` in production; tests pass their own. */
+@Module({})
+export class AppModule {
+  static register(env: NodeJS.ProcessEnv): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [sampleConfig(env)] }),
+        OpenCxModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          // The library validates these (and names a bad one) when the module starts.
+          useFactory: (service: ConfigService) => ({
+            apiKey: config(service).opencxApiKey,
+            baseUrl: config(service).opencxBaseUrl,
+            timeout: config(service).opencxTimeout,
+            maxRetries: config(service).opencxMaxRetries,
+          }),
+        }),
+        JwtModule.registerAsync({
+          inject: [ConfigService],
+          useFactory: (service: ConfigService) => {
+            const { jwtSecret, jwtPublicKey, jwtIssuer, jwtAudience } = config(service);
+            return {
+              secret: jwtSecret,
+              publicKey: jwtPublicKey,
+              verifyOptions: {
+                algorithms: jwtSecret ? ['HS256'] : ['RS256', 'ES256'],
+                issuer: jwtIssuer,
+                audience: jwtAudience,
+              },
+            };
+          },
+        }),
+        ThrottlerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (service: ConfigService) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: config(service).throttleLimit }],
+          }),
+        }),
+        TerminusModule,
+      ],
+      controllers: [ContactsController, MeController, HealthController],
+      providers: [
+        { provide: SAMPLE_CONFIG, inject: [ConfigService], useFactory: config },
+        ApiKeyGuard,
+        JwtAuthGuard,
+        CallerThrottlerGuard,
+      ],
+    };
+  }
+}

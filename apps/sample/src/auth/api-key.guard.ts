@@ -1,0 +1,31 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { SampleConfig } from '../config/sample.config.js';
+import { SAMPLE_CONFIG } from '../config/sample.constants.js';
+import { sha256, type RequestWithCaller } from './caller.js';
+
+/**
+ * Service-to-service authentication by `x-api-key`. Keys are compared as SHA-256 digests with
+ * `timingSafeEqual` against every configured key (no early exit), so neither the key's length nor
+ * which key nearly matched leaks through timing. Every failure is the same bare 401.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly digests: Buffer[];
+
+  constructor(@Inject(SAMPLE_CONFIG) config: SampleConfig) {
+    this.digests = config.apiKeys.map(sha256);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<RequestWithCaller>();
+    const header = request.headers['x-api-key'];
+    const presented = typeof header === 'string' ? header : '';
+    const digest = sha256(presented);
+    let matched = false;
+    for (const known of this.digests) matched = timingSafeEqual(known, digest) || matched;
+    if (presented === '' || !matched) throw new UnauthorizedException();
+    request.caller = { kind: 'service', id: `key:${digest.toString('hex').slice(0, 16)}` };
+    return true;
+  }
+}

@@ -1,0 +1,33 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthenticateUserResponseDto, ContactAuthService } from 'nestjs-opencx';
+import type { RequestWithCaller } from '../auth/caller.js';
+import { CallerThrottlerGuard } from '../auth/caller-throttler.guard.js';
+import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
+import { ApiOpenCxErrorResponses } from '../common/api-error-responses.decorator.js';
+import { OpenCxTokenRequestDto } from './opencx-token-request.dto.js';
+
+/** End user: a browser app gets a contact token for the signed-in user, and only for them. */
+@ApiTags('me')
+@ApiBearerAuth('bearer')
+@UseGuards(JwtAuthGuard, CallerThrottlerGuard)
+@Controller('v1/me')
+export class MeController {
+  constructor(private readonly contactAuth: ContactAuthService) {}
+
+  @Post('opencx-token')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    operationId: 'createMyOpenCxToken',
+    summary: "Get an OpenCX contact token for the signed-in user (identity from the JWT's claims)",
+  })
+  @ApiCreatedResponse({ type: AuthenticateUserResponseDto, description: 'The contact token for the chat widget' })
+  @ApiOpenCxErrorResponses()
+  createToken(
+    @Req() request: RequestWithCaller,
+    @Body() body: OpenCxTokenRequestDto,
+  ): Promise<AuthenticateUserResponseDto> {
+    const { email, name } = request.caller!;
+    return this.contactAuth.authenticateUser({ ...body, email: email!, ...(name ? { name } : {}) });
+  }
+}

@@ -1,0 +1,290 @@
+import request from 'supertest';
+import { CANARY, sampleEnv, spawnSampleApp, startSampleApp, type SampleHarness } from '../support/sample-app.js';
+
+const AUTH = '/v1/contacts/authenticate';
+const ME = '/v1/me/opencx-token';
+const UNAUTHORIZED = { message: 'Unauthorized', statusCode: 401 };
+
+/** A JWT with any header, e.g. `alg: none`, which no honest issuer produces. */
+const forge = (header: object, payload: object, signature = 'sig') =>
+  [header, payload].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + `.${signature}`;
+
+describe('sample app (e2e, fake OpenCX behind it)', () => {
+  let h: SampleHarness;
+  const server = () => h.url;
+  const asService = (body: unknown, key: string = CANARY.serviceKey) =>
+    request(server())
+      .post(AUTH)
+      .set('x-api-key', key)
+      .send(body as object);
+
+  beforeAll(async () => {
+    h = await startSampleApp();
+  });
+  beforeEach(() => h.fake.reset());
+  afterAll(() => h.close());
+
+  describe('POST /v1/contacts/authenticate (x-api-key)', () => {
+    it('answers 201 with the token and contact id, sending OpenCX exactly the body', async () => {
+      const body = {
+        email: CANARY.email,
+        name: 'Canary Person',
+        phone: CANARY.phone,
+        language: 'de',
+        customData: { plan: 'pro' },
+        http_action_overrides: { headers: { 'X-Secret': CANARY.headerValue } },
+      };
+      const response = await asService(body).expect(201);
+      expect(response.body).toEqual({ token: expect.any(String), contact: { id: h.fake.contactIdFor(CANARY.email) } });
+      expect(h.fake.requests).toHaveLength(1);
+      expect(JSON.parse(h.fake.requests[0]!.rawBody)).toEqual(body);
+      expect(h.fake.requests[0]!.headers.authorization).toBe(`Bearer ${CANARY.orgApiKey}`);
+    });
+
+    it.each([
+      ['missing', undefined],
+      ['wrong', 'svc_wrong_key_0123456789abcdef'],
+      ['truncated', CANARY.serviceKey.slice(0, -1)],
+      ['differently cased', CANARY.serviceKey.toUpperCase()],
+      ['empty', ''],
+    ])('refuses a %s key with a bare 401', async (_label, key) => {
+      const req = request(server()).post(AUTH);
+      if (key !== undefined) req.set('x-api-key', key);
+      const response = await req.send({ email: CANARY.email }).expect(401);
+      expect(response.body).toEqual(UNAUTHORIZED);
+      expect(h.fake.requests).toHaveLength(0);
+    });
+
+    it('accepts every configured key', async () => {
+      const response = await asService({ email: CANARY.email }, 'other_service_key_0000000000').expect(201);
+      expect(response.body.token).toEqual(expect.any(String));
+    });
+
+    it.each([
+      [{ email: 'nope' }, 'email'],
+      [{ email: CANARY.email, phone: '555' }, 'phone'],
+      [{ email: CANARY.email, language: 'xx' }, 'language'],
+      [{ email: CANARY.email, avatar_url: 'javascript:alert(1)' }, 'avatar_url'],
+      [{ email: CANARY.email, unknown: 1 }, 'unknown'],
+      [
+        { email: CANARY.email, http_action_overrides: { headers: { 'X-A': 'a\r\nb' } } },
+        'http_action_overrides.headers',
+      ],
+      [{ email: CANARY.email, customData: { a: { constructor: 'x' } } }, 'customData.a.constructor'],
+    ])('answers 400 naming the bad field for %j, and calls nobody', async (body, field) => {
+      const response = await asService(body).expect(400);
+      expect(response.body.fields.map((f: { field: string }) => f.field)).toContain(field);
+      expect(h.fake.requests).toHaveLength(0);
+    });
+
+    it('answers 400 for invalid JSON without quoting the body', async () => {
+      const response = await request(server())
+        .post(AUTH)
+        .set('x-api-key', CANARY.serviceKey)
+        .set('content-type', 'application/json')
+        .send(`{"email":"${CANARY.email}",`)
+        .expect(400);
+      expect(JSON.stringify(response.body)).not.toContain(CANARY.email);
+      expect(response.body.fields[0].field).toBe('(body)');
+    });
+
+    it('answers 413 past the body limit', async () => {
+      await asService({ email: CANARY.email, chat_context: 'x'.repeat(100_000) }).expect(413);
+      expect(h.fake.requests).toHaveLength(0);
+    });
+  });
+
+  describe('POST /v1/me/opencx-token (Bearer JWT)', () => {
+    it("uses the identity from the token's claims", async () => {
+      const response = await request(server())
+        .post(ME)
+        .set('authorization', `Bearer ${h.userToken()}`)
+        .send({ language: 'fr', chat_context: 'on the pricing page' })
+        .expect(201);
+      expect(response.body.contact.id).toBe(h.fake.contactIdFor(CANARY.email));
+      expect(JSON.parse(h.fake.requests[0]!.rawBody)).toEqual({
+        language: 'fr',
+        chat_context: 'on the pricing page',
+        email: CANARY.email,
+        name: 'Canary Person',
+      });
+    });
+
+    it.each([['email'], ['name'], ['customData'], ['http_action_overrides'], ['phone']])(
+      'refuses an identity or trusted field (%s) in the body: no impersonation',
+      async (field) => {
+        const response = await request(server())
+          .post(ME)
+          .set('authorization', `Bearer ${h.userToken()}`)
+          .send({ [field]: field === 'email' ? 'victim@example.com' : { x: 1 } })
+          .expect(400);
+        expect(response.body.fields.map((f: { field: string }) => f.field)).toContain(field);
+        expect(h.fake.requests).toHaveLength(0);
+      },
+    );
+
+    const now = Math.floor(Date.now() / 1000);
+
+    it.each([
+      ['no token', () => undefined],
+      ['expired', () => h.userToken(undefined, { expiresIn: -10 })],
+      ['not yet valid', () => h.userToken(undefined, { notBefore: 3600 })],
+      [
+        'signed with another key',
+        () => h.userToken(undefined, { secret: 'another_secret_0123456789abcdef0123456789' }),
+      ],
+      ['alg none', () => forge({ alg: 'none', typ: 'JWT' }, { email: CANARY.email, exp: now + 60 }, '')],
+      ['alg none with a signature', () => forge({ alg: 'none', typ: 'JWT' }, { email: CANARY.email, exp: now + 60 })],
+      ['no email claim', () => h.userToken({ sub: 'user-1' })],
+      ['garbage', () => 'not.a.jwt'],
+    ])('refuses %s with the same bare 401', async (_label, token) => {
+      const value = token();
+      const req = request(server()).post(ME);
+      if (value !== undefined) req.set('authorization', `Bearer ${value}`);
+      const response = await req.send({}).expect(401);
+      expect(response.body).toEqual(UNAUTHORIZED);
+      expect(h.fake.requests).toHaveLength(0);
+    });
+  });
+
+  describe('upstream error mapping (OpenCxExceptionFilter)', () => {
+    it.each([
+      ['OpenCX refusing our key', () => h.fake.failNext(1, 401), 502],
+      ['OpenCX 403', () => h.fake.failNext(1, 403), 502],
+      ['OpenCX 5xx past the retries', () => h.fake.failNext(3, 500), 502],
+      ['OpenCX 400', () => h.fake.failNext(1, 400), 502],
+      ['a dropped connection', () => h.fake.dropNext(3), 502],
+      ['a non-JSON 200', () => h.fake.malformedNext(1), 502],
+      ['a timeout', () => h.fake.hangNext(3), 504],
+    ])('%s answers %i with a generic body', async (_label, script, status) => {
+      script();
+      const response = await asService({ email: CANARY.email }).expect(status);
+      expect(Object.keys(response.body).toSorted()).toEqual(['error', 'message', 'statusCode']);
+      expect(JSON.stringify(response.body)).not.toMatch(/Scripted|<html>|stack|Bearer/);
+    });
+
+    it('answers an upstream 429 as 503 with Retry-After', async () => {
+      h.fake.failNext(3, 429, { retryAfter: 120 });
+      const response = await asService({ email: CANARY.email }).expect(503);
+      expect(response.headers['retry-after']).toBe('120');
+      expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it('logs upstream credential refusal as an error for the operator', async () => {
+      h.fake.failNext(1, 401);
+      await asService({ email: CANARY.email }).expect(502);
+      expect(
+        h.lines.some((l) => l.includes('"level":"error"') && l.includes("refused the organisation's API key")),
+      ).toBe(true);
+    });
+  });
+
+  describe('operations', () => {
+    it('serves liveness and readiness', async () => {
+      await request(server()).get('/health').expect(200, { status: 'ok', info: {}, error: {}, details: {} });
+      const ready = await request(server()).get('/health/ready').expect(200);
+      expect(ready.body.details.heap.status).toBe('up');
+    });
+
+    it('sets helmet headers and no CORS header by default', async () => {
+      const response = await request(server()).get('/health').set('origin', 'https://evil.example');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('logs one JSON line per request with method, route, status, duration and request id', async () => {
+      await asService({ email: CANARY.email }).set('x-request-id', 'req-e2e-1').expect(201);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const line = h.lines.map((l) => JSON.parse(l)).find((l) => l.message?.requestId === 'req-e2e-1');
+      expect(line.message).toEqual({
+        msg: 'request',
+        method: 'POST',
+        route: AUTH,
+        status: 201,
+        durationMs: expect.any(Number),
+        requestId: 'req-e2e-1',
+      });
+    });
+
+    it('never logs a canary secret or PII', () => {
+      const everything = h.lines.join('\n');
+      expect(h.lines.length).toBeGreaterThan(20);
+      for (const canary of Object.values(CANARY)) expect(everything).not.toContain(canary);
+    });
+  });
+
+  describe('OpenAPI document', () => {
+    let doc: {
+      components: {
+        securitySchemes: Record<string, unknown>;
+        schemas: Record<string, { properties: Record<string, { enum?: string[]; description?: string }> }>;
+      };
+      paths: Record<string, { post: { responses: Record<string, unknown>; security: unknown[] } }>;
+    };
+    beforeAll(async () => {
+      doc = (await request(server()).get('/docs-json').expect(200)).body;
+    });
+
+    it('declares both security schemes', () => {
+      expect(doc.components.securitySchemes['api-key']).toMatchObject({
+        type: 'apiKey',
+        in: 'header',
+        name: 'x-api-key',
+      });
+      expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(doc.paths[AUTH]!.post.security).toEqual([{ 'api-key': [] }]);
+      expect(doc.paths[ME]!.post.security).toEqual([{ bearer: [] }]);
+    });
+
+    it('documents every spec field with its description, and the 56-language enum', () => {
+      const dto = doc.components.schemas.AuthenticateUserDto!.properties;
+      const fields = [
+        'email',
+        'name',
+        'avatar_url',
+        'phone',
+        'language',
+        'customData',
+        'chat_context',
+        'http_action_overrides',
+      ];
+      expect(Object.keys(dto).toSorted()).toEqual([...fields].toSorted());
+      expect(dto.email!.description).toBe('The email of the user to authenticate');
+      const overrides = doc.components.schemas.HttpActionOverridesDto!.properties;
+      expect(Object.keys(overrides).toSorted()).toEqual(['body_params', 'headers', 'path_params', 'query_params']);
+      expect(JSON.stringify(doc.components.schemas)).toContain('"OpenCxLanguage"');
+      const languageEnum = (doc.components.schemas as Record<string, { enum?: string[] }>).OpenCxLanguage?.enum;
+      expect(languageEnum).toHaveLength(56);
+    });
+
+    it.each([AUTH, ME])('lists every response of %s with a body schema', (path) => {
+      const responses = doc.paths[path]!.post.responses;
+      for (const status of ['201', '400', '401', '413', '429', '502', '503', '504']) {
+        expect(responses[status]).toHaveProperty('content.application/json.schema');
+      }
+    });
+  });
+});
+
+describe('sample app start-up', () => {
+  it('refuses to start without OPENCX_API_KEY, naming it, without a stack trace', async () => {
+    const env = sampleEnv({ url: 'http://127.0.0.1:9' } as never);
+    delete env.OPENCX_API_KEY;
+    const app = spawnSampleApp(env);
+    expect(await app.exited).toBe(1);
+    expect(app.lines.join('\n')).toContain('OPENCX_API_KEY is required');
+    expect(app.lines.join('\n')).not.toMatch(/\bat .*\.js:\d+/);
+  });
+});
+
+describe('sample app throttling', () => {
+  it('answers 429 with Retry-After past the per-caller limit, counting each caller separately', async () => {
+    const h = await startSampleApp({ THROTTLE_LIMIT: '3' });
+    const call = (key: string) => request(h.url).post(AUTH).set('x-api-key', key).send({ email: CANARY.email });
+    for (let i = 0; i < 3; i++) await call(CANARY.serviceKey).expect(201);
+    const limited = await call(CANARY.serviceKey).expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    await call('other_service_key_0000000000').expect(201);
+    await h.close();
+  });
+});

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { JwtService } from '@nestjs/jwt';
+import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
+
+/** The built sample app: suites run what `npm run start:prod` runs, in its own Node process. */
+export const SAMPLE_MAIN = fileURLToPath(new URL('../../dist/apps/sample/main.js', import.meta.url));
+
+/** Canary values: tests assert none of them ever shows up in a log line or a response body. */
+export const CANARY = {
+  orgApiKey: 'sk_org_CANARY_7d1f9a2b',
+  serviceKey: 'svc_CANARY_key_0123456789abcdef',
+  jwtSecret: 'jwt_CANARY_secret_0123456789abcdef0123456789',
+  email: 'canary.person@canary-mail.example',
+  phone: '+15550100999',
+  headerValue: 'hdr_CANARY_value_42',
+} as const;
+
+export interface SampleProcess {
+  child: ChildProcess;
+  /** Every line the process wrote to stdout or stderr. */
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+/** Spawns the built sample app with exactly `env` (plus PATH), capturing its output. */
+export function spawnSampleApp(env: Record<string, string>): SampleProcess {
+  if (!existsSync(SAMPLE_MAIN)) throw new Error(`${SAMPLE_MAIN} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [SAMPLE_MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (rest + chunk.toString('utf8')).split('\n');
+      rest = parts.pop() ?? '';
+      lines.push(...parts.filter(Boolean));
+    });
+    stream.on('end', () => rest && lines.push(rest));
+  }
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, exited };
+}
+
+export interface SampleHarness {
+  /** Base URL of the running app, e.g. `http://127.0.0.1:40123`. */
+  url: string;
+  fake: OpenCxFakeServer;
+  /** Every log line the app wrote (JSON mode, as in production with LOG_FORMAT=json). */
+  lines: string[];
+  /** A valid end-user JWT for `claims` (default: the canary user). */
+  userToken(claims?: Record<string, unknown>, options?: Parameters<JwtService['sign']>[1]): string;
+  close(): Promise<void>;
+}
+
+/** The environment the harness gives the app, pointed at `fake`. */
+export function sampleEnv(fake: OpenCxFakeServer, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    OPENCX_API_KEY: CANARY.orgApiKey,
+    OPENCX_BASE_URL: fake.url,
+    OPENCX_TIMEOUT_MS: '300',
+    SAMPLE_API_KEYS: `${CANARY.serviceKey},other_service_key_0000000000`,
+    JWT_SECRET: CANARY.jwtSecret,
+    THROTTLE_LIMIT: '100000',
+    LOG_FORMAT: 'json',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  };
+}
+
+/** Starts the fake OpenCX server and the built sample app pointed at it, and waits until it listens. */
+export async function startSampleApp(env: Record<string, string> = {}): Promise<SampleHarness> {
+  const fake = await createOpenCxFakeServer({ apiKey: CANARY.orgApiKey });
+  const app = spawnSampleApp(sampleEnv(fake, env));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sample app did not start:\n${app.lines.join('\n')}`)), 15_000);
+    const poll = setInterval(() => {
+      const line = app.lines.find((l) => l.includes('Listening on http'));
+      if (line) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(/Listening on (http:\/\/[\d.:[\]]+)/.exec(line)![1]!);
+      }
+    }, 20);
+    void app.exited.then((code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      reject(new Error(`sample app exited (${code}):\n${app.lines.join('\n')}`));
+    });
+  });
+  const jwt = new JwtService({ secret: CANARY.jwtSecret });
+  return {
+    url,
+    fake,
+    lines: app.lines,
+    userToken: (claims = { sub: 'user-1', email: CANARY.email, name: 'Canary Person' }, options) =>
+      jwt.sign(claims, { expiresIn: '5m', ...options }),
+    close: async () => {
+      app.child.kill('SIGTERM');
+      await app.exited;
+      await fake.close();
+    },
+  };
+}
