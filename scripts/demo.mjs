@@ -1,22 +1,59 @@
-// `npm run demo`: starts the bundled fake OpenCX server, authenticates one user through
-// ContactAuthService exactly as an application would, and prints the result.
-import { NestFactory } from '@nestjs/core';
-import { ContactAuthService, OpenCxModule } from 'nestjs-opencx';
+// `npm run demo` (after `npm run build`): the sample app against the bundled fake OpenCX server.
+// Prints the Swagger URL, a service API key, an end-user JWT and two ready curl commands.
+// Ctrl-C stops both cleanly.
+import { randomBytes } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
 import { createOpenCxFakeServer } from 'nestjs-opencx/testing';
+import { createApp } from '../dist/apps/sample/app.factory.js';
 
-const apiKey = 'demo_org_api_key';
-const fake = await createOpenCxFakeServer({ apiKey });
-const app = await NestFactory.createApplicationContext(OpenCxModule.forRoot({ apiKey, baseUrl: fake.url }), {
-  logger: ['error', 'warn'],
+const orgKey = `demo_org_${randomBytes(8).toString('hex')}`;
+const serviceKey = `demo_service_${randomBytes(12).toString('hex')}`;
+const jwtSecret = randomBytes(32).toString('hex');
+const port = process.env.PORT ?? '3000';
+
+const fake = await createOpenCxFakeServer({ apiKey: orgKey });
+const { app } = await createApp({
+  env: {
+    OPENCX_API_KEY: orgKey,
+    OPENCX_BASE_URL: fake.url,
+    SAMPLE_API_KEYS: serviceKey,
+    JWT_SECRET: jwtSecret,
+    PORT: port,
+    HOST: '127.0.0.1',
+    LOG_FORMAT: process.env.LOG_FORMAT ?? 'text',
+  },
 });
-try {
-  const auth = app.get(ContactAuthService);
-  const result = await auth.authenticateUser({ email: 'john.doe@example.com', name: 'John Doe', language: 'en' });
-  console.log(`Fake OpenCX server: ${fake.url}`);
-  console.log('authenticateUser answered:');
-  console.log(JSON.stringify(result, null, 2));
-  console.log('Pass `token` to the OpenCX chat widget as `user.token`.');
-} finally {
+await app.listen(Number(port), '127.0.0.1');
+const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+const userJwt = new JwtService({ secret: jwtSecret }).sign(
+  { sub: 'demo-user-1', email: 'jane.doe@example.com', name: 'Jane Doe' },
+  { expiresIn: '12h' },
+);
+
+console.log(`
+nestjs-opencx demo: the sample app against a fake OpenCX at ${fake.url}
+
+Swagger UI: ${base}/docs
+API key: ${serviceKey}
+User JWT: ${userJwt}
+
+Service-to-service (x-api-key):
+curl -s -X POST ${base}/v1/contacts/authenticate -H 'content-type: application/json' -H 'x-api-key: ${serviceKey}' -d '{"email":"john.doe@example.com","name":"John Doe","language":"en"}'
+
+End user (Bearer JWT; identity comes from the token):
+curl -s -X POST ${base}/v1/me/opencx-token -H 'content-type: application/json' -H 'authorization: Bearer ${userJwt}' -d '{"language":"fr"}'
+
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+async function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the sample app and the fake OpenCX server`);
   await app.close();
   await fake.close();
+  process.exit(0);
 }
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
