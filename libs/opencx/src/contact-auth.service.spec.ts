@@ -56,7 +56,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
 
   describe('wire format', () => {
     it('POSTs exactly the fields the caller set, with the spec names, key, content type and user agent', async () => {
-      const result = await service.authenticateUser({
+      const input = {
         email: EMAIL,
         name: 'Ada Lovelace',
         avatar_url: 'https://example.com/a.png',
@@ -70,7 +70,9 @@ describe('ContactAuthService against the fake OpenCX server', () => {
           body_params: { b: 'x' },
           headers: { 'X-Tier': 'gold' },
         },
-      });
+      };
+      const expectedBody = structuredClone(input);
+      const result = await service.authenticateUser(input);
 
       expect(result.token.split('.')).toHaveLength(3);
       expect(result.contact?.id).toBe(fake.contactIdFor(EMAIL));
@@ -82,21 +84,8 @@ describe('ContactAuthService against the fake OpenCX server', () => {
       expect(request!.headers['content-type']).toBe('application/json');
       expect(request!.headers['user-agent']).toBe(USER_AGENT);
       expect(USER_AGENT).toContain(`nestjs-opencx/${VERSION}`);
-      expect(JSON.parse(request!.rawBody)).toEqual({
-        email: EMAIL,
-        name: 'Ada Lovelace',
-        avatar_url: 'https://example.com/a.png',
-        phone: '+1234567890',
-        language: 'fr',
-        customData: { plan: 'pro', seats: 3, nested: { ok: true } },
-        chat_context: 'VIP',
-        http_action_overrides: {
-          query_params: { q: 1 },
-          path_params: {},
-          body_params: { b: 'x' },
-          headers: { 'X-Tier': 'gold' },
-        },
-      });
+      expect(JSON.parse(request!.rawBody)).toEqual(expectedBody);
+      expect(input).toEqual(expectedBody);
     });
 
     it('sends only the email when only the email is set (no undefined, no extra keys)', async () => {
