@@ -1,7 +1,8 @@
-// Builds the publishable package in libs/opencx/dist: ESM output with type declarations.
+// Builds the publishable package in libs/opencx: ESM (dist/esm) and CommonJS (dist/cjs) outputs,
+// each with its type declarations, plus the README, LICENSE and CHANGELOG the tarball carries.
 // The version lives only in libs/opencx/package.json; src/version.ts is regenerated from it here.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,5 +16,10 @@ if (readFileSync(versionFile, 'utf8') !== versionSource) writeFileSync(versionFi
 
 rmSync(join(lib, 'dist'), { recursive: true, force: true });
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', join(lib, 'tsconfig.lib.json')], { stdio: 'inherit' });
-console.log(`built nestjs-opencx ${version} into libs/opencx/dist`);
+for (const config of ['tsconfig.lib.json', 'tsconfig.cjs.json']) {
+  execFileSync(process.execPath, [tsc, '-p', join(lib, config)], { stdio: 'inherit' });
+}
+// The package is "type": "module"; this marks dist/cjs (code and .d.ts) as CommonJS.
+writeFileSync(join(lib, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
+for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md']) copyFileSync(join(root, file), join(lib, file));
+console.log(`built nestjs-opencx ${version} (ESM + CommonJS) into libs/opencx/dist`);
