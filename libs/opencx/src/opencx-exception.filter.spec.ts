@@ -59,17 +59,18 @@ describe('mapOpenCxError', () => {
   });
 });
 
-describe('OpenCxExceptionFilter', () => {
-  function run(error: OpenCxError) {
-    const reply = jest.fn();
-    const setHeader = jest.fn();
-    const adapterHost = { httpAdapter: { reply, setHeader } } as unknown as HttpAdapterHost;
-    const response = {};
-    const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
-    new OpenCxExceptionFilter(adapterHost).catch(error, host);
-    return { reply, setHeader, response };
-  }
+/** Runs the filter with a stand-in platform adapter and returns what it was called with. */
+function run(error: OpenCxError) {
+  const reply = jest.fn();
+  const setHeader = jest.fn();
+  const adapterHost = { httpAdapter: { reply, setHeader } } as unknown as HttpAdapterHost;
+  const response = {};
+  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  new OpenCxExceptionFilter(adapterHost).catch(error, host);
+  return { reply, setHeader, response };
+}
 
+describe('OpenCxExceptionFilter', () => {
   it('replies through the platform adapter with the mapped status, body and headers', () => {
     const { reply, setHeader, response } = run(createOpenCxApiError({ status: 429, retryAfter: 5 }));
     expect(setHeader).toHaveBeenCalledWith(response, 'Retry-After', '5');

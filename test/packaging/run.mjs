@@ -1,0 +1,203 @@
+// Packaging suite: installs the packed tarball (dist/nestjs-opencx-<version>.tgz) into fixture
+// consumer apps in a temporary folder and, in each, type-checks, boots the app, authenticates a
+// user against createOpenCxFakeServer, and runs the fixture's own test. Fixture dependencies come
+// from the npm registry (npm's cache makes later runs fast). Prints "N passed, M failed".
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const { version } = JSON.parse(readFileSync(join(root, 'libs/opencx/package.json'), 'utf8'));
+const tarball = join(root, `dist/nestjs-opencx-${version}.tgz`);
+if (!existsSync(tarball)) throw new Error(`${tarball} is missing: run \`npm run pack:lib\` first`);
+
+const APP_MODULE = `import { Module } from '@nestjs/common';
+import { OpenCxModule } from 'nestjs-opencx';
+
+@Module({
+  imports: [
+    OpenCxModule.forRootAsync({
+      useFactory: () => ({ apiKey: process.env.OPENCX_API_KEY ?? '', baseUrl: process.env.OPENCX_BASE_URL }),
+    }),
+  ],
+})
+export class AppModule {}
+`;
+
+const CHECK = `import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ContactAuthService, OpenCxValidationError, type AuthenticateUserResponseDto } from 'nestjs-opencx';
+import { createOpenCxFakeServer } from 'nestjs-opencx/testing';
+import { AppModule } from './app.module.js';
+
+export interface CheckResult {
+  token: string;
+  contactId: string | undefined;
+  expectedContactId: string;
+  validationIsTyped: boolean;
+}
+
+/** Boots the app against a fake OpenCX and authenticates one user. */
+export async function authenticateOnce(): Promise<CheckResult> {
+  const fake = await createOpenCxFakeServer({ apiKey: 'fixture-key' });
+  process.env.OPENCX_API_KEY = 'fixture-key';
+  process.env.OPENCX_BASE_URL = fake.url;
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  try {
+    const auth = app.get(ContactAuthService);
+    const result: AuthenticateUserResponseDto = await auth.authenticateUser({ email: 'fixture@example.com', language: 'en' });
+    const invalid = await auth.authenticateUser({ email: 'not-an-email' }).catch((error: unknown) => error);
+    return {
+      token: result.token,
+      contactId: result.contact?.id,
+      expectedContactId: fake.contactIdFor('fixture@example.com'),
+      validationIsTyped: invalid instanceof OpenCxValidationError,
+    };
+  } finally {
+    await app.close();
+    await fake.close();
+  }
+}
+`;
+
+const MAIN = `import { authenticateOnce } from './check.js';
+
+authenticateOnce().then((result) => {
+  console.log(JSON.stringify(result));
+  if (!result.token || result.contactId !== result.expectedContactId || !result.validationIsTyped) process.exit(1);
+});
+`;
+
+const ASSERTIONS = `expect(result.token.split('.')).toHaveLength(3);
+    expect(result.contactId).toBe(result.expectedContactId);
+    expect(result.validationIsTyped).toBe(true);`;
+
+const tsconfig = (module, moduleResolution) =>
+  JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      module,
+      moduleResolution,
+      rootDir: 'src',
+      outDir: 'dist',
+      strict: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      esModuleInterop: true,
+      skipLibCheck: true,
+      types: ['node'],
+      ...(moduleResolution === 'node10' ? { ignoreDeprecations: '6.0' } : {}),
+    },
+    include: ['src'],
+  });
+
+const NEST12 = ['@nestjs/common@12', '@nestjs/core@12', '@nestjs/axios@12', '@nestjs/swagger@12'];
+const NEST11 = ['@nestjs/common@11', '@nestjs/core@11', '@nestjs/axios@4', '@nestjs/swagger@11'];
+const COMMON = ['axios@1', 'class-validator@0.14', 'class-transformer@0.5', 'reflect-metadata@0.2', 'rxjs@7'];
+const TOOLS = ['typescript@6', '@types/node@20'];
+
+const fixtures = [
+  {
+    name: 'NestJS 12, ESM, vitest',
+    type: 'module',
+    deps: NEST12,
+    dev: [...TOOLS, 'vitest@4'],
+    tsconfig: tsconfig('nodenext', 'nodenext'),
+    test: ['npx', 'vitest', 'run'],
+    files: {
+      'test/app.test.mjs': `import { expect, test } from 'vitest';
+import { authenticateOnce } from '../dist/check.js';
+
+test('authenticates through the installed package', async () => {
+  const result = await authenticateOnce();
+  ${ASSERTIONS}
+});
+`,
+    },
+  },
+  {
+    name: "NestJS 12, CommonJS (require(esm)), Node's test runner",
+    type: 'commonjs',
+    deps: NEST12,
+    dev: TOOLS,
+    tsconfig: tsconfig('commonjs', 'node10'),
+    test: ['node', '--test', 'test/'],
+    files: {
+      'test/app.test.cjs': `const test = require('node:test');
+const assert = require('node:assert/strict');
+const { authenticateOnce } = require('../dist/check.js');
+
+test('authenticates through the installed package', async () => {
+  const result = await authenticateOnce();
+  assert.equal(result.token.split('.').length, 3);
+  assert.equal(result.contactId, result.expectedContactId);
+  assert.equal(result.validationIsTyped, true);
+});
+`,
+    },
+  },
+  {
+    name: 'NestJS 11, CommonJS, jest',
+    type: 'commonjs',
+    deps: NEST11,
+    dev: [...TOOLS, 'jest@30'],
+    tsconfig: tsconfig('commonjs', 'node10'),
+    test: ['npx', 'jest', '--ci'],
+    files: {
+      'test/app.test.js': `const { authenticateOnce } = require('../dist/check.js');
+
+test('authenticates through the installed package', async () => {
+  const result = await authenticateOnce();
+  ${ASSERTIONS}
+});
+`,
+    },
+  },
+];
+
+const run = (cwd, command, args) =>
+  execFileSync(command, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+  });
+
+const work = mkdtempSync(join(tmpdir(), 'nestjs-opencx-packaging-'));
+let passed = 0;
+let failed = 0;
+for (const [index, fixture] of fixtures.entries()) {
+  const dir = join(work, `fixture-${index}`);
+  const started = Date.now();
+  try {
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    mkdirSync(join(dir, 'test'), { recursive: true });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: `fixture-${index}`, private: true, type: fixture.type }),
+    );
+    writeFileSync(join(dir, 'tsconfig.json'), fixture.tsconfig);
+    writeFileSync(join(dir, 'src/app.module.ts'), APP_MODULE);
+    writeFileSync(join(dir, 'src/check.ts'), CHECK);
+    writeFileSync(join(dir, 'src/main.ts'), MAIN);
+    for (const [file, text] of Object.entries(fixture.files)) writeFileSync(join(dir, file), text);
+    const npm = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+    run(dir, 'npm', ['install', ...npm, tarball, ...fixture.deps, ...COMMON]);
+    run(dir, 'npm', ['install', ...npm, '--save-dev', ...fixture.dev]);
+    run(dir, 'npx', ['tsc', '-p', 'tsconfig.json']);
+    const booted = JSON.parse(run(dir, 'node', ['dist/main.js']).trim().split('\n').pop());
+    if (booted.contactId !== booted.expectedContactId) throw new Error(`boot: unexpected ${JSON.stringify(booted)}`);
+    run(dir, fixture.test[0], fixture.test.slice(1));
+    passed++;
+    console.log(`ok   ${fixture.name} (${Math.round((Date.now() - started) / 1000)} s)`);
+  } catch (error) {
+    failed++;
+    const detail = [error.message, error.stdout, error.stderr].filter(Boolean).join('\n').slice(-4000);
+    console.log(`FAIL ${fixture.name}\n${detail}`);
+  }
+}
+rmSync(work, { recursive: true, force: true });
+console.log(`packaging: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
