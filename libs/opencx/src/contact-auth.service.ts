@@ -52,7 +52,6 @@ export class ContactAuthService {
   ): Promise<AuthenticateUserResponseDto> {
     const dto = validateAuthenticateUser(input);
     const call = this.callSettings(options);
-    const secrets = secretsOf(call.apiKey, dto);
     const body = JSON.stringify(dto);
 
     for (let attempt = 0; ; attempt++) {
@@ -72,7 +71,8 @@ export class ContactAuthService {
         }
         failure = createOpenCxApiError({
           status: response.status,
-          body: parseErrorBody(response.body, secrets),
+          // Only failures pay for scrubbing: the success path never prints anything.
+          body: parseErrorBody(response.body, secretsOf(call.apiKey, dto)),
           retryAfter: parseRetryAfter(response.headers),
         });
       } catch (error) {
