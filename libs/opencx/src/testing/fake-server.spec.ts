@@ -82,6 +82,13 @@ describe('createOpenCxFakeServer', () => {
     expect(server.statusCounts).toEqual({ 503: 2, 200: 1 });
   });
 
+  it('fails a random share of requests when told to', async () => {
+    server.setFailureRate(1, 502);
+    expect((await post(server, { email: 'a@example.com' })).status).toBe(502);
+    server.setFailureRate(0);
+    expect((await post(server, { email: 'a@example.com' })).status).toBe(200);
+  });
+
   it('enforces a per-minute limit with 429 and Retry-After', async () => {
     server.setRateLimit(2);
     const statuses = [];

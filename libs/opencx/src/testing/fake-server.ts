@@ -65,6 +65,11 @@ export interface OpenCxFakeServer {
   hangNext(count: number): void;
   /** Milliseconds to wait before every answer from now on. */
   setLatency(ms: number): void;
+  /**
+   * From now on, answer a random `rate` share (0 to 1) of the requests that have no queued behaviour
+   * with `status` (default 503), e.g. for load tests with a flaky upstream. 0 turns it off.
+   */
+  setFailureRate(rate: number, status?: number): void;
   /** Changes the per-minute limit (undefined: none) and forgets the current window. */
   setRateLimit(perMinute: number | undefined): void;
   /** Forgets recorded requests, queued behaviours and the rate-limit window. */
@@ -124,6 +129,8 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
   const sockets = new Set<Socket>();
   let latency = options.latency ?? 0;
   let rateLimit = options.rateLimitPerMinute;
+  let failureRate = 0;
+  let failureStatus = 503;
   let window: number[] = [];
   const maxRequestBytes = options.maxRequestBytes ?? 1_048_576;
 
@@ -250,7 +257,10 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
       };
       requests.push(record);
       if (size > maxRequestBytes) return send(res, 413, errorBody(413, 'request entity too large'));
-      const behaviour = queued.shift();
+      let behaviour = queued.shift();
+      if (behaviour === undefined && failureRate > 0 && Math.random() < failureRate) {
+        behaviour = { kind: 'respond', status: failureStatus, body: errorBody(failureStatus, 'Random failure') };
+      }
       if (latency > 0 && behaviour === undefined) {
         setTimeout(() => play(behaviour, req, res, record), latency);
       } else {
@@ -292,6 +302,10 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
     setLatency: (ms) => {
       latency = ms;
     },
+    setFailureRate: (rate, status = 503) => {
+      failureRate = rate;
+      failureStatus = status;
+    },
     setRateLimit: (perMinute) => {
       rateLimit = perMinute;
       window = [];
@@ -300,6 +314,7 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
       requests.length = 0;
       queued.length = 0;
       window = [];
+      failureRate = 0;
       for (const key of Object.keys(statusCounts)) delete statusCounts[Number(key)];
     },
     contactIdFor: fakeContactId,

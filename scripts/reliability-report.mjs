@@ -1,0 +1,33 @@
+// Turns the reliability suite's own results (test-results/reliability/*.json) into docs/reliability.md.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dir = join(root, 'test-results/reliability');
+if (!existsSync(dir)) throw new Error('no reliability results: run the test suite first');
+
+const cell = (value) => String(value).replaceAll('|', '\\|').replaceAll('\n', ' ');
+const lines = [
+  '# Reliability and security results',
+  '',
+  'Written by `scripts/reliability-report.mjs` from the output of the reliability suite (`test/reliability/`),',
+  'which `npm test` runs. Every row is a case the suite tried and what it observed; a failing case fails the suite.',
+  '',
+  `Last run: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}.`,
+  '',
+];
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).toSorted()) {
+  for (const { title, intro, rows } of JSON.parse(readFileSync(join(dir, file), 'utf8'))) {
+    lines.push(`## ${title}`, '', intro, '');
+    if (rows.length === 0) continue;
+    const columns = Object.keys(rows[0]);
+    lines.push(`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`);
+    for (const row of rows) lines.push(`| ${columns.map((c) => cell(row[c] ?? '')).join(' | ')} |`);
+    lines.push('');
+  }
+}
+mkdirSync(join(root, 'docs'), { recursive: true });
+writeFileSync(join(root, 'docs/reliability.md'), `${lines.join('\n')}\n`);
+console.log('wrote docs/reliability.md');
