@@ -18,7 +18,9 @@ const lines = [
   `Last run: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}.`,
   '',
 ];
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).toSorted()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .toSorted()) {
   for (const { title, intro, rows } of JSON.parse(readFileSync(join(dir, file), 'utf8'))) {
     lines.push(`## ${title}`, '', intro, '');
     if (rows.length === 0) continue;
