@@ -48,6 +48,8 @@ export function spawnSampleApp(env: Record<string, string>): SampleProcess {
 export interface SampleHarness {
   /** Base URL of the running app, e.g. `http://127.0.0.1:40123`. */
   url: string;
+  /** The app's process id (to read its open sockets and memory from /proc). */
+  pid: number;
   fake: OpenCxFakeServer;
   /** Every log line the app wrote (JSON mode, as in production with LOG_FORMAT=json). */
   lines: string[];
@@ -95,6 +97,7 @@ export async function startSampleApp(env: Record<string, string> = {}): Promise<
   const jwt = new JwtService({ secret: CANARY.jwtSecret });
   return {
     url,
+    pid: app.child.pid!,
     fake,
     lines: app.lines,
     userToken: (claims = { sub: 'user-1', email: CANARY.email, name: 'Canary Person' }, options) =>

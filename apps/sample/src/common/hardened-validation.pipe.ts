@@ -4,10 +4,10 @@ import { OpenCxValidationError, toFieldErrors } from 'nestjs-opencx';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 32;
 
-/** The path of the first key that could reach a prototype, or of a too-deep nesting. */
+/** The path of the first key that could reach a prototype, or the top-level field of a too-deep nesting. */
 function unsafePath(value: unknown, path: string, depth: number): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth > MAX_DEPTH) return path || '(body)';
+  if (depth > MAX_DEPTH) return path.split('.')[0] || '(body)';
   for (const [key, item] of Object.entries(value)) {
     const here = path ? `${path}.${key}` : key;
     if (FORBIDDEN_KEYS.has(key)) return here;
@@ -42,7 +42,12 @@ export class HardenedValidationPipe extends ValidationPipe {
         throw new OpenCxValidationError([{ field: '(body)', messages: ['the body must be a JSON object'] }]);
       }
       const path = unsafePath(value, '', 0);
-      if (path) throw new OpenCxValidationError([{ field: path, messages: [`${path} is not an allowed key`] }]);
+      if (path) {
+        const problem = FORBIDDEN_KEYS.has(path.split('.').pop()!)
+          ? 'is not an allowed key'
+          : `is nested more than ${MAX_DEPTH} levels deep`;
+        throw new OpenCxValidationError([{ field: path, messages: [`${path} ${problem}`] }]);
+      }
     }
     return super.transform(value, metadata);
   }

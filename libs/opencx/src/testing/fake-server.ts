@@ -16,6 +16,8 @@ export interface OpenCxFakeServerOptions {
   successStatus?: number;
   /** Milliseconds to wait before every answer. Default 0. */
   latency?: number;
+  /** Milliseconds an idle keep-alive connection stays open. Default 5000 (Node's default). */
+  keepAliveTimeout?: number;
   /** Largest request body read, in bytes (413 past it). Default 1 MiB. */
   maxRequestBytes?: number;
 }
@@ -268,7 +270,7 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
       }
     });
   });
-  server.keepAliveTimeout = 30_000;
+  server.keepAliveTimeout = options.keepAliveTimeout ?? 5_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
