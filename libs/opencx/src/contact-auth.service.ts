@@ -1,14 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Dispatcher } from 'undici';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import type { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 import { validateAuthenticateUser } from './dto/validate-authenticate-user.js';
 import { OpenCxAbortError, OpenCxConfigurationError, createOpenCxApiError } from './errors/opencx.errors.js';
 import { parseAuthenticateUserResponse, parseErrorBody } from './http/response-body.js';
 import { parseRetryAfter, retryDelay, type RetryPolicy } from './http/retry-policy.js';
-import { postJson } from './http/transport.js';
-import { AUTHENTICATE_USER_PATH, OPENCX_HTTP_SERVICE, OPENCX_RESOLVED_OPTIONS } from './opencx.constants.js';
+import { postJson, type AttemptTarget, type Transport } from './http/transport.js';
+import {
+  AUTHENTICATE_USER_PATH,
+  OPENCX_DISPATCHER,
+  OPENCX_HTTP_SERVICE,
+  OPENCX_RESOLVED_OPTIONS,
+} from './opencx.constants.js';
 import { resolveOpenCxOptions, type ResolvedOpenCxOptions } from './opencx.options.js';
 import { secretsOf } from './redact.js';
 
@@ -28,13 +34,17 @@ export interface OpenCxRequestOptions {
 @Injectable()
 export class ContactAuthService {
   private readonly logger = new Logger('OpenCx');
-  private readonly url: string;
+  private readonly target: AttemptTarget;
+  private readonly transport: Transport;
 
   constructor(
     @Inject(OPENCX_RESOLVED_OPTIONS) private readonly options: ResolvedOpenCxOptions,
-    @Inject(OPENCX_HTTP_SERVICE) private readonly http: HttpService,
+    @Inject(OPENCX_HTTP_SERVICE) http: HttpService,
+    @Inject(OPENCX_DISPATCHER) dispatcher: Dispatcher,
   ) {
-    this.url = `${options.baseUrl}${AUTHENTICATE_USER_PATH}`;
+    const url = new URL(`${options.baseUrl}${AUTHENTICATE_USER_PATH}`);
+    this.target = { url: url.href, origin: url.origin, path: `${url.pathname}${url.search}` };
+    this.transport = { http, dispatcher };
   }
 
   /**
@@ -58,8 +68,8 @@ export class ContactAuthService {
       if (options.signal?.aborted) throw new OpenCxAbortError();
       let failure: unknown;
       try {
-        const response = await postJson(this.http, {
-          url: this.url,
+        const response = await postJson(this.transport, {
+          target: this.target,
           apiKey: call.apiKey,
           body,
           timeout: call.timeout,

@@ -10,3 +10,6 @@ export const OPENCX_RESOLVED_OPTIONS = 'OPENCX_RESOLVED_OPTIONS';
  * `HttpModule` the application registers.
  */
 export const OPENCX_HTTP_SERVICE = 'OPENCX_HTTP_SERVICE';
+
+/** Injection token of the undici dispatcher behind {@link OPENCX_HTTP_SERVICE} (internal). */
+export const OPENCX_DISPATCHER = 'OPENCX_DISPATCHER';

@@ -97,11 +97,12 @@ describe('OpenCxModule', () => {
     expect(error.message).not.toContain(KEY);
   });
 
-  it('exposes its own HttpService with keep-alive agents, separate from the global axios', async () => {
+  it('exposes its own HttpService (own axios instance, undici adapter), separate from the global axios', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [OpenCxModule.forRoot({ apiKey: KEY })] }).compile();
     const http = moduleRef.get<HttpService>(OPENCX_HTTP_SERVICE);
-    const agent = http.axiosRef.defaults.httpAgent as { keepAlive?: boolean };
-    expect(agent.keepAlive).toBe(true);
+    const axios = (await import('axios')).default;
+    expect(http.axiosRef).not.toBe(axios);
+    expect(typeof http.axiosRef.defaults.adapter).toBe('function');
     await moduleRef.close();
   });
 

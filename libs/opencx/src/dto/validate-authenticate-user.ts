@@ -4,6 +4,13 @@ import { AuthenticateUserDto } from './authenticate-user.dto.js';
 import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
 import { forbiddenKey, isPlainObject } from './opencx.validators.js';
 
+const VALIDATION_OPTIONS = {
+  forbidNonWhitelisted: true,
+  whitelist: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const;
+
 /** Flattens class-validator's tree into one entry per bad field, by dotted path. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): OpenCxFieldError[] {
   return errors.flatMap((error) => {
@@ -14,19 +21,17 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): OpenCxFie
 }
 
 /**
- * Copies own keys onto a new instance as plain properties. class-transformer is not used here: it
- * rebuilds free-form objects key by key, so a JSON `"__proto__"` key becomes a prototype (silently
- * dropped) and a `"constructor"` key crashes it with a TypeError. Defining properties keeps every
- * key visible to the validators, which then reject it by name.
+ * Copies own keys onto a new instance. class-transformer is not used here: it rebuilds free-form
+ * objects key by key, so a JSON `"__proto__"` key becomes a prototype (silently dropped) and a
+ * `"constructor"` key crashes it with a TypeError. Such keys are refused here, by name.
  */
 function toInstance<T extends object>(target: T, source: Record<string, unknown>, path: string): T {
   const bad = forbiddenKey(source);
   if (bad !== undefined) {
     throw new OpenCxValidationError([{ field: `${path}${bad}`, messages: [`property ${bad} is not allowed`] }]);
   }
-  for (const key of Object.keys(source)) {
-    Object.defineProperty(target, key, { value: source[key], enumerable: true, writable: true, configurable: true });
-  }
+  // Plain assignment is safe once the keys that could reach a prototype are refused above.
+  for (const key of Object.keys(source)) (target as Record<string, unknown>)[key] = source[key];
   return target;
 }
 
@@ -49,12 +54,7 @@ export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
       'http_action_overrides.',
     );
   }
-  const errors = validateSync(dto, {
-    forbidNonWhitelisted: true,
-    whitelist: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: false },
-  });
+  const errors = validateSync(dto, VALIDATION_OPTIONS);
   if (errors.length > 0) throw new OpenCxValidationError(toFieldErrors(errors));
   return dto;
 }

@@ -32,6 +32,8 @@ export interface RecordedRequest {
   /** The body parsed as JSON, or undefined when it was not JSON. */
   body: unknown;
   receivedAt: number;
+  /** The client's port: requests sharing it came over one keep-alive connection. */
+  remotePort: number | undefined;
 }
 
 /** What the fake does with one upcoming request instead of answering normally. */
@@ -256,6 +258,7 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
         rawBody,
         body,
         receivedAt: Date.now(),
+        remotePort: req.socket.remotePort,
       };
       requests.push(record);
       if (size > maxRequestBytes) return send(res, 413, errorBody(413, 'request entity too large'));

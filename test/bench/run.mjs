@@ -1,0 +1,342 @@
+// `npm run bench`: bounded measurements on loopback that stop by themselves. Every figure is a ratio
+// of A and B measured in the same run, interleaved, as the median of several rounds. Prints a table,
+// writes it with the machine's description to docs/benchmarks.md, and ends with
+// `bench: N goals met, M not met`.
+import { fork, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { HttpService } from '@nestjs/axios';
+import { NestFactory } from '@nestjs/core';
+import autocannon from 'autocannon';
+import axios from 'axios';
+import { ContactAuthService, OpenCxModule } from 'nestjs-opencx';
+import { firstValueFrom } from 'rxjs';
+import { Pool } from 'undici';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../..');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const QUICK = process.env.BENCH_QUICK === '1';
+const scale = (n) => (QUICK ? Math.ceil(n / 10) : n);
+const PATH = '/widget/authenticate-user';
+const API_KEY = 'bench-key';
+const PAYLOAD = { email: 'bench@example.com', name: 'Bench User', language: 'en' };
+const BODY = JSON.stringify(PAYLOAD);
+const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` };
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const children = [];
+process.on('exit', () => children.forEach((c) => c.kill()));
+
+/** Forks a helper script that answers `process.send({ port })` once it listens. */
+function startChild(script, env) {
+  const child = fork(join(here, script), { env: { ...process.env, ...env }, stdio: 'ignore' });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('message', ({ port }) => resolve({ url: `http://127.0.0.1:${port}`, child }));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+  });
+}
+
+/** Starts the built sample app pointed at `upstream`, output discarded. */
+async function startSampleApp(upstream) {
+  const child = spawn(process.execPath, [join(root, 'dist/apps/sample/main.js')], {
+    env: {
+      PATH: process.env.PATH,
+      OPENCX_API_KEY: API_KEY,
+      OPENCX_BASE_URL: upstream,
+      SAMPLE_API_KEYS: 'bench_service_key_0123456789',
+      JWT_SECRET: 'bench_jwt_secret_0123456789abcdef0123456789',
+      THROTTLE_LIMIT: '100000000',
+      LOG_FORMAT: 'json',
+      PORT: '0',
+      HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      if (output === null) return;
+      output += chunk;
+      const match = /Listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (match) {
+        output = null;
+        resolve({ url: match[1], child });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`sample app exited (${code})`)));
+  });
+}
+
+/** Runs `calls` calls of `fn` with `concurrency` in flight; returns calls per second. */
+async function drive(fn, calls, concurrency) {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < calls) await fn();
+    }),
+  );
+  return calls / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** Each round runs every contender once, in a rotated order; returns the median per contender. */
+async function interleaved(contenders, run) {
+  const results = Object.fromEntries(contenders.map((c) => [c.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
+    for (const contender of order) results[contender.name].push(await run(contender));
+  }
+  return Object.fromEntries(Object.entries(results).map(([name, values]) => [name, median(values)]));
+}
+
+const rows = [];
+const goal = (measure, value, target, met) => rows.push({ measure, value, goal: target, met });
+
+async function serviceFor(baseUrl) {
+  const app = await NestFactory.createApplicationContext(OpenCxModule.forRoot({ apiKey: API_KEY, baseUrl }), {
+    logger: false,
+  });
+  return { app, service: app.get(ContactAuthService) };
+}
+
+// 1. Client throughput against an upstream that answers at once.
+async function clientThroughput() {
+  const upstream = await startChild('upstream.mjs', { DELAY_MS: '0' });
+  const url = `${upstream.url}${PATH}`;
+  const pool = new Pool(upstream.url);
+  const byHand = new HttpService(
+    // oxlint-disable-next-line import/no-named-as-default-member
+    axios.create({ httpAgent: new HttpAgent({ keepAlive: true }) }),
+  );
+  const { app, service } = await serviceFor(upstream.url);
+  const contenders = [
+    { name: 'ContactAuthService', fn: () => service.authenticateUser(PAYLOAD) },
+    {
+      name: 'raw undici Pool',
+      fn: async () => {
+        const response = await pool.request({ path: PATH, method: 'POST', headers: HEADERS, body: BODY });
+        return response.body.json();
+      },
+    },
+    {
+      name: 'HttpService by hand (keep-alive agent)',
+      fn: () => firstValueFrom(byHand.post(url, PAYLOAD, { headers: { authorization: `Bearer ${API_KEY}` } })),
+    },
+    {
+      name: 'global fetch',
+      fn: () => fetch(url, { method: 'POST', headers: HEADERS, body: BODY }).then((r) => r.json()),
+    },
+  ];
+  for (const c of contenders) await drive(c.fn, scale(2_000), 64);
+  const rps = await interleaved(contenders, (c) => drive(c.fn, scale(20_000), 64));
+  const s = rps.ContactAuthService;
+  const a = rps['raw undici Pool'];
+  const b = rps['HttpService by hand (keep-alive agent)'];
+  const c = rps['global fetch'];
+  console.log(
+    'client throughput (calls/s, median):',
+    Object.entries(rps)
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join('; '),
+  );
+  goal(
+    '1. service / raw undici Pool (throughput, c=64)',
+    `${fmt(s / a, 2)} (${fmt(s)} vs ${fmt(a)} calls/s)`,
+    '≥ 0.5',
+    s / a >= 0.5,
+  );
+  goal('1. service / HttpService by hand', `${fmt(s / b, 2)} (${fmt(b)} calls/s)`, '> 1', s > b);
+  goal('1. service / global fetch', `${fmt(s / c, 2)} (${fmt(c)} calls/s)`, '> 1', s > c);
+  await app.close();
+  await pool.close();
+  return upstream;
+}
+
+// 2. Latency-bound: the upstream takes 50 ms; how close to Little's law's bound do we get?
+async function latencyBound() {
+  const upstream = await startChild('upstream.mjs', { DELAY_MS: '50' });
+  const { app, service } = await serviceFor(upstream.url);
+  const bound = 256 / 0.05;
+  await drive(() => service.authenticateUser(PAYLOAD), scale(2_000), 256);
+  const rps = await interleaved([{ name: 'service', fn: () => service.authenticateUser(PAYLOAD) }], (c) =>
+    drive(c.fn, scale(10_000), 256),
+  );
+  const fraction = rps.service / bound;
+  goal(
+    "2. latency-bound (50 ms, c=256): fraction of Little's-law bound",
+    `${fmt(fraction, 2)} (${fmt(rps.service)} of ${fmt(bound)} calls/s)`,
+    '≥ 0.9',
+    fraction >= 0.9,
+  );
+  await app.close();
+  upstream.child.kill();
+}
+
+// 3. The sample app end to end vs a bare Nest handler forwarding with raw undici.
+async function endToEnd(upstream) {
+  const sample = await startSampleApp(upstream.url);
+  const bare = await startChild('bare-app.mjs', { UPSTREAM_URL: upstream.url });
+  const duration = QUICK ? 1 : 5;
+  const hit = (url, headers) =>
+    new Promise((resolve, reject) =>
+      autocannon(
+        {
+          url: `${url}/v1/contacts/authenticate`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: BODY,
+          connections: 64,
+          duration,
+        },
+        (error, result) =>
+          error
+            ? reject(error)
+            : result.non2xx > 0
+              ? reject(new Error(`${url}: ${result.non2xx} non-2xx answers`))
+              : resolve(result.requests.average),
+      ),
+    );
+  const contenders = [
+    { name: 'sample', fn: () => hit(sample.url, { 'x-api-key': 'bench_service_key_0123456789' }) },
+    { name: 'bare', fn: () => hit(bare.url, {}) },
+  ];
+  const rps = await interleaved(contenders, (c) => c.fn());
+  const ratio = rps.sample / rps.bare;
+  goal(
+    '3. sample app / bare Nest handler (autocannon, 64 connections)',
+    `${fmt(ratio, 2)} (${fmt(rps.sample)} vs ${fmt(rps.bare)} req/s)`,
+    '≥ 0.8',
+    ratio >= 0.8,
+  );
+  sample.child.kill();
+  bare.child.kill();
+}
+
+/** RSS and heap in MB after a full GC. */
+const snapshot = () => {
+  gc();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss: rss / 2 ** 20, heap: heapUsed / 2 ** 20 };
+};
+/** Which package (or part of Node) a profiled function belongs to. */
+const area = (url) => {
+  if (!url) return '(native / idle / GC)';
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (m) return m[1];
+  if (url.includes('libs/opencx')) return 'nestjs-opencx';
+  if (url.startsWith('node:')) return `node core (${url.replace('node:internal/', '').split('/')[0]})`;
+  return url;
+};
+// 5. Memory after 200,000 calls versus after 10,000.
+async function memory(upstream) {
+  const { app, service } = await serviceFor(upstream.url);
+
+  await drive(() => service.authenticateUser(PAYLOAD), scale(10_000), 64);
+  const early = snapshot();
+  await drive(() => service.authenticateUser(PAYLOAD), scale(190_000), 64);
+  const late = snapshot();
+  const growth = Math.max(late.rss - early.rss, late.heap - early.heap);
+  goal(
+    '5. memory growth, 200,000 calls vs 10,000 (max of RSS and heap)',
+    `${fmt(growth, 1)} MB (RSS ${fmt(early.rss)} → ${fmt(late.rss)} MB, heap ${fmt(early.heap, 1)} → ${fmt(late.heap, 1)} MB)`,
+    '< 20 MB',
+    growth < 20,
+  );
+  await app.close();
+}
+
+/** Runs the service under --cpu-prof in a child and lists the functions with the most self time. */
+async function profile(upstream) {
+  const dir = join(root, 'test-results/profile');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(here, 'service-load.mjs')], {
+      env: { ...process.env, UPSTREAM_URL: upstream.url, CALLS: String(scale(50_000)) },
+      stdio: 'ignore',
+    });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`profile run exited ${code}`))));
+  });
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  const { nodes, samples } = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  const hits = new Map(nodes.map((n) => [n.id, 0]));
+  for (const id of samples) hits.set(id, hits.get(id) + 1);
+  const byArea = new Map();
+
+  for (const node of nodes) {
+    const key = area(node.callFrame.url);
+    byArea.set(key, (byArea.get(key) ?? 0) + hits.get(node.id));
+  }
+  const total = samples.length;
+  return [...byArea]
+    .toSorted((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([name, n]) => ({ area: name, share: `${fmt((100 * n) / total, 1)}%` }));
+}
+
+const startedAt = Date.now();
+const upstream = await clientThroughput();
+await latencyBound();
+await endToEnd(upstream);
+rows.push({
+  measure: '4. cache-hit path vs uncached',
+  value: 'not measured: the token cache does not exist yet (issue 5)',
+  goal: '-',
+  met: null,
+});
+await memory(upstream);
+const hotspots = await profile(upstream);
+upstream.child.kill();
+
+const met = rows.filter((r) => r.met === true).length;
+const notMet = rows.filter((r) => r.met === false).length;
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const table = [
+  '| measure | value | goal | met |',
+  '| --- | --- | --- | --- |',
+  ...rows.map((r) => `| ${r.measure} | ${r.value} | ${r.goal} | ${r.met === null ? 'n/a' : r.met ? 'yes' : 'no'} |`),
+];
+const profileTable = [
+  '| where | share of CPU samples |',
+  '| --- | --- |',
+  ...hotspots.map((h) => `| ${h.area} | ${h.share} |`),
+];
+console.log(
+  `\n${table.join('\n')}\n\nWhere the service's time goes (--cpu-prof, ${scale(50_000)} calls):\n${profileTable.join('\n')}\n`,
+);
+mkdirSync(join(root, 'docs'), { recursive: true });
+writeFileSync(
+  join(root, 'docs/benchmarks.md'),
+  [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (`test/bench/run.mjs`). Every figure is measured in the same run as what it is',
+    `compared with, the contenders interleaved in rotated order, as the median of ${ROUNDS} rounds. Upstreams are`,
+    'minimal fixed-answer servers in their own process on 127.0.0.1; nothing leaves the machine.',
+    '',
+    `Machine: ${machine}. Run: ${new Date().toISOString()}${QUICK ? ' (BENCH_QUICK: a tenth of the calls)' : ''}, ${Math.round((Date.now() - startedAt) / 1000)} s.`,
+    '',
+    ...table,
+    '',
+    `## Where the service's time goes`,
+    '',
+    `CPU profile (\`--cpu-prof\`) of \`ContactAuthService.authenticateUser\`, ${scale(50_000)} calls at concurrency 64, by package:`,
+    '',
+    ...profileTable,
+    '',
+  ].join('\n'),
+);
+console.log(`bench: ${met} goals met, ${notMet} not met`);
+process.exit(0);
