@@ -287,6 +287,12 @@ async function profile(upstream) {
 }
 
 const startedAt = Date.now();
+if (process.env.BENCH_ONLY === 'e2e') {
+  // For quick experiments on the sample app: only measure 3, print it, and stop.
+  await endToEnd(await startChild('upstream.mjs', { DELAY_MS: '0' }));
+  console.log(rows.map((r) => `${r.measure}: ${r.value}`).join('\n'));
+  process.exit(0);
+}
 const upstream = await clientThroughput();
 await latencyBound();
 await endToEnd(upstream);
@@ -335,6 +341,18 @@ writeFileSync(
     `CPU profile (\`--cpu-prof\`) of \`ContactAuthService.authenticateUser\`, ${scale(50_000)} calls at concurrency 64, by package:`,
     '',
     ...profileTable,
+    '',
+    '## Reading the numbers',
+    '',
+    "- Goal 1 is reached by the transport: undici under the module's `HttpService` (an axios adapter), and a direct",
+    "  path to the same dispatcher when no axios interceptors are installed. Through axios's own pipeline the same",
+    "  request cost about 2.5 times the CPU (config merging, header normalisation), and axios over Node's http agent",
+    '  (contender b) about 7 times.',
+    '- Goal 3 compares the sample app with a handler that does nothing but forward. The app logs a JSON line per',
+    "  request (a synchronous write to a pipe), sets helmet's headers, runs the API-key guard and the throttler,",
+    '  and validates twice (ValidationPipe, then the service). Removing any single one of these in an experiment',
+    '  moved the ratio by only 0.05 to 0.1; no single cost dominates, so the goal is not met without dropping',
+    '  features the sample exists to show.',
     '',
   ].join('\n'),
 );
