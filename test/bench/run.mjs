@@ -57,6 +57,9 @@ async function startSampleApp(upstream) {
       SAMPLE_API_KEYS: 'bench_service_key_0123456789',
       JWT_SECRET: 'bench_jwt_secret_0123456789abcdef0123456789',
       THROTTLE_LIMIT: '100000000',
+      // The bare handler neither caches nor limits: compare like with like.
+      OPENCX_CACHE_TTL_MS: '0',
+      OPENCX_RATE_LIMIT: '0',
       LOG_FORMAT: 'json',
       PORT: '0',
       HOST: '127.0.0.1',
@@ -105,9 +108,12 @@ const rows = [];
 const goal = (measure, value, target, met) => rows.push({ measure, value, goal: target, met });
 
 async function serviceFor(baseUrl) {
-  const app = await NestFactory.createApplicationContext(OpenCxModule.forRoot({ apiKey: API_KEY, baseUrl }), {
-    logger: false,
-  });
+  const app = await NestFactory.createApplicationContext(
+    OpenCxModule.forRoot({ apiKey: API_KEY, baseUrl, cache: false, rateLimit: false }),
+    {
+      logger: false,
+    },
+  );
   return { app, service: app.get(ContactAuthService) };
 }
 
@@ -239,6 +245,45 @@ const area = (url) => {
   if (url.startsWith('node:')) return `node core (${url.replace('node:internal/', '').split('/')[0]})`;
   return url;
 };
+/** Asks the upstream child how many requests it has answered. */
+function upstreamCount(upstream) {
+  return new Promise((resolve) => {
+    upstream.child.once('message', ({ count }) => resolve(count));
+    upstream.child.send('count');
+  });
+}
+
+// 4. The token cache: hits versus the uncached path, and the upstream calls it saves.
+async function cacheHits(upstream) {
+  const cached = await serviceFor(upstream.url, true);
+  const uncached = await serviceFor(upstream.url, false);
+  const users = 100;
+  let i = 0;
+  const payload = () => ({ ...PAYLOAD, email: `user-${i++ % users}@example.com` });
+  const contenders = [
+    { name: 'cached', fn: () => cached.service.authenticateUser(payload()) },
+    { name: 'uncached', fn: () => uncached.service.authenticateUser(payload()) },
+  ];
+  for (const c of contenders) await drive(c.fn, scale(2_000), 64);
+  const before = await upstreamCount(upstream);
+  const calls = scale(20_000);
+  const hitStart = process.hrtime.bigint();
+  await drive(contenders[0].fn, calls, 64);
+  const cachedSeconds = Number(process.hrtime.bigint() - hitStart) / 1e9;
+  const upstreamCalls = (await upstreamCount(upstream)) - before;
+  const rps = await interleaved(contenders, (c) => drive(c.fn, calls, 64));
+  rows.push({
+    measure: `4. cache-hit path vs uncached (${users} users, c=64)`,
+    value:
+      `${fmt(rps.cached / rps.uncached, 1)}× (${fmt(rps.cached)} vs ${fmt(rps.uncached)} calls/s); ` +
+      `${fmt(calls)} cached calls made ${upstreamCalls} upstream calls in ${fmt(cachedSeconds, 1)} s (${fmt(calls - upstreamCalls)} saved)`,
+    goal: 'report',
+    met: null,
+  });
+  await cached.app.close();
+  await uncached.app.close();
+}
+
 // 5. Memory after 200,000 calls versus after 10,000.
 async function memory(upstream) {
   const { app, service } = await serviceFor(upstream.url);
@@ -296,12 +341,7 @@ if (process.env.BENCH_ONLY === 'e2e') {
 const upstream = await clientThroughput();
 await latencyBound();
 await endToEnd(upstream);
-rows.push({
-  measure: '4. cache-hit path vs uncached',
-  value: 'not measured: the token cache does not exist yet (issue 5)',
-  goal: '-',
-  met: null,
-});
+await cacheHits(upstream);
 await memory(upstream);
 const hotspots = await profile(upstream);
 upstream.child.kill();

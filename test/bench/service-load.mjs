@@ -6,7 +6,7 @@ import { ContactAuthService, OpenCxModule } from 'nestjs-opencx';
 const calls = Number(process.env.CALLS ?? 50_000);
 const concurrency = Number(process.env.CONCURRENCY ?? 64);
 const app = await NestFactory.createApplicationContext(
-  OpenCxModule.forRoot({ apiKey: 'bench-key', baseUrl: process.env.UPSTREAM_URL }),
+  OpenCxModule.forRoot({ apiKey: 'bench-key', baseUrl: process.env.UPSTREAM_URL, cache: false, rateLimit: false }),
   { logger: false },
 );
 const service = app.get(ContactAuthService);

@@ -8,7 +8,9 @@ const answer = (res) => {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 };
+let count = 0;
 const server = createServer((req, res) => {
+  count++;
   req.resume();
   req.on('end', () => {
     if (delay > 0) setTimeout(answer, delay, res);
@@ -17,4 +19,5 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 10_000;
 server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));
+process.on('message', (message) => message === 'count' && process.send?.({ count }));
 process.on('disconnect', () => process.exit(0));

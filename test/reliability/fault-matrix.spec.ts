@@ -195,7 +195,15 @@ describe('fault matrix: ContactAuthService', () => {
   beforeAll(async () => {
     fake = await createOpenCxFakeServer({ apiKey: CANARY.orgApiKey });
     moduleRef = await Test.createTestingModule({
-      imports: [OpenCxModule.forRoot({ apiKey: CANARY.orgApiKey, baseUrl: fake.url, ...POLICY })],
+      imports: [
+        OpenCxModule.forRoot({
+          apiKey: CANARY.orgApiKey,
+          baseUrl: fake.url,
+          ...POLICY,
+          cache: false,
+          rateLimit: false,
+        }),
+      ],
     }).compile();
     moduleRef.useLogger(false);
     service = moduleRef.get(ContactAuthService);

@@ -115,7 +115,14 @@ describe('bounded load', () => {
     const fake = await createOpenCxFakeServer({ apiKey: CANARY.orgApiKey, keepAliveTimeout: 1_000 });
     const moduleRef = await Test.createTestingModule({
       imports: [
-        OpenCxModule.forRoot({ apiKey: CANARY.orgApiKey, baseUrl: fake.url, retryDelay: 5, maxRetryDelay: 20 }),
+        OpenCxModule.forRoot({
+          apiKey: CANARY.orgApiKey,
+          baseUrl: fake.url,
+          retryDelay: 5,
+          maxRetryDelay: 20,
+          cache: false,
+          rateLimit: false,
+        }),
       ],
     }).compile();
     moduleRef.useLogger(false);

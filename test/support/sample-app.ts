@@ -64,6 +64,9 @@ export function sampleEnv(fake: OpenCxFakeServer, env: Record<string, string> = 
     OPENCX_API_KEY: CANARY.orgApiKey,
     OPENCX_BASE_URL: fake.url,
     OPENCX_TIMEOUT_MS: '300',
+    // Most suites test what happens per upstream call: no token cache, no client-side limit.
+    OPENCX_CACHE_TTL_MS: '0',
+    OPENCX_RATE_LIMIT: '0',
     SAMPLE_API_KEYS: `${CANARY.serviceKey},other_service_key_0000000000`,
     JWT_SECRET: CANARY.jwtSecret,
     THROTTLE_LIMIT: '100000',

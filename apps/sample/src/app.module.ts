@@ -3,7 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { OpenCxModule } from 'nestjs-opencx';
+import { OpenCxModule, type OpenCxModuleOptions } from 'nestjs-opencx';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { CallerThrottlerGuard } from './auth/caller-throttler.guard.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
@@ -27,12 +27,18 @@ export class AppModule {
           imports: [ConfigModule],
           inject: [ConfigService],
           // The library validates these (and names a bad one) when the module starts.
-          useFactory: (service: ConfigService) => ({
-            apiKey: config(service).opencxApiKey,
-            baseUrl: config(service).opencxBaseUrl,
-            timeout: config(service).opencxTimeout,
-            maxRetries: config(service).opencxMaxRetries,
-          }),
+          useFactory: (service: ConfigService): OpenCxModuleOptions => {
+            const sample = config(service);
+            return {
+              apiKey: sample.opencxApiKey,
+              baseUrl: sample.opencxBaseUrl,
+              timeout: sample.opencxTimeout,
+              maxRetries: sample.opencxMaxRetries,
+              cache: sample.opencxCacheTtl === 0 ? false : { ttl: sample.opencxCacheTtl },
+              rateLimit: sample.opencxRateLimit === 0 ? false : { perMinute: sample.opencxRateLimit },
+              redis: sample.redisUrl,
+            };
+          },
         }),
         JwtModule.registerAsync({
           inject: [ConfigService],

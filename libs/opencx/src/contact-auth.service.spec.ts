@@ -38,7 +38,17 @@ describe('ContactAuthService against the fake OpenCX server', () => {
     await moduleRef?.close();
     moduleRef = await Test.createTestingModule({
       imports: [
-        OpenCxModule.forRoot({ apiKey: API_KEY, baseUrl: fake.url, retryDelay: 1, maxRetryDelay: 5, ...options }),
+        // The transport's behaviour is under test here: no cache, no client-side limit (see
+        // contact-auth.cache.spec.ts for those).
+        OpenCxModule.forRoot({
+          apiKey: API_KEY,
+          baseUrl: fake.url,
+          retryDelay: 1,
+          maxRetryDelay: 5,
+          cache: false,
+          rateLimit: false,
+          ...options,
+        }),
       ],
     }).compile();
     service = moduleRef.get(ContactAuthService);

@@ -1,26 +1,39 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
+import { SingleFlight } from './cache/single-flight.js';
+import { payloadKey, type TokenCache } from './cache/token-cache.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import type { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 import { validateAuthenticateUser } from './dto/validate-authenticate-user.js';
-import { OpenCxAbortError, OpenCxConfigurationError, createOpenCxApiError } from './errors/opencx.errors.js';
+import {
+  OpenCxAbortError,
+  OpenCxConfigurationError,
+  OpenCxRateLimitError,
+  createOpenCxApiError,
+} from './errors/opencx.errors.js';
 import { parseAuthenticateUserResponse, parseErrorBody } from './http/response-body.js';
 import { parseRetryAfter, retryDelay, type RetryPolicy } from './http/retry-policy.js';
 import { postJson, type AttemptTarget, type Transport } from './http/transport.js';
 import {
   AUTHENTICATE_USER_PATH,
   OPENCX_DISPATCHER,
+  OPENCX_FLEET_LOCK,
   OPENCX_HTTP_SERVICE,
+  OPENCX_RATE_LIMITER,
   OPENCX_RESOLVED_OPTIONS,
+  OPENCX_TOKEN_CACHE,
 } from './opencx.constants.js';
-import { resolveOpenCxOptions, type ResolvedOpenCxOptions } from './opencx.options.js';
+import { resolveOpenCxOptions, withoutUndefined, type ResolvedOpenCxOptions } from './opencx.options.js';
+import type { ClientRateLimiter } from './rate-limit/client-rate-limiter.js';
+import type { FleetLock } from './redis/fleet-lock.js';
 import { secretsOf } from './redact.js';
 
 /** Per-call options of {@link ContactAuthService.authenticateUser}; each overrides the module's. */
 export interface OpenCxRequestOptions {
-  /** Aborts the call: the attempt in flight is cancelled and no retry follows. */
+  /** Aborts the call: no further attempt is made for it. */
   signal?: AbortSignal;
   /** Milliseconds per attempt. */
   timeout?: number;
@@ -28,19 +41,33 @@ export interface OpenCxRequestOptions {
   maxRetries?: number;
   /** Another organisation's API key, for multi-tenant backends. */
   apiKey?: string;
+  /**
+   * `'use'` (default) answers from the token cache when it can; `'refresh'` always asks OpenCX and
+   * stores the new token; `'bypass'` neither reads nor writes the cache.
+   */
+  cache?: 'use' | 'refresh' | 'bypass';
 }
 
-/** Calls OpenCX's `POST /widget/authenticate-user` with validation, retries and typed errors. */
+type CallSettings = RetryPolicy & { apiKey: string; timeout: number };
+
+const CACHE_MODES = new Set(['use', 'refresh', 'bypass']);
+const FLEET_POLL_MS = 50;
+
+/** Calls OpenCX's `POST /widget/authenticate-user` with validation, caching, rate limiting, retries and typed errors. */
 @Injectable()
 export class ContactAuthService {
   private readonly logger = new Logger('OpenCx');
   private readonly target: AttemptTarget;
   private readonly transport: Transport;
+  private readonly flights = new SingleFlight<AuthenticateUserResponseDto>();
 
   constructor(
     @Inject(OPENCX_RESOLVED_OPTIONS) private readonly options: ResolvedOpenCxOptions,
     @Inject(OPENCX_HTTP_SERVICE) http: HttpService,
     @Inject(OPENCX_DISPATCHER) dispatcher: Dispatcher,
+    @Optional() @Inject(OPENCX_TOKEN_CACHE) private readonly cache?: TokenCache | null,
+    @Optional() @Inject(OPENCX_RATE_LIMITER) private readonly limiter?: ClientRateLimiter | null,
+    @Optional() @Inject(OPENCX_FLEET_LOCK) private readonly fleetLock?: FleetLock | null,
   ) {
     const url = new URL(`${options.baseUrl}${AUTHENTICATE_USER_PATH}`);
     this.target = { url: url.href, origin: url.origin, path: `${url.pathname}${url.search}` };
@@ -49,11 +76,13 @@ export class ContactAuthService {
 
   /**
    * Authenticates a user your backend has already verified, and returns the contact token that the
-   * OpenCX chat widget takes as `user.token`.
+   * OpenCX chat widget takes as `user.token`. Concurrent identical calls share one upstream request;
+   * a cached token is returned while it is valid (see the `cache` option).
    *
    * @param input the user's details; validated against {@link AuthenticateUserDto} before any call.
    * @throws OpenCxValidationError when the input breaks a rule (nothing is sent).
    * @throws OpenCxApiError (a subclass per status) when OpenCX refuses, after any retries.
+   * @throws OpenCxRateLimitError when the client-side limit leaves no slot within `rateLimit.maxWait`.
    * @throws OpenCxTimeoutError, OpenCxConnectionError, OpenCxInvalidResponseError, OpenCxAbortError.
    */
   async authenticateUser(
@@ -62,10 +91,81 @@ export class ContactAuthService {
   ): Promise<AuthenticateUserResponseDto> {
     const dto = validateAuthenticateUser(input);
     const call = this.callSettings(options);
-    const body = JSON.stringify(dto);
+    const mode = options.cache ?? 'use';
+    if (!CACHE_MODES.has(mode))
+      throw new OpenCxConfigurationError(["per-call cache must be 'use', 'refresh' or 'bypass'"]);
+    if (options.signal?.aborted) throw new OpenCxAbortError();
+    const cache = mode === 'bypass' ? undefined : (this.cache ?? undefined);
+    const key = payloadKey(call.apiKey, dto);
+    if (cache && mode === 'use') {
+      const hit = await cache.get(key);
+      if (hit) return hit;
+    }
+    return this.flights.run(
+      `${mode}:${key}`,
+      (signal) => this.fetchAndStore(key, dto, call, cache, mode, signal),
+      options.signal,
+    );
+  }
 
+  /** One upstream exchange for a payload, coordinated with the fleet when Redis is configured. */
+  private async fetchAndStore(
+    key: string,
+    dto: AuthenticateUserDto,
+    call: CallSettings,
+    cache: TokenCache | undefined,
+    mode: string,
+    signal?: AbortSignal,
+  ): Promise<AuthenticateUserResponseDto> {
+    const lock = cache && mode === 'use' ? this.fleetLock : undefined;
+    const lockTtl = Math.min(60_000, call.timeout * (call.maxRetries + 1) + 5_000);
+    const locked = lock ? await lock.acquire(key, lockTtl) : false;
+    if (lock && !locked) {
+      const answered = await this.waitForFleet(lock, cache!, key, lockTtl, signal);
+      if (answered) return answered;
+    }
+    try {
+      const result = await this.callUpstream(dto, call, signal);
+      if (cache) await cache.set(key, result);
+      return result;
+    } finally {
+      if (locked) await lock!.release(key);
+    }
+  }
+
+  /** Another instance holds the lock: wait for its answer in the shared cache while it does. */
+  private async waitForFleet(
+    lock: FleetLock,
+    cache: TokenCache,
+    key: string,
+    ttl: number,
+    signal?: AbortSignal,
+  ): Promise<AuthenticateUserResponseDto | undefined> {
+    const until = Date.now() + ttl;
+    while (Date.now() < until) {
+      try {
+        await sleep(FLEET_POLL_MS, undefined, { signal });
+      } catch {
+        throw new OpenCxAbortError();
+      }
+      const hit = await cache.get(key);
+      if (hit) return hit;
+      if (!(await lock.isHeld(key))) return cache.get(key);
+    }
+    return undefined;
+  }
+
+  /** The attempts of one call: rate limit, send, classify, retry. */
+  private async callUpstream(
+    dto: AuthenticateUserDto,
+    call: CallSettings,
+    signal?: AbortSignal,
+  ): Promise<AuthenticateUserResponseDto> {
+    const body = JSON.stringify(dto);
+    const limiterKey = this.limiter ? createHash('sha256').update(call.apiKey).digest('base64url') : '';
     for (let attempt = 0; ; attempt++) {
-      if (options.signal?.aborted) throw new OpenCxAbortError();
+      if (signal?.aborted) throw new OpenCxAbortError();
+      await this.limiter?.acquire(limiterKey, signal);
       let failure: unknown;
       try {
         const response = await postJson(this.transport, {
@@ -74,7 +174,7 @@ export class ContactAuthService {
           body,
           timeout: call.timeout,
           maxResponseBytes: this.options.maxResponseBytes,
-          signal: options.signal,
+          signal,
         });
         if (response.status >= 200 && response.status < 300) {
           return parseAuthenticateUserResponse(response.status, response.body);
@@ -89,20 +189,24 @@ export class ContactAuthService {
         if (error instanceof OpenCxAbortError) throw error;
         failure = error;
       }
+      if (failure instanceof OpenCxRateLimitError && failure.retryAfter !== undefined) {
+        // OpenCX's limit is per organisation: pause every caller of this key, not just this one.
+        await this.limiter?.pause(limiterKey, failure.retryAfter);
+      }
       const delay = retryDelay(failure, attempt, call);
       if (delay === undefined) throw failure;
       this.logger.debug(
         `authenticate-user attempt ${attempt + 1} failed (${describe(failure)}); retrying in ${delay} ms`,
       );
       try {
-        await sleep(delay, undefined, { signal: options.signal });
+        await sleep(delay, undefined, { signal });
       } catch {
         throw new OpenCxAbortError();
       }
     }
   }
 
-  private callSettings(options: OpenCxRequestOptions): RetryPolicy & { apiKey: string; timeout: number } {
+  private callSettings(options: OpenCxRequestOptions): CallSettings {
     const overrides = { apiKey: options.apiKey, timeout: options.timeout, maxRetries: options.maxRetries };
     if (overrides.apiKey === undefined && overrides.timeout === undefined && overrides.maxRetries === undefined) {
       return this.options;
@@ -116,10 +220,6 @@ export class ContactAuthService {
       throw error;
     }
   }
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function describe(error: unknown): string {

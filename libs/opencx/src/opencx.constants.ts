@@ -13,3 +13,9 @@ export const OPENCX_HTTP_SERVICE = 'OPENCX_HTTP_SERVICE';
 
 /** Injection token of the undici dispatcher behind {@link OPENCX_HTTP_SERVICE} (internal). */
 export const OPENCX_DISPATCHER = 'OPENCX_DISPATCHER';
+
+/** Injection tokens of the internal token cache, rate limiter, Redis client and fleet lock (null when off). */
+export const OPENCX_TOKEN_CACHE = 'OPENCX_TOKEN_CACHE';
+export const OPENCX_RATE_LIMITER = 'OPENCX_RATE_LIMITER';
+export const OPENCX_REDIS = 'OPENCX_REDIS';
+export const OPENCX_FLEET_LOCK = 'OPENCX_FLEET_LOCK';

@@ -1,7 +1,30 @@
 import { plainToInstance } from 'class-transformer';
+import type { Keyv } from 'keyv';
 import { IsInt, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 import { toFieldErrors } from './dto/validate-authenticate-user.js';
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
+
+/** `cache` option: reuse a contact token for the same (API key, payload). */
+export interface OpenCxCacheOptions {
+  /** Longest a token is reused, in ms (never past its `exp` claim minus `skew`). Default 300000 (5 min). */
+  ttl?: number;
+  /** Safety margin before the token's `exp` claim, in ms. Default 30000. */
+  skew?: number;
+  /** Entries kept by the default in-memory LRU store. Default 10000. */
+  maxEntries?: number;
+  /** Any Keyv instance to keep tokens in (e.g. `new Keyv(new KeyvRedis(url))`). Default: in memory, or Redis when `redis` is set. */
+  store?: Keyv;
+}
+
+/** `rateLimit` option: the client-side limit on upstream calls. */
+export interface OpenCxRateLimitOptions {
+  /** Upstream calls per minute per API key. Default 100 (OpenCX's documented limit). */
+  perMinute?: number;
+  /** Longest a call waits for a slot, in ms, before failing with OpenCxRateLimitError. Default 10000. */
+  maxWait?: number;
+  /** Calls that may wait per key at once; more fail at once. Default 1000. */
+  maxQueue?: number;
+}
 
 /** Options of {@link OpenCxModule}. Every option but `apiKey` has a default. */
 export interface OpenCxModuleOptions {
@@ -25,10 +48,24 @@ export interface OpenCxModuleOptions {
   maxRetryAfter?: number;
   /** Largest response body accepted, in bytes; a larger one is cut off and rejected. Default 1048576 (1 MiB). */
   maxResponseBytes?: number;
+  /** Token cache settings, or `false` to call OpenCX every time. Default: enabled with the defaults above. */
+  cache?: OpenCxCacheOptions | false;
+  /** Client-side rate limit, or `false` for none. Default: enabled, 100 per minute per API key. */
+  rateLimit?: OpenCxRateLimitOptions | false;
+  /**
+   * Redis URL (`redis://` or `rediss://`) shared by a fleet: the token cache, the rate limit and
+   * single-flight then span every instance. A Redis outage falls back to per-instance behaviour.
+   * Default: none (everything in memory).
+   */
+  redis?: string;
 }
 
 /** Options with every default applied; what the service actually uses. */
-export type ResolvedOpenCxOptions = Required<OpenCxModuleOptions>;
+export type ResolvedOpenCxOptions = Required<Omit<OpenCxModuleOptions, 'cache' | 'rateLimit' | 'redis'>> & {
+  cache: (Required<Omit<OpenCxCacheOptions, 'store'>> & { store?: Keyv }) | false;
+  rateLimit: Required<OpenCxRateLimitOptions> | false;
+  redis?: string;
+};
 
 /** The defaults, visible and overridable (per module in the options, per call in `authenticateUser`). */
 export const OPENCX_DEFAULTS = {
@@ -39,13 +76,46 @@ export const OPENCX_DEFAULTS = {
   maxRetryDelay: 8_000,
   maxRetryAfter: 60_000,
   maxResponseBytes: 1_048_576,
-} as const satisfies Omit<ResolvedOpenCxOptions, 'apiKey'>;
+  cache: { ttl: 300_000, skew: 30_000, maxEntries: 10_000 },
+  rateLimit: { perMinute: 100, maxWait: 10_000, maxQueue: 1_000 },
+} as const;
 
 // A key is sent in a header: it must be a non-empty token with no whitespace or control character.
 const API_KEY = /^[\x21-\x7e]+$/;
 const API_KEY_MESSAGE = 'apiKey must be a non-empty string of printable characters without spaces';
 
-class OpenCxOptionsSchema implements ResolvedOpenCxOptions {
+const CACHE_LIMITS = { ttl: 0, skew: 0, maxEntries: 1 } as const;
+const RATE_LIMIT_LIMITS = { perMinute: 1, maxWait: 0, maxQueue: 0 } as const;
+
+/** A copy without the keys whose value is undefined ("unset" means "use the default"). */
+export function withoutUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+/** Problems of a `false | { ...integers }` option, each naming `name.field`. */
+function nestedProblems(
+  name: string,
+  value: unknown,
+  minimums: Record<string, number>,
+  extra: string[] = [],
+): string[] {
+  if (value === false) return [];
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return [`${name} must be false or an object`];
+  const problems: string[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    if (extra.includes(key) || item === undefined) continue;
+    if (!(key in minimums)) problems.push(`${name}.${key} is not an option`);
+    else if (!Number.isInteger(item) || (item as number) < minimums[key]!) {
+      problems.push(`${name}.${key} must be an integer of at least ${minimums[key]}`);
+    }
+  }
+  return problems;
+}
+
+class OpenCxOptionsSchema implements Omit<ResolvedOpenCxOptions, 'cache' | 'rateLimit' | 'redis'> {
   @IsString({ message: API_KEY_MESSAGE })
   @Matches(API_KEY, { message: API_KEY_MESSAGE })
   apiKey!: string;
@@ -91,15 +161,33 @@ export function resolveOpenCxOptions(options: OpenCxModuleOptions | undefined): 
   if (options === null || typeof options !== 'object') {
     throw new OpenCxConfigurationError(['options must be an object with at least apiKey']);
   }
-  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const resolved = { ...OPENCX_DEFAULTS, ...defined } as ResolvedOpenCxOptions;
+  const { cache, rateLimit, redis, ...flat } = withoutUndefined(options);
+  const { cache: defaultCache, rateLimit: defaultRateLimit, ...flatDefaults } = OPENCX_DEFAULTS;
+  const resolved = { ...flatDefaults, ...flat };
   const errors = validateSync(plainToInstance(OpenCxOptionsSchema, resolved), {
     whitelist: true,
     forbidNonWhitelisted: true,
     validationError: { target: false, value: false },
   });
-  if (errors.length > 0) {
-    throw new OpenCxConfigurationError(toFieldErrors(errors).flatMap((e) => e.messages));
+  const problems = [
+    ...toFieldErrors(errors).flatMap((e) => e.messages),
+    ...nestedProblems('cache', cache ?? {}, CACHE_LIMITS, ['store']),
+    ...nestedProblems('rateLimit', rateLimit ?? {}, RATE_LIMIT_LIMITS),
+  ];
+  const store = cache ? cache.store : undefined;
+  if (store !== undefined && (typeof store?.get !== 'function' || typeof store?.set !== 'function')) {
+    problems.push('cache.store must be a Keyv instance');
   }
-  return { ...resolved, baseUrl: resolved.baseUrl.replace(/\/+$/, '') };
+  if (redis !== undefined && (typeof redis !== 'string' || !/^rediss?:\/\/\S+$/.test(redis))) {
+    problems.push('redis must be a redis:// or rediss:// URL');
+  }
+  if (problems.length > 0) throw new OpenCxConfigurationError(problems);
+  // Validated above: apiKey is a non-empty string from here on.
+  return {
+    ...(resolved as typeof resolved & { apiKey: string }),
+    baseUrl: resolved.baseUrl.replace(/\/+$/, ''),
+    cache: cache === false ? false : { ...defaultCache, ...withoutUndefined(cache ?? {}) },
+    rateLimit: rateLimit === false ? false : { ...defaultRateLimit, ...withoutUndefined(rateLimit ?? {}) },
+    ...(redis === undefined ? {} : { redis }),
+  };
 }

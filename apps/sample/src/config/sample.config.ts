@@ -9,6 +9,12 @@ export interface SampleConfig {
   /** Per-attempt timeout and retries towards OpenCX (`OPENCX_TIMEOUT_MS`, `OPENCX_MAX_RETRIES`); undefined: library defaults. */
   opencxTimeout?: number;
   opencxMaxRetries?: number;
+  /** Token cache TTL in ms (`OPENCX_CACHE_TTL_MS`; `0` turns the cache off); undefined: library default. */
+  opencxCacheTtl?: number;
+  /** Upstream calls per minute (`OPENCX_RATE_LIMIT`; `0` turns the client-side limit off); undefined: library default. */
+  opencxRateLimit?: number;
+  /** Redis shared by the fleet (`REDIS_URL`): token cache, rate limit and single-flight span instances. */
+  redisUrl?: string;
   /** Keys accepted in `x-api-key` for the service-to-service endpoint (`SAMPLE_API_KEYS`, comma-separated, required). */
   apiKeys: string[];
   /** HS256 secret for end-user JWTs (`JWT_SECRET`), or... */
@@ -53,6 +59,14 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, pro
   return value;
 }
 
+function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, problems: string[]): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) problems.push(`${name} must be a non-negative integer`);
+  return value;
+}
+
 /** Reads and validates the environment; throws {@link SampleConfigError} listing every problem. */
 export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
   const problems: string[] = [];
@@ -72,6 +86,9 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
     opencxBaseUrl: env.OPENCX_BASE_URL || undefined,
     opencxTimeout: env.OPENCX_TIMEOUT_MS ? positiveInt(env, 'OPENCX_TIMEOUT_MS', 0, problems) : undefined,
     opencxMaxRetries: env.OPENCX_MAX_RETRIES ? Number(env.OPENCX_MAX_RETRIES) : undefined,
+    opencxCacheTtl: nonNegativeInt(env, 'OPENCX_CACHE_TTL_MS', problems),
+    opencxRateLimit: nonNegativeInt(env, 'OPENCX_RATE_LIMIT', problems),
+    redisUrl: env.REDIS_URL || undefined,
     apiKeys,
     jwtSecret,
     jwtPublicKey,

@@ -1,0 +1,84 @@
+import { createHmac } from 'node:crypto';
+import { Keyv } from 'keyv';
+import { LRUCache } from 'lru-cache';
+import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
+import type { RedisGuard } from '../redis/redis-guard.js';
+import { canonicalJson } from './canonical-json.js';
+
+/** Settings of the token cache, with defaults applied. */
+export interface TokenCacheSettings {
+  ttl: number;
+  skew: number;
+  maxEntries: number;
+  store?: Keyv;
+}
+
+interface CachedToken {
+  token: string;
+  contactId?: string;
+}
+
+/**
+ * The cache and single-flight key of a payload: an HMAC of its canonical JSON keyed by the API key,
+ * so no email or key is ever kept in clear and two organisations never share entries.
+ */
+export function payloadKey(apiKey: string, payload: object): string {
+  return createHmac('sha256', apiKey).update(canonicalJson(payload)).digest('base64url');
+}
+
+/** The `exp` claim of a JWT-shaped token, in ms since the epoch, or undefined. */
+export function tokenExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Contact tokens by (API key, exact payload), keyed by {@link payloadKey}. An entry lives `min(ttl, exp - skew)`. The default store is an in-memory LRU; any Keyv (e.g.
+ * `@keyv/redis`) shares entries across instances. Store failures count as misses.
+ */
+export class TokenCache {
+  private readonly keyv: Keyv<CachedToken>;
+
+  constructor(
+    private readonly settings: TokenCacheSettings,
+    private readonly guard: RedisGuard,
+  ) {
+    this.keyv =
+      (settings.store as Keyv<CachedToken> | undefined) ??
+      new Keyv<CachedToken>({
+        store: new LRUCache<string, object | string>({ max: settings.maxEntries }),
+        namespace: 'opencx',
+      });
+  }
+
+  async get(key: string): Promise<AuthenticateUserResponseDto | undefined> {
+    const hit = await this.guard.run(
+      () => this.keyv.get(key),
+      () => undefined,
+      'the token cache',
+    );
+    if (!hit) return undefined;
+    const result = new AuthenticateUserResponseDto();
+    result.token = hit.token;
+    if (hit.contactId !== undefined) result.contact = Object.assign(new OpenCxContactDto(), { id: hit.contactId });
+    return result;
+  }
+
+  async set(key: string, value: AuthenticateUserResponseDto, now = Date.now()): Promise<void> {
+    const expiry = tokenExpiry(value.token);
+    const ttl = Math.min(this.settings.ttl, expiry === undefined ? Infinity : expiry - this.settings.skew - now);
+    if (!(ttl > 0)) return;
+    const entry: CachedToken = { token: value.token, contactId: value.contact?.id };
+    await this.guard.run(
+      () => this.keyv.set(key, entry, Math.floor(ttl)),
+      () => false,
+      'the token cache',
+    );
+  }
+}
