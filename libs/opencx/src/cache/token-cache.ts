@@ -39,6 +39,21 @@ export function tokenExpiry(token: string): number | undefined {
 }
 
 /**
+ * An LRU as a Keyv store. Keyv passes a TTL number as `set`'s third argument, which LRUCache reads
+ * as an options object (and throws on); Keyv keeps the expiry in its own envelope anyway.
+ */
+function lruStore(max: number): Map<string, unknown> {
+  const lru = new LRUCache<string, object | string>({ max });
+  return {
+    get: (key: string) => lru.get(key),
+    set: (key: string, value: object | string) => lru.set(key, value),
+    delete: (key: string) => lru.delete(key),
+    clear: () => lru.clear(),
+    has: (key: string) => lru.has(key),
+  } as unknown as Map<string, unknown>;
+}
+
+/**
  * Contact tokens by (API key, exact payload), keyed by {@link payloadKey}. An entry lives `min(ttl, exp - skew)`. The default store is an in-memory LRU; any Keyv (e.g.
  * `@keyv/redis`) shares entries across instances. Store failures count as misses.
  */
@@ -51,10 +66,9 @@ export class TokenCache {
   ) {
     this.keyv =
       (settings.store as Keyv<CachedToken> | undefined) ??
-      new Keyv<CachedToken>({
-        store: new LRUCache<string, object | string>({ max: settings.maxEntries }),
-        namespace: 'opencx',
-      });
+      new Keyv<CachedToken>({ store: lruStore(settings.maxEntries), namespace: 'opencx' });
+    // Keyv also reports store failures as events; the guard already handles them per operation.
+    this.keyv.on('error', () => undefined);
   }
 
   async get(key: string): Promise<AuthenticateUserResponseDto | undefined> {
