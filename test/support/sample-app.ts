@@ -77,9 +77,12 @@ export function sampleEnv(fake: OpenCxFakeServer, env: Record<string, string> = 
   };
 }
 
-/** Starts the fake OpenCX server and the built sample app pointed at it, and waits until it listens. */
-export async function startSampleApp(env: Record<string, string> = {}): Promise<SampleHarness> {
-  const fake = await createOpenCxFakeServer({ apiKey: CANARY.orgApiKey });
+/** Starts the fake OpenCX server (or uses a shared one) and the built sample app pointed at it, and waits until it listens. */
+export async function startSampleApp(
+  env: Record<string, string> = {},
+  shared?: { fake: OpenCxFakeServer },
+): Promise<SampleHarness> {
+  const fake = shared?.fake ?? (await createOpenCxFakeServer({ apiKey: CANARY.orgApiKey }));
   const app = spawnSampleApp(sampleEnv(fake, env));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sample app did not start:\n${app.lines.join('\n')}`)), 15_000);
@@ -108,7 +111,8 @@ export async function startSampleApp(env: Record<string, string> = {}): Promise<
     close: async () => {
       app.child.kill('SIGTERM');
       await app.exited;
-      await fake.close();
+      // A fake shared between several apps belongs to the caller.
+      if (!shared) await fake.close();
     },
   };
 }
