@@ -26,7 +26,12 @@ const scale = (n) => (QUICK ? Math.ceil(n / 10) : n);
 const PATH = '/widget/authenticate-user';
 const API_KEY = 'bench-key';
 const PAYLOAD = { email: 'bench@example.com', name: 'Bench User', language: 'en' };
-const BODY = JSON.stringify(PAYLOAD);
+let sequence = 0;
+/**
+ * A different user per call: identical concurrent calls would share one upstream request
+ * (single-flight), which is not the transport cost this measures.
+ */
+const nextPayload = () => ({ ...PAYLOAD, email: `bench-${sequence++ % 100_000}@example.com` });
 const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` };
 
 setFlagsFromString('--expose-gc');
@@ -107,12 +112,10 @@ async function interleaved(contenders, run) {
 const rows = [];
 const goal = (measure, value, target, met) => rows.push({ measure, value, goal: target, met });
 
-async function serviceFor(baseUrl) {
+async function serviceFor(baseUrl, cache = false) {
   const app = await NestFactory.createApplicationContext(
-    OpenCxModule.forRoot({ apiKey: API_KEY, baseUrl, cache: false, rateLimit: false }),
-    {
-      logger: false,
-    },
+    OpenCxModule.forRoot({ apiKey: API_KEY, baseUrl, cache: cache ? {} : false, rateLimit: false }),
+    { logger: false },
   );
   return { app, service: app.get(ContactAuthService) };
 }
@@ -128,21 +131,27 @@ async function clientThroughput() {
   );
   const { app, service } = await serviceFor(upstream.url);
   const contenders = [
-    { name: 'ContactAuthService', fn: () => service.authenticateUser(PAYLOAD) },
+    { name: 'ContactAuthService', fn: () => service.authenticateUser(nextPayload()) },
     {
       name: 'raw undici Pool',
       fn: async () => {
-        const response = await pool.request({ path: PATH, method: 'POST', headers: HEADERS, body: BODY });
+        const response = await pool.request({
+          path: PATH,
+          method: 'POST',
+          headers: HEADERS,
+          body: JSON.stringify(nextPayload()),
+        });
         return response.body.json();
       },
     },
     {
       name: 'HttpService by hand (keep-alive agent)',
-      fn: () => firstValueFrom(byHand.post(url, PAYLOAD, { headers: { authorization: `Bearer ${API_KEY}` } })),
+      fn: () => firstValueFrom(byHand.post(url, nextPayload(), { headers: { authorization: `Bearer ${API_KEY}` } })),
     },
     {
       name: 'global fetch',
-      fn: () => fetch(url, { method: 'POST', headers: HEADERS, body: BODY }).then((r) => r.json()),
+      fn: () =>
+        fetch(url, { method: 'POST', headers: HEADERS, body: JSON.stringify(nextPayload()) }).then((r) => r.json()),
     },
   ];
   for (const c of contenders) await drive(c.fn, scale(2_000), 64);
@@ -175,8 +184,8 @@ async function latencyBound() {
   const upstream = await startChild('upstream.mjs', { DELAY_MS: '50' });
   const { app, service } = await serviceFor(upstream.url);
   const bound = 256 / 0.05;
-  await drive(() => service.authenticateUser(PAYLOAD), scale(2_000), 256);
-  const rps = await interleaved([{ name: 'service', fn: () => service.authenticateUser(PAYLOAD) }], (c) =>
+  await drive(() => service.authenticateUser(nextPayload()), scale(2_000), 256);
+  const rps = await interleaved([{ name: 'service', fn: () => service.authenticateUser(nextPayload()) }], (c) =>
     drive(c.fn, scale(10_000), 256),
   );
   const fraction = rps.service / bound;
@@ -202,7 +211,8 @@ async function endToEnd(upstream) {
           url: `${url}/v1/contacts/authenticate`,
           method: 'POST',
           headers: { 'content-type': 'application/json', ...headers },
-          body: BODY,
+          // A different user per request, as in the client measures.
+          requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(nextPayload()) }) }],
           connections: 64,
           duration,
         },
@@ -288,9 +298,9 @@ async function cacheHits(upstream) {
 async function memory(upstream) {
   const { app, service } = await serviceFor(upstream.url);
 
-  await drive(() => service.authenticateUser(PAYLOAD), scale(10_000), 64);
+  await drive(() => service.authenticateUser(nextPayload()), scale(10_000), 64);
   const early = snapshot();
-  await drive(() => service.authenticateUser(PAYLOAD), scale(190_000), 64);
+  await drive(() => service.authenticateUser(nextPayload()), scale(190_000), 64);
   const late = snapshot();
   const growth = Math.max(late.rss - early.rss, late.heap - early.heap);
   goal(

@@ -14,7 +14,8 @@ const payload = { email: 'bench@example.com', name: 'Bench User', language: 'en'
 let next = 0;
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
-    while (next++ < calls) await service.authenticateUser(payload);
+    // A different user per call: identical concurrent calls would share one request (single-flight).
+    while (next++ < calls) await service.authenticateUser({ ...payload, email: `load-${next}@example.com` });
   }),
 );
 await app.close();

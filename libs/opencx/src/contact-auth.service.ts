@@ -4,6 +4,7 @@ import type { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import { SingleFlight } from './cache/single-flight.js';
+import { canonicalJson } from './cache/canonical-json.js';
 import { payloadKey, type TokenCache } from './cache/token-cache.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import type { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
@@ -96,37 +97,54 @@ export class ContactAuthService {
       throw new OpenCxConfigurationError(["per-call cache must be 'use', 'refresh' or 'bypass'"]);
     if (options.signal?.aborted) throw new OpenCxAbortError();
     const cache = mode === 'bypass' ? undefined : (this.cache ?? undefined);
-    const key = payloadKey(call.apiKey, dto);
+    // Canonical (sorted) JSON is both the wire body and the key's input, so it is built once.
+    const body = canonicalJson(dto);
+    const key = payloadKey(call.apiKey, body);
     if (cache && mode === 'use') {
       const hit = await cache.get(key);
       if (hit) return hit;
     }
     return this.flights.run(
       `${mode}:${key}`,
-      (signal) => this.fetchAndStore(key, dto, call, cache, mode, signal),
+      (signal) => this.fetchAndStore(key, dto, body, call, cache, mode, signal),
       options.signal,
     );
   }
 
   /** One upstream exchange for a payload, coordinated with the fleet when Redis is configured. */
-  private async fetchAndStore(
+  private fetchAndStore(
     key: string,
     dto: AuthenticateUserDto,
+    body: string,
     call: CallSettings,
     cache: TokenCache | undefined,
     mode: string,
     signal?: AbortSignal,
   ): Promise<AuthenticateUserResponseDto> {
-    const lock = cache && mode === 'use' ? this.fleetLock : undefined;
+    // Without a cache there is nothing to store or coordinate: no extra async step on the hot path.
+    if (!cache) return this.callUpstream(dto, body, call, signal);
+    return this.fetchAndStoreCached(key, dto, body, call, cache, mode, signal);
+  }
+
+  private async fetchAndStoreCached(
+    key: string,
+    dto: AuthenticateUserDto,
+    body: string,
+    call: CallSettings,
+    cache: TokenCache,
+    mode: string,
+    signal?: AbortSignal,
+  ): Promise<AuthenticateUserResponseDto> {
+    const lock = mode === 'use' ? this.fleetLock : undefined;
     const lockTtl = Math.min(60_000, call.timeout * (call.maxRetries + 1) + 5_000);
     const locked = lock ? await lock.acquire(key, lockTtl) : false;
     if (lock && !locked) {
-      const answered = await this.waitForFleet(lock, cache!, key, lockTtl, signal);
+      const answered = await this.waitForFleet(lock, cache, key, lockTtl, signal);
       if (answered) return answered;
     }
     try {
-      const result = await this.callUpstream(dto, call, signal);
-      if (cache) await cache.set(key, result);
+      const result = await this.callUpstream(dto, body, call, signal);
+      await cache.set(key, result);
       return result;
     } finally {
       if (locked) await lock!.release(key);
@@ -158,10 +176,10 @@ export class ContactAuthService {
   /** The attempts of one call: rate limit, send, classify, retry. */
   private async callUpstream(
     dto: AuthenticateUserDto,
+    body: string,
     call: CallSettings,
     signal?: AbortSignal,
   ): Promise<AuthenticateUserResponseDto> {
-    const body = JSON.stringify(dto);
     const limiterKey = this.limiter ? createHash('sha256').update(call.apiKey).digest('base64url') : '';
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new OpenCxAbortError();

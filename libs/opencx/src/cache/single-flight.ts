@@ -22,7 +22,9 @@ export class SingleFlight<T> {
     let flight = this.flights.get(key);
     if (!flight) {
       const controller = signal ? new AbortController() : undefined;
-      const promise = work(controller?.signal).finally(() => this.flights.delete(key));
+      const forget = (): void => void this.flights.delete(key);
+      const promise = work(controller?.signal);
+      promise.then(forget, forget);
       flight = { promise, controller, abortable: 0, pinned: false };
       this.flights.set(key, flight);
     }
