@@ -1,5 +1,12 @@
 import request from 'supertest';
-import { CANARY, sampleEnv, spawnSampleApp, startSampleApp, type SampleHarness } from '../support/sample-app.js';
+import {
+  CANARY,
+  SPEC_FIELDS,
+  sampleEnv,
+  spawnSampleApp,
+  startSampleApp,
+  type SampleHarness,
+} from '../support/sample-app.js';
 
 const AUTH = '/v1/contacts/authenticate';
 const ME = '/v1/me/opencx-token';
@@ -238,17 +245,7 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
 
     it('documents every spec field with its description, and the 56-language enum', () => {
       const dto = doc.components.schemas.AuthenticateUserDto!.properties;
-      const fields = [
-        'email',
-        'name',
-        'avatar_url',
-        'phone',
-        'language',
-        'customData',
-        'chat_context',
-        'http_action_overrides',
-      ];
-      expect(Object.keys(dto).toSorted()).toEqual([...fields].toSorted());
+      expect(Object.keys(dto).toSorted()).toEqual([...SPEC_FIELDS].toSorted());
       expect(dto.email!.description).toBe('The email of the user to authenticate');
       const overrides = doc.components.schemas.HttpActionOverridesDto!.properties;
       expect(Object.keys(overrides).toSorted()).toEqual(['body_params', 'headers', 'path_params', 'query_params']);

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { validateAuthenticateUser } from 'nestjs-opencx';
-import { CANARY, startSampleApp, type SampleHarness } from '../support/sample-app.js';
+import { CANARY, SPEC_FIELDS, startSampleApp, type SampleHarness } from '../support/sample-app.js';
 import { ReliabilityReport } from './report.js';
 
 const report = new ReliabilityReport('2-bad-input');
@@ -10,16 +10,7 @@ const AUTH = '/v1/contacts/authenticate';
 const ME = '/v1/me/opencx-token';
 /** A JSON object nested `levels` deep. */
 const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
-const FIELDS = [
-  'email',
-  'name',
-  'avatar_url',
-  'phone',
-  'language',
-  'customData',
-  'chat_context',
-  'http_action_overrides',
-];
+const FIELDS = SPEC_FIELDS;
 
 let h: SampleHarness;
 let userJwt: string;

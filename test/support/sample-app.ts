@@ -7,6 +7,18 @@ import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/tes
 /** The built sample app: suites run what `npm run start:prod` runs, in its own Node process. */
 export const SAMPLE_MAIN = fileURLToPath(new URL('../../dist/apps/sample/main.js', import.meta.url));
 
+/** The request fields of OpenCX's spec (`../shared/upstream/CONTRACT.md`), as the suites expect them. */
+export const SPEC_FIELDS = [
+  'email',
+  'name',
+  'avatar_url',
+  'phone',
+  'language',
+  'customData',
+  'chat_context',
+  'http_action_overrides',
+] as const;
+
 /** Canary values: tests assert none of them ever shows up in a log line or a response body. */
 export const CANARY = {
   orgApiKey: 'sk_org_CANARY_7d1f9a2b',
