@@ -7,6 +7,7 @@ import { OpenCxModule, type OpenCxModuleOptions } from 'nestjs-opencx';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { CallerThrottlerGuard } from './auth/caller-throttler.guard.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
+import { FixedWindowThrottlerStorage } from './common/fixed-window-throttler.storage.js';
 import { sampleConfig, type SampleConfig } from './config/sample.config.js';
 import { SAMPLE_CONFIG } from './config/sample.constants.js';
 import { ContactsController } from './contacts/contacts.controller.js';
@@ -59,6 +60,7 @@ export class AppModule {
           inject: [ConfigService],
           useFactory: (service: ConfigService) => ({
             throttlers: [{ name: 'default', ttl: 60_000, limit: config(service).throttleLimit }],
+            storage: new FixedWindowThrottlerStorage(),
           }),
         }),
         TerminusModule,
