@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import { SingleFlight } from './cache/single-flight.js';
 import { canonicalJson } from './cache/canonical-json.js';
@@ -66,9 +66,10 @@ export class ContactAuthService {
     @Inject(OPENCX_RESOLVED_OPTIONS) private readonly options: ResolvedOpenCxOptions,
     @Inject(OPENCX_HTTP_SERVICE) http: HttpService,
     @Inject(OPENCX_DISPATCHER) dispatcher: Dispatcher,
-    @Optional() @Inject(OPENCX_TOKEN_CACHE) private readonly cache?: TokenCache | null,
-    @Optional() @Inject(OPENCX_RATE_LIMITER) private readonly limiter?: ClientRateLimiter | null,
-    @Optional() @Inject(OPENCX_FLEET_LOCK) private readonly fleetLock?: FleetLock | null,
+    // Always provided by OpenCxModule; null when the feature is turned off.
+    @Inject(OPENCX_TOKEN_CACHE) private readonly cache: TokenCache | null,
+    @Inject(OPENCX_RATE_LIMITER) private readonly limiter: ClientRateLimiter | null,
+    @Inject(OPENCX_FLEET_LOCK) private readonly fleetLock: FleetLock | null,
   ) {
     const url = new URL(`${options.baseUrl}${AUTHENTICATE_USER_PATH}`);
     this.target = { url: url.href, origin: url.origin, path: `${url.pathname}${url.search}` };
