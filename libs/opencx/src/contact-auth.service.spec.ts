@@ -304,11 +304,14 @@ describe('ContactAuthService against the fake OpenCX server', () => {
 
     it('stops during the backoff wait when the caller aborts', async () => {
       await boot({ retryDelay: 10_000, maxRetryDelay: 10_000 });
+      // Full jitter could draw a wait shorter than the 100 ms before the abort: pin it at 5 s.
+      const random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
       fake.failNext(5, 503);
       const controller = new AbortController();
       const pending = service.authenticateUser({ email: EMAIL }, { signal: controller.signal });
       setTimeout(() => controller.abort(), 100);
       await expect(pending).rejects.toBeInstanceOf(OpenCxAbortError);
+      random.mockRestore();
       expect(fake.requests.length).toBeLessThanOrEqual(1);
     });
 
