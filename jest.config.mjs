@@ -15,6 +15,7 @@ export default {
   moduleNameMapper: {
     '^nestjs-opencx$': '<rootDir>/libs/opencx/src/index.ts',
     '^nestjs-opencx/testing$': '<rootDir>/libs/opencx/src/testing/index.ts',
+    '^nestjs-opencx/terminus$': '<rootDir>/libs/opencx/src/terminus/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -15,6 +16,8 @@ import {
   OpenCxRateLimitError,
   createOpenCxApiError,
 } from './errors/opencx.errors.js';
+import { HealthMonitor, type OpenCxHealth } from './health/opencx-health.js';
+import { notifyAttempt, outcomeOf, type OpenCxAttemptEvent } from './http/attempt-event.js';
 import { parseAuthenticateUserResponse, parseErrorBody } from './http/response-body.js';
 import { parseRetryAfter, retryDelay, type RetryPolicy } from './http/retry-policy.js';
 import { postJson, type AttemptTarget, type Transport } from './http/transport.js';
@@ -23,10 +26,12 @@ import {
   OPENCX_DISPATCHER,
   OPENCX_FLEET_LOCK,
   OPENCX_HTTP_SERVICE,
+  OPENCX_INSTANCE_NAME,
   OPENCX_RATE_LIMITER,
   OPENCX_RESOLVED_OPTIONS,
   OPENCX_TOKEN_CACHE,
 } from './opencx.constants.js';
+import { DEFAULT_OPENCX_NAME } from './opencx.tokens.js';
 import { resolveOpenCxOptions, withoutUndefined, type ResolvedOpenCxOptions } from './opencx.options.js';
 import type { ClientRateLimiter } from './rate-limit/client-rate-limiter.js';
 import type { FleetLock } from './redis/fleet-lock.js';
@@ -51,16 +56,30 @@ export interface OpenCxRequestOptions {
 
 type CallSettings = RetryPolicy & { apiKey: string; timeout: number };
 
+/** One attempt's result: an answer's status (when one arrived) and either the parsed body or the failure. */
+type Exchange =
+  | { status: number; result: AuthenticateUserResponseDto; failure?: undefined }
+  | { status: number | undefined; result?: undefined; failure: unknown };
+
+/**
+ * The health probe's body. It lacks the required `email`, so OpenCX refuses it after checking the
+ * key (Nest runs guards before validation): no contact is created, and 400 means "key accepted".
+ */
+const PROBE_BODY = '{}';
+
 const CACHE_MODES = new Set(['use', 'refresh', 'bypass']);
 const FLEET_POLL_MS = 50;
 
 /** Calls OpenCX's `POST /widget/authenticate-user` with validation, caching, rate limiting, retries and typed errors. */
 @Injectable()
 export class ContactAuthService {
-  private readonly logger = new Logger('OpenCx');
+  private readonly logger: Logger;
   private readonly target: AttemptTarget;
   private readonly transport: Transport;
   private readonly flights = new SingleFlight<AuthenticateUserResponseDto>();
+  private readonly health: HealthMonitor;
+  /** The rate limiter's key for the module's own API key, hashed once. */
+  private readonly ownLimiterKey: string;
 
   constructor(
     @Inject(OPENCX_RESOLVED_OPTIONS) private readonly options: ResolvedOpenCxOptions,
@@ -70,10 +89,34 @@ export class ContactAuthService {
     @Inject(OPENCX_TOKEN_CACHE) private readonly cache: TokenCache | null,
     @Inject(OPENCX_RATE_LIMITER) private readonly limiter: ClientRateLimiter | null,
     @Inject(OPENCX_FLEET_LOCK) private readonly fleetLock: FleetLock | null,
+    @Inject(OPENCX_INSTANCE_NAME) private readonly name: string,
   ) {
     const url = new URL(`${options.baseUrl}${AUTHENTICATE_USER_PATH}`);
     this.target = { url: url.href, origin: url.origin, path: `${url.pathname}${url.search}` };
     this.transport = { http, dispatcher };
+    this.logger = new Logger(name === DEFAULT_OPENCX_NAME ? 'OpenCx' : `OpenCx:${name}`);
+    this.health = new HealthMonitor(options.healthCheckInterval);
+    this.ownLimiterKey = limiterKeyOf(options.apiKey);
+  }
+
+  /**
+   * The `HttpService` (and so the axios instance) this registration sends with. Add your own
+   * interceptors to `httpService.axiosRef` for proxy headers, metrics or tracing: once any is
+   * present, every request goes through axios so they run.
+   */
+  get httpService(): HttpService {
+    return this.transport.http;
+  }
+
+  /**
+   * Whether OpenCX is reachable and accepts this registration's API key. Answers from the last
+   * exchange made with that key (a real call or an earlier probe) while it is younger than
+   * `healthCheckInterval`; otherwise sends one probe that creates no contact (a request without
+   * `email`, which OpenCX refuses after checking the key). Concurrent checks share that probe,
+   * and a probe is skipped while the client-side rate limit has no free slot. Never throws.
+   */
+  checkHealth(): Promise<OpenCxHealth> {
+    return this.health.check(() => this.probe());
   }
 
   /**
@@ -181,38 +224,25 @@ export class ContactAuthService {
     call: CallSettings,
     signal?: AbortSignal,
   ): Promise<AuthenticateUserResponseDto> {
-    const limiterKey = this.limiter ? createHash('sha256').update(call.apiKey).digest('base64url') : '';
+    const ownKey = call.apiKey === this.options.apiKey;
+    const limiterKey = !this.limiter ? '' : ownKey ? this.ownLimiterKey : limiterKeyOf(call.apiKey);
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new OpenCxAbortError();
       await this.limiter?.acquire(limiterKey, signal);
-      let failure: unknown;
-      try {
-        const response = await postJson(this.transport, {
-          target: this.target,
-          apiKey: call.apiKey,
-          body,
-          timeout: call.timeout,
-          maxResponseBytes: this.options.maxResponseBytes,
-          signal,
-        });
-        if (response.status >= 200 && response.status < 300) {
-          return parseAuthenticateUserResponse(response.status, response.body);
-        }
-        failure = createOpenCxApiError({
-          status: response.status,
-          // Only failures pay for scrubbing: the success path never prints anything.
-          body: parseErrorBody(response.body, secretsOf(call.apiKey, dto)),
-          retryAfter: parseRetryAfter(response.headers),
-        });
-      } catch (error) {
-        if (error instanceof OpenCxAbortError) throw error;
-        failure = error;
+      const started = this.options.onAttempt ? performance.now() : 0;
+      const { status, result, failure } = await this.exchange(body, call, signal, dto);
+      const aborted = failure instanceof OpenCxAbortError;
+      // Only the registration's own key says anything about its health; an abort says nothing.
+      if (ownKey && !aborted) this.health.observe(status, failure);
+      const delay = result || aborted ? undefined : retryDelay(failure, attempt, call);
+      if (this.options.onAttempt) {
+        this.emitAttempt('authenticate-user', attempt, started, status, failure, delay);
       }
+      if (result) return result;
       if (failure instanceof OpenCxRateLimitError && failure.retryAfter !== undefined) {
         // OpenCX's limit is per organisation: pause every caller of this key, not just this one.
         await this.limiter?.pause(limiterKey, failure.retryAfter);
       }
-      const delay = retryDelay(failure, attempt, call);
       if (delay === undefined) throw failure;
       this.logger.debug(
         `authenticate-user attempt ${attempt + 1} failed (${describe(failure)}); retrying in ${delay} ms`,
@@ -223,6 +253,76 @@ export class ContactAuthService {
         throw new OpenCxAbortError();
       }
     }
+  }
+
+  /** One attempt, never throwing: the caller decides what a failure means. */
+  private async exchange(
+    body: string,
+    call: CallSettings,
+    signal: AbortSignal | undefined,
+    dto: AuthenticateUserDto | undefined,
+  ): Promise<Exchange> {
+    let response;
+    try {
+      response = await postJson(this.transport, {
+        target: this.target,
+        apiKey: call.apiKey,
+        body,
+        timeout: call.timeout,
+        maxResponseBytes: this.options.maxResponseBytes,
+        signal,
+      });
+    } catch (error) {
+      return { status: undefined, failure: error };
+    }
+    const { status } = response;
+    if (status >= 200 && status < 300) {
+      try {
+        return { status, result: parseAuthenticateUserResponse(status, response.body) };
+      } catch (error) {
+        return { status, failure: error };
+      }
+    }
+    const failure = createOpenCxApiError({
+      status,
+      // Only failures pay for scrubbing: the success path never prints anything.
+      body: parseErrorBody(response.body, dto ? secretsOf(call.apiKey, dto) : [call.apiKey]),
+      retryAfter: parseRetryAfter(response.headers),
+    });
+    return { status, failure };
+  }
+
+  /** The health check's one request: the module's key, no retry, and a free limiter slot if possible. */
+  private async probe(): Promise<void> {
+    const hasSlot = !this.limiter || (await this.limiter.tryAcquire(this.ownLimiterKey).catch(() => true));
+    // No slot means this key was just used (or paused by a 429): that exchange is the answer.
+    if (!hasSlot && this.health.last()) return;
+    const started = this.options.onAttempt ? performance.now() : 0;
+    const { status, failure } = await this.exchange(PROBE_BODY, this.options, undefined, undefined);
+    this.health.observe(status, failure, 'probe');
+    if (this.options.onAttempt) this.emitAttempt('health-check', 0, started, status, failure, undefined);
+  }
+
+  private emitAttempt(
+    operation: OpenCxAttemptEvent['operation'],
+    attempt: number,
+    started: number,
+    status: number | undefined,
+    failure: unknown,
+    delay: number | undefined,
+  ): void {
+    const event: OpenCxAttemptEvent = {
+      name: this.name,
+      operation,
+      attempt: attempt + 1,
+      outcome: outcomeOf(status, failure),
+      durationMs: performance.now() - started,
+      willRetry: delay !== undefined,
+    };
+    if (status !== undefined) event.status = status;
+    if (failure instanceof Error) event.error = failure.name;
+    if (delay !== undefined) event.retryDelayMs = delay;
+    notifyAttempt(this.options.onAttempt!, event, this.logger);
   }
 
   private callSettings(options: OpenCxRequestOptions): CallSettings {
@@ -239,6 +339,10 @@ export class ContactAuthService {
       throw error;
     }
   }
+}
+
+function limiterKeyOf(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('base64url');
 }
 
 function describe(error: unknown): string {

@@ -19,3 +19,9 @@ export const OPENCX_TOKEN_CACHE = 'OPENCX_TOKEN_CACHE';
 export const OPENCX_RATE_LIMITER = 'OPENCX_RATE_LIMITER';
 export const OPENCX_REDIS = 'OPENCX_REDIS';
 export const OPENCX_FLEET_LOCK = 'OPENCX_FLEET_LOCK';
+
+/** Injection token of the registration's name (`'default'` for the unnamed one). */
+export const OPENCX_INSTANCE_NAME = 'OPENCX_INSTANCE_NAME';
+
+/** Injection token of the registration's health monitor (internal). */
+export const OPENCX_HEALTH_MONITOR = 'OPENCX_HEALTH_MONITOR';

@@ -1,20 +1,18 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Agent } from 'undici';
-import { ContactAuthService } from './contact-auth.service.js';
-import { OPENCX_DISPATCHER, OPENCX_HTTP_SERVICE, OPENCX_REDIS } from './opencx.constants.js';
+import { OPENCX_DISPATCHER, OPENCX_REDIS } from './opencx.constants.js';
 import { ConfigurableOpenCxModule } from './opencx.module-definition.js';
 import { OPENCX_PROVIDERS } from './opencx.providers.js';
 import type { OpenCxRedisClient } from './redis/redis-client.js';
 
 /**
- * Registers {@link ContactAuthService}. Use `OpenCxModule.forRoot({ apiKey })` or
+ * Registers `ContactAuthService`. Use `OpenCxModule.forRoot({ apiKey })` or
  * `OpenCxModule.forRootAsync({ imports, inject, useFactory })`; options are validated when the
  * module initialises, so a bad configuration stops start-up with a message naming the option.
+ * Add `name` to register several organisations and inject each with `@InjectContactAuth(name)`.
  */
-@Module({
-  providers: OPENCX_PROVIDERS,
-  exports: [ContactAuthService, OPENCX_HTTP_SERVICE],
-})
+// Exports depend on the registration's name, so they are set in opencx.module-definition.ts.
+@Module({ providers: OPENCX_PROVIDERS })
 export class OpenCxModule extends ConfigurableOpenCxModule implements OnApplicationShutdown {
   constructor(
     @Inject(OPENCX_DISPATCHER) private readonly dispatcher: Agent,

@@ -3,6 +3,7 @@ import type { Keyv } from 'keyv';
 import { IsInt, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 import { toFieldErrors } from './dto/validate-authenticate-user.js';
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
+import type { OpenCxAttemptListener } from './http/attempt-event.js';
 
 /** `cache` option: reuse a contact token for the same (API key, payload). */
 export interface OpenCxCacheOptions {
@@ -58,13 +59,27 @@ export interface OpenCxModuleOptions {
    * Default: none (everything in memory).
    */
   redis?: string;
+  /**
+   * How long, in ms, `checkHealth()` (and `OpenCxHealthIndicator`) reuses what it last learned
+   * about OpenCX, from real traffic or a probe, before sending a probe. Default 60000.
+   */
+  healthCheckInterval?: number;
+  /**
+   * Called after every upstream attempt with its outcome, duration and retry decision (no
+   * personal data), e.g. to feed Prometheus or OpenTelemetry. It runs on the request path: keep
+   * it fast. A throwing or rejecting listener is logged and ignored. Default: none.
+   */
+  onAttempt?: OpenCxAttemptListener;
 }
 
 /** Options with every default applied; what the service actually uses. */
-export type ResolvedOpenCxOptions = Required<Omit<OpenCxModuleOptions, 'cache' | 'rateLimit' | 'redis'>> & {
+export type ResolvedOpenCxOptions = Required<
+  Omit<OpenCxModuleOptions, 'cache' | 'rateLimit' | 'redis' | 'onAttempt'>
+> & {
   cache: (Required<Omit<OpenCxCacheOptions, 'store'>> & { store?: Keyv }) | false;
   rateLimit: Required<OpenCxRateLimitOptions> | false;
   redis?: string;
+  onAttempt?: OpenCxAttemptListener;
 };
 
 /** The defaults, visible and overridable (per module in the options, per call in `authenticateUser`). */
@@ -76,6 +91,7 @@ export const OPENCX_DEFAULTS = {
   maxRetryDelay: 8_000,
   maxRetryAfter: 60_000,
   maxResponseBytes: 1_048_576,
+  healthCheckInterval: 60_000,
   cache: { ttl: 300_000, skew: 30_000, maxEntries: 10_000 },
   rateLimit: { perMinute: 100, maxWait: 10_000, maxQueue: 1_000 },
 } as const;
@@ -115,7 +131,7 @@ function nestedProblems(
   return problems;
 }
 
-class OpenCxOptionsSchema implements Omit<ResolvedOpenCxOptions, 'cache' | 'rateLimit' | 'redis'> {
+class OpenCxOptionsSchema implements Omit<ResolvedOpenCxOptions, 'cache' | 'rateLimit' | 'redis' | 'onAttempt'> {
   @IsString({ message: API_KEY_MESSAGE })
   @Matches(API_KEY, { message: API_KEY_MESSAGE })
   apiKey!: string;
@@ -151,6 +167,10 @@ class OpenCxOptionsSchema implements Omit<ResolvedOpenCxOptions, 'cache' | 'rate
   @IsInt({ message: 'maxResponseBytes must be an integer' })
   @Min(1024, { message: 'maxResponseBytes must be at least 1024' })
   maxResponseBytes!: number;
+
+  @IsInt({ message: 'healthCheckInterval must be an integer number of milliseconds' })
+  @Min(0, { message: 'healthCheckInterval must be at least 0' })
+  healthCheckInterval!: number;
 }
 
 /**
@@ -161,7 +181,7 @@ export function resolveOpenCxOptions(options: OpenCxModuleOptions | undefined): 
   if (options === null || typeof options !== 'object') {
     throw new OpenCxConfigurationError(['options must be an object with at least apiKey']);
   }
-  const { cache, rateLimit, redis, ...flat } = withoutUndefined(options);
+  const { cache, rateLimit, redis, onAttempt, ...flat } = withoutUndefined(options);
   const { cache: defaultCache, rateLimit: defaultRateLimit, ...flatDefaults } = OPENCX_DEFAULTS;
   const resolved = { ...flatDefaults, ...flat };
   const errors = validateSync(plainToInstance(OpenCxOptionsSchema, resolved), {
@@ -181,6 +201,7 @@ export function resolveOpenCxOptions(options: OpenCxModuleOptions | undefined): 
   if (redis !== undefined && (typeof redis !== 'string' || !/^rediss?:\/\/\S+$/.test(redis))) {
     problems.push('redis must be a redis:// or rediss:// URL');
   }
+  if (onAttempt !== undefined && typeof onAttempt !== 'function') problems.push('onAttempt must be a function');
   if (problems.length > 0) throw new OpenCxConfigurationError(problems);
   // Validated above: apiKey is a non-empty string from here on.
   return {
@@ -189,5 +210,6 @@ export function resolveOpenCxOptions(options: OpenCxModuleOptions | undefined): 
     cache: cache === false ? false : { ...defaultCache, ...withoutUndefined(cache ?? {}) },
     rateLimit: rateLimit === false ? false : { ...defaultRateLimit, ...withoutUndefined(rateLimit ?? {}) },
     ...(redis === undefined ? {} : { redis }),
+    ...(onAttempt === undefined ? {} : { onAttempt }),
   };
 }

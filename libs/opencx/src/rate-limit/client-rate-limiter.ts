@@ -61,6 +61,11 @@ export class ClientRateLimiter {
     }
   }
 
+  /** Takes a slot for `key` if one is free now; never waits. */
+  async tryAcquire(key: string): Promise<boolean> {
+    return (await this.consume(key)) === 0;
+  }
+
   /** Pauses `key` for `seconds` (an upstream 429's Retry-After), for every caller of this limiter. */
   async pause(key: string, seconds: number): Promise<void> {
     if (seconds > 0) await this.limiter.block(key, Math.ceil(seconds)).catch(() => undefined);

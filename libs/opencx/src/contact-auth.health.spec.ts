@@ -1,0 +1,109 @@
+import { createServer } from 'node:net';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { ContactAuthService } from './contact-auth.service.js';
+import type { OpenCxAttemptEvent } from './http/attempt-event.js';
+import { OpenCxModule } from './opencx.module.js';
+import type { OpenCxModuleOptions } from './opencx.options.js';
+import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
+
+const API_KEY = 'sk_health_canary_5';
+
+/** A loopback port with nothing listening. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('ContactAuthService.checkHealth', () => {
+  let fake: OpenCxFakeServer;
+  let moduleRef: TestingModule | undefined;
+
+  async function boot(options: Partial<OpenCxModuleOptions> = {}): Promise<ContactAuthService> {
+    moduleRef = await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ apiKey: API_KEY, baseUrl: fake.url, cache: false, ...options })],
+    }).compile();
+    return moduleRef.get(ContactAuthService);
+  }
+
+  beforeAll(async () => {
+    fake = await createOpenCxFakeServer({ apiKey: API_KEY });
+  });
+  beforeEach(() => fake.reset());
+  afterEach(async () => {
+    await moduleRef?.close();
+    moduleRef = undefined;
+  });
+  afterAll(() => fake.close());
+
+  it('probes with a body OpenCX refuses after checking the key: up, key accepted, no contact created', async () => {
+    const service = await boot();
+    const health = await service.checkHealth();
+    expect(health).toMatchObject({ status: 'up', reachable: true, apiKeyAccepted: true, httpStatus: 400 });
+    expect(health.source).toBe('probe');
+    expect(Date.parse(health.checkedAt)).not.toBeNaN();
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]!.body).toEqual({});
+    expect(fake.requests[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+  });
+
+  it('reports a refused key as down, without the key in the result', async () => {
+    const service = await boot({ apiKey: 'sk_wrong_canary_9' });
+    const health = await service.checkHealth();
+    expect(health).toMatchObject({ status: 'down', reachable: true, apiKeyAccepted: false, httpStatus: 401 });
+    expect(JSON.stringify(health)).not.toContain('sk_wrong_canary_9');
+  });
+
+  it('reports an unreachable OpenCX as down', async () => {
+    const service = await boot({ baseUrl: `http://127.0.0.1:${await closedPort()}`, rateLimit: false });
+    await expect(service.checkHealth()).resolves.toMatchObject({ status: 'down', reachable: false });
+  });
+
+  it('spends at most one probe per interval, shared by concurrent checks', async () => {
+    const service = await boot();
+    await Promise.all([service.checkHealth(), service.checkHealth(), service.checkHealth()]);
+    await service.checkHealth();
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('answers from recent real traffic instead of probing', async () => {
+    const service = await boot();
+    await service.authenticateUser({ email: 'traffic@example.com' });
+    const health = await service.checkHealth();
+    expect(health).toMatchObject({ status: 'up', source: 'traffic', httpStatus: 200 });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('ignores calls made with another organisation’s key', async () => {
+    const service = await boot();
+    fake.failNext(1, 401);
+    await service.authenticateUser({ email: 'tenant@example.com' }, { apiKey: 'sk_other_tenant' }).catch(() => 0);
+    await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', source: 'probe' });
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('probes again once the interval has passed', async () => {
+    const service = await boot({ healthCheckInterval: 0 });
+    await service.checkHealth();
+    await service.checkHealth();
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('does not probe while the client-side limit has no slot, answering from the last exchange', async () => {
+    const service = await boot({ rateLimit: { perMinute: 1, maxWait: 0 }, healthCheckInterval: 0 });
+    await service.authenticateUser({ email: 'only-slot@example.com' });
+    await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', source: 'traffic' });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('reports the probe to onAttempt as a health-check operation', async () => {
+    const events: OpenCxAttemptEvent[] = [];
+    const service = await boot({ onAttempt: (event) => void events.push(event) });
+    await service.checkHealth();
+    expect(events).toEqual([
+      expect.objectContaining({ operation: 'health-check', attempt: 1, status: 400, willRetry: false }),
+    ]);
+  });
+});
