@@ -189,8 +189,23 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
   describe('operations', () => {
     it('serves liveness and readiness', async () => {
       await request(server()).get('/health').expect(200, { status: 'ok', info: {}, error: {}, details: {} });
+      // Readiness answers from the last exchange with OpenCX: earlier tests scripted failures.
+      await asService({ email: 'ready@example.com' }).expect(201);
       const ready = await request(server()).get('/health/ready').expect(200);
       expect(ready.body.details.heap.status).toBe('up');
+      expect(ready.body.details.opencx).toMatchObject({ status: 'up', apiKeyAccepted: true, source: 'traffic' });
+    });
+
+    it('reports not ready when OpenCX refuses the organisation key, without printing it', async () => {
+      const refused = await startSampleApp({ OPENCX_API_KEY: 'sk_refused_readiness_canary' }, { fake: h.fake });
+      try {
+        const ready = await request(refused.url).get('/health/ready').expect(503);
+        expect(ready.body.details.opencx).toMatchObject({ status: 'down', apiKeyAccepted: false, httpStatus: 401 });
+        expect(JSON.stringify(ready.body)).not.toContain('sk_refused_readiness_canary');
+        expect(refused.lines.join('\n')).not.toContain('sk_refused_readiness_canary');
+      } finally {
+        await refused.close();
+      }
     });
 
     it('sets helmet headers and no CORS header by default', async () => {

@@ -3,7 +3,7 @@
 // user against createOpenCxFakeServer, and runs the fixture's own test. Fixture dependencies come
 // from the npm registry (npm's cache makes later runs fast). Prints "N passed, M failed".
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +28,17 @@ export class AppModule {}
 
 const CHECK = `import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ContactAuthService, OpenCxValidationError, type AuthenticateUserResponseDto } from 'nestjs-opencx';
-import { createOpenCxFakeServer } from 'nestjs-opencx/testing';
+import { TerminusModule } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
+import {
+  ContactAuthService,
+  OpenCxModule,
+  OpenCxValidationError,
+  getContactAuthToken,
+  type AuthenticateUserResponseDto,
+} from 'nestjs-opencx';
+import { OpenCxHealthIndicator } from 'nestjs-opencx/terminus';
+import { ContactAuthServiceMock, OpenCxTestingModule, createOpenCxFakeServer } from 'nestjs-opencx/testing';
 import { AppModule } from './app.module.js';
 
 export interface CheckResult {
@@ -37,6 +46,54 @@ export interface CheckResult {
   contactId: string | undefined;
   expectedContactId: string;
   validationIsTyped: boolean;
+}
+
+export interface ExtrasResult {
+  /** Authorization header each named registration sent, in order eu, us. */
+  namedKeys: unknown[];
+  /** The testing module's answer, and how many calls its mock recorded. */
+  mockedToken: string;
+  mockedCalls: number;
+  /** Terminus verdicts: the default registration (accepted key) and 'us' (refused key). */
+  health: string[];
+}
+
+/** Named registrations, the testing module and the terminus indicator, from the installed package. */
+export async function extrasOnce(): Promise<ExtrasResult> {
+  const fake = await createOpenCxFakeServer({ apiKey: 'eu-key' });
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      OpenCxModule.forRoot({ apiKey: 'eu-key', baseUrl: fake.url }),
+      OpenCxModule.forRoot({ name: 'eu', apiKey: 'eu-key', baseUrl: fake.url }),
+      OpenCxModule.forRootAsync({ name: 'us', useFactory: () => ({ apiKey: 'us-key', baseUrl: fake.url }) }),
+      TerminusModule,
+    ],
+    providers: [OpenCxHealthIndicator],
+  })
+    .setLogger({ log() {}, error() {}, warn() {} })
+    .compile();
+  const mocked = await Test.createTestingModule({
+    imports: [OpenCxTestingModule.forRoot({ responses: [{ token: 'mocked' }] })],
+  }).compile();
+  try {
+    for (const name of ['eu', 'us']) {
+      await moduleRef.get<ContactAuthService>(getContactAuthToken(name)).authenticateUser({ email: 'n@example.com' }).catch(() => 0);
+    }
+    const namedKeys = fake.authenticateRequests().map((request) => request.headers.authorization);
+    const indicator = moduleRef.get(OpenCxHealthIndicator);
+    const health = [await indicator.isHealthy(), await indicator.isHealthy('us', { name: 'us' })];
+    const { token } = await mocked.get(ContactAuthService).authenticateUser({ email: 'mock@example.com' });
+    return {
+      namedKeys,
+      mockedToken: token,
+      mockedCalls: mocked.get(ContactAuthServiceMock).calls.length,
+      health: health.map((result) => Object.values(result)[0]!.status),
+    };
+  } finally {
+    await moduleRef.close();
+    await mocked.close();
+    await fake.close();
+  }
 }
 
 /** Boots the app against a fake OpenCX and authenticates one user. */
@@ -74,6 +131,16 @@ const ASSERTIONS = `expect(result.token.split('.')).toHaveLength(3);
     expect(result.contactId).toBe(result.expectedContactId);
     expect(result.validationIsTyped).toBe(true);`;
 
+const EXTRAS_EXPECTED = {
+  namedKeys: ['Bearer eu-key', 'Bearer us-key'],
+  mockedToken: 'mocked',
+  mockedCalls: 1,
+  health: ['up', 'down'],
+};
+const EXTRAS_JEST = `test('named registrations, the testing module and the terminus indicator work', async () => {
+  expect(await extrasOnce()).toEqual(${JSON.stringify(EXTRAS_EXPECTED)});
+});`;
+
 const tsconfig = (module, moduleResolution) =>
   JSON.stringify({
     compilerOptions: {
@@ -93,8 +160,22 @@ const tsconfig = (module, moduleResolution) =>
     include: ['src'],
   });
 
-const NEST12 = ['@nestjs/common@12', '@nestjs/core@12', '@nestjs/axios@12', '@nestjs/swagger@12'];
-const NEST11 = ['@nestjs/common@11', '@nestjs/core@11', '@nestjs/axios@4', '@nestjs/swagger@11'];
+const NEST12 = [
+  '@nestjs/common@12',
+  '@nestjs/core@12',
+  '@nestjs/axios@12',
+  '@nestjs/swagger@12',
+  '@nestjs/terminus@12',
+  '@nestjs/testing@12',
+];
+const NEST11 = [
+  '@nestjs/common@11',
+  '@nestjs/core@11',
+  '@nestjs/axios@4',
+  '@nestjs/swagger@11',
+  '@nestjs/terminus@11',
+  '@nestjs/testing@11',
+];
 const COMMON = ['axios@1', 'class-validator@0.14', 'class-transformer@0.5', 'reflect-metadata@0.2', 'rxjs@7'];
 const TOOLS = ['typescript@6', '@types/node@20'];
 
@@ -108,12 +189,14 @@ const fixtures = [
     test: ['npx', 'vitest', 'run'],
     files: {
       'test/app.test.mjs': `import { expect, test } from 'vitest';
-import { authenticateOnce } from '../dist/check.js';
+import { authenticateOnce, extrasOnce } from '../dist/check.js';
 
 test('authenticates through the installed package', async () => {
   const result = await authenticateOnce();
   ${ASSERTIONS}
 });
+
+${EXTRAS_JEST}
 `,
     },
   },
@@ -127,13 +210,17 @@ test('authenticates through the installed package', async () => {
     files: {
       'test/app.test.cjs': `const test = require('node:test');
 const assert = require('node:assert/strict');
-const { authenticateOnce } = require('../dist/check.js');
+const { authenticateOnce, extrasOnce } = require('../dist/check.js');
 
 test('authenticates through the installed package', async () => {
   const result = await authenticateOnce();
   assert.equal(result.token.split('.').length, 3);
   assert.equal(result.contactId, result.expectedContactId);
   assert.equal(result.validationIsTyped, true);
+});
+
+test('named registrations, the testing module and the terminus indicator work', async () => {
+  assert.deepEqual(await extrasOnce(), ${JSON.stringify(EXTRAS_EXPECTED)});
 });
 `,
     },
@@ -146,16 +233,42 @@ test('authenticates through the installed package', async () => {
     tsconfig: tsconfig('commonjs', 'node10'),
     test: ['npx', 'jest', '--ci'],
     files: {
-      'test/app.test.js': `const { authenticateOnce } = require('../dist/check.js');
+      'test/app.test.js': `const { authenticateOnce, extrasOnce } = require('../dist/check.js');
 
 test('authenticates through the installed package', async () => {
   const result = await authenticateOnce();
   ${ASSERTIONS}
 });
+
+${EXTRAS_JEST}
 `,
     },
   },
 ];
+
+// The optional peer @nestjs/terminus must be loaded only by `nestjs-opencx/terminus`: the
+// block-peer files make resolving it throw, under require() (CommonJS build) and import (ESM build).
+const LOAD_ENTRIES = "['nestjs-opencx', 'nestjs-opencx/testing']";
+
+function checkOptionalPeerNotLoaded(dir) {
+  for (const file of ['block-peer.cjs', 'block-peer.mjs', 'block-peer-hooks.mjs']) {
+    copyFileSync(join(root, 'test/packaging', file), join(dir, file));
+  }
+  const cjs = (code) => ['-r', './block-peer.cjs', '-e', code];
+  const esm = (code) => ['--import', './block-peer.mjs', '--input-type=module', '-e', code];
+  run(dir, 'node', cjs(`for (const entry of ${LOAD_ENTRIES}) require(entry);`));
+  run(dir, 'node', esm(`for (const entry of ${LOAD_ENTRIES}) await import(entry);`));
+  // The blockers must be able to fail: loading the terminus entry point is refused by each.
+  for (const args of [cjs("require('nestjs-opencx/terminus')"), esm("await import('nestjs-opencx/terminus')")]) {
+    let refused = false;
+    try {
+      run(dir, 'node', args);
+    } catch (error) {
+      refused = /@nestjs\/terminus was loaded/.test(String(error.stderr));
+    }
+    if (!refused) throw new Error(`the @nestjs/terminus blocker did not block: node ${args.join(' ')}`);
+  }
+}
 
 const run = (cwd, command, args) =>
   execFileSync(command, args, {
@@ -190,6 +303,7 @@ for (const [index, fixture] of fixtures.entries()) {
     const booted = JSON.parse(run(dir, 'node', ['dist/main.js']).trim().split('\n').pop());
     if (booted.contactId !== booted.expectedContactId) throw new Error(`boot: unexpected ${JSON.stringify(booted)}`);
     run(dir, fixture.test[0], fixture.test.slice(1));
+    checkOptionalPeerNotLoaded(dir);
     passed++;
     console.log(`ok   ${fixture.name} (${Math.round((Date.now() - started) / 1000)} s)`);
   } catch (error) {

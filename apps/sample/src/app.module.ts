@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { OpenCxModule, type OpenCxModuleOptions } from 'nestjs-opencx';
+import { OpenCxHealthIndicator } from 'nestjs-opencx/terminus';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { CallerThrottlerGuard } from './auth/caller-throttler.guard.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
@@ -38,6 +39,7 @@ export class AppModule {
               cache: sample.opencxCacheTtl === 0 ? false : { ttl: sample.opencxCacheTtl },
               rateLimit: sample.opencxRateLimit === 0 ? false : { perMinute: sample.opencxRateLimit },
               redis: sample.redisUrl,
+              healthCheckInterval: sample.opencxHealthInterval,
             };
           },
         }),
@@ -71,6 +73,7 @@ export class AppModule {
         ApiKeyGuard,
         JwtAuthGuard,
         CallerThrottlerGuard,
+        OpenCxHealthIndicator,
       ],
     };
   }

@@ -13,6 +13,8 @@ export interface SampleConfig {
   opencxCacheTtl?: number;
   /** Upstream calls per minute (`OPENCX_RATE_LIMIT`; `0` turns the client-side limit off); undefined: library default. */
   opencxRateLimit?: number;
+  /** How long readiness reuses what it knows about OpenCX before probing (`OPENCX_HEALTH_INTERVAL_MS`); undefined: library default. */
+  opencxHealthInterval?: number;
   /** Redis shared by the fleet (`REDIS_URL`): token cache, rate limit and single-flight span instances. */
   redisUrl?: string;
   /** Keys accepted in `x-api-key` for the service-to-service endpoint (`SAMPLE_API_KEYS`, comma-separated, required). */
@@ -88,6 +90,7 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
     opencxMaxRetries: env.OPENCX_MAX_RETRIES ? Number(env.OPENCX_MAX_RETRIES) : undefined,
     opencxCacheTtl: nonNegativeInt(env, 'OPENCX_CACHE_TTL_MS', problems),
     opencxRateLimit: nonNegativeInt(env, 'OPENCX_RATE_LIMIT', problems),
+    opencxHealthInterval: nonNegativeInt(env, 'OPENCX_HEALTH_INTERVAL_MS', problems),
     redisUrl: env.REDIS_URL || undefined,
     apiKeys,
     jwtSecret,

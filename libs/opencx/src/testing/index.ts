@@ -1,4 +1,7 @@
-/** nestjs-opencx/testing: a fake OpenCX server for your tests (and the library's own). */
+/**
+ * nestjs-opencx/testing: a drop-in mock of `ContactAuthService` for unit tests, and a fake OpenCX
+ * server for tests that should exercise the real client over HTTP (the library's own do).
+ */
 export {
   createOpenCxFakeServer,
   type OpenCxFakeServer,
@@ -7,3 +10,11 @@ export {
   type FakeBehaviour,
 } from './fake-server.js';
 export { fakeContactId, signFakeToken } from './fake-token.js';
+export {
+  ContactAuthServiceMock,
+  type ContactAuthMockOptions,
+  type ContactAuthMockCall,
+  type OpenCxMockAnswer,
+  type OpenCxMockResponse,
+} from './contact-auth.mock.js';
+export { OpenCxTestingModule, type OpenCxTestingModuleOptions } from './opencx-testing.module.js';

@@ -1,0 +1,109 @@
+import type { ContactAuthService, OpenCxRequestOptions } from '../contact-auth.service.js';
+import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
+import type { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
+import { validateAuthenticateUser } from '../dto/validate-authenticate-user.js';
+import { OpenCxAbortError } from '../errors/opencx.errors.js';
+import type { OpenCxHealth } from '../health/opencx-health.js';
+import { fakeContactId, signFakeToken } from './fake-token.js';
+
+/** The body of a successful answer. */
+export interface OpenCxMockResponse {
+  token: string;
+  contact?: { id: string };
+}
+
+/**
+ * What the mock answers one call with: a response, an error to throw (e.g. an `OpenCxApiError`
+ * made with `createOpenCxApiError({ status: 401 })`), or a function of the validated input that
+ * returns (or resolves to) either.
+ */
+export type OpenCxMockAnswer =
+  | OpenCxMockResponse
+  | Error
+  | ((
+      input: AuthenticateUserDto,
+      options: OpenCxRequestOptions,
+    ) => OpenCxMockResponse | Error | Promise<OpenCxMockResponse | Error>);
+
+/** Options of {@link ContactAuthServiceMock} and `OpenCxTestingModule.forRoot`. */
+export interface ContactAuthMockOptions {
+  /** Answers for the next calls, one per call in order; once used up, `response` answers. Default none. */
+  responses?: OpenCxMockAnswer[];
+  /**
+   * The answer of every call with no queued answer. Default: a JWT-shaped token whose `sub` is a
+   * contact id derived from the email (`fakeContactId`), as the fake server answers.
+   */
+  response?: OpenCxMockAnswer;
+  /** What `checkHealth()` reports. Default: up, key accepted. */
+  health?: Partial<OpenCxHealth>;
+}
+
+/** One call the mock accepted: the validated input and the per-call options. */
+export interface ContactAuthMockCall {
+  input: AuthenticateUserDto;
+  options: OpenCxRequestOptions;
+}
+
+const MOCK_SECRET = 'nestjs-opencx-mock';
+const MOCK_TOKEN_TTL_SECONDS = 3600;
+
+function defaultAnswer(input: AuthenticateUserDto): OpenCxMockResponse {
+  const id = fakeContactId(input.email);
+  return { token: signFakeToken(id, MOCK_TOKEN_TTL_SECONDS, MOCK_SECRET), contact: { id } };
+}
+
+/**
+ * A stand-in for `ContactAuthService` that never touches the network and works with any test
+ * runner (jest, vitest, `node --test`): it validates input by the same rules as the real service
+ * (so a test still fails on input OpenCX would refuse), records every accepted call, and answers
+ * from the queue, then from `response`. Spy on it with your runner's tools if you prefer.
+ */
+export class ContactAuthServiceMock implements Pick<ContactAuthService, 'authenticateUser' | 'checkHealth'> {
+  /** Every accepted call, oldest first. Input that failed validation is not recorded. */
+  readonly calls: ContactAuthMockCall[] = [];
+  private readonly queue: OpenCxMockAnswer[];
+
+  constructor(private readonly options: ContactAuthMockOptions = {}) {
+    this.queue = [...(options.responses ?? [])];
+  }
+
+  /** Queues answers for the next calls, after any already queued. */
+  respondWith(...answers: OpenCxMockAnswer[]): this {
+    this.queue.push(...answers);
+    return this;
+  }
+
+  /** Forgets recorded calls and queued answers. */
+  reset(): void {
+    this.calls.length = 0;
+    this.queue.length = 0;
+  }
+
+  /** Same contract as `ContactAuthService.authenticateUser`, answered from the mock's script. */
+  async authenticateUser(
+    input: AuthenticateUserDto | Record<string, unknown>,
+    options: OpenCxRequestOptions = {},
+  ): Promise<AuthenticateUserResponseDto> {
+    const dto = validateAuthenticateUser(input);
+    if (options.signal?.aborted) throw new OpenCxAbortError();
+    this.calls.push({ input: dto, options });
+    const answer = this.queue.shift() ?? this.options.response ?? defaultAnswer;
+    const value = typeof answer === 'function' ? await answer(dto, options) : answer;
+    if (value instanceof Error) throw value;
+    const result = Object.assign(new AuthenticateUserResponseDto(), { token: value.token });
+    if (value.contact) result.contact = Object.assign(new OpenCxContactDto(), { id: value.contact.id });
+    return result;
+  }
+
+  /** Same contract as `ContactAuthService.checkHealth`: up unless `health` says otherwise. */
+  async checkHealth(): Promise<OpenCxHealth> {
+    return {
+      status: 'up',
+      reachable: true,
+      apiKeyAccepted: true,
+      source: 'probe',
+      checkedAt: new Date().toISOString(),
+      ...this.options.health,
+    };
+  }
+}
