@@ -1,4 +1,6 @@
 // Preload (`node -r`): makes require() of the optional peer @nestjs/terminus throw.
+// The loader's own hook point: there is no public API for blocking a require().
+/* oxlint-disable no-underscore-dangle */
 const Module = require('node:module');
 
 const resolve = Module._resolveFilename;

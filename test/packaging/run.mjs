@@ -250,12 +250,13 @@ ${EXTRAS_JEST}
 // block-peer files make resolving it throw, under require() (CommonJS build) and import (ESM build).
 const LOAD_ENTRIES = "['nestjs-opencx', 'nestjs-opencx/testing']";
 
+const cjs = (code) => ['-r', './block-peer.cjs', '-e', code];
+const esm = (code) => ['--import', './block-peer.mjs', '--input-type=module', '-e', code];
+
 function checkOptionalPeerNotLoaded(dir) {
   for (const file of ['block-peer.cjs', 'block-peer.mjs', 'block-peer-hooks.mjs']) {
     copyFileSync(join(root, 'test/packaging', file), join(dir, file));
   }
-  const cjs = (code) => ['-r', './block-peer.cjs', '-e', code];
-  const esm = (code) => ['--import', './block-peer.mjs', '--input-type=module', '-e', code];
   run(dir, 'node', cjs(`for (const entry of ${LOAD_ENTRIES}) require(entry);`));
   run(dir, 'node', esm(`for (const entry of ${LOAD_ENTRIES}) await import(entry);`));
   // The blockers must be able to fail: loading the terminus entry point is refused by each.

@@ -23,13 +23,13 @@ class ChatTokens {
 @Module({ providers: [ChatTokens], exports: [ChatTokens] })
 class ChatModule {}
 
-describe('OpenCxTestingModule and ContactAuthServiceMock', () => {
-  async function compile(...imports: Parameters<typeof OpenCxTestingModule.forRoot>[0][]) {
-    return Test.createTestingModule({
-      imports: imports.map((options) => OpenCxTestingModule.forRoot({ isGlobal: true, ...options })).concat(ChatModule),
-    }).compile();
-  }
+async function compile(...imports: Parameters<typeof OpenCxTestingModule.forRoot>[0][]) {
+  return Test.createTestingModule({
+    imports: [...imports.map((options) => OpenCxTestingModule.forRoot({ isGlobal: true, ...options })), ChatModule],
+  }).compile();
+}
 
+describe('OpenCxTestingModule and ContactAuthServiceMock', () => {
   it('replaces OpenCxModule in one line: the default answer is a token for the email’s contact', async () => {
     const moduleRef = await compile({}, { name: 'eu' });
     const token = await moduleRef.get(ChatTokens).tokenFor('mock.user@example.com');
