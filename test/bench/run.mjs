@@ -342,9 +342,10 @@ async function profile(upstream) {
 }
 
 const startedAt = Date.now();
-if (process.env.BENCH_ONLY === 'e2e') {
-  // For quick experiments on the sample app: only measure 3, print it, and stop.
-  await endToEnd(await startChild('upstream.mjs', { DELAY_MS: '0' }));
+if (process.env.BENCH_ONLY === 'e2e' || process.env.BENCH_ONLY === 'client') {
+  // For quick experiments: only measure 3 (the sample app) or 1 (the client), print it, and stop.
+  if (process.env.BENCH_ONLY === 'e2e') await endToEnd(await startChild('upstream.mjs', { DELAY_MS: '0' }));
+  else (await clientThroughput()).child.kill();
   console.log(rows.map((r) => `${r.measure}: ${r.value}`).join('\n'));
   process.exit(0);
 }

@@ -143,13 +143,15 @@ export class ContactAuthService {
     const cache = mode === 'bypass' ? undefined : (this.cache ?? undefined);
     // Canonical (sorted) JSON is both the wire body and the key's input, so it is built once.
     const body = canonicalJson(dto);
-    const key = payloadKey(call.apiKey, body);
+    // Hashed only for the cache, which may live in Redis; single-flight's in-memory map, which
+    // lives no longer than the request holding the same body, is keyed by the body itself.
+    const key = cache ? payloadKey(call.apiKey, body) : '';
     if (cache && mode === 'use') {
       const hit = await cache.get(key);
       if (hit) return hit;
     }
     return this.flights.run(
-      `${mode}:${key}`,
+      cache ? `${mode}:${key}` : `${mode}:${call.apiKey}\u0000${body}`,
       (signal) => this.fetchAndStore(key, dto, body, call, cache, mode, signal),
       options.signal,
     );

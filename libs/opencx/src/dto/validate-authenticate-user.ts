@@ -3,6 +3,7 @@ import { OpenCxValidationError, type OpenCxFieldError } from '../errors/opencx.e
 import { AuthenticateUserDto } from './authenticate-user.dto.js';
 import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
 import { forbiddenKey, isPlainObject } from './opencx.validators.js';
+import { createValidationPlan } from './validation-plan.js';
 
 const VALIDATION_OPTIONS = {
   forbidNonWhitelisted: true,
@@ -10,6 +11,10 @@ const VALIDATION_OPTIONS = {
   forbidUnknownValues: true,
   validationError: { target: false, value: false },
 } as const;
+
+// Valid input, the common case, is confirmed without class-validator's executor (see
+// validation-plan.ts); anything else gets the full validateSync for its errors.
+const certainlyValid = createValidationPlan(AuthenticateUserDto);
 
 /** Flattens class-validator's tree into one entry per bad field, by dotted path. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): OpenCxFieldError[] {
@@ -54,6 +59,7 @@ export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
       'http_action_overrides.',
     );
   }
+  if (certainlyValid(dto)) return dto;
   const errors = validateSync(dto, VALIDATION_OPTIONS);
   if (errors.length > 0) throw new OpenCxValidationError(toFieldErrors(errors));
   return dto;
