@@ -1,5 +1,5 @@
 import { validateSync } from 'class-validator';
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 import { OPENCX_LANGUAGES } from '../languages.js';
 import { AuthenticateUserDto } from './authenticate-user.dto.js';
 import { createValidationPlan } from './validation-plan.js';
