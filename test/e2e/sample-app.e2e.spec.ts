@@ -214,6 +214,19 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       expect(response.headers['access-control-allow-origin']).toBeUndefined();
     });
 
+    it('answers the API with headers for JSON (no store, nothing loaded or framed) and Swagger UI with helmet defaults', async () => {
+      const api = await asService({ email: 'headers@example.com' }).expect(201);
+      expect(api.headers['cache-control']).toBe('no-store');
+      expect(api.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(api.headers['x-frame-options']).toBe('DENY');
+      expect(api.headers['strict-transport-security']).toMatch(/max-age=/);
+      expect(api.headers.etag).toBeUndefined();
+      expect(api.headers['x-dns-prefetch-control']).toBeUndefined();
+      const docs = await request(server()).get('/docs/').expect(200);
+      expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(docs.headers['cache-control']).not.toBe('no-store');
+    });
+
     it('logs one JSON line per request with method, route, status, duration and request id', async () => {
       await asService({ email: CANARY.email }).set('x-request-id', 'req-e2e-1').expect(201);
       await new Promise((resolve) => setTimeout(resolve, 100));

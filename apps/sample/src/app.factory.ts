@@ -2,11 +2,11 @@ import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { OpenCxExceptionFilter } from 'nestjs-opencx';
 import { AppModule } from './app.module.js';
 import { bodyParserErrors } from './common/body-parser-errors.middleware.js';
 import { HardenedValidationPipe } from './common/hardened-validation.pipe.js';
+import { securityHeaders } from './common/security-headers.middleware.js';
 import { loadSampleConfig, type SampleConfig } from './config/sample.config.js';
 import { requestLogger } from './logging/request-logger.middleware.js';
 
@@ -47,7 +47,9 @@ export async function createApp(
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins } : false,
   });
   app.use(requestLogger(logger, config.logJson));
-  app.use(helmet());
+  app.use(securityHeaders('/docs'));
+  // A contact token is never served twice, so an ETag would only cost a hash of every answer.
+  app.set('etag', false);
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.use(bodyParserErrors);
   app.useGlobalPipes(new HardenedValidationPipe());

@@ -5,11 +5,10 @@ import type { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import { SingleFlight } from './cache/single-flight.js';
-import { canonicalJson } from './cache/canonical-json.js';
 import { payloadKey, type TokenCache } from './cache/token-cache.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import type { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
-import { validateAuthenticateUser } from './dto/validate-authenticate-user.js';
+import { validatedBody } from './dto/validate-authenticate-user.js';
 import {
   OpenCxAbortError,
   OpenCxConfigurationError,
@@ -134,15 +133,14 @@ export class ContactAuthService {
     input: AuthenticateUserDto | Record<string, unknown>,
     options: OpenCxRequestOptions = {},
   ): Promise<AuthenticateUserResponseDto> {
-    const dto = validateAuthenticateUser(input);
+    // Canonical (sorted) JSON is both the wire body and the key's input, so it is built once.
+    const { dto, body } = validatedBody(input);
     const call = this.callSettings(options);
     const mode = options.cache ?? 'use';
     if (!CACHE_MODES.has(mode))
       throw new OpenCxConfigurationError(["per-call cache must be 'use', 'refresh' or 'bypass'"]);
     if (options.signal?.aborted) throw new OpenCxAbortError();
     const cache = mode === 'bypass' ? undefined : (this.cache ?? undefined);
-    // Canonical (sorted) JSON is both the wire body and the key's input, so it is built once.
-    const body = canonicalJson(dto);
     // Hashed only for the cache, which may live in Redis; single-flight's in-memory map, which
     // lives no longer than the request holding the same body, is keyed by the body itself.
     const key = cache ? payloadKey(call.apiKey, body) : '';

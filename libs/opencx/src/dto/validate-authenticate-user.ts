@@ -1,4 +1,5 @@
 import { validateSync, type ValidationError } from 'class-validator';
+import { canonicalJson } from '../cache/canonical-json.js';
 import { OpenCxValidationError, type OpenCxFieldError } from '../errors/opencx.errors.js';
 import { AuthenticateUserDto } from './authenticate-user.dto.js';
 import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
@@ -46,6 +47,30 @@ function toInstance<T extends object>(target: T, source: Record<string, unknown>
  * Unknown fields are errors, not silently dropped: a typo such as `avatarUrl` should not lose data.
  */
 export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
+  return validatedBody(input).dto;
+}
+
+/**
+ * The wire body (canonical JSON) of each DTO this module validated. A DTO validated once, say by
+ * your `ValidationPipe`, and passed on unchanged is not validated again: its body still equals the
+ * one recorded, and the body is exactly what gets sent, so what is sent was validated.
+ */
+const validatedBodies = new WeakMap<object, string>();
+
+/** The validated DTO for `input` and its wire body, skipping validation for a DTO validated and unchanged since. */
+export function validatedBody(input: unknown): { dto: AuthenticateUserDto; body: string } {
+  const known = input !== null && typeof input === 'object' ? validatedBodies.get(input) : undefined;
+  if (known !== undefined) {
+    const body = canonicalJson(input);
+    if (body === known) return { dto: input as AuthenticateUserDto, body };
+  }
+  const dto = validateCopy(input);
+  const body = canonicalJson(dto);
+  validatedBodies.set(dto, body);
+  return { dto, body };
+}
+
+function validateCopy(input: unknown): AuthenticateUserDto {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new OpenCxValidationError([{ field: '(body)', messages: ['the input must be an object'] }]);
   }

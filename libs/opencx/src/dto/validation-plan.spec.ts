@@ -2,6 +2,8 @@ import { validateSync } from 'class-validator';
 import * as fc from 'fast-check';
 import { OPENCX_LANGUAGES } from '../languages.js';
 import { AuthenticateUserDto } from './authenticate-user.dto.js';
+import { OpenCxValidationError } from '../errors/opencx.errors.js';
+import { validateAuthenticateUser, validatedBody } from './validate-authenticate-user.js';
 import { createValidationPlan } from './validation-plan.js';
 
 const OPTIONS = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } as const;
@@ -63,5 +65,27 @@ describe('createValidationPlan (the fast path of validateAuthenticateUser)', () 
     expect(certainlyValid(dtoOf({ email: 'a@example.com', http_action_overrides: { headers: {} } }))).toBe(false);
     expect(certainlyValid(dtoOf({ email: 'nope' }))).toBe(false);
     expect(certainlyValid(dtoOf({}))).toBe(false);
+  });
+});
+
+describe('validatedBody (no second validation for an unchanged DTO)', () => {
+  it('returns a DTO it validated, unchanged, as it is: no copy, no second validation', () => {
+    const dto = validateAuthenticateUser({ email: 'once@example.com', customData: { plan: 'pro' } });
+    const again = validatedBody(dto);
+    expect(again.dto).toBe(dto);
+    expect(again.body).toBe('{"customData":{"plan":"pro"},"email":"once@example.com"}');
+  });
+
+  it('validates again once the DTO has changed, even deep inside', () => {
+    const dto = validateAuthenticateUser({ email: 'once@example.com', customData: { plan: 'pro' } });
+    (dto.customData as Record<string, unknown>).plan = 'free';
+    expect(validatedBody(dto).dto).not.toBe(dto);
+    dto.email = 'not-an-email';
+    expect(() => validatedBody(dto)).toThrow(OpenCxValidationError);
+  });
+
+  it('validates an object it did not produce, however it looks', () => {
+    const lookalike = dtoOf({ email: 'bad' });
+    expect(() => validatedBody(lookalike)).toThrow(OpenCxValidationError);
   });
 });
