@@ -1,3 +1,5 @@
+import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
 import type { ContactAuthService, OpenCxRequestOptions } from '../contact-auth.service.js';
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
 import type { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
@@ -58,10 +60,14 @@ function defaultAnswer(input: AuthenticateUserDto): OpenCxMockResponse {
  * (so a test still fails on input OpenCX would refuse), records every accepted call, and answers
  * from the queue, then from `response`. Spy on it with your runner's tools if you prefer.
  */
-export class ContactAuthServiceMock implements Pick<ContactAuthService, 'authenticateUser' | 'checkHealth'> {
+export class ContactAuthServiceMock implements Pick<
+  ContactAuthService,
+  'authenticateUser' | 'checkHealth' | 'httpService'
+> {
   /** Every accepted call, oldest first. Input that failed validation is not recorded. */
   readonly calls: ContactAuthMockCall[] = [];
   private readonly queue: OpenCxMockAnswer[];
+  private http: HttpService | undefined;
 
   constructor(private readonly options: ContactAuthMockOptions = {}) {
     this.queue = [...(options.responses ?? [])];
@@ -93,6 +99,19 @@ export class ContactAuthServiceMock implements Pick<ContactAuthService, 'authent
     const result = Object.assign(new AuthenticateUserResponseDto(), { token: value.token });
     if (value.contact) result.contact = Object.assign(new OpenCxContactDto(), { id: value.contact.id });
     return result;
+  }
+
+  /**
+   * An `HttpService` whose axios instance refuses to send anything, so code that adds its
+   * interceptors at start-up (as the README shows) runs unchanged against the mock.
+   */
+  get httpService(): HttpService {
+    // The default export's `create`: the named `create` export exists only in recent axios 1.x.
+    // oxlint-disable-next-line import/no-named-as-default-member
+    this.http ??= new HttpService(
+      axios.create({ adapter: () => Promise.reject(new Error('ContactAuthServiceMock sends no HTTP requests')) }),
+    );
+    return this.http;
   }
 
   /** Same contract as `ContactAuthService.checkHealth`: up unless `health` says otherwise. */

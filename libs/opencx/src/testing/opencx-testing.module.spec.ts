@@ -82,6 +82,18 @@ describe('OpenCxTestingModule and ContactAuthServiceMock', () => {
     await expect(mock.authenticateUser({ email: 'q@example.com' })).resolves.not.toMatchObject({ token: 'dropped' });
   });
 
+  it('offers an HttpService for interceptors, which never sends anything', async () => {
+    const mock = new ContactAuthServiceMock();
+    let intercepted = 0;
+    mock.httpService.axiosRef.interceptors.request.use((config) => {
+      intercepted++;
+      return config;
+    });
+    expect(mock.httpService).toBe(mock.httpService);
+    await expect(mock.httpService.axiosRef.get('http://127.0.0.1:1/')).rejects.toThrow(/sends no HTTP requests/);
+    expect(intercepted).toBe(1);
+  });
+
   it('reports health as configured', async () => {
     await expect(new ContactAuthServiceMock().checkHealth()).resolves.toMatchObject({ status: 'up' });
     await expect(
