@@ -106,9 +106,9 @@ export class ContactAuthServiceMock implements Pick<
    * interceptors at start-up (as the README shows) runs unchanged against the mock.
    */
   get httpService(): HttpService {
-    // The default export's `create`: the named `create` export exists only in recent axios 1.x.
-    // oxlint-disable-next-line import/no-named-as-default-member
     this.http ??= new HttpService(
+      // The default export's `create`: the named `create` export exists only in recent axios 1.x.
+      // oxlint-disable-next-line import/no-named-as-default-member
       axios.create({ adapter: () => Promise.reject(new Error('ContactAuthServiceMock sends no HTTP requests')) }),
     );
     return this.http;
