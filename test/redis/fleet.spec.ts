@@ -42,22 +42,31 @@ async function startRedis(): Promise<{ url: string; process: ChildProcess; stop(
   const url = `redis://127.0.0.1:${port}`;
   // A fresh client per attempt: a client whose first connect failed keeps its socket and refuses
   // a second connect() ("Socket already opened") while it reconnects by itself.
-  for (let i = 0; ; i++) {
-    const client = createClient({ url, socket: { reconnectStrategy: false } });
-    client.on('error', () => undefined);
+  const close = (client: { destroy(): void }): void => {
     try {
-      await client.connect();
       client.destroy();
-      break;
-    } catch (error) {
-      client.destroy();
-      if (i > 50) {
-        // Never leave a server behind: jest would wait for it forever.
-        child.kill('SIGKILL');
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    } catch {
+      // never connected: nothing to close
     }
+  };
+  try {
+    for (let i = 0; ; i++) {
+      const client = createClient({ url, socket: { reconnectStrategy: false } });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        close(client);
+        break;
+      } catch (error) {
+        close(client);
+        if (i > 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } catch (error) {
+    // Never leave a server behind: jest would wait for it forever.
+    child.kill('SIGKILL');
+    throw error;
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
