@@ -30,6 +30,15 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Destroys a client; one that never connected throws "The client is closed" instead. */
+function close(client: { destroy(): void }): void {
+  try {
+    client.destroy();
+  } catch {
+    // never connected: nothing to close
+  }
+}
+
 async function startRedis(): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(
@@ -42,13 +51,6 @@ async function startRedis(): Promise<{ url: string; process: ChildProcess; stop(
   const url = `redis://127.0.0.1:${port}`;
   // A fresh client per attempt: a client whose first connect failed keeps its socket and refuses
   // a second connect() ("Socket already opened") while it reconnects by itself.
-  const close = (client: { destroy(): void }): void => {
-    try {
-      client.destroy();
-    } catch {
-      // never connected: nothing to close
-    }
-  };
   try {
     for (let i = 0; ; i++) {
       const client = createClient({ url, socket: { reconnectStrategy: false } });
