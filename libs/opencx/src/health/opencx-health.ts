@@ -25,7 +25,7 @@ type Verdict = Omit<OpenCxHealth, 'source' | 'checkedAt'>;
  * validation, so a 400 or 422 still means the key was accepted; only 401/403 refuse it.
  */
 export function assessExchange(status: number | undefined, error: unknown): Verdict {
-  if (status === undefined || status === 0) {
+  if (status === undefined) {
     if (error instanceof OpenCxTimeoutError) return { status: 'down', reachable: false, reason: 'no answer in time' };
     if (error instanceof OpenCxConnectionError) {
       return { status: 'down', reachable: false, reason: `connection failed${error.code ? ` (${error.code})` : ''}` };
