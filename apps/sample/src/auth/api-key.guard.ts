@@ -11,10 +11,14 @@ import { sha256, type RequestWithCaller } from './caller.js';
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly digests: Buffer[];
+  private readonly keys: Array<{ digest: Buffer; callerId: string }>;
 
   constructor(@Inject(SAMPLE_CONFIG) config: SampleConfig) {
-    this.digests = config.apiKeys.map(sha256);
+    // The caller id derives from the key's digest, so it is computed once per key, not per request.
+    this.keys = config.apiKeys.map((key) => {
+      const digest = sha256(key);
+      return { digest, callerId: `key:${digest.toString('hex').slice(0, 16)}` };
+    });
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -22,10 +26,12 @@ export class ApiKeyGuard implements CanActivate {
     const header = request.headers['x-api-key'];
     const presented = typeof header === 'string' ? header : '';
     const digest = sha256(presented);
-    let matched = false;
-    for (const known of this.digests) matched = timingSafeEqual(known, digest) || matched;
-    if (presented === '' || !matched) throw new UnauthorizedException();
-    request.caller = { kind: 'service', id: `key:${digest.toString('hex').slice(0, 16)}` };
+    let callerId: string | undefined;
+    for (const known of this.keys) {
+      if (timingSafeEqual(known.digest, digest)) callerId ??= known.callerId;
+    }
+    if (presented === '' || callerId === undefined) throw new UnauthorizedException();
+    request.caller = { kind: 'service', id: callerId };
     return true;
   }
 }

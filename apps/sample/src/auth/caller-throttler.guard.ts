@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { RequestWithCaller } from './caller.js';
 
@@ -9,7 +9,16 @@ import type { RequestWithCaller } from './caller.js';
 @Injectable()
 export class CallerThrottlerGuard extends ThrottlerGuard {
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
-    const { caller, ip } = request as unknown as RequestWithCaller;
-    return Promise.resolve(caller?.id ?? `ip:${ip ?? 'unknown'}`);
+    const { caller } = request as unknown as RequestWithCaller;
+    // `request.ip` is a getter that parses proxy headers: read only when there is no caller.
+    return Promise.resolve(caller ? caller.id : `ip:${(request as unknown as RequestWithCaller).ip ?? 'unknown'}`);
+  }
+
+  /**
+   * The storage key, in clear. The default hashes it (SHA-256 per request) to bound its length and
+   * hide the tracker; here the tracker is already a short hash or an IP, and the store is in-process.
+   */
+  protected override generateKey(context: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `${context.getClass().name}:${context.getHandler().name}:${throttlerName}:${tracker}`;
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Request } from 'express';
 
 /** Who is calling, as the guards established it; `id` is a hash, safe to use as a throttling key. */
@@ -12,4 +12,5 @@ export interface Caller {
 
 export type RequestWithCaller = Request & { caller?: Caller };
 
-export const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+// The one-shot `crypto.hash` skips the Hash object that createHash() builds per call.
+export const sha256 = (value: string): Buffer => hash('sha256', value, 'buffer');
