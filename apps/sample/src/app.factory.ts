@@ -1,4 +1,4 @@
-import { ConsoleLogger, type INestApplication } from '@nestjs/common';
+import type { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,7 +8,9 @@ import { bodyParserErrors } from './common/body-parser-errors.middleware.js';
 import { HardenedValidationPipe } from './common/hardened-validation.pipe.js';
 import { securityHeaders } from './common/security-headers.middleware.js';
 import { loadSampleConfig, type SampleConfig } from './config/sample.config.js';
+import { JsonConsoleLogger } from './logging/json-console.logger.js';
 import { requestLogger } from './logging/request-logger.middleware.js';
+import { asyncStdout } from './logging/stdout-destination.js';
 
 /** Options of {@link createApp}. */
 export interface CreateAppOptions {
@@ -40,7 +42,8 @@ export async function createApp(
   const env = options.env ?? process.env;
   // Validate before Nest starts so a bad environment fails with one clear message.
   const config = loadSampleConfig(env);
-  const logger = options.logger ?? new ConsoleLogger({ json: config.logJson });
+  const destination = !options.logger && config.logJson ? asyncStdout() : undefined;
+  const logger = options.logger ?? new JsonConsoleLogger({ json: config.logJson }, destination);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(env), {
     logger,
     bodyParser: false,
@@ -54,7 +57,8 @@ export async function createApp(
   app.use(bodyParserErrors);
   app.useGlobalPipes(new HardenedValidationPipe());
   app.useGlobalFilters(new OpenCxExceptionFilter(app.get(HttpAdapterHost)));
-  app.enableShutdownHooks();
+  // Ending with process.exit() rather than re-raising the signal lets 'exit' flush the buffered log.
+  app.enableShutdownHooks([], { useProcessExit: true });
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return { app, config };
 }
