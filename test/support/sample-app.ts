@@ -67,8 +67,7 @@ export interface SampleHarness {
   lines: string[];
   /** A valid end-user JWT for `claims` (default: the canary user). */
   userToken(claims?: Record<string, unknown>, options?: Parameters<JwtService['sign']>[1]): string;
-  /** Sends SIGTERM and resolves with the exit code (`null` if a signal ended the process). */
-  close(): Promise<number | null>;
+  close(): Promise<void>;
 }
 
 /** The environment the harness gives the app, pointed at `fake`. */
@@ -123,10 +122,9 @@ export async function startSampleApp(
       jwt.sign(claims, { expiresIn: '5m', ...options }),
     close: async () => {
       app.child.kill('SIGTERM');
-      const code = await app.exited;
+      await app.exited;
       // A fake shared between several apps belongs to the caller.
       if (!shared) await fake.close();
-      return code;
     },
   };
 }

@@ -10,7 +10,6 @@ import { securityHeaders } from './common/security-headers.middleware.js';
 import { loadSampleConfig, type SampleConfig } from './config/sample.config.js';
 import { JsonConsoleLogger } from './logging/json-console.logger.js';
 import { requestLogger } from './logging/request-logger.middleware.js';
-import { asyncStdout } from './logging/stdout-destination.js';
 
 /** Options of {@link createApp}. */
 export interface CreateAppOptions {
@@ -42,8 +41,7 @@ export async function createApp(
   const env = options.env ?? process.env;
   // Validate before Nest starts so a bad environment fails with one clear message.
   const config = loadSampleConfig(env);
-  const destination = !options.logger && config.logJson ? asyncStdout() : undefined;
-  const logger = options.logger ?? new JsonConsoleLogger({ json: config.logJson }, destination);
+  const logger = options.logger ?? new JsonConsoleLogger({ json: config.logJson });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(env), {
     logger,
     bodyParser: false,
@@ -57,8 +55,7 @@ export async function createApp(
   app.use(bodyParserErrors);
   app.useGlobalPipes(new HardenedValidationPipe());
   app.useGlobalFilters(new OpenCxExceptionFilter(app.get(HttpAdapterHost)));
-  // Ending with process.exit() rather than re-raising the signal lets 'exit' flush the buffered log.
-  app.enableShutdownHooks([], { useProcessExit: true });
+  app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return { app, config };
 }

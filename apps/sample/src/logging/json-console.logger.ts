@@ -1,5 +1,4 @@
-import { ConsoleLogger, type ConsoleLoggerOptions, type LogLevel } from '@nestjs/common';
-import type { LogDestination } from './stdout-destination.js';
+import { ConsoleLogger } from '@nestjs/common';
 
 /** What `JSON.stringify` renders exactly as Nest's replacer would: no toJSON, bigint, Map, cycle. */
 function isFlatValue(value: unknown): boolean {
@@ -36,47 +35,13 @@ function isSimpleRecord(record: Record<string, unknown>, depth: number): boolean
 const MAX_LINE = 1_000_000;
 
 /**
- * Nest's `ConsoleLogger` (the sample's logger, `json: true` in production) made cheaper for the
- * line it writes on every request, in two ways:
- * - Nest 12 serialises each record through a replacer that guards against cycles, `toJSON` and
- *   runaway sizes, at a per-value cost; a record made only of strings, finite numbers, booleans
- *   and nulls, nested at most two levels, cannot hit any of those, so plain `JSON.stringify`
- *   renders it identically. Anything else takes Nest's path.
- * - Given a `destination`, standard-output JSON lines go there (see `asyncStdout()`) instead of a
- *   blocking `process.stdout.write` per line. stderr lines, text mode and `forceConsole` are Nest's.
+ * Nest's `ConsoleLogger` (the sample's logger, `json: true` in production) with a fast path for
+ * the line it writes on every request. Nest 12 serialises each record through a replacer that
+ * guards against cycles, `toJSON` and runaway sizes, at a per-value cost; a record made only of
+ * strings, finite numbers, booleans and nulls, nested at most two levels, cannot hit any of those,
+ * so plain `JSON.stringify` renders it identically. Anything else takes Nest's path.
  */
 export class JsonConsoleLogger extends ConsoleLogger {
-  constructor(
-    options: ConsoleLoggerOptions,
-    private readonly destination?: LogDestination,
-  ) {
-    super(options);
-  }
-
-  protected override printAsJson(
-    message: unknown,
-    options: {
-      context: string;
-      logLevel: LogLevel;
-      writeStreamType?: 'stdout' | 'stderr';
-      errorStack?: unknown;
-      params?: Record<string, unknown>;
-      error?: Error;
-    },
-  ): void {
-    // The same condition under which Nest itself would write compact JSON to stdout.
-    const compactToStdout =
-      !this.options.forceConsole &&
-      options.writeStreamType !== 'stderr' &&
-      !this.options.colors &&
-      this.inspectOptions.compact === true;
-    if (!this.destination || !compactToStdout) {
-      super.printAsJson(message, options);
-      return;
-    }
-    this.destination.write(`${this.stringifyJsonLogObject(this.getJsonLogObject(message, options))}\n`);
-  }
-
   protected override stringifyJsonLogObject(logObject: Record<string, unknown>): string {
     if (isSimpleRecord(logObject, 2)) {
       const line = JSON.stringify(logObject);
