@@ -47,7 +47,7 @@ function toInstance<T extends object>(target: T, source: Record<string, unknown>
  * Unknown fields are errors, not silently dropped: a typo such as `avatarUrl` should not lose data.
  */
 export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
-  return validatedBody(input).dto;
+  return validatedBody(input, true).dto;
 }
 
 /**
@@ -57,8 +57,12 @@ export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
  */
 const validatedBodies = new WeakMap<object, string>();
 
-/** The validated DTO for `input` and its wire body, skipping validation for a DTO validated and unchanged since. */
-export function validatedBody(input: unknown): { dto: AuthenticateUserDto; body: string } {
+/**
+ * The validated DTO for `input` and its wire body, skipping validation for a DTO validated and
+ * unchanged since. `remember` records a new DTO for that: only a DTO handed back to the caller can
+ * come back, so the service's own copies are not recorded.
+ */
+export function validatedBody(input: unknown, remember = false): { dto: AuthenticateUserDto; body: string } {
   const known = input !== null && typeof input === 'object' ? validatedBodies.get(input) : undefined;
   if (known !== undefined) {
     const body = canonicalJson(input);
@@ -66,7 +70,7 @@ export function validatedBody(input: unknown): { dto: AuthenticateUserDto; body:
   }
   const dto = validateCopy(input);
   const body = canonicalJson(dto);
-  validatedBodies.set(dto, body);
+  if (remember) validatedBodies.set(dto, body);
   return { dto, body };
 }
 

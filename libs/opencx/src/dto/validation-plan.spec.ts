@@ -84,6 +84,13 @@ describe('validatedBody (no second validation for an unchanged DTO)', () => {
     expect(() => validatedBody(dto)).toThrow(OpenCxValidationError);
   });
 
+  it("records only DTOs handed out by validateAuthenticateUser, not the service's own copies", () => {
+    const internal = validatedBody({ email: 'copy@example.com' }).dto;
+    expect(validatedBody(internal).dto).not.toBe(internal);
+    const handedOut = validatedBody({ email: 'copy@example.com' }, true).dto;
+    expect(validatedBody(handedOut).dto).toBe(handedOut);
+  });
+
   it('validates an object it did not produce, however it looks', () => {
     const lookalike = dtoOf({ email: 'bad' });
     expect(() => validatedBody(lookalike)).toThrow(OpenCxValidationError);
