@@ -594,7 +594,7 @@ writeFileSync(
     '  direct path to the same dispatcher when no axios interceptors are installed) and by a validation fast path:',
     "  valid input is confirmed by running class-validator's own constraint instances, read once from its metadata,",
     '  and only input that is not certainly valid goes through `validateSync` (8.7 to 3.6 µs per call; the client went',
-    '  from 0.47 to 0.57–0.68 of raw undici). A property-based test checks the fast path never passes what',
+    '  from 0.47 to 0.53–0.68 of raw undici across runs). A property-based test checks the fast path never passes what',
     '  class-validator refuses.',
     ...goalThreeReading(endpoint, endpointParts),
     '',
