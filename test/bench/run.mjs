@@ -103,19 +103,29 @@ async function drive(fn, calls, concurrency) {
   return calls / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-/** Each round runs every contender once, in a rotated order; returns the median per contender. */
-async function interleaved(contenders, run) {
-  const results = Object.fromEntries(contenders.map((c) => [c.name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
-    for (const contender of order) results[contender.name].push(await run(contender));
+/** `count` rounds, each running every contender once, back to back, in a rotated order; each round's results by name. */
+async function inRounds(contenders, count, run) {
+  const rounds = [];
+  for (let round = 0; round < count; round++) {
+    const result = {};
+    for (let i = 0; i < contenders.length; i++) {
+      const contender = contenders[(i + round) % contenders.length];
+      result[contender.name] = await run(contender);
+    }
+    rounds.push(result);
   }
-  return Object.fromEntries(Object.entries(results).map(([name, values]) => [name, median(values)]));
+  return rounds;
 }
 
-/** The median over rounds of `a / b`, each ratio from one round, and the spread of those ratios. */
-function pairedRatio(rounds, a, b) {
-  const ratios = rounds.map((round) => round[a] / round[b]);
+/** {@link inRounds} over `ROUNDS` rounds; returns the median per contender. */
+async function interleaved(contenders, run) {
+  const rounds = await inRounds(contenders, ROUNDS, run);
+  return Object.fromEntries(contenders.map(({ name }) => [name, median(rounds.map((round) => round[name]))]));
+}
+
+/** The median over rounds of `a / b` (of `value` of each), each ratio from one round, and their spread. */
+function pairedRatio(rounds, a, b, value = (result) => result) {
+  const ratios = rounds.map((round) => value(round[a]) / value(round[b]));
   return { ratio: median(ratios), spread: `${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)}` };
 }
 
@@ -168,15 +178,7 @@ async function clientThroughput() {
   const rps = await interleaved(contenders, (c) => drive(c.fn, scale(20_000), 64));
   // The goal's ratio from rounds of just the two, back to back (order alternating): the four-way
   // rounds last a minute, long enough for the machine's speed to change between two contenders.
-  const pair = contenders.slice(0, 2);
-  const rounds = [];
-  for (let round = 0; round < (QUICK ? 3 : 7); round++) {
-    const result = {};
-    for (const contender of round % 2 === 0 ? pair : pair.toReversed()) {
-      result[contender.name] = await drive(contender.fn, scale(20_000), 64);
-    }
-    rounds.push(result);
-  }
+  const rounds = await inRounds(contenders.slice(0, 2), QUICK ? 3 : 7, (c) => drive(c.fn, scale(20_000), 64));
   const s = rps.ContactAuthService;
   const b = rps['HttpService by hand (keep-alive agent)'];
   const c = rps['global fetch'];
@@ -281,36 +283,27 @@ async function endToEnd(upstream) {
   for (const name of names) await measure(name, 1);
   // These machines' speed drifts by tens of percent within a minute: each round measures all three
   // back to back (order rotating) and yields one ratio per app; a figure is the median of those ratios.
-  const rounds = QUICK ? 3 : Math.max(ROUNDS, 9);
   const duration = QUICK ? 1 : 2;
-  const per = Object.fromEntries(names.map((name) => [name, { rps: [], cpu: [], ratio: [], cpuRatio: [] }]));
-  for (let round = 0; round < rounds; round++) {
-    const result = {};
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + round) % names.length];
-      result[name] = await measure(name, duration);
-    }
-    for (const name of names) {
-      per[name].rps.push(result[name].rps);
-      per[name].ratio.push(result[name].rps / result.bare.rps);
-      if (result[name].cpu !== undefined && result.bare.cpu !== undefined) {
-        per[name].cpu.push(result[name].cpu);
-        per[name].cpuRatio.push(result.bare.cpu / result[name].cpu);
-      }
-    }
-  }
+  const rounds = await inRounds(
+    names.map((name) => ({ name })),
+    QUICK ? 3 : Math.max(ROUNDS, 9),
+    ({ name }) => measure(name, duration),
+  );
+  const medianOf = (name, key) => median(rounds.map((round) => round[name][key]));
   const describe = (name) => {
-    const { rps, cpu, ratio, cpuRatio } = per[name];
-    const spread = `${fmt(Math.min(...ratio), 2)}–${fmt(Math.max(...ratio), 2)}`;
+    const { ratio, spread } = pairedRatio(rounds, name, 'bare', (result) => result.rps);
+    const measured = rounds.filter((round) => round[name].cpu !== undefined && round.bare.cpu !== undefined);
     const cpuNote =
-      cpu.length > 0
-        ? `; server CPU ${fmt(median(cpu))} vs ${fmt(median(per.bare.cpu))} µs/request, ratio ${fmt(median(cpuRatio), 2)}`
+      measured.length > 0
+        ? `; server CPU ${fmt(median(measured.map((round) => round[name].cpu)))} vs ` +
+          `${fmt(median(measured.map((round) => round.bare.cpu)))} µs/request, ` +
+          `ratio ${fmt(pairedRatio(measured, 'bare', name, (result) => result.cpu).ratio, 2)}`
         : '';
-    return `${fmt(median(ratio), 2)} (rounds ${spread}; ${fmt(median(rps))} vs ${fmt(median(per.bare.rps))} req/s${cpuNote})`;
+    return `${fmt(ratio, 2)} (rounds ${spread}; ${fmt(medianOf(name, 'rps'))} vs ${fmt(medianOf('bare', 'rps'))} req/s${cpuNote})`;
   };
-  const ratio = median(per.sample.ratio);
+  const ratio = pairedRatio(rounds, 'sample', 'bare', (result) => result.rps).ratio;
   goal(
-    `3. sample app / bare Nest handler (autocannon, 64 connections, median of ${rounds} paired rounds)`,
+    `3. sample app / bare Nest handler (autocannon, 64 connections, median of ${rounds.length} paired rounds)`,
     describe('sample'),
     '≥ 0.8',
     ratio >= 0.8,
@@ -322,7 +315,11 @@ async function endToEnd(upstream) {
     met: null,
   });
   for (const server of [sample, core, bare]) server.child.kill();
-  return { sample: ratio, core: median(per.core.ratio), bareCpu: median(per.bare.cpu) };
+  return {
+    sample: ratio,
+    core: pairedRatio(rounds, 'core', 'bare', (result) => result.rps).ratio,
+    bareCpu: median(rounds.map((round) => round.bare.cpu).filter((cpu) => cpu !== undefined)),
+  };
 }
 
 /**
