@@ -9,9 +9,9 @@ import type { RequestWithCaller } from './caller.js';
 @Injectable()
 export class CallerThrottlerGuard extends ThrottlerGuard {
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
-    const { caller } = request as unknown as RequestWithCaller;
-    // `request.ip` is a getter that parses proxy headers: read only when there is no caller.
-    return Promise.resolve(caller ? caller.id : `ip:${(request as unknown as RequestWithCaller).ip ?? 'unknown'}`);
+    const req = request as unknown as RequestWithCaller;
+    // `req.ip` is a getter that parses proxy headers: read only when there is no caller.
+    return Promise.resolve(req.caller ? req.caller.id : `ip:${req.ip ?? 'unknown'}`);
   }
 
   /**
