@@ -51,6 +51,8 @@ export async function createApp(
   app.use(securityHeaders('/docs'));
   // A contact token is never served twice, so an ETag would only cost a hash of every answer.
   app.set('etag', false);
+  // Names the server's framework to every scanner; helmet would remove it on each answer.
+  app.disable('x-powered-by');
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.use(bodyParserErrors);
   app.useGlobalPipes(new HardenedValidationPipe());

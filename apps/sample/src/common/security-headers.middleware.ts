@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
 
@@ -8,7 +9,7 @@ import helmet, { type HelmetOptions } from 'helmet';
  * policy, origin-agent clustering, DNS prefetch, IE's download and XSS-filter switches, Flash's
  * cross-domain policy) are left out: on every answer they cost time and protect nothing.
  */
-const API_HEADERS: HelmetOptions = {
+export const API_HEADERS: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   crossOriginOpenerPolicy: false,
   originAgentCluster: false,
@@ -21,23 +22,42 @@ const API_HEADERS: HelmetOptions = {
 };
 
 /**
+ * The headers a helmet middleware sets, read once by running it against a recording response.
+ * With a fixed configuration (no per-request CSP nonce) they are the same on every answer, and
+ * setting them from a list skips helmet's chain of a dozen nested middleware and its rebuild of
+ * the CSP string per request. helmet also removes `X-Powered-By`; the app turns that header off.
+ */
+export function headersSetBy(middleware: ReturnType<typeof helmet>): ReadonlyArray<readonly [string, string]> {
+  const headers: Array<readonly [string, string]> = [];
+  const recorder = {
+    setHeader: (name: string, value: unknown) => headers.push([name, String(value)]),
+    removeHeader: () => undefined,
+  };
+  let done = false;
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error instanceof Error ? error : new Error('helmet refused its configuration');
+    done = true;
+  });
+  if (!done) throw new Error('helmet did not finish synchronously: its headers cannot be precomputed');
+  return headers;
+}
+
+/**
  * Security headers per kind of answer: helmet's defaults for the Swagger UI pages under `docsPath`
  * (an HTML app), the API set above for everything else, plus `Cache-Control: no-store`, since the
  * answers carry contact tokens that no cache may keep.
  */
 export function securityHeaders(docsPath: string) {
   const docs = helmet();
-  const api = helmet(API_HEADERS);
+  const api = [['cache-control', 'no-store'] as const, ...headersSetBy(helmet(API_HEADERS))];
   return (request: Request, response: Response, next: NextFunction): void => {
-    if (
-      request.path === docsPath ||
-      request.path.startsWith(`${docsPath}/`) ||
-      request.path.startsWith(`${docsPath}-`)
-    ) {
+    // `request.path` is a getter that parses the URL: read it once.
+    const path = request.path;
+    if (path === docsPath || path.startsWith(`${docsPath}/`) || path.startsWith(`${docsPath}-`)) {
       docs(request, response, next);
       return;
     }
-    response.setHeader('cache-control', 'no-store');
-    api(request, response, next);
+    for (const [name, value] of api) response.setHeader(name, value);
+    next();
   };
 }
