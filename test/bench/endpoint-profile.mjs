@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
  * the body parser's.
  */
 const PARTS = [
-  ['request log', /console-logger|json-console\.logger|request-logger|sonic-boom/],
+  ['request log', /console-logger|json-console\.logger|request-logger/],
   ['security headers', /helmet|security-headers/],
   ['throttling', /throttler|rate-limiter-flexible/],
   ['API-key guard', /api-key\.guard|auth\/caller\.js/],
