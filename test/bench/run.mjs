@@ -566,17 +566,15 @@ function goalThreeReading({ sample, core, sampleCpu, coreCpu, bareCpu }, parts, 
       ? []
       : [
           `  Written by hand on a raw \`node:http\` server, with no framework or library work around them (the row`,
-          `  "floor" above), the same three still add ${fmt(floor, 1)} µs of CPU per request: the floor of what they cost${
-            budget === undefined ? '.' : budget < floor ? `,` : `, within`
-          }`,
+          `  "floor" above), the same three still add ${fmt(floor, 1)} µs of CPU per request: the floor of what they cost.`,
           ...(budget === undefined
             ? []
             : budget < floor
               ? [
-                  `  more than the ${fmt(Math.max(budget, 0))} µs the goal leaves them, before any framework or library work.`,
+                  `  That is more than the ${fmt(Math.max(budget, 0))} µs the goal leaves them, before any framework or library work.`,
                 ]
               : [
-                  `  the ${fmt(budget)} µs the goal leaves them: what stands between is the work of the framework and libraries.`,
+                  `  That fits in the ${fmt(budget)} µs the goal leaves them: the framework's and libraries' work is what does not.`,
                 ]),
         ]),
     '  Closing the gap means removing features the sample exists to demonstrate; we chose not to.',
