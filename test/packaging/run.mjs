@@ -56,6 +56,8 @@ export interface ExtrasResult {
   mockedCalls: number;
   /** Terminus verdicts: the default registration (accepted key) and 'us' (refused key). */
   health: string[];
+  /** What start-up says when \`redis\` is a URL and the optional peer is not installed (it is not, here). */
+  redisMissing: string;
 }
 
 /** Named registrations, the testing module and the terminus indicator, from the installed package. */
@@ -83,11 +85,17 @@ export async function extrasOnce(): Promise<ExtrasResult> {
     const indicator = moduleRef.get(OpenCxHealthIndicator);
     const health = [await indicator.isHealthy(), await indicator.isHealthy('us', { name: 'us' })];
     const { token } = await mocked.get(ContactAuthService).authenticateUser({ email: 'mock@example.com' });
+    const redisMissing = await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ apiKey: 'k', redis: 'redis://127.0.0.1:1' })],
+    })
+      .compile()
+      .then(() => 'started', (error: Error) => error.message);
     return {
       namedKeys,
       mockedToken: token,
       mockedCalls: mocked.get(ContactAuthServiceMock).calls.length,
       health: health.map((result) => Object.values(result)[0]!.status),
+      redisMissing,
     };
   } finally {
     await moduleRef.close();
@@ -136,6 +144,8 @@ const EXTRAS_EXPECTED = {
   mockedToken: 'mocked',
   mockedCalls: 1,
   health: ['up', 'down'],
+  redisMissing:
+    'Invalid OpenCxModule options: redis is a URL, but the optional peer dependency "redis" is not installed: run `npm install redis`',
 };
 const EXTRAS_JEST = `test('named registrations, the testing module and the terminus indicator work', async () => {
   expect(await extrasOnce()).toEqual(${JSON.stringify(EXTRAS_EXPECTED)});

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { createClient } from '@keyv/redis';
+import { createClient } from 'redis';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { CANARY, startSampleApp, type SampleHarness } from '../support/sample-app.js';
 
@@ -150,7 +150,7 @@ describeWithRedis('a fleet of three sample apps sharing Redis', () => {
     expect(
       fake.authenticateRequests().filter((r) => (r.body as { email: string }).email.startsWith('outage-')),
     ).toHaveLength(90);
-    const warned = apps.some((app) => app.lines.some((line) => /Redis/.test(line) && /local behaviour/.test(line)));
+    const warned = apps.some((app) => app.lines.some((line) => /Redis/.test(line) && /in-memory behaviour/.test(line)));
     expect(warned).toBe(true);
   }, 120_000);
 });

@@ -1,49 +1,25 @@
 import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { ContactAuthService } from './contact-auth.service.js';
+import type { ContactAuthService } from './contact-auth.service.js';
 import { OpenCxInternalServerError, OpenCxTimeoutError } from './errors/opencx.errors.js';
-import type { OpenCxAttemptEvent } from './http/attempt-event.js';
-import { OpenCxModule } from './opencx.module.js';
+import type { OpenCxAttemptEvent } from './call/attempt-event.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
-import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
+import type { OpenCxFakeServer } from './testing/index.js';
+import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 const API_KEY = 'sk_events_canary_77';
 const EMAIL = 'observed.user@example.com';
 const PHONE = '+447700900123';
 
 describe('ContactAuthService onAttempt', () => {
+  const h = useOpenCxHarness({ apiKey: API_KEY, retryDelay: 1, maxRetryDelay: 2, cache: false, rateLimit: false });
+  const boot = (options: Partial<OpenCxModuleOptions>): Promise<ContactAuthService> =>
+    h.boot({ name: 'eu', ...options });
   let fake: OpenCxFakeServer;
-  let moduleRef: TestingModule | undefined;
-
-  async function boot(options: Partial<OpenCxModuleOptions>): Promise<ContactAuthService> {
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        OpenCxModule.forRoot({
-          name: 'eu',
-          apiKey: API_KEY,
-          baseUrl: fake.url,
-          retryDelay: 1,
-          maxRetryDelay: 2,
-          cache: false,
-          rateLimit: false,
-          ...options,
-        }),
-      ],
-    }).compile();
-    return moduleRef.get<ContactAuthService>('OpenCxContactAuthService:eu');
-  }
-
-  beforeAll(async () => {
-    fake = await createOpenCxFakeServer({ apiKey: API_KEY });
+  beforeEach(() => {
+    fake = h.fake;
   });
-  beforeEach(() => fake.reset());
-  afterEach(async () => {
-    await moduleRef?.close();
-    moduleRef = undefined;
-    jest.restoreAllMocks();
-  });
-  afterAll(() => fake.close());
+  afterEach(() => jest.restoreAllMocks());
 
   it('reports every attempt with its status, duration and retry decision', async () => {
     const events: OpenCxAttemptEvent[] = [];

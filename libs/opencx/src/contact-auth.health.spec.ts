@@ -1,10 +1,9 @@
 import { createServer } from 'node:net';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { ContactAuthService } from './contact-auth.service.js';
-import type { OpenCxAttemptEvent } from './http/attempt-event.js';
-import { OpenCxModule } from './opencx.module.js';
+import type { ContactAuthService } from './contact-auth.service.js';
+import type { OpenCxAttemptEvent } from './call/attempt-event.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
-import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
+import type { OpenCxFakeServer } from './testing/index.js';
+import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 const API_KEY = 'sk_health_canary_5';
 
@@ -18,30 +17,18 @@ async function closedPort(): Promise<number> {
 }
 
 describe('ContactAuthService.checkHealth', () => {
+  const h = useOpenCxHarness({ apiKey: API_KEY, cache: false });
+  const boot = (options: Partial<OpenCxModuleOptions> = {}): Promise<ContactAuthService> => h.boot(options);
   let fake: OpenCxFakeServer;
-  let moduleRef: TestingModule | undefined;
-
-  async function boot(options: Partial<OpenCxModuleOptions> = {}): Promise<ContactAuthService> {
-    moduleRef = await Test.createTestingModule({
-      imports: [OpenCxModule.forRoot({ apiKey: API_KEY, baseUrl: fake.url, cache: false, ...options })],
-    }).compile();
-    return moduleRef.get(ContactAuthService);
-  }
-
-  beforeAll(async () => {
-    fake = await createOpenCxFakeServer({ apiKey: API_KEY });
+  beforeEach(() => {
+    fake = h.fake;
   });
-  beforeEach(() => fake.reset());
-  afterEach(async () => {
-    await moduleRef?.close();
-    moduleRef = undefined;
-  });
-  afterAll(() => fake.close());
 
-  it('probes with a body OpenCX refuses after checking the key: up, key accepted, no contact created', async () => {
+  it('probes with a body OpenCX refuses (no contact created): reachable, the key unverified by a 400', async () => {
     const service = await boot();
     const health = await service.checkHealth();
-    expect(health).toMatchObject({ status: 'up', reachable: true, apiKeyAccepted: true, httpStatus: 400 });
+    expect(health).toMatchObject({ status: 'up', reachable: true, apiKey: 'unverified', httpStatus: 400 });
+    expect(health).not.toHaveProperty('apiKeyAccepted');
     expect(health.source).toBe('probe');
     expect(Date.parse(health.checkedAt)).not.toBeNaN();
     expect(fake.requests).toHaveLength(1);
@@ -52,8 +39,38 @@ describe('ContactAuthService.checkHealth', () => {
   it('reports a refused key as down, without the key in the result', async () => {
     const service = await boot({ apiKey: 'sk_wrong_canary_9' });
     const health = await service.checkHealth();
-    expect(health).toMatchObject({ status: 'down', reachable: true, apiKeyAccepted: false, httpStatus: 401 });
+    expect(health).toMatchObject({
+      status: 'down',
+      reachable: true,
+      apiKey: 'refused',
+      apiKeyAccepted: false,
+      httpStatus: 401,
+    });
     expect(JSON.stringify(health)).not.toContain('sk_wrong_canary_9');
+  });
+
+  it('reports a 403 as a key without the scope for this endpoint', async () => {
+    await h.restartFake({ apiKey: API_KEY, forbidden: true });
+    const service = await boot();
+    await expect(service.checkHealth()).resolves.toMatchObject({
+      status: 'down',
+      apiKey: 'refused',
+      httpStatus: 403,
+      reason: 'API key lacks the scope for this endpoint (403)',
+    });
+    await h.restartFake({ apiKey: API_KEY });
+  });
+
+  it('says the key is accepted only after a real 2xx', async () => {
+    const service = await boot();
+    await service.authenticateUser({ email: 'proof@example.com' });
+    await expect(service.checkHealth()).resolves.toMatchObject({ apiKey: 'accepted', apiKeyAccepted: true });
+  });
+
+  it('never lets public readiness hits spend more than a small share of the quota', async () => {
+    const service = await boot({ healthCheckInterval: 0, rateLimit: { perMinute: 100 } });
+    for (let i = 0; i < 105; i++) await service.checkHealth();
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('reports an unreachable OpenCX as down', async () => {
@@ -85,7 +102,7 @@ describe('ContactAuthService.checkHealth', () => {
   });
 
   it('probes again once the interval has passed', async () => {
-    const service = await boot({ healthCheckInterval: 0 });
+    const service = await boot({ healthCheckInterval: 0, rateLimit: false });
     await service.checkHealth();
     await service.checkHealth();
     expect(fake.requests).toHaveLength(2);
@@ -105,5 +122,6 @@ describe('ContactAuthService.checkHealth', () => {
     expect(events).toEqual([
       expect.objectContaining({ operation: 'health-check', attempt: 1, status: 400, willRetry: false }),
     ]);
+    expect(fake.requests).toHaveLength(1);
   });
 });

@@ -1,6 +1,5 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
 import type { HttpService } from '@nestjs/axios';
 import { ContactAuthService } from './contact-auth.service.js';
 import { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
@@ -21,50 +20,28 @@ import {
   OpenCxValidationError,
 } from './errors/opencx.errors.js';
 import { USER_AGENT } from './http/transport.js';
-import { OpenCxModule } from './opencx.module.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
+import { useOpenCxHarness } from '../test/opencx-harness.js';
 import { VERSION } from './version.js';
 
 const API_KEY = 'sk_test_canary_4f1e9c';
 const EMAIL = 'canary.user@example.com';
 
 describe('ContactAuthService against the fake OpenCX server', () => {
+  // The steps after the cache are under test here: no cache, no client-side limit (see
+  // contact-auth.cache.spec.ts for those).
+  const h = useOpenCxHarness({ apiKey: API_KEY, retryDelay: 1, maxRetryDelay: 5, cache: false, rateLimit: false });
   let fake: OpenCxFakeServer;
-  let moduleRef: TestingModule;
   let service: ContactAuthService;
 
   async function boot(options: Partial<OpenCxModuleOptions> = {}): Promise<void> {
-    await moduleRef?.close();
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        // The transport's behaviour is under test here: no cache, no client-side limit (see
-        // contact-auth.cache.spec.ts for those).
-        OpenCxModule.forRoot({
-          apiKey: API_KEY,
-          baseUrl: fake.url,
-          retryDelay: 1,
-          maxRetryDelay: 5,
-          cache: false,
-          rateLimit: false,
-          ...options,
-        }),
-      ],
-    }).compile();
-    service = moduleRef.get(ContactAuthService);
+    service = await h.boot(options);
   }
 
-  beforeAll(async () => {
-    fake = await createOpenCxFakeServer({ apiKey: API_KEY });
-  });
   beforeEach(async () => {
-    fake.reset();
-    fake.setLatency(0);
+    fake = h.fake;
     await boot();
-  });
-  afterAll(async () => {
-    await moduleRef.close();
-    await fake.close();
   });
 
   describe('wire format', () => {
@@ -74,7 +51,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
         name: 'Ada Lovelace',
         avatar_url: 'https://example.com/a.png',
         phone: '+1234567890',
-        language: 'fr',
+        language: 'fr' as const,
         customData: { plan: 'pro', seats: 3, nested: { ok: true } },
         chat_context: 'VIP',
         http_action_overrides: {
@@ -84,7 +61,12 @@ describe('ContactAuthService against the fake OpenCX server', () => {
           headers: { 'X-Tier': 'gold' },
         },
       };
-      const expectedBody = structuredClone(input);
+      const original = structuredClone(input);
+      // Override values OpenCX takes as strings are sent as strings.
+      const expectedBody = {
+        ...original,
+        http_action_overrides: { ...original.http_action_overrides, query_params: { q: '1' } },
+      };
       const result = await service.authenticateUser(input);
 
       expect(result.token.split('.')).toHaveLength(3);
@@ -98,7 +80,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
       expect(request!.headers['user-agent']).toBe(USER_AGENT);
       expect(USER_AGENT).toContain(`nestjs-opencx/${VERSION}`);
       expect(JSON.parse(request!.rawBody)).toEqual(expectedBody);
-      expect(input).toEqual(expectedBody);
+      expect(input).toEqual(original);
     });
 
     it('sends only the email when only the email is set (no undefined, no extra keys)', async () => {
@@ -122,7 +104,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
 
     it('reuses one keep-alive connection for sequential calls', async () => {
       for (let i = 0; i < 6; i++) await service.authenticateUser({ email: EMAIL });
-      // undici's pool may open a second connection while the first finishes its response, but
+      // The agent may open a second connection while the first finishes its response, but
       // never one per call.
       expect(new Set(fake.requests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(2);
     });
@@ -322,6 +304,32 @@ describe('ContactAuthService against the fake OpenCX server', () => {
       expect(fake.requests).toHaveLength(0);
     });
 
+    it('ends the whole call by totalTimeout, retries and waits included, with OpenCxTimeoutError', async () => {
+      await boot({ timeout: 100, maxRetries: 10, totalTimeout: 250 });
+      fake.hangNext(10);
+      const started = Date.now();
+      await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxTimeoutError);
+      expect(fake.requests.length).toBeLessThanOrEqual(3);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    });
+
+    it('fails at once when a Retry-After would pass totalTimeout', async () => {
+      fake.failNext(1, 429, { retryAfter: 25 });
+      const error = await service.authenticateUser({ email: EMAIL }, { totalTimeout: 10_000 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenCxRateLimitError);
+      expect(fake.requests).toHaveLength(1);
+    });
+
+    it('sends extraFields beside the input, and refuses ones that repeat a known field', async () => {
+      const mcp = { server_ids: ['srv_1'], account_id: 'acc_1' };
+      await service.authenticateUser({ email: EMAIL }, { extraFields: { mcp_access: mcp } });
+      expect(JSON.parse(fake.requests[0]!.rawBody)).toEqual({ email: EMAIL, mcp_access: mcp });
+      await expect(
+        service.authenticateUser({ email: EMAIL }, { extraFields: { email: 'other@example.com' } }),
+      ).rejects.toBeInstanceOf(OpenCxValidationError);
+      expect(fake.requests).toHaveLength(1);
+    });
+
     it('rejects a bad per-call option naming it', async () => {
       const error = (await service
         .authenticateUser({ email: EMAIL }, { timeout: -1 })
@@ -332,7 +340,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
     });
   });
 
-  describe('through axios, when users have added an interceptor', () => {
+  describe('with an interceptor added by the user', () => {
     it.each<[string, () => void, (new (...args: never[]) => Error) | undefined]>([
       ['a success', () => undefined, undefined],
       ['a 503 burst', () => fake.failNext(3, 503), OpenCxInternalServerError],
@@ -341,9 +349,9 @@ describe('ContactAuthService against the fake OpenCX server', () => {
       ['a hang', () => fake.hangNext(3), OpenCxTimeoutError],
       ['a huge body', () => fake.queue(1, { kind: 'huge-body', bytes: 5 * 1024 * 1024 }), OpenCxInvalidResponseError],
       ['a non-JSON 200', () => fake.malformedNext(1), OpenCxInvalidResponseError],
-    ])('maps %s exactly as the direct path does', async (_label, script, ErrorClass) => {
+    ])('maps %s exactly as without one', async (_label, script, ErrorClass) => {
       await boot({ timeout: 100, maxResponseBytes: 64 * 1024 });
-      moduleRef.get<HttpService>(OPENCX_HTTP_SERVICE).axiosRef.interceptors.request.use((config) => {
+      h.moduleRef.get<HttpService>(OPENCX_HTTP_SERVICE).axiosRef.interceptors.request.use((config) => {
         config.headers.set('x-via-axios', '1');
         return config;
       });

@@ -3,21 +3,33 @@
  * This file is the whole public API; anything not exported here is internal.
  */
 export { OpenCxModule } from './opencx.module.js';
-export type { OpenCxModuleExtras } from './opencx.module-definition.js';
-export { OPENCX_MODULE_OPTIONS } from './opencx.module-definition.js';
-export { OPENCX_DEFAULTS, type OpenCxModuleOptions, type ResolvedOpenCxOptions } from './opencx.options.js';
-export { OPENCX_HTTP_SERVICE, AUTHENTICATE_USER_PATH } from './opencx.constants.js';
-export { ContactAuthService, type OpenCxRequestOptions } from './contact-auth.service.js';
+export { OPENCX_MODULE_OPTIONS, type OpenCxModuleExtras } from './opencx.module-definition.js';
+export {
+  OPENCX_DEFAULTS,
+  type OpenCxModuleOptions,
+  type OpenCxCacheOptions,
+  type OpenCxRateLimitOptions,
+  type OpenCxRedisClient,
+  type OpenCxOptionsFactory,
+} from './opencx.options.js';
+export { OPENCX_HTTP_SERVICE } from './opencx.constants.js';
+export { ContactAuthService, type OpenCxEvictOptions } from './contact-auth.service.js';
+export type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
+export type {
+  AuthenticateUserInput,
+  HttpActionOverridesInput,
+  OpenCxOverrideValue,
+} from './interfaces/authenticate-user-input.interface.js';
 export { getContactAuthToken } from './opencx.tokens.js';
 export { InjectContactAuth } from './inject-contact-auth.decorator.js';
-export type { OpenCxHealth } from './health/opencx-health.js';
-export type { OpenCxAttemptEvent, OpenCxAttemptListener, OpenCxAttemptOutcome } from './http/attempt-event.js';
+export type { OpenCxHealth } from './health/health-monitor.js';
+export type { OpenCxAttemptEvent, OpenCxAttemptListener, OpenCxAttemptOutcome } from './call/attempt-event.js';
 export { AuthenticateUserDto, AUTHENTICATE_USER_LIMITS } from './dto/authenticate-user.dto.js';
 export { HttpActionOverridesDto } from './dto/http-action-overrides.dto.js';
 export { AuthenticateUserResponseDto, OpenCxContactDto } from './dto/authenticate-user-response.dto.js';
 export { ErrorResponseDto, FieldErrorDto } from './dto/error-response.dto.js';
 export { OpenCxExceptionFilter, mapOpenCxError, type OpenCxHttpMapping } from './opencx-exception.filter.js';
-export { validateAuthenticateUser, toFieldErrors } from './dto/validate-authenticate-user.js';
+export { validateAuthenticateUser } from './input/validate-input.js';
 export { OPENCX_LANGUAGES, type OpenCxLanguage } from './languages.js';
 export {
   OpenCxError,
@@ -41,5 +53,4 @@ export {
   type OpenCxErrorBody,
   type OpenCxApiErrorInit,
 } from './errors/opencx.errors.js';
-export { REDACTED, redact } from './redact.js';
 export { VERSION } from './version.js';

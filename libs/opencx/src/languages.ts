@@ -12,3 +12,27 @@ export const OPENCX_LANGUAGES = [
 
 /** One of {@link OPENCX_LANGUAGES}. */
 export type OpenCxLanguage = (typeof OPENCX_LANGUAGES)[number];
+
+const CODES: ReadonlySet<string> = new Set(OPENCX_LANGUAGES);
+
+/** Each code's English name, lower-cased (`en` → `english`), from the runtime's ICU data. */
+const NAMES: ReadonlyMap<string, OpenCxLanguage> = (() => {
+  const names = new Map<string, OpenCxLanguage>();
+  const display = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+  for (const code of OPENCX_LANGUAGES) {
+    const name = display.of(code)?.toLowerCase();
+    if (name) names.set(name, code);
+  }
+  return names;
+})();
+
+/**
+ * The language code a wrong value most likely meant: `EN` and `en-US` → `en`, `english` → `en`,
+ * by English name. Undefined when nothing is close.
+ */
+export function closestLanguage(value: string): OpenCxLanguage | undefined {
+  const lower = value.trim().toLowerCase();
+  const base = lower.split(/[-_]/)[0]!;
+  if (CODES.has(base)) return base as OpenCxLanguage;
+  return NAMES.get(lower) ?? NAMES.get(lower.split(/[\s(]/)[0]!);
+}

@@ -1,8 +1,8 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
 import { ContactAuthService } from './contact-auth.service.js';
-import { OPENCX_HTTP_SERVICE, OPENCX_INSTANCE_NAME } from './opencx.constants.js';
+import { DEFAULT_OPENCX_NAME, OPENCX_HTTP_SERVICE, OPENCX_INSTANCE_NAME } from './opencx.constants.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
-import { DEFAULT_OPENCX_NAME, checkOpenCxName, getContactAuthToken } from './opencx.tokens.js';
+import { checkOpenCxName, getContactAuthToken } from './opencx.tokens.js';
 
 /** Extra, non-option settings of `forRoot` / `forRootAsync`. */
 export interface OpenCxModuleExtras {
@@ -16,28 +16,32 @@ export interface OpenCxModuleExtras {
   name?: string;
 }
 
-export const {
-  ConfigurableModuleClass: ConfigurableOpenCxModule,
-  MODULE_OPTIONS_TOKEN: OPENCX_MODULE_OPTIONS,
-  OPTIONS_TYPE: OPENCX_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: OPENCX_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: 'OpenCx' })
-  .setClassMethodName('forRoot')
-  .setExtras<OpenCxModuleExtras>({ isGlobal: false, name: DEFAULT_OPENCX_NAME }, (definition, extras) => {
-    const name = checkOpenCxName(extras.name);
-    const token = getContactAuthToken(name);
-    // A named registration exports only its string token: were it to export the class too, a
-    // module importing two registrations would silently get whichever Nest found first.
-    const exports = name === DEFAULT_OPENCX_NAME ? [ContactAuthService, OPENCX_HTTP_SERVICE, token] : [token];
-    return {
-      ...definition,
-      global: extras.isGlobal,
-      providers: [
-        ...(definition.providers ?? []),
-        { provide: OPENCX_INSTANCE_NAME, useValue: name },
-        { provide: token, useExisting: ContactAuthService },
-      ],
-      exports,
-    };
-  })
-  .build();
+/**
+ * `forRoot` / `forRootAsync` from Nest's `ConfigurableModuleBuilder` (with `useFactory`,
+ * `useClass` and `useExisting`), and the token of the options as given.
+ */
+export const { ConfigurableModuleClass: ConfigurableOpenCxModule, MODULE_OPTIONS_TOKEN: OPENCX_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: 'OpenCx' })
+    .setClassMethodName('forRoot')
+    .setFactoryMethodName('createOpenCxOptions')
+    .setExtras<OpenCxModuleExtras>({ isGlobal: false, name: DEFAULT_OPENCX_NAME }, (definition, extras) => {
+      const name = checkOpenCxName(extras.name);
+      const token = getContactAuthToken(name);
+      // A named registration exports only its string token: were it to export the class too, a
+      // module importing two registrations would silently get whichever Nest found first.
+      const exports =
+        name === DEFAULT_OPENCX_NAME
+          ? [ContactAuthService as unknown as Type<ContactAuthService>, OPENCX_HTTP_SERVICE, token]
+          : [token];
+      return {
+        ...definition,
+        global: extras.isGlobal,
+        providers: [
+          ...(definition.providers ?? []),
+          { provide: OPENCX_INSTANCE_NAME, useValue: name },
+          { provide: token, useExisting: ContactAuthService },
+        ],
+        exports,
+      };
+    })
+    .build();

@@ -2,9 +2,10 @@ import { Injectable, Module } from '@nestjs/common';
 import type { HttpService } from '@nestjs/axios';
 import { Test } from '@nestjs/testing';
 import { ContactAuthService } from './contact-auth.service.js';
-import { OPENCX_HTTP_SERVICE, OPENCX_RESOLVED_OPTIONS } from './opencx.constants.js';
+import { OPENCX_HTTP_SERVICE, OPENCX_REGISTRATION } from './opencx.constants.js';
 import { OpenCxModule } from './opencx.module.js';
-import type { OpenCxModuleOptions, ResolvedOpenCxOptions } from './opencx.options.js';
+import type { OpenCxModuleOptions, OpenCxOptionsFactory } from './opencx.options.js';
+import type { OpenCxRegistration } from './opencx.registration.js';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
 
 const KEY = 'sk_module_canary_123';
@@ -18,9 +19,9 @@ class Settings {
 class SettingsModule {}
 
 @Injectable()
-class OptionsFactory {
+class OptionsFactory implements OpenCxOptionsFactory {
   constructor(private readonly settings: Settings) {}
-  create(): OpenCxModuleOptions {
+  createOpenCxOptions(): OpenCxModuleOptions {
     return { apiKey: this.settings.apiKey, timeout: 1234 };
   }
 }
@@ -65,7 +66,7 @@ describe('OpenCxModule', () => {
     ],
   ])('%s provides ContactAuthService with resolved options', async (_style, register) => {
     const moduleRef = await Test.createTestingModule({ imports: [register()] }).compile();
-    const options = moduleRef.get<ResolvedOpenCxOptions>(OPENCX_RESOLVED_OPTIONS);
+    const { options } = moduleRef.get<OpenCxRegistration>(OPENCX_REGISTRATION);
     expect(options).toMatchObject({ apiKey: KEY, timeout: 1234, maxRetries: 2, baseUrl: 'https://api.open.cx' });
     expect(moduleRef.get(ContactAuthService)).toBeInstanceOf(ContactAuthService);
     await moduleRef.close();
@@ -97,13 +98,33 @@ describe('OpenCxModule', () => {
     expect(error.message).not.toContain(KEY);
   });
 
-  it('exposes its own HttpService (own axios instance, undici adapter), separate from the global axios', async () => {
+  it('exposes its own HttpService (own axios instance, keep-alive agents), separate from the global axios', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [OpenCxModule.forRoot({ apiKey: KEY })] }).compile();
     const http = moduleRef.get<HttpService>(OPENCX_HTTP_SERVICE);
     const axios = (await import('axios')).default;
     expect(http.axiosRef).not.toBe(axios);
-    expect(typeof http.axiosRef.defaults.adapter).toBe('function');
+    expect(moduleRef.get(ContactAuthService).httpService).toBe(http);
+    expect((http.axiosRef.defaults.httpAgent as { keepAlive: boolean }).keepAlive).toBe(true);
     await moduleRef.close();
+  });
+
+  it('stops start-up when two registrations share a name, naming it', async () => {
+    @Module({ imports: [OpenCxModule.forRoot({ name: 'eu', apiKey: KEY })] })
+    class First {}
+    @Module({ imports: [OpenCxModule.forRoot({ name: 'eu', apiKey: 'sk_other_key_1' })] })
+    class Second {}
+    const moduleRef = await Test.createTestingModule({ imports: [First, Second] }).compile();
+    await expect(moduleRef.init()).rejects.toThrow(/two OpenCxModule registrations are named "eu"/);
+    await moduleRef.close();
+  });
+
+  it('says once that apiKey is required, and "must be a number" for a string from the environment', async () => {
+    const error = (await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ timeout: '5000' } as unknown as OpenCxModuleOptions)],
+    })
+      .compile()
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('Invalid OpenCxModule options: apiKey is required; timeout must be a number');
   });
 
   it('lets users add axios interceptors to the exposed HttpService', async () => {

@@ -44,11 +44,30 @@ describe('resolveOpenCxOptions', () => {
     ['maxRetryAfter', { apiKey: KEY, maxRetryAfter: -1 }],
     ['maxResponseBytes', { apiKey: KEY, maxResponseBytes: 10 }],
     ['apikey', { apiKey: KEY, apikey: KEY }],
+    ['cache.ttl', { apiKey: KEY, cache: { ttl: '1' } }],
+    ['cache.store', { apiKey: KEY, cache: { store: {} } }],
+    ['rateLimit.instances', { apiKey: KEY, rateLimit: { instances: 0 } }],
+    ['rateLimit', { apiKey: KEY, rateLimit: true }],
+    ['redis', { apiKey: KEY, redis: 'http://localhost:6379' }],
+    ['redis', { apiKey: KEY, redis: {} }],
+    ['onAttempt', { apiKey: KEY, onAttempt: 'log' }],
+    ['totalTimeout', { apiKey: KEY, totalTimeout: 0 }],
   ])('refuses a bad %s, naming it and never printing the key', (name, options) => {
     const message = problemOf(options);
     expect(message).toMatch(/^Invalid OpenCxModule options: /);
     expect(message).toContain(name);
     expect(message).not.toContain(KEY);
+  });
+
+  it('gives one message per option: "required" for a missing key, "must be a number" for a string', () => {
+    expect(problemOf({ timeout: '5000', cache: { ttl: '60' } })).toBe(
+      'Invalid OpenCxModule options: apiKey is required; timeout must be a number; cache.ttl must be a number',
+    );
+  });
+
+  it('accepts a connected node-redis client in place of a URL', () => {
+    const client = { eval: () => Promise.resolve(null) };
+    expect(resolveOpenCxOptions({ apiKey: KEY, redis: client }).redis).toBe(client);
   });
 
   it('refuses a missing options object', () => {

@@ -1,9 +1,6 @@
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
+import { CONTACT_AUTH_TOKEN_PREFIX, DEFAULT_OPENCX_NAME } from './opencx.constants.js';
 
-/** The name of the registration made without `name`. */
-export const DEFAULT_OPENCX_NAME = 'default';
-
-const TOKEN_PREFIX = 'OpenCxContactAuthService';
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
@@ -27,5 +24,5 @@ export function checkOpenCxName(name: unknown): string {
  */
 export function getContactAuthToken(name?: string): string {
   const checked = checkOpenCxName(name);
-  return checked === DEFAULT_OPENCX_NAME ? TOKEN_PREFIX : `${TOKEN_PREFIX}:${checked}`;
+  return checked === DEFAULT_OPENCX_NAME ? CONTACT_AUTH_TOKEN_PREFIX : `${CONTACT_AUTH_TOKEN_PREFIX}:${checked}`;
 }

@@ -1,5 +1,10 @@
-import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import { AuthenticateUserDto, OpenCxValidationError, toFieldErrors, validateAuthenticateUser } from 'nestjs-opencx';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import {
+  AuthenticateUserDto,
+  OpenCxValidationError,
+  validateAuthenticateUser,
+  type OpenCxFieldError,
+} from 'nestjs-opencx';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 32;
@@ -15,6 +20,15 @@ function unsafePath(value: unknown, path: string, depth: number): string | undef
     if (nested) return nested;
   }
   return undefined;
+}
+
+/** class-validator's tree, one entry per bad field by dotted path. */
+function toFieldErrors(errors: ValidationError[], parent = ''): OpenCxFieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
+    return [...own, ...toFieldErrors(error.children ?? [], field)];
+  });
 }
 
 /**

@@ -1,29 +1,24 @@
 import { hash } from 'node:crypto';
-import { Keyv } from 'keyv';
-import { LRUCache } from 'lru-cache';
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
-import type { RedisGuard } from '../redis/redis-guard.js';
+import type { TokenStore } from './token-store.js';
 
 /** Settings of the token cache, with defaults applied. */
 export interface TokenCacheSettings {
   ttl: number;
   skew: number;
-  maxEntries: number;
-  store?: Keyv;
-}
-
-interface CachedToken {
-  token: string;
-  contactId?: string;
 }
 
 /**
- * The cache and single-flight key of a payload: SHA-256 over the API key and the payload's
- * canonical JSON, so no email or key is ever kept in clear, two organisations never share entries,
- * and key order does not matter. `crypto.hash` is one-shot: cheaper than an HMAC on the hot path.
+ * The key of a contact: SHA-256 over the API key and the lower-cased email, so no email or key is
+ * kept in clear, two organisations never share entries, and one contact has one entry.
  */
-export function payloadKey(apiKey: string, canonicalPayload: string): string {
-  return hash('sha256', `${apiKey}\u0000${canonicalPayload}`, 'base64url');
+export function contactKey(apiKey: string, email: string): string {
+  return hash('sha256', `${apiKey}\u0000${email.trim().toLowerCase()}`, 'base64url');
+}
+
+/** The hash of a request body, kept beside the token: the same contact with another profile is a miss. */
+export function payloadHash(body: string): string {
+  return hash('sha256', body, 'base64url');
 }
 
 /** The `exp` claim of a JWT-shaped token, in ms since the epoch, or undefined. */
@@ -39,60 +34,35 @@ export function tokenExpiry(token: string): number | undefined {
 }
 
 /**
- * An LRU as a Keyv store. Keyv passes a TTL number as `set`'s third argument, which LRUCache reads
- * as an options object (and throws on); Keyv keeps the expiry in its own envelope anyway.
- */
-function lruStore(max: number): Map<string, unknown> {
-  const lru = new LRUCache<string, object | string>({ max });
-  return {
-    get: (key: string) => lru.get(key),
-    set: (key: string, value: object | string) => lru.set(key, value),
-    delete: (key: string) => lru.delete(key),
-    clear: () => lru.clear(),
-    has: (key: string) => lru.has(key),
-  } as unknown as Map<string, unknown>;
-}
-
-/**
- * Contact tokens by (API key, exact payload), keyed by {@link payloadKey}. An entry lives `min(ttl, exp - skew)`. The default store is an in-memory LRU; any Keyv (e.g.
- * `@keyv/redis`) shares entries across instances. Store failures count as misses.
+ * Contact tokens, one entry per contact (API key + email), reused while the payload is unchanged
+ * and the token has at least `skew` left. An entry lives `min(ttl, exp - skew)`.
  */
 export class TokenCache {
-  private readonly keyv: Keyv<CachedToken>;
-
   constructor(
     private readonly settings: TokenCacheSettings,
-    private readonly guard: RedisGuard,
-  ) {
-    this.keyv =
-      (settings.store as Keyv<CachedToken> | undefined) ??
-      new Keyv<CachedToken>({ store: lruStore(settings.maxEntries), namespace: 'opencx' });
-    // Keyv also reports store failures as events; the guard already handles them per operation.
-    this.keyv.on('error', () => undefined);
-  }
+    private readonly store: TokenStore,
+  ) {}
 
-  async get(key: string): Promise<AuthenticateUserResponseDto | undefined> {
-    const hit = await this.guard.run(
-      () => this.keyv.get(key),
-      () => undefined,
-      'the token cache',
-    );
-    if (!hit) return undefined;
+  /** The cached answer for this contact and payload, if any. */
+  async get(key: string, apiKey: string, payload: string): Promise<AuthenticateUserResponseDto | undefined> {
+    const hit = await this.store.get(key, apiKey);
+    if (hit?.payload !== payload) return undefined;
     const result = new AuthenticateUserResponseDto();
     result.token = hit.token;
     if (hit.contactId !== undefined) result.contact = Object.assign(new OpenCxContactDto(), { id: hit.contactId });
     return result;
   }
 
-  async set(key: string, value: AuthenticateUserResponseDto, now = Date.now()): Promise<void> {
+  /** Keeps `value` for this contact, replacing any earlier entry. */
+  async set(key: string, apiKey: string, payload: string, value: AuthenticateUserResponseDto): Promise<void> {
     const expiry = tokenExpiry(value.token);
-    const ttl = Math.min(this.settings.ttl, expiry === undefined ? Infinity : expiry - this.settings.skew - now);
-    if (!(ttl > 0)) return;
-    const entry: CachedToken = { token: value.token, contactId: value.contact?.id };
-    await this.guard.run(
-      () => this.keyv.set(key, entry, Math.floor(ttl)),
-      () => false,
-      'the token cache',
-    );
+    const ttl = Math.min(this.settings.ttl, expiry === undefined ? Infinity : expiry - this.settings.skew - Date.now());
+    if (!(ttl >= 1)) return;
+    await this.store.set(key, apiKey, { payload, token: value.token, contactId: value.contact?.id }, Math.floor(ttl));
+  }
+
+  /** Forgets the contact's token. */
+  evict(key: string): Promise<void> {
+    return this.store.delete(key);
   }
 }

@@ -1,7 +1,7 @@
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { OPENCX_LANGUAGES } from '../languages.js';
 import { AuthenticateUserDto } from './authenticate-user.dto.js';
-import { validateAuthenticateUser } from './validate-authenticate-user.js';
+import { validateAuthenticateUser } from '../input/validate-input.js';
 
 const EMAIL = 'jane.doe@example.com';
 

@@ -1,19 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsEmail,
-  IsIn,
-  IsObject,
-  IsString,
-  IsUrl,
-  Matches,
-  MaxLength,
-  ValidateIf,
-  ValidateNested,
-} from 'class-validator';
+import { IsEmail, IsObject, IsString, IsUrl, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
 import { OPENCX_LANGUAGES, type OpenCxLanguage } from '../languages.js';
 import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
-import { IsJsonObject, IsOptionalField, KeepRaw } from './opencx.validators.js';
+import { IsJsonObject, IsOpenCxLanguage, IsOptionalField, KeepRaw } from './opencx.validators.js';
 
 /** Bounds the library enforces before anything reaches OpenCX (the upstream documents none). */
 export const AUTHENTICATE_USER_LIMITS = {
@@ -32,7 +23,7 @@ const E164_PHONE = /^\+[1-9]\d{6,14}$/;
  * The body of `POST /widget/authenticate-user` (`AuthenticateUserPayloadDto` upstream). Property
  * names are the wire names; only the fields you set are sent.
  */
-export class AuthenticateUserDto {
+export class AuthenticateUserDto implements AuthenticateUserInput {
   @ApiProperty({
     description: 'The email of the user to authenticate',
     example: 'john.doe@example.com',
@@ -83,7 +74,7 @@ export class AuthenticateUserDto {
     example: 'en',
   })
   @IsOptionalField()
-  @IsIn(OPENCX_LANGUAGES, { message: 'language must be one of the OpenCX language codes (OPENCX_LANGUAGES)' })
+  @IsOpenCxLanguage()
   language?: OpenCxLanguage;
 
   @ApiPropertyOptional({

@@ -1,6 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { HttpActionOverridesInput, OpenCxOverrideValue } from '../interfaces/authenticate-user-input.interface.js';
 import {
   IsHeaderRecord,
+  IsJsonRecord,
   IsOptionalField,
   IsScalarRecord,
   KeepRaw,
@@ -8,47 +10,59 @@ import {
 } from './opencx.validators.js';
 
 const OVERRIDE_LIMITS: ScalarRecordLimits = { maxKeys: 50, maxKeyLength: 256, maxValueLength: 4096 };
-const SCALAR_MAP = {
+/** `body_params` takes any JSON, bounded like `customData`. */
+const BODY_PARAMS_LIMITS = { maxKeys: 50, maxBytes: 16_384, maxDepth: 8 };
+const STRING_MAP = {
   type: 'object' as const,
   additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
 };
 
 /**
  * `http_action_overrides`: parameters OpenCX uses when it executes HTTP actions for this user.
- * Each map is flat (string, number or boolean values, at most 50 keys).
+ * In OpenCX's own similar DTOs, `headers`, `query_params` and `path_params` values are strings:
+ * numbers and booleans are accepted here and sent as strings. `body_params` values are any JSON.
  */
-export class HttpActionOverridesDto {
+export class HttpActionOverridesDto implements HttpActionOverridesInput {
   @ApiPropertyOptional({
-    ...SCALAR_MAP,
-    description: 'Query-string parameters to override.',
+    ...STRING_MAP,
+    description: 'Query-string parameters to override (numbers and booleans are sent as strings).',
     example: { region: 'eu' },
   })
   @IsOptionalField()
   @KeepRaw()
   @IsScalarRecord(OVERRIDE_LIMITS)
-  query_params?: Record<string, string | number | boolean>;
-
-  @ApiPropertyOptional({ ...SCALAR_MAP, description: 'Path parameters to override.', example: { accountId: 'acc_42' } })
-  @IsOptionalField()
-  @KeepRaw()
-  @IsScalarRecord(OVERRIDE_LIMITS)
-  path_params?: Record<string, string | number | boolean>;
-
-  @ApiPropertyOptional({ ...SCALAR_MAP, description: 'Body parameters to override.', example: { plan: 'pro' } })
-  @IsOptionalField()
-  @KeepRaw()
-  @IsScalarRecord(OVERRIDE_LIMITS)
-  body_params?: Record<string, string | number | boolean>;
+  query_params?: Record<string, OpenCxOverrideValue>;
 
   @ApiPropertyOptional({
-    ...SCALAR_MAP,
+    ...STRING_MAP,
+    description: 'Path parameters to override (numbers and booleans are sent as strings).',
+    example: { accountId: 'acc_42' },
+  })
+  @IsOptionalField()
+  @KeepRaw()
+  @IsScalarRecord(OVERRIDE_LIMITS)
+  path_params?: Record<string, OpenCxOverrideValue>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Body parameters to override: any JSON values (at most 50 keys, 16 KiB, 8 levels).',
+    example: { plan: 'pro', seats: 3, tags: ['vip'] },
+  })
+  @IsOptionalField()
+  @KeepRaw()
+  @IsJsonRecord(BODY_PARAMS_LIMITS)
+  body_params?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    ...STRING_MAP,
     description:
       'Headers to override. OpenCX sends them to your own APIs, so they may carry secrets: ' +
-      'nestjs-opencx never logs them. Names must be valid header names; values must not contain CR or LF.',
+      'nestjs-opencx never logs them. Names must be valid header names; values printable ASCII.',
     example: { 'X-Customer-Tier': 'gold' },
   })
   @IsOptionalField()
   @KeepRaw()
   @IsHeaderRecord(OVERRIDE_LIMITS)
-  headers?: Record<string, string | number | boolean>;
+  headers?: Record<string, OpenCxOverrideValue>;
 }

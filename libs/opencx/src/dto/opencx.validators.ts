@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidateIf, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { OPENCX_LANGUAGES, closestLanguage } from '../languages.js';
 
 /**
  * Validates the field only when it is present. Unlike `@IsOptional()`, `null` is not "absent": the
@@ -83,7 +84,7 @@ export interface JsonObjectLimits {
   maxDepth: number;
 }
 
-function jsonObjectProblem(value: unknown, limits: JsonObjectLimits): string | undefined {
+export function jsonObjectProblem(value: unknown, limits: JsonObjectLimits): string | undefined {
   if (!isPlainObject(value)) return 'must be a plain JSON object';
   const problem = jsonProblem(value, limits.maxDepth);
   if (problem)
@@ -124,27 +125,58 @@ function scalarRecordProblem(value: unknown, limits: ScalarRecordLimits): string
   return undefined;
 }
 
-/** A flat object whose values are strings, numbers or booleans (OpenCX's override maps). */
+/** A flat object whose values are strings, numbers or booleans (sent as strings). */
 export function IsScalarRecord(limits: ScalarRecordLimits, options?: ValidationOptions): PropertyDecorator {
   return ValidateProblem('isScalarRecord', (value) => scalarRecordProblem(value, limits), options);
 }
 
-// RFC 9110 field-name token, and a field value with no control characters but tab (no CR/LF/NUL):
-// OpenCX replays these headers to the organisation's APIs, so a CR/LF would be header injection.
+// RFC 9110 field-name token, and a value of printable ASCII and tab only: OpenCX replays these
+// headers to the organisation's APIs, where CR/LF would be header injection, and some proxies turn
+// characters from U+0080 up into CR/LF.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\uffff]*$/;
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
 function headerRecordProblem(value: unknown, limits: ScalarRecordLimits): string | undefined {
   const problem = scalarRecordProblem(value, limits);
   if (problem) return problem;
   for (const [name, item] of Object.entries(value as Record<string, unknown>)) {
     if (!HEADER_NAME.test(name)) return 'names must be valid HTTP header names';
-    if (!HEADER_VALUE.test(String(item))) return 'values must not contain CR, LF or other control characters';
+    if (!HEADER_VALUE.test(String(item)))
+      return 'values must be printable ASCII (no CR, LF, control or non-ASCII characters)';
   }
   return undefined;
 }
 
-/** Like {@link IsScalarRecord}, plus valid header names and values free of CR/LF. */
+/** Like {@link IsScalarRecord}, plus valid header names and printable ASCII values. */
 export function IsHeaderRecord(limits: ScalarRecordLimits, options?: ValidationOptions): PropertyDecorator {
   return ValidateProblem('isHeaderRecord', (value) => headerRecordProblem(value, limits), options);
+}
+
+/** Limits for {@link IsJsonRecord}. */
+export interface JsonRecordLimits extends JsonObjectLimits {
+  maxKeys: number;
+}
+
+/** A flat map of any JSON values (OpenCX's `body_params`), within key count, size and depth bounds. */
+export function IsJsonRecord(limits: JsonRecordLimits, options?: ValidationOptions): PropertyDecorator {
+  return ValidateProblem(
+    'isJsonRecord',
+    (value) =>
+      isPlainObject(value) && Object.keys(value).length > limits.maxKeys
+        ? `must have at most ${limits.maxKeys} keys`
+        : jsonObjectProblem(value, limits),
+    options,
+  );
+}
+
+function languageProblem(value: unknown): string | undefined {
+  if (typeof value === 'string' && (OPENCX_LANGUAGES as readonly string[]).includes(value)) return undefined;
+  const close = typeof value === 'string' ? closestLanguage(value) : undefined;
+  const hint = close ? `: did you mean '${close}'?` : '';
+  return `must be one of the OpenCX language codes (OPENCX_LANGUAGES)${hint}`;
+}
+
+/** One of {@link OPENCX_LANGUAGES}; the message suggests the code a wrong value most likely meant. */
+export function IsOpenCxLanguage(options?: ValidationOptions): PropertyDecorator {
+  return ValidateProblem('isOpenCxLanguage', languageProblem, options);
 }

@@ -1,6 +1,6 @@
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
 import { OpenCxInvalidResponseError, type OpenCxErrorBody } from '../errors/opencx.errors.js';
-import { redact } from '../redact.js';
+import type { Scrubber } from '../errors/scrub.js';
 
 function parseJson(text: string): unknown {
   try {
@@ -32,18 +32,24 @@ export function parseAuthenticateUserResponse(status: number, text: string): Aut
   return result;
 }
 
+/** Messages kept from an upstream list: enough to say what was wrong, not a place to carry data. */
+const MAX_MESSAGES = 5;
+
 /**
- * Reads an error answer as NestJS's `ErrorDto` when it is one, with this request's secrets (and
- * anything shaped like an email, phone or bearer credential) scrubbed from its strings. Anything
- * else (an HTML page from a proxy, an empty body) yields undefined: the raw body is never kept.
+ * Reads an error answer as NestJS's `ErrorDto` when it is one, keeping little: each string cut
+ * to a short bound, then scrubbed of this request's secrets in any form (and of anything shaped
+ * like an email, phone or credential). Anything else (an HTML page from a proxy, an empty body)
+ * yields undefined: the raw body is never kept.
  */
-export function parseErrorBody(text: string, secrets: readonly string[]): OpenCxErrorBody | undefined {
+export function parseErrorBody(text: string, scrubber: Scrubber): OpenCxErrorBody | undefined {
   const body = parseJson(text);
   if (!isRecord(body)) return undefined;
-  const clean = (value: unknown): string | undefined =>
-    typeof value === 'string' ? redact(value, secrets) : undefined;
+  const clean = (value: unknown): string | undefined => (typeof value === 'string' ? scrubber.scrub(value) : undefined);
   const message = Array.isArray(body.message)
-    ? body.message.map(clean).filter((m): m is string => m !== undefined)
+    ? body.message
+        .slice(0, MAX_MESSAGES)
+        .map(clean)
+        .filter((m): m is string => m !== undefined)
     : clean(body.message);
   const parsed: OpenCxErrorBody = {};
   if (typeof body.statusCode === 'number') parsed.statusCode = body.statusCode;

@@ -1,163 +1,115 @@
-import { EventEmitter } from 'node:events';
 import type { HttpService } from '@nestjs/axios';
-import { isAxiosError, type AxiosInstance } from 'axios';
-import type { Dispatcher } from 'undici';
+import { AxiosError } from 'axios';
+import { firstValueFrom } from 'rxjs';
+import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import {
   OpenCxAbortError,
   OpenCxConnectionError,
   OpenCxInvalidResponseError,
   OpenCxTimeoutError,
+  createOpenCxApiError,
 } from '../errors/opencx.errors.js';
+import type { Scrubber } from '../errors/scrub.js';
 import { VERSION } from '../version.js';
-import { BodyTooLargeError, codeOf, readText } from './undici-adapter.js';
+import { parseAuthenticateUserResponse, parseErrorBody } from './response-body.js';
+import { parseRetryAfter } from './retry-after.js';
 
 /** `User-Agent` of every request: OpenCX can tell which client and version called. */
 export const USER_AGENT = `nestjs-opencx/${VERSION} node/${process.versions.node}`;
 
-/** Where requests go, parsed once per service rather than per call. */
-export interface AttemptTarget {
-  url: string;
-  origin: string;
-  path: string;
-}
+/** One attempt's result: the answer's status (when one arrived) and either the parsed body or the failure. */
+export type Exchange =
+  | { status: number; result: AuthenticateUserResponseDto; failure?: undefined }
+  | { status: number | undefined; result?: undefined; failure: unknown };
 
-/** One HTTP attempt. */
+/** One attempt's request. */
 export interface AttemptRequest {
-  target: AttemptTarget;
   apiKey: string;
   /** The JSON body, already serialised. */
   body: string;
-  /** Milliseconds the whole attempt may take. */
+  /** Milliseconds this attempt may take. */
   timeout: number;
-  maxResponseBytes: number;
   signal?: AbortSignal;
-}
-
-/** The raw answer of one attempt, whatever its status. */
-export interface AttemptResponse {
-  status: number;
-  headers: Record<string, unknown>;
-  body: string;
-}
-
-/** The two ways out: the module's `HttpService` and the undici dispatcher behind its adapter. */
-export interface Transport {
-  http: HttpService;
-  dispatcher: Dispatcher;
-}
-
-function headersFor(apiKey: string): Record<string, string> {
-  return {
-    authorization: `Bearer ${apiKey}`,
-    'content-type': 'application/json',
-    accept: 'application/json',
-    'user-agent': USER_AGENT,
-  };
-}
-
-/** axios keeps interceptors in `handlers`, with `null` where one was ejected. */
-function hasInterceptors(instance: AxiosInstance): boolean {
-  const managers = [instance.interceptors.request, instance.interceptors.response] as unknown as Array<{
-    handlers?: unknown[];
-  }>;
-  return managers.some((manager) => manager.handlers?.some((handler) => handler !== null) ?? true);
+  /** The request's secrets, prepared only when an error answer needs scrubbing. */
+  scrubber: () => Scrubber;
 }
 
 /**
- * What cancels an attempt. undici accepts any EventEmitter with an `aborted` flag as a signal, and
- * one costs a fraction of an AbortController (whose creation showed up at 5% of the client's CPU);
- * a real AbortSignal is made only for the axios path, which needs one.
+ * Sends one POST through the registration's `HttpService`, so interceptors users add to it run
+ * on every request. Never throws: failures come back typed in the {@link Exchange}. The client's
+ * own error is dropped because it holds the request headers, `Authorization` included.
  */
-class AttemptCanceller extends EventEmitter {
-  aborted = false;
-  private controller?: AbortController;
+export class Transport {
+  constructor(
+    private readonly http: HttpService,
+    private readonly url: string,
+    private readonly maxResponseBytes: number,
+  ) {}
 
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.emit('abort');
-    this.controller?.abort();
-  }
-
-  toAbortSignal(): AbortSignal {
-    this.controller ??= new AbortController();
-    if (this.aborted) this.controller.abort();
-    return this.controller.signal;
-  }
-}
-
-async function viaAxios(http: HttpService, request: AttemptRequest, signal: AbortSignal): Promise<AttemptResponse> {
-  const response = await http.axiosRef.request<string>({
-    method: 'POST',
-    url: request.target.url,
-    data: request.body,
-    headers: headersFor(request.apiKey),
-    responseType: 'text',
-    transformRequest: [(data: string) => data],
-    transformResponse: [(data: string) => data],
-    validateStatus: null,
-    maxRedirects: 0,
-    maxContentLength: request.maxResponseBytes,
-    signal,
-  });
-  return { status: response.status, headers: response.headers as Record<string, unknown>, body: response.data ?? '' };
-}
-
-async function viaDispatcher(
-  dispatcher: Dispatcher,
-  request: AttemptRequest,
-  signal: AttemptCanceller,
-): Promise<AttemptResponse> {
-  const response = await dispatcher.request({
-    origin: request.target.origin,
-    path: request.target.path,
-    method: 'POST',
-    headers: headersFor(request.apiKey),
-    body: request.body,
-    signal,
-  });
-  // A declared length within the limit lets undici consume the body in one go (the HTTP parser
-  // enforces the framing); otherwise read it chunk by chunk against the limit.
-  const length = Number(response.headers['content-length']);
-  const body =
-    Number.isInteger(length) && length <= request.maxResponseBytes
-      ? await response.body.text()
-      : await readText(response.body, request.maxResponseBytes);
-  return { status: response.statusCode, headers: response.headers, body };
-}
-
-/**
- * Sends one POST and returns the answer whatever its status: the caller decides what a status
- * means. When users have added interceptors to the module's `HttpService`, the request goes through
- * axios so they run; otherwise it goes straight to the same undici dispatcher that axios's adapter
- * uses, skipping axios's per-request config merging, which costs more CPU than the HTTP exchange
- * itself (see docs/benchmarks.md). Failures before a complete answer become typed errors; the
- * client's own error is dropped because it may hold the request headers, `Authorization` included.
- */
-export async function postJson(transport: Transport, request: AttemptRequest): Promise<AttemptResponse> {
-  // One canceller and timer per attempt, cleared in `finally`: AbortSignal.timeout() would leave a
-  // live timer per call for the whole timeout, which piles up under load.
-  const canceller = new AttemptCanceller();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    canceller.abort();
-  }, request.timeout);
-  const onCallerAbort = (): void => canceller.abort();
-  request.signal?.addEventListener('abort', onCallerAbort, { once: true });
-  try {
-    return hasInterceptors(transport.http.axiosRef)
-      ? await viaAxios(transport.http, request, canceller.toAbortSignal())
-      : await viaDispatcher(transport.dispatcher, request, canceller);
-  } catch (error) {
-    if (request.signal?.aborted) throw new OpenCxAbortError();
-    if (timedOut) throw new OpenCxTimeoutError(request.timeout);
-    if (error instanceof BodyTooLargeError || (isAxiosError(error) && /maxContentLength/.test(error.message))) {
-      throw new OpenCxInvalidResponseError(0, `body larger than maxResponseBytes (${request.maxResponseBytes})`);
+  async post(request: AttemptRequest): Promise<Exchange> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, request.timeout);
+    const onCallerAbort = (): void => controller.abort();
+    request.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    try {
+      const response = await firstValueFrom(
+        this.http.post<string>(this.url, request.body, {
+          headers: {
+            authorization: `Bearer ${request.apiKey}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'user-agent': USER_AGENT,
+          },
+          responseType: 'text',
+          // The body is already JSON, and the answer is parsed (and bounded) here.
+          transformRequest: [(data: string) => data],
+          transformResponse: [(data: string) => data],
+          validateStatus: null,
+          maxRedirects: 0,
+          maxContentLength: this.maxResponseBytes,
+          signal: controller.signal,
+        }),
+      );
+      return this.classify(response.status, response.headers as Record<string, unknown>, response.data ?? '', request);
+    } catch (error) {
+      if (request.signal?.aborted) return { status: undefined, failure: new OpenCxAbortError() };
+      if (timedOut) return { status: undefined, failure: new OpenCxTimeoutError(request.timeout) };
+      return { status: undefined, failure: transportFailure(error, this.maxResponseBytes) };
+    } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onCallerAbort);
     }
-    throw new OpenCxConnectionError(codeOf(error));
-  } finally {
-    clearTimeout(timer);
-    request.signal?.removeEventListener('abort', onCallerAbort);
   }
+
+  private classify(status: number, headers: Record<string, unknown>, text: string, request: AttemptRequest): Exchange {
+    if (status >= 200 && status < 300) {
+      try {
+        return { status, result: parseAuthenticateUserResponse(status, text) };
+      } catch (error) {
+        return { status, failure: error };
+      }
+    }
+    const failure = createOpenCxApiError({
+      status,
+      body: parseErrorBody(text, request.scrubber()),
+      retryAfter: parseRetryAfter(headers),
+    });
+    return { status, failure };
+  }
+}
+
+/**
+ * A failure before a complete answer, by axios's documented error codes: a body past
+ * `maxContentLength` is `ERR_BAD_RESPONSE` with no response; a system error keeps its code.
+ */
+function transportFailure(error: unknown, maxResponseBytes: number): Error {
+  const code = error instanceof AxiosError ? error.code : undefined;
+  if (code === AxiosError.ERR_BAD_RESPONSE && !(error as AxiosError).response) {
+    return new OpenCxInvalidResponseError(0, `body larger than maxResponseBytes (${maxResponseBytes})`);
+  }
+  return new OpenCxConnectionError(code);
 }

@@ -1,91 +1,94 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { OpenCxAbortError, OpenCxRateLimitError } from '../errors/opencx.errors.js';
+import { OpenCxRateLimitError } from '../errors/opencx.errors.js';
+import { sleep } from '../util/sleep.js';
+import type { RateLimitStore } from './rate-limit-store.js';
 
 /** Settings of the client-side limiter, with defaults applied. */
 export interface RateLimitSettings {
   perMinute: number;
   maxWait: number;
   maxQueue: number;
+  instances: number;
+  window: number;
 }
 
 /**
- * At most `perMinute` upstream calls per minute per API key, with `rate-limiter-flexible`: in
- * memory, or in Redis (shared by the whole fleet) with an in-memory insurance limiter that takes
- * over while Redis is down. Calls over the limit wait, at most `maxQueue` of them per key and each
- * at most `maxWait` ms, then fail with {@link OpenCxRateLimitError}. An upstream 429 pauses the key.
+ * At most `perMinute` upstream calls in any `window` (a minute) per API key: in memory, or across
+ * the fleet through the Redis add-on's store. The log's window is longer than the upstream's by a
+ * margin of 1/60 (a second a minute), so delays between booking a slot and the request reaching
+ * OpenCX cannot put one call too many in an upstream window; a call may wait that margin beyond
+ * `maxWait`. Calls over the limit wait for their booked slot, at most `maxQueue` per key; an
+ * upstream 429 pauses the key for every caller.
  */
 export class ClientRateLimiter {
-  private readonly limiter: RateLimiterAbstract;
   private readonly waiting = new Map<string, number>();
+  private readonly window: number;
+  private readonly margin: number;
+  private readonly localLimit: number;
 
   constructor(
     private readonly settings: RateLimitSettings,
-    redisClient?: unknown,
+    private readonly store: RateLimitStore,
   ) {
-    const base = { points: settings.perMinute, duration: 60, keyPrefix: 'opencx-rl' };
-    this.limiter = redisClient
-      ? new RateLimiterRedis({
-          ...base,
-          storeClient: redisClient,
-          useRedisPackage: true,
-          rejectIfRedisNotReady: true,
-          insuranceLimiter: new RateLimiterMemory(base),
-        })
-      : new RateLimiterMemory(base);
+    this.margin = Math.ceil(settings.window / 60);
+    this.window = settings.window + this.margin;
+    this.localLimit = Math.max(1, Math.floor(settings.perMinute / settings.instances));
   }
 
-  /** Waits for a slot for `key` (a hash of the API key), or throws OpenCxRateLimitError. */
-  async acquire(key: string, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + this.settings.maxWait;
-    let queued = false;
+  /**
+   * Waits for a slot for `key` (a hash of the API key), or throws OpenCxRateLimitError. `limit` (the
+   * call's time left) bounds the wait further than `maxWait` plus the margin.
+   */
+  async acquire(key: string, limit: number = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<void> {
+    const queued = this.waiting.get(key) ?? 0;
+    if (queued >= this.settings.maxQueue) throw this.limited(this.window / this.settings.perMinute);
+    const { granted, waitMs } = await this.store.reserve(key, {
+      limit: this.settings.perMinute,
+      localLimit: this.localLimit,
+      window: this.window,
+      maxWait: Math.min(limit, this.settings.maxWait + this.margin),
+    });
+    if (!granted) throw this.limited(waitMs);
+    if (waitMs <= 0) return;
+    this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
     try {
-      for (;;) {
-        const wait = await this.consume(key);
-        if (wait === 0) return;
-        const left = deadline - Date.now();
-        if (wait > left) throw this.limited(wait);
-        if (!queued) {
-          if ((this.waiting.get(key) ?? 0) >= this.settings.maxQueue) throw this.limited(wait);
-          this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
-          queued = true;
-        }
-        try {
-          await sleep(wait, undefined, { signal });
-        } catch {
-          throw new OpenCxAbortError();
-        }
-      }
+      await sleep(waitMs, signal);
     } finally {
-      if (queued) this.waiting.set(key, (this.waiting.get(key) ?? 1) - 1);
+      const left = (this.waiting.get(key) ?? 1) - 1;
+      if (left > 0) this.waiting.set(key, left);
+      else this.waiting.delete(key);
     }
   }
 
-  /** Takes a slot for `key` if one is free now; never waits. */
+  /** Takes a slot for `key` only if one is free now. */
   async tryAcquire(key: string): Promise<boolean> {
-    return (await this.consume(key)) === 0;
+    const { granted } = await this.store.reserve(key, {
+      limit: this.settings.perMinute,
+      localLimit: this.localLimit,
+      window: this.window,
+      maxWait: 0,
+    });
+    return granted;
   }
 
-  /** Pauses `key` for `seconds` (an upstream 429's Retry-After), for every caller of this limiter. */
-  async pause(key: string, seconds: number): Promise<void> {
-    if (seconds > 0) await this.limiter.block(key, Math.ceil(seconds)).catch(() => undefined);
+  /** Pauses `key` for `ms` (an upstream 429's Retry-After, already capped), for every caller. */
+  pause(key: string, ms: number): Promise<void> {
+    return ms > 0 ? this.store.pause(key, ms) : Promise.resolve();
   }
 
-  /** 0 when a point was taken, else the ms until the next one. */
-  private async consume(key: string): Promise<number> {
-    try {
-      await this.limiter.consume(key);
-      return 0;
-    } catch (result) {
-      if (result instanceof RateLimiterRes) return Math.max(1, result.msBeforeNext);
-      throw result;
-    }
+  /** Ms until `key` may send again after a pause (0 when not paused). */
+  pausedFor(key: string): Promise<number> {
+    return this.store.pausedFor(key);
+  }
+
+  /** Calls of `key` waiting for a slot in this instance. */
+  waitingFor(key: string): number {
+    return this.waiting.get(key) ?? 0;
   }
 
   private limited(waitMs: number): OpenCxRateLimitError {
     return new OpenCxRateLimitError({
       status: 429,
-      retryAfter: Math.ceil(waitMs / 1000),
+      retryAfter: Math.max(1, Math.ceil(waitMs / 1000)),
       body: { message: 'client-side rate limit reached (nestjs-opencx rateLimit)' },
     });
   }

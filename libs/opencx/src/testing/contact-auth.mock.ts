@@ -1,11 +1,13 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
-import type { ContactAuthService, OpenCxRequestOptions } from '../contact-auth.service.js';
+import type { ContactAuthService, OpenCxEvictOptions } from '../contact-auth.service.js';
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
 import type { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
-import { validateAuthenticateUser } from '../dto/validate-authenticate-user.js';
+import { validateAuthenticateUser } from '../input/validate-input.js';
+import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
+import type { OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
 import { OpenCxAbortError } from '../errors/opencx.errors.js';
-import type { OpenCxHealth } from '../health/opencx-health.js';
+import type { OpenCxHealth } from '../health/health-monitor.js';
 import { fakeContactId, signFakeToken } from './fake-token.js';
 
 /** The body of a successful answer. */
@@ -62,10 +64,12 @@ function defaultAnswer(input: AuthenticateUserDto): OpenCxMockResponse {
  */
 export class ContactAuthServiceMock implements Pick<
   ContactAuthService,
-  'authenticateUser' | 'checkHealth' | 'httpService'
+  'authenticateUser' | 'evictContact' | 'checkHealth' | 'httpService'
 > {
   /** Every accepted call, oldest first. Input that failed validation is not recorded. */
   readonly calls: ContactAuthMockCall[] = [];
+  /** Every `evictContact` call, oldest first. */
+  readonly evictions: Array<{ email: string; options: OpenCxEvictOptions }> = [];
   private readonly queue: OpenCxMockAnswer[];
   private http: HttpService | undefined;
 
@@ -79,15 +83,21 @@ export class ContactAuthServiceMock implements Pick<
     return this;
   }
 
-  /** Forgets recorded calls and queued answers. */
+  /** Records the eviction; the mock keeps no cache. */
+  async evictContact(email: string, options: OpenCxEvictOptions = {}): Promise<void> {
+    this.evictions.push({ email, options });
+  }
+
+  /** Forgets recorded calls, evictions and queued answers. */
   reset(): void {
     this.calls.length = 0;
+    this.evictions.length = 0;
     this.queue.length = 0;
   }
 
   /** Same contract as `ContactAuthService.authenticateUser`, answered from the mock's script. */
   async authenticateUser(
-    input: AuthenticateUserDto | Record<string, unknown>,
+    input: AuthenticateUserInput,
     options: OpenCxRequestOptions = {},
   ): Promise<AuthenticateUserResponseDto> {
     const dto = validateAuthenticateUser(input);
@@ -119,6 +129,7 @@ export class ContactAuthServiceMock implements Pick<
     return {
       status: 'up',
       reachable: true,
+      apiKey: 'accepted',
       apiKeyAccepted: true,
       source: 'probe',
       checkedAt: new Date().toISOString(),

@@ -17,7 +17,14 @@ async function post(
   return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : {} };
 }
 
-function claims(token: string): { sub: string; iat: number; exp: number } {
+interface Claims {
+  sub: { type: string; payload: { org_id: string; contact: { id: string; verified: boolean } } };
+  iat: number;
+  exp: number;
+  iss?: string;
+}
+
+function claims(token: string): Claims {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
 }
 
@@ -28,16 +35,37 @@ describe('createOpenCxFakeServer', () => {
   });
   afterEach(() => server.close());
 
-  it('listens on 127.0.0.1 and answers a JWT-shaped token with exp and a contact id stable per email', async () => {
+  it("answers 200 with an HS256 JWT shaped like OpenCX's, and a UUID contact id stable per email and organisation", async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const first = await post(server, { email: 'A@example.com' });
     const second = await post(server, { email: 'a@example.com', name: 'A' });
     expect(first.status).toBe(200);
-    expect((first.json.contact as { id: string }).id).toBe((second.json.contact as { id: string }).id);
-    expect((first.json.contact as { id: string }).id).toBe(server.contactIdFor('a@example.com'));
-    const { sub, iat, exp } = claims(first.json.token as string);
-    expect(sub).toBe(server.contactIdFor('a@example.com'));
+    const id = (first.json.contact as { id: string }).id;
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((second.json.contact as { id: string }).id).toBe(id);
+    expect(id).toBe(server.contactIdFor('a@example.com'));
+    const header = JSON.parse(Buffer.from((first.json.token as string).split('.')[0]!, 'base64url').toString());
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+    const { sub, iat, exp, iss } = claims(first.json.token as string);
+    expect(sub).toEqual({
+      type: 'widget-contact',
+      payload: { org_id: expect.any(String), contact: { id, verified: true } },
+    });
+    expect(iss).toBeUndefined();
     expect(exp - iat).toBe(120);
+  });
+
+  it('gives the same email another id in another organisation, answers 201 when asked, and 403 in its scope mode', async () => {
+    const other = await createOpenCxFakeServer({ successStatus: 201 });
+    const inA = await post(other, { email: 'a@example.com' }, 'sk_org_a');
+    const inB = await post(other, { email: 'a@example.com' }, 'sk_org_b');
+    expect(inA.status).toBe(201);
+    expect((inA.json.contact as { id: string }).id).not.toBe((inB.json.contact as { id: string }).id);
+    expect((inA.json.contact as { id: string }).id).toBe(other.contactIdFor('a@example.com', 'sk_org_a'));
+    await other.close();
+    const scoped = await createOpenCxFakeServer({ apiKey: KEY, forbidden: true });
+    expect((await post(scoped, { email: 'a@example.com' })).status).toBe(403);
+    await scoped.close();
   });
 
   it('answers 401 ErrorDto for a missing or wrong key, 400 for a bad body, 404 elsewhere', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { AUTHENTICATE_USER_PATH } from '../opencx.constants.js';
-import { fakeContactId, signFakeToken } from './fake-token.js';
+import { fakeContactId, fakeOrgId, signFakeToken } from './fake-token.js';
 
 /** Options of {@link createOpenCxFakeServer}. */
 export interface OpenCxFakeServerOptions {
@@ -12,8 +12,13 @@ export interface OpenCxFakeServerOptions {
   rateLimitPerMinute?: number;
   /** Lifetime of the issued tokens (`exp - iat`), in seconds. Default 3600. */
   tokenTtlSeconds?: number;
-  /** Status of a successful answer. Default 200 (OpenCX's reference shows 200 and 201). */
+  /** Status of a successful answer. Default 200 (today's docs); 201 as older renders showed. */
   successStatus?: number;
+  /**
+   * Answer a valid key 403, as OpenCX does for a key without the scope for this endpoint (scoped
+   * keys are documented; this endpoint's scope name is not). Default false.
+   */
+  forbidden?: boolean;
   /** Milliseconds to wait before every answer. Default 0. */
   latency?: number;
   /** Milliseconds an idle keep-alive connection stays open. Default 5000 (Node's default). */
@@ -78,8 +83,8 @@ export interface OpenCxFakeServer {
   setRateLimit(perMinute: number | undefined): void;
   /** Forgets recorded requests, queued behaviours and the rate-limit window. */
   reset(): void;
-  /** The contact id this server returns for an email. */
-  contactIdFor(email: string): string;
+  /** The contact id (a UUID) this server returns for an email under an API key (default: `apiKey`, else any). */
+  contactIdFor(email: string, apiKey?: string): string;
   /** Counts of answers by status, including 429s from the rate limit. */
   readonly statusCounts: Record<number, number>;
   /** Stops the server and destroys open connections (hanging ones included). Safe to call twice. */
@@ -89,6 +94,7 @@ export interface OpenCxFakeServer {
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   413: 'Payload Too Large',
   429: 'Too Many Requests',
@@ -103,6 +109,8 @@ const KNOWN_FIELDS = new Set([
   'customData',
   'chat_context',
   'http_action_overrides',
+  // Sent by OpenCX's own unreleased widget (v5): a field the API accepts beyond the documented ones.
+  'mcp_access',
 ]);
 
 function errorBody(status: number, message: string): { statusCode: number; message: string; error: string } {
@@ -118,6 +126,15 @@ function bodyProblem(body: unknown): string | undefined {
   if (unknown !== undefined) return `property ${unknown} should not exist`;
   return undefined;
 }
+
+/*
+ * What is documented and what is assumed. Documented (OpenCX's API reference and its widget's own
+ * code): the path, Bearer key, body fields, `{ token, contact: { id } }` with a 200 (201 in older
+ * renders), HS256 tokens whose `sub` is the widget-contact envelope, `exp` about an hour after
+ * `iat`, UUID contact ids, NestJS-style `ErrorDto` bodies elsewhere in the API, 100 calls per
+ * minute. Assumed: the 429 body and its `Retry-After` header, the 400/401/403/404 texts, and that
+ * the key is checked before the body (OpenCX may validate the body first).
+ */
 
 /**
  * Starts a fake OpenCX on 127.0.0.1 (random port) that follows the authenticate-user contract:
@@ -166,13 +183,18 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
       send(res, 401, errorBody(401, 'Unauthorized'));
       return;
     }
+    if (options.forbidden) {
+      send(res, 403, errorBody(403, 'Forbidden resource'));
+      return;
+    }
     const problem = bodyProblem(record.body);
     if (problem !== undefined) {
       send(res, 400, errorBody(400, problem));
       return;
     }
-    const contactId = fakeContactId((record.body as { email: string }).email);
-    const token = signFakeToken(contactId, options.tokenTtlSeconds ?? 3600, secret);
+    const orgId = fakeOrgId(key);
+    const contactId = fakeContactId((record.body as { email: string }).email, orgId);
+    const token = signFakeToken(contactId, options.tokenTtlSeconds ?? 3600, secret, Date.now(), orgId);
     send(res, options.successStatus ?? 200, { token, contact: { id: contactId } });
   };
 
@@ -322,7 +344,7 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
       failureRate = 0;
       for (const key of Object.keys(statusCounts)) delete statusCounts[Number(key)];
     },
-    contactIdFor: fakeContactId,
+    contactIdFor: (email, apiKey = options.apiKey ?? '') => fakeContactId(email, fakeOrgId(apiKey)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const socket of sockets) socket.destroy();

@@ -2,16 +2,42 @@ import { createHash, createHmac } from 'node:crypto';
 
 const base64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
 
-/** The contact id the fake server gives an email: stable across runs, like OpenCX's upsert by email. */
-export function fakeContactId(email: string): string {
-  return `ctc_${createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 24)}`;
+/** A UUID (version 8, name-based) from a hash: stable for the same input, as OpenCX's ids are UUIDs. */
+function uuidFrom(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** A JWT-shaped HS256 token with `sub`, `iat` and `exp`, as OpenCX's contact tokens are. */
-export function signFakeToken(contactId: string, ttlSeconds: number, secret: string, now = Date.now()): string {
+/** The organisation id the fake server gives an API key (a UUID, stable per key). */
+export function fakeOrgId(apiKey: string): string {
+  return uuidFrom('org', apiKey);
+}
+
+/**
+ * The contact id the fake gives an email in an organisation: a UUID, the same for the same email
+ * (case and surrounding spaces aside) in the same organisation, like OpenCX's upsert by email.
+ */
+export function fakeContactId(email: string, orgId = 'org'): string {
+  return uuidFrom('contact', orgId, email.trim().toLowerCase());
+}
+
+/**
+ * An HS256 JWT shaped like OpenCX's contact tokens: `sub` is
+ * `{ type: 'widget-contact', payload: { org_id, contact: { id, verified: true } } }`, with `iat` and
+ * `exp` (`ttlSeconds` later; OpenCX's last about an hour). No `iss`: OpenCX's have none.
+ */
+export function signFakeToken(
+  contactId: string,
+  ttlSeconds: number,
+  secret: string,
+  now = Date.now(),
+  orgId = 'org',
+): string {
   const iat = Math.floor(now / 1000);
   const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = base64url(JSON.stringify({ sub: contactId, iat, exp: iat + ttlSeconds, iss: 'opencx-fake' }));
+  const sub = { type: 'widget-contact', payload: { org_id: orgId, contact: { id: contactId, verified: true } } };
+  const payload = base64url(JSON.stringify({ sub, iat, exp: iat + ttlSeconds }));
   const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${signature}`;
 }

@@ -9,7 +9,7 @@ export {
   type RecordedRequest,
   type FakeBehaviour,
 } from './fake-server.js';
-export { fakeContactId, signFakeToken } from './fake-token.js';
+export { fakeContactId, fakeOrgId, signFakeToken } from './fake-token.js';
 export {
   ContactAuthServiceMock,
   type ContactAuthMockOptions,

@@ -33,8 +33,11 @@ describe('OpenCxTestingModule and ContactAuthServiceMock', () => {
   it('replaces OpenCxModule in one line: the default answer is a token for the email’s contact', async () => {
     const moduleRef = await compile({}, { name: 'eu' });
     const token = await moduleRef.get(ChatTokens).tokenFor('mock.user@example.com');
-    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string };
-    expect(payload.sub).toBe(fakeContactId('mock.user@example.com'));
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+      sub: { type: string; payload: { contact: { id: string; verified: boolean } } };
+    };
+    expect(payload.sub.type).toBe('widget-contact');
+    expect(payload.sub.payload.contact).toEqual({ id: fakeContactId('mock.user@example.com'), verified: true });
     const mock = moduleRef.get(ContactAuthServiceMock);
     expect(mock.calls).toEqual([{ input: { email: 'mock.user@example.com', language: 'en' }, options: {} }]);
     expect(moduleRef.get<ContactAuthServiceMock>(getContactAuthToken('eu')).calls).toEqual([]);

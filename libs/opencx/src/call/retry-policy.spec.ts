@@ -6,7 +6,7 @@ import {
   OpenCxValidationError,
   createOpenCxApiError,
 } from '../errors/opencx.errors.js';
-import { backoffDelay, isRetryable, parseRetryAfter, retryDelay, type RetryPolicy } from './retry-policy.js';
+import { backoffDelay, isRetryable, retryDelay, type RetryPolicy } from './retry-policy.js';
 
 const policy: RetryPolicy = { maxRetries: 2, retryDelay: 500, maxRetryDelay: 8000, maxRetryAfter: 60_000 };
 const api = (status: number, retryAfter?: number): OpenCxApiError => createOpenCxApiError({ status, retryAfter });
@@ -54,23 +54,5 @@ describe('retry policy', () => {
     expect(retryDelay(api(429, 60), 0, policy)).toBe(60_000);
     expect(retryDelay(api(429, 36_000), 0, policy)).toBeUndefined();
     expect(retryDelay(api(400, 1), 0, policy)).toBeUndefined();
-  });
-
-  describe('parseRetryAfter', () => {
-    const now = Date.parse('2026-11-27T12:00:00Z');
-    it.each([
-      [{ 'retry-after': '3' }, 3],
-      [{ 'retry-after': ' 1.5 ' }, 1.5],
-      [{ 'retry-after': '0' }, 0],
-      [{ 'retry-after': 'Fri, 27 Nov 2026 12:00:30 GMT' }, 30],
-      [{ 'retry-after': 'Fri, 27 Nov 2026 11:00:00 GMT' }, 0],
-      [{ 'retry-after-ms': '250', 'retry-after': '9' }, 0.25],
-      [{ 'retry-after': 'soon' }, undefined],
-      [{ 'retry-after': '-5' }, undefined],
-      [{ 'retry-after': '' }, undefined],
-      [{}, undefined],
-    ])('%p gives %p seconds', (headers, expected) => {
-      expect(parseRetryAfter(headers, now)).toBe(expected);
-    });
   });
 });

@@ -18,22 +18,6 @@ export function isRetryable(error: unknown): boolean {
   return false;
 }
 
-/**
- * Reads `retry-after-ms` or `Retry-After` (delta-seconds or an HTTP date) into seconds; undefined
- * when absent or unparseable. A date in the past means "now" (0).
- */
-export function parseRetryAfter(headers: Record<string, unknown>, now: number = Date.now()): number | undefined {
-  const ms = Number(headers['retry-after-ms']);
-  if (headers['retry-after-ms'] !== undefined && Number.isFinite(ms) && ms >= 0) return ms / 1000;
-  const raw = headers['retry-after'];
-  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
-  // An HTTP date always names its day or month; Date.parse alone would read "-5" as a year.
-  const date = /[a-z]/i.test(raw) ? Date.parse(raw) : Number.NaN;
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, (date - now) / 1000);
-}
-
 /** Exponential backoff with full jitter: uniform in [0, min(maxRetryDelay, retryDelay * 2^attempt)). */
 export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxRetryDelay, policy.retryDelay * 2 ** attempt);

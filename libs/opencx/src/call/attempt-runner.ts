@@ -1,0 +1,70 @@
+import { performance } from 'node:perf_hooks';
+import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
+import { OpenCxAbortError, OpenCxRateLimitError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
+import type { AttemptRequest, Exchange } from '../http/transport.js';
+import type { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
+import { sleep } from '../util/sleep.js';
+import { retryDelay, type RetryPolicy } from './retry-policy.js';
+
+/** One call's settings, per-call overrides applied. */
+export interface CallPlan extends RetryPolicy {
+  apiKey: string;
+  /** The rate limiter's key for `apiKey` (a hash). */
+  limiterKey: string;
+  timeout: number;
+  totalTimeout: number;
+  signal?: AbortSignal;
+}
+
+/** What the runner tells its observer after each attempt (health, `onAttempt`, debug log). */
+export interface AttemptReport {
+  /** The call's API key: only the registration's own key says anything about its health. */
+  apiKey: string;
+  attempt: number;
+  startedAt: number;
+  exchange: Exchange;
+  /** Ms before the next attempt, or undefined when this was the last. */
+  retryDelay?: number;
+}
+
+/** Sends one attempt: the transport, bound to the call's body and secrets. */
+export type SendAttempt = (request: Pick<AttemptRequest, 'timeout' | 'signal'>) => Promise<Exchange>;
+
+/**
+ * The attempts of one call: a rate-limit slot before each, then the attempt with its timeout,
+ * then retry or fail by the retry policy. The whole call, waits included, ends by `totalTimeout`:
+ * an attempt gets only what is left of it, and a wait that would pass it fails the call at once.
+ * An upstream 429 pauses the key for every caller, for at most `maxRetryAfter`.
+ */
+export class AttemptRunner {
+  constructor(
+    private readonly limiter: ClientRateLimiter | null,
+    private readonly observe: (report: AttemptReport) => void,
+  ) {}
+
+  async run(plan: CallPlan, send: SendAttempt): Promise<AuthenticateUserResponseDto> {
+    const deadline = Date.now() + plan.totalTimeout;
+    const left = (): number => deadline - Date.now();
+    for (let attempt = 0; ; attempt++) {
+      if (plan.signal?.aborted) throw new OpenCxAbortError();
+      if (left() <= 0) throw new OpenCxTimeoutError(plan.totalTimeout);
+      await this.limiter?.acquire(plan.limiterKey, left(), plan.signal);
+      const startedAt = performance.now();
+      const timeout = Math.min(plan.timeout, left());
+      if (timeout <= 0) throw new OpenCxTimeoutError(plan.totalTimeout);
+      const exchange = await send({ timeout, signal: plan.signal });
+      const { failure } = exchange;
+      const aborted = failure instanceof OpenCxAbortError;
+      let delay = exchange.result || aborted ? undefined : retryDelay(failure, attempt, plan);
+      if (delay !== undefined && delay >= left()) delay = undefined;
+      this.observe({ apiKey: plan.apiKey, attempt, startedAt, exchange, retryDelay: delay });
+      if (exchange.result) return exchange.result;
+      if (failure instanceof OpenCxRateLimitError && failure.retryAfter !== undefined) {
+        // OpenCX's limit is per organisation: hold back every caller of this key, not just this one.
+        await this.limiter?.pause(plan.limiterKey, Math.min(failure.retryAfter * 1000, plan.maxRetryAfter));
+      }
+      if (delay === undefined) throw failure;
+      await sleep(delay, plan.signal);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import {
+  OpenCxConnectionError,
+  OpenCxInternalServerError,
+  OpenCxInvalidResponseError,
+  OpenCxTimeoutError,
+} from '../errors/opencx.errors.js';
+import { HealthMonitor, assessExchange } from './health-monitor.js';
+
+describe('assessExchange', () => {
+  it.each([
+    [200, undefined, 'up', 'accepted'],
+    [201, undefined, 'up', 'accepted'],
+    [400, undefined, 'up', 'unverified'],
+    [422, undefined, 'up', 'unverified'],
+    [429, undefined, 'up', 'unverified'],
+    [401, undefined, 'down', 'refused'],
+    [403, undefined, 'down', 'refused'],
+    [404, undefined, 'down', 'unverified'],
+    [408, undefined, 'down', 'unverified'],
+    [500, new OpenCxInternalServerError({ status: 500 }), 'down', 'unverified'],
+    [503, undefined, 'down', 'unverified'],
+    [200, new OpenCxInvalidResponseError(200, 'not JSON'), 'down', 'accepted'],
+  ] as const)('status %p (%p) is %s, key %s', (status, error, verdict, apiKey) => {
+    const result = assessExchange(status, error);
+    expect(result).toMatchObject({ status: verdict, reachable: true, httpStatus: status, apiKey });
+    expect(result.apiKeyAccepted).toBe(apiKey === 'unverified' ? undefined : apiKey === 'accepted');
+    // Every verdict but "up with the key accepted" says why.
+    expect(typeof result.reason === 'string').toBe(!(verdict === 'up' && apiKey === 'accepted'));
+  });
+
+  it.each([
+    [new OpenCxTimeoutError(100), 'no answer in time'],
+    [new OpenCxConnectionError('ECONNREFUSED'), 'connection failed (ECONNREFUSED)'],
+  ])('no answer (%p) is down and unreachable', (error, reason) => {
+    expect(assessExchange(undefined, error)).toEqual({
+      status: 'down',
+      reachable: false,
+      apiKey: 'unverified',
+      reason,
+    });
+  });
+});
+
+describe('HealthMonitor', () => {
+  it('answers from the last exchange while it is fresh, then probes once for concurrent checks', async () => {
+    const monitor = new HealthMonitor(60_000, 0);
+    let probes = 0;
+    const probe = async (): Promise<void> => {
+      probes++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      monitor.observe(400, undefined, 'probe');
+    };
+    const [a, b] = await Promise.all([monitor.check(probe), monitor.check(probe)]);
+    expect(probes).toBe(1);
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ status: 'up', source: 'probe', httpStatus: 400 });
+    monitor.observe(401, undefined);
+    await expect(monitor.check(probe)).resolves.toMatchObject({ status: 'down', source: 'traffic' });
+    expect(probes).toBe(1);
+  });
+
+  it('probes every time with an interval of 0', async () => {
+    const monitor = new HealthMonitor(0, 0);
+    let probes = 0;
+    const probe = async (): Promise<void> => {
+      probes++;
+      monitor.observe(200, undefined, 'probe');
+    };
+    await monitor.check(probe);
+    await monitor.check(probe);
+    expect(probes).toBe(2);
+  });
+
+  it('never probes more often than its floor, whatever the interval, answering from memory', async () => {
+    const monitor = new HealthMonitor(0, 12_000);
+    let probes = 0;
+    const probe = async (): Promise<void> => {
+      probes++;
+      monitor.observe(400, undefined, 'probe');
+    };
+    for (let i = 0; i < 50; i++) await monitor.check(probe);
+    expect(probes).toBe(1);
+  });
+});

@@ -1,0 +1,121 @@
+import { OpenCxConnectionError, OpenCxInvalidResponseError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
+
+/** What the library knows about the OpenCX API, as returned by `ContactAuthService.checkHealth()`. */
+export interface OpenCxHealth {
+  /** `'up'` when OpenCX answered, did not refuse the key and the key is not paused; else `'down'`. */
+  status: 'up' | 'down';
+  /** Whether OpenCX answered at all. */
+  reachable: boolean;
+  /**
+   * What is known of the API key: `'accepted'` only after a real 2xx; `'refused'` after a 401, or
+   * a 403 (the key lacks the scope for this endpoint); `'unverified'` when OpenCX answered without
+   * saying (a probe's 400: OpenCX may validate the body before it looks at the key).
+   */
+  apiKey: 'accepted' | 'refused' | 'unverified';
+  /** `true` after a 2xx, `false` after a 401/403, absent while unverified. */
+  apiKeyAccepted?: boolean;
+  /** HTTP status of the answer this verdict rests on; absent when none arrived. */
+  httpStatus?: number;
+  /** Why, in a few words, when it is not simply up with the key accepted. Never a secret. */
+  reason?: string;
+  /** While an upstream 429 pauses the key: when calls resume, ISO 8601. */
+  pausedUntil?: string;
+  /** `'traffic'` when a recent `authenticateUser` call told us; `'probe'` when a check request was sent. */
+  source: 'traffic' | 'probe';
+  /** When that answer arrived, ISO 8601. */
+  checkedAt: string;
+}
+
+type Verdict = Omit<OpenCxHealth, 'source' | 'checkedAt' | 'pausedUntil'>;
+
+/**
+ * What one exchange says about OpenCX. OpenCX's server may validate a body before it checks the
+ * key, so only a 2xx proves the key and only 401/403 refuse it; other 4xx answers prove only
+ * that OpenCX is reachable.
+ */
+export function assessExchange(status: number | undefined, error: unknown): Verdict {
+  if (status === undefined) {
+    const base = { status: 'down', apiKey: 'unverified' } as const;
+    if (error instanceof OpenCxTimeoutError) return { ...base, reachable: false, reason: 'no answer in time' };
+    if (error instanceof OpenCxConnectionError) {
+      return { ...base, reachable: false, reason: `connection failed${error.code ? ` (${error.code})` : ''}` };
+    }
+    return { ...base, reachable: true, reason: 'invalid answer' };
+  }
+  const answered = { reachable: true, httpStatus: status };
+  if (status >= 200 && status < 300) {
+    const accepted = { ...answered, apiKey: 'accepted', apiKeyAccepted: true } as const;
+    return error instanceof OpenCxInvalidResponseError
+      ? { ...accepted, status: 'down', reason: 'invalid answer' }
+      : { ...accepted, status: 'up' };
+  }
+  const refused = { ...answered, status: 'down', apiKey: 'refused', apiKeyAccepted: false } as const;
+  if (status === 401) return { ...refused, reason: 'API key refused (401)' };
+  if (status === 403) return { ...refused, reason: 'API key lacks the scope for this endpoint (403)' };
+  const unverified = { ...answered, apiKey: 'unverified' } as const;
+  if (status === 404) return { ...unverified, status: 'down', reason: 'endpoint not found (404): check baseUrl' };
+  if (status === 429) return { ...unverified, status: 'up', reason: 'rate limited (429)' };
+  if (status >= 400 && status < 500 && status !== 408) {
+    return { ...unverified, status: 'up', reason: `reachable; API key not verified (${status})` };
+  }
+  return { ...unverified, status: 'down', reason: `OpenCX answered ${status}` };
+}
+
+/**
+ * Remembers the last exchange made with the registration's own API key, and answers health checks
+ * from it while it is younger than `interval`; otherwise one probe runs, shared by concurrent
+ * checks. Probes never run more often than `minProbeInterval`, whatever `interval` says, so a
+ * public readiness endpoint cannot spend the organisation's quota.
+ */
+export class HealthMonitor {
+  private lastStatus: number | undefined;
+  private lastError: unknown;
+  private lastAt = Number.NEGATIVE_INFINITY;
+  private lastProbeAt = Number.NEGATIVE_INFINITY;
+  private lastSource: OpenCxHealth['source'] = 'traffic';
+  private probing: Promise<OpenCxHealth | undefined> | undefined;
+
+  constructor(
+    private readonly interval: number,
+    private readonly minProbeInterval: number,
+  ) {}
+
+  /** Records an exchange's outcome; `status` undefined when no answer arrived. */
+  observe(status: number | undefined, error: unknown, source: OpenCxHealth['source'] = 'traffic'): void {
+    this.lastStatus = status;
+    this.lastError = error;
+    this.lastAt = Date.now();
+    this.lastSource = source;
+  }
+
+  /** The last verdict, whatever its age; undefined before any exchange. */
+  last(): OpenCxHealth | undefined {
+    if (this.lastAt === Number.NEGATIVE_INFINITY) return undefined;
+    return {
+      ...assessExchange(this.lastStatus, this.lastError),
+      source: this.lastSource,
+      checkedAt: new Date(this.lastAt).toISOString(),
+    };
+  }
+
+  /**
+   * A verdict no older than `interval` when a probe may run, running `probe` (which must call
+   * `observe`, or may decline by not doing so); undefined when nothing is known at all.
+   */
+  check(probe: () => Promise<void>): Promise<OpenCxHealth | undefined> {
+    const now = Date.now();
+    const fresh = now - this.lastAt < this.interval;
+    const probeAllowed = now - this.lastProbeAt >= this.minProbeInterval;
+    if (fresh || (!probeAllowed && this.lastAt !== Number.NEGATIVE_INFINITY)) return Promise.resolve(this.last());
+    this.probing ??= (async () => {
+      this.lastProbeAt = Date.now();
+      try {
+        await probe();
+      } finally {
+        this.probing = undefined;
+      }
+      return this.last();
+    })();
+    return this.probing;
+  }
+}

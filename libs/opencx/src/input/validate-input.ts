@@ -1,0 +1,107 @@
+import { validateSync, type ValidationError } from 'class-validator';
+import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
+import { HttpActionOverridesDto } from '../dto/http-action-overrides.dto.js';
+import { forbiddenKey, isPlainObject, jsonObjectProblem } from '../dto/opencx.validators.js';
+import { OpenCxValidationError, type OpenCxFieldError } from '../errors/opencx.errors.js';
+import { canonicalJson } from '../util/canonical-json.js';
+
+const VALIDATION_OPTIONS = {
+  forbidNonWhitelisted: true,
+  whitelist: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const;
+
+/** Bounds of the per-call `extraFields`, the same as `customData`'s. */
+const EXTRA_FIELDS_LIMITS = { maxBytes: 16_384, maxDepth: 8 };
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  'email',
+  'name',
+  'avatar_url',
+  'phone',
+  'language',
+  'customData',
+  'chat_context',
+  'http_action_overrides',
+]);
+/** Override maps whose values OpenCX takes as strings. */
+const STRING_MAPS = ['query_params', 'path_params', 'headers'] as const;
+
+/** Flattens class-validator's tree into one entry per bad field, by dotted path. */
+export function toFieldErrors(errors: ValidationError[], parent = ''): OpenCxFieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
+    return [...own, ...toFieldErrors(error.children ?? [], field)];
+  });
+}
+
+function invalid(field: string, message: string): OpenCxValidationError {
+  return new OpenCxValidationError([{ field, messages: [message] }]);
+}
+
+/**
+ * Copies own keys onto a new instance. class-transformer is not used here: it rebuilds free-form
+ * objects key by key, so a JSON `"__proto__"` key becomes a prototype (silently dropped) and a
+ * `"constructor"` key crashes it with a TypeError. Such keys are refused here, by name.
+ */
+function toInstance<T extends object>(target: T, source: Record<string, unknown>, path: string): T {
+  const bad = forbiddenKey(source);
+  if (bad !== undefined) throw invalid(`${path}${bad}`, `property ${bad} is not allowed`);
+  // Plain assignment is safe once the keys that could reach a prototype are refused above.
+  for (const key of Object.keys(source)) (target as Record<string, unknown>)[key] = source[key];
+  return target;
+}
+
+/**
+ * Turns data of unknown shape (a request body, a queue message) into a new, validated
+ * {@link AuthenticateUserDto}, or throws {@link OpenCxValidationError} naming every bad field.
+ * Validation is class-validator's, by the rules the DTO declares. Unknown fields are errors, not
+ * silently dropped: a typo such as `avatarUrl` should not lose data. The input is never changed;
+ * in the copy, override values OpenCX takes as strings are strings.
+ */
+export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
+  if (!isPlainObject(input) && !(input instanceof AuthenticateUserDto)) {
+    throw invalid('(body)', 'the input must be an object');
+  }
+  const dto = toInstance(new AuthenticateUserDto(), input as Record<string, unknown>, '');
+  const overrides: unknown = dto.http_action_overrides;
+  if (isPlainObject(overrides) || overrides instanceof HttpActionOverridesDto) {
+    dto.http_action_overrides = toInstance(
+      new HttpActionOverridesDto(),
+      overrides as Record<string, unknown>,
+      'http_action_overrides.',
+    );
+  }
+  const errors = validateSync(dto, VALIDATION_OPTIONS);
+  if (errors.length > 0) throw new OpenCxValidationError(toFieldErrors(errors));
+  const validated = dto.http_action_overrides;
+  for (const map of STRING_MAPS) {
+    const values = validated?.[map];
+    if (values) validated[map] = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
+  }
+  return dto;
+}
+
+/**
+ * Checks the per-call `extraFields`: fields OpenCX accepts that the DTO does not know yet. They may
+ * not repeat a known field (set that on the input) and must be JSON within `customData`'s bounds.
+ */
+export function validateExtraFields(extra: unknown): Record<string, unknown> {
+  if (extra === undefined) return {};
+  if (!isPlainObject(extra)) throw invalid('extraFields', 'extraFields must be a plain object');
+  for (const key of Object.keys(extra)) {
+    if (KNOWN_FIELDS.has(key)) throw invalid(`extraFields.${key}`, `${key} is a known field: set it on the input`);
+  }
+  const problem = jsonObjectProblem(extra, EXTRA_FIELDS_LIMITS);
+  if (problem) throw invalid('extraFields', `extraFields ${problem}`);
+  return extra;
+}
+
+/**
+ * The request body on the wire: canonical JSON (keys sorted), so equal payloads give equal bodies
+ * whatever the key order, and the cache can compare them by hash.
+ */
+export function wireBody(dto: AuthenticateUserDto, extra: Record<string, unknown> = {}): string {
+  return canonicalJson({ ...extra, ...dto });
+}

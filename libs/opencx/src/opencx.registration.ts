@@ -1,0 +1,123 @@
+import { hash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Logger } from '@nestjs/common';
+import type { HttpService } from '@nestjs/axios';
+import { CachedCall, type FleetLock } from './cache/cached-call.js';
+import { TokenCache } from './cache/token-cache.js';
+import { MemoryTokenStore, type TokenStore } from './cache/token-store.js';
+import { AttemptRunner, type AttemptReport } from './call/attempt-runner.js';
+import { notifyAttempt, outcomeOf, type OpenCxAttemptEvent } from './call/attempt-event.js';
+import { HealthMonitor } from './health/health-monitor.js';
+import { createHttpClient } from './http/http-client.js';
+import { Transport, type Exchange } from './http/transport.js';
+import { AUTHENTICATE_USER_PATH, DEFAULT_OPENCX_NAME } from './opencx.constants.js';
+import type { ResolvedOpenCxOptions } from './opencx.options.js';
+import { ClientRateLimiter } from './rate-limit/client-rate-limiter.js';
+import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/rate-limit-store.js';
+
+/** The shared back ends the Redis add-on provides in place of the in-memory ones. */
+export interface OpenCxFleet {
+  tokenStore: TokenStore;
+  rateLimitStore: RateLimitStore;
+  lock: FleetLock;
+  close(): Promise<void>;
+}
+
+/** The rate limiter's key for an API key: hashed, as it may be stored in Redis. */
+export function limiterKeyOf(apiKey: string): string {
+  return hash('sha256', apiKey, 'base64url');
+}
+
+/** Share of the per-minute limit health probes may use: 1 in 20. */
+const PROBE_SHARE = 20;
+
+/**
+ * Everything one `OpenCxModule` registration owns: its options, its `HttpService` and the steps of
+ * a call built from them. Made once per registration by a factory provider; the service only
+ * wires the steps together.
+ */
+export class OpenCxRegistration {
+  readonly logger: Logger;
+  readonly http: HttpService;
+  readonly transport: Transport;
+  readonly cachedCall: CachedCall;
+  readonly limiter: ClientRateLimiter | null;
+  readonly runner: AttemptRunner;
+  readonly health: HealthMonitor;
+  readonly ownLimiterKey: string;
+  private readonly closeHttp: () => void;
+
+  constructor(
+    readonly options: ResolvedOpenCxOptions,
+    readonly name: string,
+    private readonly fleet: OpenCxFleet | null,
+  ) {
+    this.logger = new Logger(name === DEFAULT_OPENCX_NAME ? 'OpenCx' : `OpenCx:${name}`);
+    const client = createHttpClient();
+    this.http = client.http;
+    this.closeHttp = client.close;
+    this.transport = new Transport(this.http, `${options.baseUrl}${AUTHENTICATE_USER_PATH}`, options.maxResponseBytes);
+    const cache = options.cache
+      ? new TokenCache(options.cache, fleet?.tokenStore ?? new MemoryTokenStore(options.cache.maxEntries))
+      : null;
+    this.cachedCall = new CachedCall(cache, fleet?.lock ?? null);
+    this.limiter = options.rateLimit
+      ? new ClientRateLimiter(options.rateLimit, fleet?.rateLimitStore ?? new MemoryRateLimitStore())
+      : null;
+    this.ownLimiterKey = limiterKeyOf(options.apiKey);
+    this.runner = new AttemptRunner(this.limiter, (report) => this.report('authenticate-user', report));
+    const probeFloor = options.rateLimit
+      ? (options.rateLimit.window * PROBE_SHARE) / Math.max(1, options.rateLimit.perMinute)
+      : 0;
+    this.health = new HealthMonitor(options.healthCheckInterval, probeFloor);
+  }
+
+  /**
+   * After each attempt: the health monitor learns from the registration's own key, `onAttempt`
+   * hears about every attempt, and a retry is logged at debug level (class and status only).
+   */
+  report(
+    operation: OpenCxAttemptEvent['operation'],
+    { apiKey, attempt, startedAt, exchange, retryDelay }: AttemptReport,
+  ): void {
+    const { status, failure }: Exchange = exchange;
+    if (apiKey === this.options.apiKey) {
+      if (outcomeOf(status, failure) !== 'aborted')
+        this.health.observe(status, failure, operation === 'health-check' ? 'probe' : 'traffic');
+    }
+    if (retryDelay !== undefined) {
+      this.logger.debug(
+        `${operation} attempt ${attempt + 1} failed (${describe(failure)}); retrying in ${retryDelay} ms`,
+      );
+    }
+    if (!this.options.onAttempt) return;
+    const event: OpenCxAttemptEvent = {
+      name: this.name,
+      operation,
+      attempt: attempt + 1,
+      outcome: outcomeOf(status, failure),
+      durationMs: performance.now() - startedAt,
+      willRetry: retryDelay !== undefined,
+    };
+    if (status !== undefined) event.status = status;
+    if (failure instanceof Error) event.error = failure.name;
+    if (retryDelay !== undefined) event.retryDelayMs = retryDelay;
+    notifyAttempt(this.options.onAttempt, event, this.logger);
+  }
+
+  /** Nest calls this at shutdown (`enableShutdownHooks`, or `app.close()`). */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  /** Closes the keep-alive connections and the fleet's Redis connection (if the library opened it). */
+  async close(): Promise<void> {
+    this.closeHttp();
+    await this.fleet?.close();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return 'status' in error ? `${error.name} ${String(error.status)}` : error.name;
+  return 'unknown error';
+}

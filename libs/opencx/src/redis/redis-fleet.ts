@@ -1,0 +1,91 @@
+import type { Logger } from '@nestjs/common';
+import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
+import type { OpenCxRedisClient, ResolvedOpenCxOptions } from '../opencx.options.js';
+import type { OpenCxFleet } from '../opencx.registration.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { RedisFleetLock, RedisRateLimitStore, RedisTokenStore } from './redis-stores.js';
+import { TokenCrypto } from './token-crypto.js';
+
+const CONNECT_TIMEOUT_MS = 1_000;
+const INSTALL = 'npm install redis';
+
+/** The part of node-redis's `createClient` result the add-on uses when it opens the connection itself. */
+interface OwnedRedisClient extends OpenCxRedisClient {
+  connect(): Promise<unknown>;
+  destroy(): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+type CreateClient = (options: object) => OwnedRedisClient;
+
+/** Loads the optional peer `redis`, or stops start-up saying how to install it. */
+async function loadCreateClient(): Promise<CreateClient> {
+  try {
+    const redis = (await import('redis')) as unknown as {
+      createClient?: CreateClient;
+      default?: { createClient?: CreateClient };
+    };
+    const createClient = redis.createClient ?? redis.default?.createClient;
+    if (typeof createClient === 'function') return createClient;
+  } catch {
+    // reported below
+  }
+  throw new OpenCxConfigurationError([
+    `redis is a URL, but the optional peer dependency "redis" is not installed: run \`${INSTALL}\``,
+  ]);
+}
+
+/**
+ * Opens a connection that never blocks start-up or calls on Redis: commands fail at once while
+ * disconnected (no offline queue), reconnection goes on in the background, and a failed first
+ * connection is a warning (the library runs on local state until Redis is back).
+ */
+async function connect(url: string, logger: Logger): Promise<OwnedRedisClient> {
+  const createClient = await loadCreateClient();
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
+    },
+  });
+  client.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.connect().catch(() => logger.warn('Redis is not reachable yet; using in-memory behaviour until it is')),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  return client;
+}
+
+/**
+ * The Redis add-on: the token cache (sealed), the rate limiter's log and the single-flight lock,
+ * shared by every instance, each operation bounded by `redisTimeout` behind one circuit breaker.
+ * `redis` is a URL (the add-on opens, and closes, its own connection) or the app's own client.
+ */
+export async function createRedisFleet(
+  redis: string | OpenCxRedisClient,
+  options: ResolvedOpenCxOptions,
+  logger: Logger,
+): Promise<OpenCxFleet> {
+  const owned = typeof redis === 'string' ? await connect(redis, logger) : undefined;
+  const client = owned ?? (redis as OpenCxRedisClient);
+  const breaker = new CircuitBreaker(options.redisTimeout, logger);
+  const maxEntries = options.cache ? options.cache.maxEntries : 1;
+  return {
+    tokenStore: new RedisTokenStore(client, breaker, new TokenCrypto(), maxEntries),
+    rateLimitStore: new RedisRateLimitStore(client, breaker),
+    lock: new RedisFleetLock(client, breaker),
+    close: async () => {
+      try {
+        owned?.destroy();
+      } catch {
+        // never connected, or already closed
+      }
+    },
+  };
+}
