@@ -1,85 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createClient } from 'redis';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { CANARY, startSampleApp, type SampleHarness } from '../support/sample-app.js';
-
-const REDIS_SERVER = '/usr/bin/redis-server';
-const hasRedis = existsSync(REDIS_SERVER);
-if (!hasRedis) {
-  const message = `\n*** SKIPPED: Redis fleet suite: ${REDIS_SERVER} is missing (apt-get install -y redis-server). ***\n`;
-  // In CI this suite is required: .ci/run installs redis-server, so a missing binary is a failure.
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(message);
-}
-
-// Skipped only where Debian's redis-server is not installed (never in CI, see above).
-const describeWithRedis = hasRedis ? describe : describe.skip;
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.js';
 
 const USERS = 300;
 const CALLS = 1_000;
 const DOCUMENTED = new Set([201, 502, 503, 504]);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Destroys a client; one that never connected throws "The client is closed" instead. */
-function close(client: { destroy(): void }): void {
-  try {
-    client.destroy();
-  } catch {
-    // never connected: nothing to close
-  }
-}
-
-async function startRedis(): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(
-    REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  // A fresh client per attempt: a client whose first connect failed keeps its socket and refuses
-  // a second connect() ("Socket already opened") while it reconnects by itself.
-  try {
-    for (let i = 0; ; i++) {
-      const client = createClient({ url, socket: { reconnectStrategy: false } });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        close(client);
-        break;
-      } catch (error) {
-        close(client);
-        if (i > 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  } catch (error) {
-    // Never leave a server behind: jest would wait for it forever.
-    child.kill('SIGKILL');
-    throw error;
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    url,
-    process: child,
-    stop: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 async function authenticate(url: string, email: string): Promise<number> {
   const response = await fetch(`${url}/v1/contacts/authenticate`, {
@@ -92,8 +17,8 @@ async function authenticate(url: string, email: string): Promise<number> {
   return response.status;
 }
 
-describeWithRedis('a fleet of three sample apps sharing Redis', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+describeWithRedis('Redis fleet suite')('a fleet of three sample apps sharing Redis', () => {
+  let redis: RedisServer;
   let fake: OpenCxFakeServer;
   let apps: SampleHarness[];
 
@@ -133,10 +58,7 @@ describeWithRedis('a fleet of three sample apps sharing Redis', () => {
 
   it("keeps answering when Redis dies mid-run, on each instance's local cache and limiter", async () => {
     // A new minute for the shared limiter and the fake: the first test spent the whole budget.
-    const client = createClient({ url: redis.url });
-    await client.connect();
-    await client.flushAll();
-    client.destroy();
+    await redis.flush();
     fake.setRateLimit(undefined);
     const pending: Promise<number>[] = [];
     for (let i = 0; i < 90; i++) {

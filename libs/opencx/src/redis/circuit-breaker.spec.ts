@@ -1,0 +1,72 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { BREAKER_COOLDOWN_MS, CircuitBreaker } from './circuit-breaker.js';
+
+const never = (): Promise<string> => new Promise(() => undefined);
+
+describe('CircuitBreaker', () => {
+  let logger: Logger;
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    logger = new Logger('test');
+    jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(logger, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('bounds a frozen operation, then skips Redis without waiting until the cool-down ends', async () => {
+    const breaker = new CircuitBreaker(250, logger);
+    let calls = 0;
+    const frozen = (): Promise<string> => {
+      calls++;
+      return never();
+    };
+    const first = breaker.run(frozen, () => 'local');
+    await jest.advanceTimersByTimeAsync(250);
+    await expect(first).resolves.toBe('local');
+    // Open: answered at once from the fallback, Redis not asked.
+    await expect(breaker.run(frozen, () => 'local')).resolves.toBe('local');
+    expect(calls).toBe(1);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('lets one operation try again after the cool-down, and closes when it succeeds', async () => {
+    const breaker = new CircuitBreaker(250, logger);
+    await breaker.run(
+      () => Promise.reject(new Error('down')),
+      () => 'local',
+    );
+    jest.advanceTimersByTime(BREAKER_COOLDOWN_MS);
+    let resolveProbe!: (value: string) => void;
+    const probe = breaker.run(
+      () => new Promise<string>((resolve) => (resolveProbe = resolve)),
+      () => 'local',
+    );
+    // While the one trial runs, others keep to the fallback.
+    let asked = false;
+    await expect(
+      breaker.run(
+        () => {
+          asked = true;
+          return Promise.resolve('redis');
+        },
+        () => 'local',
+      ),
+    ).resolves.toBe('local');
+    expect(asked).toBe(false);
+    resolveProbe('redis');
+    await expect(probe).resolves.toBe('redis');
+    await expect(
+      breaker.run(
+        () => Promise.resolve('redis'),
+        () => 'local',
+      ),
+    ).resolves.toBe('redis');
+    expect(logger.log).toHaveBeenCalledWith(expect.stringContaining('back'));
+  });
+
+  it('require() rejects instead of falling back', async () => {
+    const breaker = new CircuitBreaker(250, logger);
+    await expect(breaker.require(() => Promise.reject(new Error('down')))).rejects.toThrow(/unavailable/);
+  });
+});

@@ -1,0 +1,104 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { ContactAuthService, OpenCxModule, OpenCxRateLimitError, type OpenCxModuleOptions } from 'nestjs-opencx';
+import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
+import { createClient } from 'redis';
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.js';
+
+const KEY = 'sk_redis_addon_CANARY_42';
+const EMAIL = 'fleet.canary@example.com';
+
+describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-server', () => {
+  let redis: RedisServer;
+  let fake: OpenCxFakeServer;
+  const modules: TestingModule[] = [];
+
+  /** One "instance" of the app: its own registration sharing the Redis server. */
+  async function instance(options: Partial<OpenCxModuleOptions> = {}): Promise<ContactAuthService> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ apiKey: KEY, baseUrl: fake.url, redis: redis.url, ...options })],
+    }).compile();
+    modules.push(moduleRef);
+    return moduleRef.get(ContactAuthService);
+  }
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    fake = await createOpenCxFakeServer({ apiKey: KEY });
+  });
+  beforeEach(async () => {
+    fake.reset();
+    await redis.flush();
+  });
+  afterEach(async () => {
+    await Promise.all(modules.splice(0).map((moduleRef) => moduleRef.close()));
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await redis?.stop();
+  });
+
+  it('shares tokens between instances, stored sealed: no token, email or key readable in Redis', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const issued = await a.authenticateUser({ email: EMAIL, phone: '+15550100777' });
+    await expect(b.authenticateUser({ email: EMAIL, phone: '+15550100777' })).resolves.toEqual(issued);
+    expect(fake.requests).toHaveLength(1);
+    const dump = JSON.stringify(await redis.dump());
+    expect(dump).toContain('opencx:token:');
+    for (const secret of [issued.token, issued.token.split('.')[1]!, EMAIL, KEY, '+15550100777']) {
+      expect(dump).not.toContain(secret);
+    }
+  });
+
+  it('evicts a contact for the whole fleet', async () => {
+    const [a, b] = [await instance(), await instance()];
+    await a.authenticateUser({ email: EMAIL });
+    await b.evictContact(EMAIL);
+    await a.authenticateUser({ email: EMAIL });
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('shares one upstream call among instances asking for the same payload at once', async () => {
+    const [a, b] = [await instance(), await instance()];
+    fake.delayNext(1, 200);
+    const answers = await Promise.all([a.authenticateUser({ email: EMAIL }), b.authenticateUser({ email: EMAIL })]);
+    expect(answers[0]).toEqual(answers[1]);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('shares the rate limit: the fleet together gets perMinute calls', async () => {
+    const options = { cache: false as const, rateLimit: { perMinute: 3, maxWait: 0 } };
+    const [a, b] = [await instance(options), await instance(options)];
+    const outcomes = await Promise.all(
+      [a, b, a, b, a, b].map((service, i) =>
+        service.authenticateUser({ email: `u${i}@example.com` }).then(
+          () => 'ok',
+          (error: unknown) => (error instanceof OpenCxRateLimitError ? 'limited' : String(error)),
+        ),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(3);
+    expect(outcomes.filter((outcome) => outcome === 'limited')).toHaveLength(3);
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it("uses the app's own connected node-redis client, and leaves it open at shutdown", async () => {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    let scripts = 0;
+    const counted = {
+      eval: (script: string, options: { keys: string[]; arguments: string[] }) => {
+        scripts++;
+        return client.eval(script, options);
+      },
+    };
+    const service = await instance({ redis: counted, rateLimit: false });
+    await service.authenticateUser({ email: EMAIL });
+    const missScripts = scripts;
+    await service.authenticateUser({ email: EMAIL });
+    // A returning user costs one Redis round trip.
+    expect(scripts - missScripts).toBe(1);
+    await modules.pop()!.close();
+    expect(client.isOpen).toBe(true);
+    client.destroy();
+  });
+});

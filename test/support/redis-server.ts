@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createClient } from 'redis';
+
+/** Debian's redis-server, which `.ci/run` installs. */
+export const REDIS_SERVER = '/usr/bin/redis-server';
+
+/**
+ * `describe`, or `describe.skip` where redis-server is missing. In CI the suites are required:
+ * `.ci/run` installs redis-server, so a missing binary fails the run instead.
+ */
+export function describeWithRedis(suite: string): jest.Describe {
+  if (existsSync(REDIS_SERVER)) return describe;
+  const message = `\n*** SKIPPED: ${suite}: ${REDIS_SERVER} is missing (apt-get install -y redis-server). ***\n`;
+  if (process.env.CI === 'true') throw new Error(message);
+  console.warn(message);
+  return describe.skip;
+}
+
+export interface RedisServer {
+  url: string;
+  process: ChildProcess;
+  /** SIGSTOP: the server keeps its connections but answers nothing, as a frozen host would. */
+  freeze(): void;
+  /** SIGCONT after {@link freeze}. */
+  thaw(): void;
+  /** Deletes every key. */
+  flush(): Promise<void>;
+  /** Every key and its value, for checking what the library stores. */
+  dump(): Promise<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const connectOnce = (url: string) => createClient({ url, socket: { reconnectStrategy: false } });
+
+/** Runs one command on a fresh connection, closed after. */
+async function withClient<T>(url: string, use: (client: ReturnType<typeof connectOnce>) => Promise<T>): Promise<T> {
+  const client = connectOnce(url);
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Starts a throw-away redis-server on a free loopback port and waits until it answers. */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const child = spawn(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        await withClient(url, (client) => client.ping());
+        break;
+      } catch (error) {
+        if (i > 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } catch (error) {
+    // Never leave a server behind: jest would wait for it forever.
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url,
+    process: child,
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
+    flush: () => withClient(url, async (client) => void (await client.flushAll())),
+    dump: () =>
+      withClient(url, async (client) => {
+        const out: Record<string, string> = {};
+        for (const key of await client.keys('*')) {
+          const type = await client.type(key);
+          out[key] = type === 'string' ? ((await client.get(key)) ?? '') : type;
+        }
+        return out;
+      }),
+    stop: async () => {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
