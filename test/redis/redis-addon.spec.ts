@@ -81,6 +81,36 @@ describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-
     expect(fake.requests).toHaveLength(3);
   });
 
+  it('keeps what the limiter counted when a 429 pauses the key: a short Retry-After frees no slot', async () => {
+    const service = await instance({ cache: false, maxRetries: 0, rateLimit: { perMinute: 10, maxWait: 0 } });
+    for (let i = 0; i < 9; i++) await service.authenticateUser({ email: `p${i}@example.com` });
+    fake.failNext(1, 429, { retryAfter: 1 });
+    await expect(service.authenticateUser({ email: 'p9@example.com' })).rejects.toBeInstanceOf(OpenCxRateLimitError);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const later = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        service.authenticateUser({ email: `q${i}@example.com` }).catch((e: unknown) => e),
+      ),
+    );
+    expect(later.every((outcome) => outcome instanceof OpenCxRateLimitError)).toBe(true);
+    expect(fake.requests).toHaveLength(10);
+  });
+
+  it("falls back to this instance's share of the quota while Redis is unreachable", async () => {
+    const service = await instance({
+      redis: 'redis://127.0.0.1:1',
+      cache: false,
+      rateLimit: { perMinute: 9, instances: 3, maxWait: 0 },
+    });
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        service.authenticateUser({ email: `d${i}@example.com` }).catch((e: unknown) => e),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome instanceof OpenCxRateLimitError)).toHaveLength(3);
+    expect(fake.requests).toHaveLength(3);
+  });
+
   it("uses the app's own connected node-redis client, and leaves it open at shutdown", async () => {
     const client = createClient({ url: redis.url });
     await client.connect();

@@ -8,8 +8,15 @@ import { fakeContactId, fakeOrgId, signFakeToken } from './fake-token.js';
 export interface OpenCxFakeServerOptions {
   /** The only Bearer key accepted (401 otherwise). Default: any non-empty key. */
   apiKey?: string;
-  /** Answer 429 (with `Retry-After`) past this many requests in any 60-second window. Default: no limit. */
+  /** Answer 429 (with `Retry-After`) past this many requests per window. Default: no limit. */
   rateLimitPerMinute?: number;
+  /** Length of the rate-limit window in ms (shorter only to run quota tests quickly). Default 60000. */
+  rateLimitWindowMs?: number;
+  /**
+   * `'rolling'` (default): at most the limit in any window-long interval; `'fixed'`: windows open at
+   * the first request and follow each other back to back. OpenCX does not document which it uses.
+   */
+  rateLimitWindow?: 'rolling' | 'fixed';
   /** Lifetime of the issued tokens (`exp - iat`), in seconds. Default 3600. */
   tokenTtlSeconds?: number;
   /** Status of a successful answer. Default 200 (today's docs); 201 as older renders showed. */
@@ -153,6 +160,8 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
   let failureRate = 0;
   let failureStatus = 503;
   let window: number[] = [];
+  let fixedWindowStart: number | undefined;
+  const windowMs = options.rateLimitWindowMs ?? 60_000;
   const maxRequestBytes = options.maxRequestBytes ?? 1_048_576;
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
@@ -165,9 +174,16 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
   const answer = (req: IncomingMessage, res: ServerResponse, record: RecordedRequest): void => {
     if (rateLimit !== undefined) {
       const now = Date.now();
-      window = window.filter((t) => t > now - 60_000);
+      if (options.rateLimitWindow === 'fixed') {
+        fixedWindowStart ??= now;
+        while (now >= fixedWindowStart + windowMs) fixedWindowStart += windowMs;
+        window = window.filter((t) => t >= fixedWindowStart!);
+      } else {
+        window = window.filter((t) => t > now - windowMs);
+      }
       if (window.length >= rateLimit) {
-        const retryAfter = Math.max(1, Math.ceil((window[0]! + 60_000 - now) / 1000));
+        const resetsAt = options.rateLimitWindow === 'fixed' ? fixedWindowStart! + windowMs : window[0]! + windowMs;
+        const retryAfter = Math.max(1, Math.ceil((resetsAt - now) / 1000));
         send(res, 429, errorBody(429, 'ThrottlerException: Too Many Requests'), { 'retry-after': String(retryAfter) });
         return;
       }
@@ -336,11 +352,13 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
     setRateLimit: (perMinute) => {
       rateLimit = perMinute;
       window = [];
+      fixedWindowStart = undefined;
     },
     reset: () => {
       requests.length = 0;
       queued.length = 0;
       window = [];
+      fixedWindowStart = undefined;
       failureRate = 0;
       for (const key of Object.keys(statusCounts)) delete statusCounts[Number(key)];
     },

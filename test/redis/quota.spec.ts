@@ -1,0 +1,39 @@
+import { runQuota, type QuotaRun } from '../support/quota-run.mjs';
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.js';
+
+// The quota measure of the benchmark, scaled down: OpenCX's 60 s window becomes 3 s and its quota
+// 40 calls, with 100 users (2.5 windows of demand) instead of 1,000. The limiter's behaviour depends
+// only on the ratios (users per quota, maxWait per window), so the scaled run checks the same
+// properties in about 10 s a round instead of minutes.
+const SCALED = { users: 100, perWindow: 40, windowMs: 3_000, maxWait: 3_000 } as const;
+
+describeWithRedis('quota suite')('using the whole quota, never more', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  const cases: Array<[string, Omit<QuotaRun, keyof typeof SCALED | 'redis'>, boolean]> = [
+    ['3 instances sharing Redis, upstream fixed window', { instances: 3, upstreamWindow: 'fixed' }, true],
+    ['3 instances sharing Redis, upstream rolling window', { instances: 3, upstreamWindow: 'rolling' }, true],
+    ['1 instance in memory, upstream rolling window', { instances: 1, upstreamWindow: 'rolling' }, false],
+  ];
+
+  it.each(cases)(
+    '%s',
+    async (_label, shape, withRedis) => {
+      for (let round = 0; round < 3; round++) {
+        await redis.flush();
+        const result = await runQuota({ ...SCALED, ...shape, ...(withRedis ? { redis: redis.url } : {}) });
+        expect(result.upstream429).toBe(0);
+        expect(result.otherErrors).toBe(0);
+        expect(result.servedBelowServable).toBe(0);
+        expect(result.served).toBe(2 * SCALED.perWindow);
+        expect(result.limited).toBe(SCALED.users - result.served);
+        for (const use of result.quotaUse) expect(use).toBeGreaterThanOrEqual(0.95);
+      }
+    },
+    60_000,
+  );
+});

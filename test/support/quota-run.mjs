@@ -1,0 +1,89 @@
+// The fleet quota measure, shared by the Redis suite (scaled down) and the benchmark (full size):
+// `instances` registrations of OpenCxModule (one per app instance; sharing one Redis when `redis`
+// is given), a fake OpenCX that refuses with 429 past `perWindow` calls per window, and a burst of
+// `users` distinct users spread over the instances, all at once.
+import { Test } from '@nestjs/testing';
+import { ContactAuthService, OpenCxModule, OpenCxRateLimitError } from 'nestjs-opencx';
+import { createOpenCxFakeServer } from 'nestjs-opencx/testing';
+
+const KEY = 'sk_quota_run_key';
+
+const percentile = (sorted, p) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+/**
+ * @param {{ instances: number, users: number, perWindow: number, windowMs: number, maxWait: number,
+ *   upstreamWindow: 'fixed' | 'rolling', redis?: string }} run
+ */
+export async function runQuota(run) {
+  const fake = await createOpenCxFakeServer({
+    apiKey: KEY,
+    rateLimitPerMinute: run.perWindow,
+    rateLimitWindowMs: run.windowMs,
+    rateLimitWindow: run.upstreamWindow,
+  });
+  const modules = [];
+  try {
+    for (let i = 0; i < run.instances; i++) {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          OpenCxModule.forRoot({
+            apiKey: KEY,
+            baseUrl: fake.url,
+            cache: false,
+            maxRetries: 0,
+            totalTimeout: run.maxWait + 2 * run.windowMs,
+            rateLimit: { perMinute: run.perWindow, window: run.windowMs, maxWait: run.maxWait, maxQueue: run.users },
+            ...(run.redis ? { redis: run.redis } : {}),
+          }),
+        ],
+      }).compile();
+      moduleRef.useLogger(false);
+      modules.push(moduleRef);
+    }
+    const services = modules.map((moduleRef) => moduleRef.get(ContactAuthService));
+    const started = Date.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: run.users }, async (_, i) => {
+        const callStarted = Date.now();
+        try {
+          await services[i % services.length].authenticateUser({ email: `quota-user-${i}@example.com` });
+          return { served: true, waitMs: Date.now() - callStarted };
+        } catch (error) {
+          return { served: false, waitMs: Date.now() - callStarted, limited: error instanceof OpenCxRateLimitError };
+        }
+      }),
+    );
+    const arrivals = fake
+      .authenticateRequests()
+      .map((request) => request.receivedAt)
+      .sort((a, b) => a - b);
+    const first = arrivals[0] ?? started;
+    // Windows counted from the first arrival; "full" ones are those that closed while calls still waited.
+    const served = outcomes.filter((o) => o.served).length;
+    const fullWindows = Math.max(1, Math.floor(served / run.perWindow));
+    const perWindow = Array.from(
+      { length: fullWindows },
+      (_, k) => arrivals.filter((t) => t >= first + k * run.windowMs && t < first + (k + 1) * run.windowMs).length,
+    );
+    const waits = outcomes
+      .filter((o) => o.served)
+      .map((o) => o.waitMs)
+      .sort((a, b) => a - b);
+    // Calls whose slot lay beyond maxWait cannot be served; any other failure is one too many.
+    const servable = run.perWindow * (1 + Math.floor(run.maxWait / run.windowMs));
+    return {
+      upstream429: fake.statusCounts[429] ?? 0,
+      served,
+      limited: outcomes.filter((o) => o.limited).length,
+      otherErrors: outcomes.filter((o) => !o.served && !o.limited).length,
+      servedBelowServable: Math.max(0, Math.min(run.users, servable) - served),
+      quotaUse: perWindow.map((count) => count / run.perWindow),
+      p50WaitMs: percentile(waits, 0.5),
+      p99WaitMs: percentile(waits, 0.99),
+    };
+  } finally {
+    await Promise.all(modules.map((moduleRef) => moduleRef.close()));
+    await fake.close();
+  }
+}
