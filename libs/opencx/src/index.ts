@@ -50,6 +50,7 @@ export {
   OpenCxInternalServerError,
   createOpenCxApiError,
   type OpenCxFieldError,
+  type OpenCxClassValidatorError,
   type OpenCxErrorBody,
   type OpenCxApiErrorInit,
 } from './errors/opencx.errors.js';

@@ -65,7 +65,10 @@ function run(error: OpenCxError) {
   const setHeader = jest.fn();
   const adapterHost = { httpAdapter: { reply, setHeader } } as unknown as HttpAdapterHost;
   const response = {};
-  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  const host = {
+    getType: () => 'http',
+    switchToHttp: () => ({ getResponse: () => response }),
+  } as unknown as ArgumentsHost;
   new OpenCxExceptionFilter(adapterHost).catch(error, host);
   return { reply, setHeader, response };
 }

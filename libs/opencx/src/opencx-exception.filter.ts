@@ -1,5 +1,6 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { throwError, type Observable } from 'rxjs';
 import type { ErrorResponseDto } from './dto/error-response.dto.js';
 import {
   OpenCxAbortError,
@@ -78,10 +79,12 @@ export function mapOpenCxError(error: OpenCxError): OpenCxHttpMapping {
 }
 
 /**
- * Exception filter for {@link OpenCxError}s, platform-agnostic (Express or Fastify). Register it
- * globally (`app.useGlobalFilters(new OpenCxExceptionFilter(app.get(HttpAdapterHost)))` or as an
- * `APP_FILTER` provider). Upstream refusing the organisation's credentials is logged as an error
- * for the operator, since only they can fix it; the caller just sees a 502.
+ * Exception filter for {@link OpenCxError}s, platform-agnostic (Express or Fastify). `OpenCxModule`
+ * registers it globally (`APP_FILTER`) unless `exceptionFilter: false`; extend it or use
+ * {@link mapOpenCxError} in your own filter to change the mapping. In HTTP contexts it answers
+ * per {@link mapOpenCxError}; in microservice and other contexts the typed error goes on
+ * unchanged. Upstream refusing the organisation's credentials is logged as an error for the
+ * operator, since only they can fix it; the caller just sees a 502.
  */
 @Catch(OpenCxError)
 export class OpenCxExceptionFilter implements ExceptionFilter<OpenCxError> {
@@ -89,7 +92,11 @@ export class OpenCxExceptionFilter implements ExceptionFilter<OpenCxError> {
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  catch(error: OpenCxError, host: ArgumentsHost): void {
+  catch(error: OpenCxError, host: ArgumentsHost): void | Observable<never> | OpenCxError {
+    const type = host.getType<string>();
+    // A microservice handler expects an Observable of the error; GraphQL and others, the error.
+    if (type === 'rpc') return throwError(() => error);
+    if (type !== 'http') return error;
     const mapping = mapOpenCxError(error);
     if (error instanceof OpenCxAuthenticationError || error instanceof OpenCxPermissionDeniedError) {
       this.logger.error(`OpenCX refused the organisation's API key (${error.status}): check OPENCX credentials`);

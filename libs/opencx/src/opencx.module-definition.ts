@@ -1,5 +1,7 @@
-import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type Provider, type Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { ContactAuthService } from './contact-auth.service.js';
+import { OpenCxExceptionFilter } from './opencx-exception.filter.js';
 import { DEFAULT_OPENCX_NAME, OPENCX_HTTP_SERVICE, OPENCX_INSTANCE_NAME } from './opencx.constants.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import { checkOpenCxName, getContactAuthToken } from './opencx.tokens.js';
@@ -14,6 +16,11 @@ export interface OpenCxModuleExtras {
    * `ContactAuthService`.
    */
   name?: string;
+  /**
+   * Register {@link OpenCxExceptionFilter} globally, so HTTP controllers answer the library's
+   * errors with 400/502/503/504 instead of 500. `false` if you map them yourself. Default true.
+   */
+  exceptionFilter?: boolean;
 }
 
 /**
@@ -24,24 +31,30 @@ export const { ConfigurableModuleClass: ConfigurableOpenCxModule, MODULE_OPTIONS
   new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: 'OpenCx' })
     .setClassMethodName('forRoot')
     .setFactoryMethodName('createOpenCxOptions')
-    .setExtras<OpenCxModuleExtras>({ isGlobal: false, name: DEFAULT_OPENCX_NAME }, (definition, extras) => {
-      const name = checkOpenCxName(extras.name);
-      const token = getContactAuthToken(name);
-      // A named registration exports only its string token: were it to export the class too, a
-      // module importing two registrations would silently get whichever Nest found first.
-      const exports =
-        name === DEFAULT_OPENCX_NAME
-          ? [ContactAuthService as unknown as Type<ContactAuthService>, OPENCX_HTTP_SERVICE, token]
-          : [token];
-      return {
-        ...definition,
-        global: extras.isGlobal,
-        providers: [
-          ...(definition.providers ?? []),
-          { provide: OPENCX_INSTANCE_NAME, useValue: name },
-          { provide: token, useExisting: ContactAuthService },
-        ],
-        exports,
-      };
-    })
+    .setExtras<OpenCxModuleExtras>(
+      { isGlobal: false, name: DEFAULT_OPENCX_NAME, exceptionFilter: true },
+      (definition, extras) => {
+        const name = checkOpenCxName(extras.name);
+        const token = getContactAuthToken(name);
+        // A named registration exports only its string token: were it to export the class too, a
+        // module importing two registrations would silently get whichever Nest found first.
+        const exports =
+          name === DEFAULT_OPENCX_NAME
+            ? [ContactAuthService as unknown as Type<ContactAuthService>, OPENCX_HTTP_SERVICE, token]
+            : [token];
+        const filter: Provider[] =
+          extras.exceptionFilter === false ? [] : [{ provide: APP_FILTER, useClass: OpenCxExceptionFilter }];
+        return {
+          ...definition,
+          global: extras.isGlobal,
+          providers: [
+            ...(definition.providers ?? []),
+            { provide: OPENCX_INSTANCE_NAME, useValue: name },
+            { provide: token, useExisting: ContactAuthService },
+            ...filter,
+          ],
+          exports,
+        };
+      },
+    )
     .build();

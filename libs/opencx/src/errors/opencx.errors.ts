@@ -34,10 +34,33 @@ export interface OpenCxFieldError {
   messages: string[];
 }
 
+/** The part of class-validator's `ValidationError` the library reads (its public shape). */
+export interface OpenCxClassValidatorError {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: OpenCxClassValidatorError[];
+}
+
 /** The input failed the DTO's rules; nothing was sent to OpenCX. */
 export class OpenCxValidationError extends OpenCxError {
   constructor(readonly errors: OpenCxFieldError[]) {
     super(`Invalid input: ${errors.map((e) => `${e.field} (${e.messages.join('; ')})`).join(', ')}`);
+  }
+
+  /**
+   * From class-validator's errors, one entry per bad field by dotted path: for a `ValidationPipe`'s
+   * `exceptionFactory`, so a controller's 400 has the same `fields` as the library's own.
+   *
+   * @example new ValidationPipe({ exceptionFactory: (errors) => OpenCxValidationError.fromValidationErrors(errors) })
+   */
+  static fromValidationErrors(errors: OpenCxClassValidatorError[]): OpenCxValidationError {
+    const flatten = (list: OpenCxClassValidatorError[], parent: string): OpenCxFieldError[] =>
+      list.flatMap((error) => {
+        const field = parent ? `${parent}.${error.property}` : error.property;
+        const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
+        return [...own, ...flatten(error.children ?? [], field)];
+      });
+    return new OpenCxValidationError(flatten(errors, ''));
   }
 
   override toJSON(): Record<string, unknown> {

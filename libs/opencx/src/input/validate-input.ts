@@ -1,8 +1,8 @@
-import { validateSync, type ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { HttpActionOverridesDto } from '../dto/http-action-overrides.dto.js';
 import { forbiddenKey, isPlainObject, jsonObjectProblem } from '../dto/opencx.validators.js';
-import { OpenCxValidationError, type OpenCxFieldError } from '../errors/opencx.errors.js';
+import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { canonicalJson } from '../util/canonical-json.js';
 
 const VALIDATION_OPTIONS = {
@@ -26,15 +26,6 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set([
 ]);
 /** Override maps whose values OpenCX takes as strings. */
 const STRING_MAPS = ['query_params', 'path_params', 'headers'] as const;
-
-/** Flattens class-validator's tree into one entry per bad field, by dotted path. */
-export function toFieldErrors(errors: ValidationError[], parent = ''): OpenCxFieldError[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
-    return [...own, ...toFieldErrors(error.children ?? [], field)];
-  });
-}
 
 function invalid(field: string, message: string): OpenCxValidationError {
   return new OpenCxValidationError([{ field, messages: [message] }]);
@@ -74,7 +65,7 @@ export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
     );
   }
   const errors = validateSync(dto, VALIDATION_OPTIONS);
-  if (errors.length > 0) throw new OpenCxValidationError(toFieldErrors(errors));
+  if (errors.length > 0) throw OpenCxValidationError.fromValidationErrors(errors);
   const validated = dto.http_action_overrides;
   for (const map of STRING_MAPS) {
     const values = validated?.[map];
