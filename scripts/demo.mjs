@@ -18,6 +18,8 @@ const { app } = await createApp({
     OPENCX_BASE_URL: fake.url,
     SAMPLE_API_KEYS: serviceKey,
     JWT_SECRET: jwtSecret,
+    JWT_ISSUER: 'https://id.demo.test',
+    JWT_AUDIENCE: 'nestjs-opencx-demo',
     PORT: port,
     HOST: '127.0.0.1',
     LOG_FORMAT: process.env.LOG_FORMAT ?? 'text',
@@ -27,7 +29,7 @@ await app.listen(Number(port), '127.0.0.1');
 const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 const userJwt = new JwtService({ secret: jwtSecret }).sign(
   { sub: 'demo-user-1', email: 'jane.doe@example.com', name: 'Jane Doe' },
-  { expiresIn: '12h' },
+  { expiresIn: '12h', issuer: 'https://id.demo.test', audience: 'nestjs-opencx-demo' },
 );
 
 console.log(`

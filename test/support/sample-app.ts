@@ -29,6 +29,9 @@ export const CANARY = {
   headerValue: 'hdr_CANARY_value_42',
 } as const;
 
+/** The issuer and audience the harness configures, and its user tokens carry. */
+export const SAMPLE_JWT = { issuer: 'https://id.example.test', audience: 'nestjs-opencx-sample' } as const;
+
 export interface SampleProcess {
   child: ChildProcess;
   /** Every line the process wrote to stdout or stderr. */
@@ -81,7 +84,10 @@ export function sampleEnv(fake: OpenCxFakeServer, env: Record<string, string> = 
     OPENCX_RATE_LIMIT: '0',
     SAMPLE_API_KEYS: `${CANARY.serviceKey},other_service_key_0000000000`,
     JWT_SECRET: CANARY.jwtSecret,
+    JWT_ISSUER: SAMPLE_JWT.issuer,
+    JWT_AUDIENCE: SAMPLE_JWT.audience,
     THROTTLE_LIMIT: '100000',
+    AUTH_FAILURE_LIMIT: '100000',
     LOG_FORMAT: 'json',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -119,7 +125,7 @@ export async function startSampleApp(
     fake,
     lines: app.lines,
     userToken: (claims = { sub: 'user-1', email: CANARY.email, name: 'Canary Person' }, options) =>
-      jwt.sign(claims, { expiresIn: '5m', ...options }),
+      jwt.sign(claims, { expiresIn: '5m', issuer: SAMPLE_JWT.issuer, audience: SAMPLE_JWT.audience, ...options }),
     close: async () => {
       app.child.kill('SIGTERM');
       await app.exited;

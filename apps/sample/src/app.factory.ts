@@ -1,14 +1,14 @@
-import type { ConsoleLogger, INestApplication } from '@nestjs/common';
-import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { ConsoleLogger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { OpenCxExceptionFilter } from 'nestjs-opencx';
+import helmet from 'helmet';
+import { OpenCxValidationError } from 'nestjs-opencx';
 import { AppModule } from './app.module.js';
 import { bodyParserErrors } from './common/body-parser-errors.middleware.js';
-import { HardenedValidationPipe } from './common/hardened-validation.pipe.js';
-import { securityHeaders } from './common/security-headers.middleware.js';
+import { refusePrototypeKeys } from './common/prototype-keys.js';
 import { loadSampleConfig, type SampleConfig } from './config/sample.config.js';
-import { JsonConsoleLogger } from './logging/json-console.logger.js';
 import { requestLogger } from './logging/request-logger.middleware.js';
 
 /** Options of {@link createApp}. */
@@ -32,8 +32,26 @@ export function buildOpenApiDocument(app: INestApplication) {
 }
 
 /**
+ * Node's server limits: a request (headers and body) must arrive within 10 s and its headers
+ * within 5 s, idle keep-alive connections close after 5 s, and at most `maxConnections` are open,
+ * so slow or trickling clients are cut off instead of holding sockets for minutes. Node checks the
+ * first two every `connectionsCheckingInterval` (30 s by default, read when the server starts
+ * listening): 1 s here, so a trickling client is gone 11 s after it connected at most.
+ */
+export function limitServer(app: INestApplication, maxConnections: number): void {
+  const server = app.getHttpServer() as Server & { connectionsCheckingInterval: number };
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  server.keepAliveTimeout = 5_000;
+  server.connectionsCheckingInterval = 1_000;
+  server.maxConnections = maxConnections;
+}
+
+/**
  * Builds the fully configured app (not yet listening): the one place main.ts, the demo and the
- * tests share, so what is tested is what runs.
+ * tests share, so what is tested is what runs. Stock parts, configured: Nest's logger in JSON
+ * mode, helmet, Nest's ValidationPipe, @nestjs/throttler (see AppModule). OpenCxModule answers
+ * the library's errors itself (its global exception filter).
  */
 export async function createApp(
   options: CreateAppOptions = {},
@@ -41,23 +59,28 @@ export async function createApp(
   const env = options.env ?? process.env;
   // Validate before Nest starts so a bad environment fails with one clear message.
   const config = loadSampleConfig(env);
-  const logger = options.logger ?? new JsonConsoleLogger({ json: config.logJson });
+  const logger = options.logger ?? new ConsoleLogger({ json: config.logJson });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(env), {
     logger,
     bodyParser: false,
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins } : false,
   });
   app.use(requestLogger(logger, config.logJson));
-  app.use(securityHeaders('/docs'));
-  // A contact token is never served twice, so an ETag would only cost a hash of every answer.
-  app.set('etag', false);
-  // Names the server's framework to every scanner; helmet would remove it on each answer.
-  app.disable('x-powered-by');
+  app.use(helmet());
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.use(bodyParserErrors);
-  app.useGlobalPipes(new HardenedValidationPipe());
-  app.useGlobalFilters(new OpenCxExceptionFilter(app.get(HttpAdapterHost)));
+  app.use(refusePrototypeKeys);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      // The same `fields` shape as the library's own validation errors.
+      exceptionFactory: (errors) => OpenCxValidationError.fromValidationErrors(errors),
+    }),
+  );
   app.enableShutdownHooks();
+  limitServer(app, config.maxConnections);
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return { app, config };
 }

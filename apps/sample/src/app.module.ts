@@ -4,11 +4,13 @@ import { JwtModule } from '@nestjs/jwt';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { OpenCxModule, type OpenCxModuleOptions } from 'nestjs-opencx';
+import { createClient } from 'redis';
 import { OpenCxHealthIndicator } from 'nestjs-opencx/terminus';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { CallerThrottlerGuard } from './auth/caller-throttler.guard.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
-import { FixedWindowThrottlerStorage } from './common/fixed-window-throttler.storage.js';
+import { RedisThrottlerStorage } from './common/redis-throttler.storage.js';
+import { AuthFailures } from './auth/auth-failures.js';
 import { sampleConfig, type SampleConfig } from './config/sample.config.js';
 import { SAMPLE_CONFIG } from './config/sample.constants.js';
 import { ContactsController } from './contacts/contacts.controller.js';
@@ -16,6 +18,14 @@ import { HealthController } from './health/health.controller.js';
 import { MeController } from './me/me.controller.js';
 
 const config = (service: ConfigService): SampleConfig => service.getOrThrow<SampleConfig>('sample');
+
+/** The sample's own Redis connection for the throttler (the library opens its own from the URL). */
+async function connectRedis(url: string) {
+  const client = createClient({ url, disableOfflineQueue: true });
+  client.on('error', () => undefined);
+  await client.connect().catch(() => undefined);
+  return client;
+}
 
 /** The sample app. `env` is `process.env` in production; tests pass their own. */
 @Module({})
@@ -60,10 +70,14 @@ export class AppModule {
         }),
         ThrottlerModule.forRootAsync({
           inject: [ConfigService],
-          useFactory: (service: ConfigService) => ({
-            throttlers: [{ name: 'default', ttl: 60_000, limit: config(service).throttleLimit }],
-            storage: new FixedWindowThrottlerStorage(),
-          }),
+          useFactory: async (service: ConfigService) => {
+            const { throttleLimit, redisUrl } = config(service);
+            return {
+              throttlers: [{ name: 'default', ttl: 60_000, limit: throttleLimit }],
+              // The throttler's own in-memory storage, or Redis shared by the fleet.
+              ...(redisUrl ? { storage: new RedisThrottlerStorage(await connectRedis(redisUrl)) } : {}),
+            };
+          },
         }),
         TerminusModule,
       ],
@@ -73,6 +87,7 @@ export class AppModule {
         ApiKeyGuard,
         JwtAuthGuard,
         CallerThrottlerGuard,
+        AuthFailures,
         OpenCxHealthIndicator,
       ],
     };

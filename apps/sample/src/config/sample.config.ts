@@ -35,6 +35,10 @@ export interface SampleConfig {
   corsOrigins: string[];
   /** Requests per minute per API key or per user (`THROTTLE_LIMIT`, default 60). */
   throttleLimit: number;
+  /** Failed authentications per minute per client address before it gets 429 for a minute (`AUTH_FAILURE_LIMIT`, default 20). */
+  authFailureLimit: number;
+  /** Open connections the server accepts at once (`MAX_CONNECTIONS`, default 1000). */
+  maxConnections: number;
   /** `LOG_FORMAT=json` for one JSON object per log line. */
   logJson: boolean;
 }
@@ -102,6 +106,8 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
     bodyLimit: env.BODY_LIMIT || '64kb',
     corsOrigins: list(env.CORS_ORIGINS),
     throttleLimit: positiveInt(env, 'THROTTLE_LIMIT', 60, problems),
+    authFailureLimit: positiveInt(env, 'AUTH_FAILURE_LIMIT', 20, problems),
+    maxConnections: positiveInt(env, 'MAX_CONNECTIONS', 1000, problems),
     logJson: logFormat === 'json',
   };
   if (problems.length > 0) throw new SampleConfigError(problems);

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AuthenticateUserDto, AuthenticateUserResponseDto, ContactAuthService } from 'nestjs-opencx';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
@@ -15,6 +15,8 @@ export class ContactsController {
 
   @Post('authenticate')
   @HttpCode(HttpStatus.CREATED)
+  // A contact token is a bearer credential: no cache may keep it.
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     operationId: 'authenticateContact',
     summary: 'Authenticate a user with OpenCX and return the contact token for the chat widget',

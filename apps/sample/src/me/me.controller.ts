@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, HttpStatus, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticateUserResponseDto, ContactAuthService } from 'nestjs-opencx';
 import type { RequestWithCaller } from '../auth/caller.js';
@@ -17,6 +17,8 @@ export class MeController {
 
   @Post('opencx-token')
   @HttpCode(HttpStatus.CREATED)
+  // A contact token is a bearer credential: no cache may keep it.
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     operationId: 'createMyOpenCxToken',
     summary: "Get an OpenCX contact token for the signed-in user (identity from the JWT's claims)",
