@@ -308,6 +308,30 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
         expect(responses[status]).toHaveProperty('content.application/json.schema');
       }
     });
+
+    it('gives every error response an example with its own status code, and each a message of its own', () => {
+      const checked: string[] = [];
+      const messages = new Set<string>();
+      for (const [path, item] of Object.entries(doc.paths)) {
+        for (const [code, response] of Object.entries((item.post ?? {}).responses ?? {})) {
+          if (!code.startsWith('4') && !code.startsWith('5')) continue;
+          const example = (
+            response as { content?: Record<string, { example?: { statusCode?: number; message?: unknown } }> }
+          ).content?.['application/json']?.example;
+          expect([path, code, example?.statusCode]).toEqual([path, code, Number(code)]);
+          messages.add(JSON.stringify(example?.message));
+          checked.push(`${path} ${code}`);
+        }
+      }
+      expect(checked.length).toBeGreaterThanOrEqual(14);
+      expect(messages.size).toBe(7);
+    });
+
+    it("shows a UUID as the success example's contact id", () => {
+      const contact = (doc.components.schemas as Record<string, { properties: Record<string, { example?: string }> }>)
+        .OpenCxContactDto!.properties.id!;
+      expect(contact.example).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    });
   });
 });
 

@@ -2,7 +2,7 @@
 // consumer apps in a temporary folder and, in each, type-checks, boots the app, authenticates a
 // user against createOpenCxFakeServer, and runs the fixture's own test. Fixture dependencies come
 // from the npm registry (npm's cache makes later runs fast). Prints "N passed, M failed".
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -281,6 +281,40 @@ function checkOptionalPeerNotLoaded(dir) {
   }
 }
 
+/** `npx nestjs-opencx-fake` from the installed package: prints its URL and answers like OpenCX. */
+async function checkFakeBin(dir) {
+  const child = spawn('npx', ['--no-install', 'nestjs-opencx-fake', '--port', '0', '--api-key', 'sk_bin_key'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`the fake's bin printed no URL: ${out}`)), 15_000);
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        const match = /listening on (http:\/\/[\d.:]+)/.exec(out);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`the fake's bin exited (${code}): ${out}`)));
+    });
+    const response = await fetch(`${url}/widget/authenticate-user`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk_bin_key', 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bin@example.com' }),
+    });
+    const body = await response.json();
+    if (response.status !== 200 || typeof body.token !== 'string') {
+      throw new Error(`the fake's bin answered ${response.status} ${JSON.stringify(body)}`);
+    }
+  } finally {
+    child.kill('SIGINT');
+  }
+}
+
 const run = (cwd, command, args) =>
   execFileSync(command, args, {
     cwd,
@@ -315,6 +349,7 @@ for (const [index, fixture] of fixtures.entries()) {
     if (booted.contactId !== booted.expectedContactId) throw new Error(`boot: unexpected ${JSON.stringify(booted)}`);
     run(dir, fixture.test[0], fixture.test.slice(1));
     checkOptionalPeerNotLoaded(dir);
+    await checkFakeBin(dir);
     passed++;
     console.log(`ok   ${fixture.name} (${Math.round((Date.now() - started) / 1000)} s)`);
   } catch (error) {

@@ -3,7 +3,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 /** The contact OpenCX verified (`contact` in the answer). */
 export class OpenCxContactDto {
   @ApiProperty({
-    description: "The OpenCX contact's id: a UUID, stable per email in an organisation. Pass it to the widget as `externalId`.",
+    description:
+      "The OpenCX contact's id: a UUID, stable per email in an organisation. Pass it to the widget as `externalId`.",
     example: '3f2b8c1e-6d4a-4b7e-9c2f-1a5e7d9b0c34',
     format: 'uuid',
   })

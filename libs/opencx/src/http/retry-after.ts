@@ -9,10 +9,10 @@ const cap = (seconds: number): number => Math.min(seconds, MAX_RETRY_AFTER_SECON
  */
 export function parseRetryAfter(headers: Record<string, unknown>, now: number = Date.now()): number | undefined {
   const ms = headers['retry-after-ms'];
-  if (typeof ms === 'string' && /^\s*\d{1,15}(\.\d+)?\s*$/.test(ms)) return cap(Number(ms) / 1000);
+  if (typeof ms === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return cap(Number(ms) / 1000);
   const raw = headers['retry-after'];
   if (typeof raw !== 'string' || raw.trim() === '') return undefined;
-  if (/^\s*\d{1,15}(\.\d+)?\s*$/.test(raw)) return cap(Number(raw));
+  if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return cap(Number(raw));
   // An HTTP date always names its day or month; Date.parse alone would read "-5" as a year.
   const date = /[a-z]/i.test(raw) ? Date.parse(raw) : Number.NaN;
   if (Number.isNaN(date)) return undefined;

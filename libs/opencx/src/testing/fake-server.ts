@@ -6,6 +6,8 @@ import { fakeContactId, fakeOrgId, signFakeToken } from './fake-token.js';
 
 /** Options of {@link createOpenCxFakeServer}. */
 export interface OpenCxFakeServerOptions {
+  /** Port to listen on, on 127.0.0.1. Default 0 (a free port). */
+  port?: number;
   /** The only Bearer key accepted (401 otherwise). Default: any non-empty key. */
   apiKey?: string;
   /** Answer 429 (with `Retry-After`) past this many requests per window. Default: no limit. */
@@ -316,7 +318,10 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
 
   const queue = (count: number, behaviour: FakeBehaviour): void => {
