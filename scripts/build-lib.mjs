@@ -1,5 +1,6 @@
 // Builds the publishable package in libs/opencx: ESM (dist/esm) and CommonJS (dist/cjs) outputs,
-// each with its type declarations, plus the README, LICENSE and CHANGELOG the tarball carries.
+// each with its type declarations, plus the README and LICENSE the tarball carries (its CHANGELOG
+// lives in libs/opencx, where changesets writes it).
 // The version lives only in libs/opencx/package.json; src/version.ts is regenerated from it here.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ const lib = join(root, 'libs/opencx');
 const { version } = JSON.parse(readFileSync(join(lib, 'package.json'), 'utf8'));
 
 const versionFile = join(lib, 'src/version.ts');
-const versionSource = `// Generated from libs/opencx/package.json by scripts/build-lib.mjs; a unit test keeps them equal.\nexport const VERSION = '${version}';\n`;
+const versionSource = `// Generated from libs/opencx/package.json by scripts/build-lib.mjs; a unit test keeps them equal.\n/** The version of nestjs-opencx, as in its package.json. */\nexport const VERSION = '${version}';\n`;
 if (readFileSync(versionFile, 'utf8') !== versionSource) writeFileSync(versionFile, versionSource);
 
 rmSync(join(lib, 'dist'), { recursive: true, force: true });
@@ -21,5 +22,5 @@ for (const config of ['tsconfig.lib.json', 'tsconfig.cjs.json']) {
 }
 // The package is "type": "module"; this marks dist/cjs (code and .d.ts) as CommonJS.
 writeFileSync(join(lib, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
-for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md']) copyFileSync(join(root, file), join(lib, file));
+for (const file of ['README.md', 'LICENSE']) copyFileSync(join(root, file), join(lib, file));
 console.log(`built nestjs-opencx ${version} (ESM + CommonJS) into libs/opencx/dist`);

@@ -1,4 +1,6 @@
-// Turns the reliability suite's own results (test-results/reliability/*.json) into docs/reliability.md.
+// Turns the reliability suite's own results (test-results/reliability/*.json) into a Markdown
+// report: test-results/reliability.md on every run, docs/reliability.md only with --to-docs
+// (`npm run docs:reliability`), so test runs never rewrite committed files.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,8 +14,8 @@ const cell = (value) => String(value).replaceAll('|', '\\|').replaceAll('\n', ' 
 const lines = [
   '# Reliability and security results',
   '',
-  'Written by `scripts/reliability-report.mjs` from the output of the reliability suite (`test/reliability/`),',
-  'which `npm test` runs. Every row is a case the suite tried and what it observed; a failing case fails the suite.',
+  'Written by `npm run docs:reliability` from the output of the reliability suite (`npm run test:reliability`,',
+  'which CI runs). Every row is an attack or fault the suite tried and what it observed; a failing case fails the suite.',
   '',
   `Last run: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}.`,
   '',
@@ -30,6 +32,7 @@ for (const file of readdirSync(dir)
     lines.push('');
   }
 }
-mkdirSync(join(root, 'docs'), { recursive: true });
-writeFileSync(join(root, 'docs/reliability.md'), `${lines.join('\n')}\n`);
-console.log('wrote docs/reliability.md');
+const target = process.argv.includes('--to-docs') ? 'docs/reliability.md' : 'test-results/reliability.md';
+mkdirSync(dirname(join(root, target)), { recursive: true });
+writeFileSync(join(root, target), `${lines.join('\n')}\n`);
+console.log(`wrote ${target}`);

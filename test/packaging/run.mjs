@@ -256,6 +256,20 @@ ${EXTRAS_JEST}
   },
 ];
 
+// jest's CommonJS mode loads ESM-only NestJS 12 only through Node's require(esm) from 24.9 on.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major > 24 || (major === 24 && minor >= 9)) {
+  fixtures.push({
+    name: 'NestJS 12, CommonJS, jest (Node >= 24.9)',
+    type: 'commonjs',
+    deps: NEST12,
+    dev: [...TOOLS, 'jest@30'],
+    tsconfig: tsconfig('commonjs', 'node10'),
+    test: ['npx', 'jest', '--ci'],
+    files: { 'test/app.test.js': fixtures.at(-1).files['test/app.test.js'] },
+  });
+}
+
 // The optional peer @nestjs/terminus must be loaded only by `nestjs-opencx/terminus`: the
 // block-peer files make resolving it throw, under require() (CommonJS build) and import (ESM build).
 const LOAD_ENTRIES = "['nestjs-opencx', 'nestjs-opencx/testing']";
@@ -359,5 +373,5 @@ for (const [index, fixture] of fixtures.entries()) {
   }
 }
 rmSync(work, { recursive: true, force: true });
-console.log(`packaging: ${passed} passed, ${failed} failed`);
+console.log(`packaging on Node ${process.version}: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

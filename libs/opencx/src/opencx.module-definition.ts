@@ -23,38 +23,41 @@ export interface OpenCxModuleExtras {
   exceptionFilter?: boolean;
 }
 
-/**
- * `forRoot` / `forRootAsync` from Nest's `ConfigurableModuleBuilder` (with `useFactory`,
- * `useClass` and `useExisting`), and the token of the options as given.
- */
-export const { ConfigurableModuleClass: ConfigurableOpenCxModule, MODULE_OPTIONS_TOKEN: OPENCX_MODULE_OPTIONS } =
-  new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: 'OpenCx' })
-    .setClassMethodName('forRoot')
-    .setFactoryMethodName('createOpenCxOptions')
-    .setExtras<OpenCxModuleExtras>(
-      { isGlobal: false, name: DEFAULT_OPENCX_NAME, exceptionFilter: true },
-      (definition, extras) => {
-        const name = checkOpenCxName(extras.name);
-        const token = getContactAuthToken(name);
-        // A named registration exports only its string token: were it to export the class too, a
-        // module importing two registrations would silently get whichever Nest found first.
-        const exports =
-          name === DEFAULT_OPENCX_NAME
-            ? [ContactAuthService as unknown as Type<ContactAuthService>, OPENCX_HTTP_SERVICE, token]
-            : [token];
-        const filter: Provider[] =
-          extras.exceptionFilter === false ? [] : [{ provide: APP_FILTER, useClass: OpenCxExceptionFilter }];
-        return {
-          ...definition,
-          global: extras.isGlobal,
-          providers: [
-            ...(definition.providers ?? []),
-            { provide: OPENCX_INSTANCE_NAME, useValue: name },
-            { provide: token, useExisting: ContactAuthService },
-            ...filter,
-          ],
-          exports,
-        };
-      },
-    )
-    .build();
+// `forRoot` / `forRootAsync` from Nest's `ConfigurableModuleBuilder` (with `useFactory`,
+// `useClass` and `useExisting`).
+const definition = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: 'OpenCx' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createOpenCxOptions')
+  .setExtras<OpenCxModuleExtras>(
+    { isGlobal: false, name: DEFAULT_OPENCX_NAME, exceptionFilter: true },
+    (definition, extras) => {
+      const name = checkOpenCxName(extras.name);
+      const token = getContactAuthToken(name);
+      // A named registration exports only its string token: were it to export the class too, a
+      // module importing two registrations would silently get whichever Nest found first.
+      const exports =
+        name === DEFAULT_OPENCX_NAME
+          ? [ContactAuthService as unknown as Type<ContactAuthService>, OPENCX_HTTP_SERVICE, token]
+          : [token];
+      const filter: Provider[] =
+        extras.exceptionFilter === false ? [] : [{ provide: APP_FILTER, useClass: OpenCxExceptionFilter }];
+      return {
+        ...definition,
+        global: extras.isGlobal,
+        providers: [
+          ...(definition.providers ?? []),
+          { provide: OPENCX_INSTANCE_NAME, useValue: name },
+          { provide: token, useExisting: ContactAuthService },
+          ...filter,
+        ],
+        exports,
+      };
+    },
+  )
+  .build();
+
+/** The base class of `OpenCxModule`, with its `forRoot` and `forRootAsync`. */
+export const ConfigurableOpenCxModule = definition.ConfigurableModuleClass;
+
+/** Injection token of the options as given to `forRoot` / `forRootAsync`, before defaults. */
+export const OPENCX_MODULE_OPTIONS = definition.MODULE_OPTIONS_TOKEN;

@@ -33,6 +33,7 @@ export interface OpenCxRateLimitOptions {
  * `createCluster()`), connected. The library uses only `eval`, and never closes it.
  */
 export interface OpenCxRedisClient {
+  /** node-redis's `EVAL`: runs a Lua script with its keys and arguments. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
@@ -262,5 +263,6 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
  * `({ useExisting })`.
  */
 export interface OpenCxOptionsFactory {
+  /** The module's options, as `useFactory` would return them. */
   createOpenCxOptions(): OpenCxModuleOptions | Promise<OpenCxModuleOptions>;
 }

@@ -27,6 +27,7 @@ export interface OpenCxTestingModuleOptions extends ContactAuthMockOptions {
  */
 @Module({})
 export class OpenCxTestingModule {
+  /** A registration of the mock under the real module's tokens (the unnamed one unless `name` is set). */
   static forRoot(options: OpenCxTestingModuleOptions = {}): DynamicModule {
     const { name, isGlobal = false, ...mockOptions } = options;
     const registration = checkOpenCxName(name);
