@@ -57,7 +57,7 @@ const definition = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleNa
   .build();
 
 /** The base class of `OpenCxModule`, with its `forRoot` and `forRootAsync`. */
-export const ConfigurableOpenCxModule = definition.ConfigurableModuleClass;
+export const ConfigurableOpenCxModule = built.ConfigurableModuleClass;
 
 /** Injection token of the options as given to `forRoot` / `forRootAsync`, before defaults. */
-export const OPENCX_MODULE_OPTIONS = definition.MODULE_OPTIONS_TOKEN;
+export const OPENCX_MODULE_OPTIONS = built.MODULE_OPTIONS_TOKEN;
