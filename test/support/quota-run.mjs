@@ -57,7 +57,7 @@ export async function runQuota(run) {
     const arrivals = fake
       .authenticateRequests()
       .map((request) => request.receivedAt)
-      .sort((a, b) => a - b);
+      .toSorted((a, b) => a - b);
     const first = arrivals[0] ?? started;
     // Windows counted from the first arrival; "full" ones are those that closed while calls still waited.
     const served = outcomes.filter((o) => o.served).length;
@@ -69,7 +69,7 @@ export async function runQuota(run) {
     const waits = outcomes
       .filter((o) => o.served)
       .map((o) => o.waitMs)
-      .sort((a, b) => a - b);
+      .toSorted((a, b) => a - b);
     // Calls whose slot lay beyond maxWait cannot be served; any other failure is one too many.
     const servable = run.perWindow * (1 + Math.floor(run.maxWait / run.windowMs));
     return {

@@ -25,7 +25,7 @@ export interface OpenCxModuleExtras {
 
 // `forRoot` / `forRootAsync` from Nest's `ConfigurableModuleBuilder` (with `useFactory`,
 // `useClass` and `useExisting`).
-const definition = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: 'OpenCx' })
+const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: 'OpenCx' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createOpenCxOptions')
   .setExtras<OpenCxModuleExtras>(
