@@ -7,7 +7,7 @@ import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/tes
 /** The built sample app: suites run what `npm run start:prod` runs, in its own Node process. */
 export const SAMPLE_MAIN = fileURLToPath(new URL('../../dist/apps/sample/main.js', import.meta.url));
 
-/** The request fields of OpenCX's spec (`../shared/upstream/CONTRACT.md`), as the suites expect them. */
+/** The request fields of OpenCX's API reference (docs/opencx-api.md), as the suites expect them. */
 export const SPEC_FIELDS = [
   'email',
   'name',
