@@ -1,5 +1,5 @@
 import { runQuota, type QuotaRun } from '../support/quota-run.mjs';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.js';
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
 
 // The quota measure of the benchmark, scaled down: OpenCX's 60 s window becomes 3 s and its quota
 // 40 calls, with 100 users (2.5 windows of demand) instead of 1,000. The limiter's behaviour depends

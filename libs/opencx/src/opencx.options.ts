@@ -77,7 +77,7 @@ export interface OpenCxModuleOptions {
   redis?: string | OpenCxRedisClient;
   /**
    * Longest one Redis operation may take, in ms, before the library uses its in-memory behaviour
-   * (and stops asking Redis for a few seconds). Default 250.
+   * (and stops asking Redis for a few seconds). Default 1000.
    */
   redisTimeout?: number;
   /**
@@ -122,7 +122,7 @@ export const OPENCX_DEFAULTS = {
   maxRetryDelay: 8_000,
   maxRetryAfter: 60_000,
   maxResponseBytes: 1_048_576,
-  redisTimeout: 250,
+  redisTimeout: 1_000,
   healthCheckInterval: 60_000,
   cache: { ttl: 300_000, skew: 30_000, maxEntries: 10_000 },
   rateLimit: { perMinute: 100, maxWait: 10_000, maxQueue: 1_000, instances: 1, window: 60_000 },

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import type { HttpService } from '@nestjs/axios';
-import { CachedCall, type FleetLock } from './cache/cached-call.js';
+import { CachedCall } from './cache/cached-call.js';
 import { TokenCache } from './cache/token-cache.js';
 import { MemoryTokenStore, type TokenStore } from './cache/token-store.js';
 import { AttemptRunner, type AttemptReport } from './call/attempt-runner.js';
@@ -19,7 +19,6 @@ import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/rate-lim
 export interface OpenCxFleet {
   tokenStore: TokenStore;
   rateLimitStore: RateLimitStore;
-  lock: FleetLock;
   close(): Promise<void>;
 }
 
@@ -60,7 +59,7 @@ export class OpenCxRegistration {
     const cache = options.cache
       ? new TokenCache(options.cache, fleet?.tokenStore ?? new MemoryTokenStore(options.cache.maxEntries))
       : null;
-    this.cachedCall = new CachedCall(cache, fleet?.lock ?? null);
+    this.cachedCall = new CachedCall(cache);
     this.limiter = options.rateLimit
       ? new ClientRateLimiter(options.rateLimit, fleet?.rateLimitStore ?? new MemoryRateLimitStore())
       : null;

@@ -3,13 +3,6 @@ import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-respo
 import { sleep } from '../util/sleep.js';
 import { contactKey, payloadHash, type TokenCache } from './token-cache.js';
 
-/** Single-flight across a fleet: the instance holding a payload's lock calls OpenCX, the others wait for its answer. */
-export interface FleetLock {
-  acquire(key: string, ttlMs: number): Promise<boolean>;
-  release(key: string): Promise<void>;
-  isHeld(key: string): Promise<boolean>;
-}
-
 /** One call as the cache step sees it. */
 export interface CachedCallRequest {
   apiKey: string;
@@ -18,7 +11,7 @@ export interface CachedCallRequest {
   body: string;
   mode: 'use' | 'refresh' | 'bypass';
   signal?: AbortSignal;
-  /** How long another instance may hold the payload's lock before this one stops waiting. */
+  /** How long another instance may hold the contact's lock before this one stops waiting. */
   lockTtl: number;
 }
 
@@ -27,32 +20,26 @@ type Fetch = (signal?: AbortSignal) => Promise<AuthenticateUserResponseDto>;
 const FLEET_POLL_MS = 50;
 
 /**
- * The cache and single-flight step: a cached token for the contact and payload answers at once;
- * otherwise concurrent identical calls in this process share one flight, and with the Redis
- * add-on, instances share one upstream call per payload through a lock. The answer is stored for
- * the contact, replacing any token issued for an older profile.
+ * The cache and single-flight step: concurrent identical calls in this process share one flight;
+ * in it, a cached token for the contact and payload answers at once, otherwise OpenCX is asked and
+ * the answer stored for the contact, replacing a token issued for an older profile. With the Redis
+ * add-on the look-up also takes the contact's lock, so one instance of the fleet asks OpenCX and
+ * the others find its answer in the shared cache.
  */
 export class CachedCall {
   private readonly flights = new SingleFlight<AuthenticateUserResponseDto>();
 
-  constructor(
-    private readonly cache: TokenCache | null,
-    private readonly lock: FleetLock | null,
-  ) {}
+  constructor(private readonly cache: TokenCache | null) {}
 
-  async run(request: CachedCallRequest, fetch: Fetch): Promise<AuthenticateUserResponseDto> {
+  run(request: CachedCallRequest, fetch: Fetch): Promise<AuthenticateUserResponseDto> {
     const cache = request.mode === 'bypass' ? null : this.cache;
     if (!cache)
       return this.flights.run(`${request.mode}:${request.apiKey}\u0000${request.body}`, fetch, request.signal);
     const key = contactKey(request.apiKey, request.email);
-    const payload = payloadHash(request.body);
-    if (request.mode === 'use') {
-      const hit = await cache.get(key, request.apiKey, payload);
-      if (hit) return hit;
-    }
+    const payload = payloadHash(request.apiKey, request.body);
     return this.flights.run(
       `${request.mode}:${key}:${payload}`,
-      (signal) => this.fetchAndStore(cache, { ...request, signal }, key, payload, fetch),
+      (signal) => this.lookupOrFetch(cache, { ...request, signal }, key, payload, fetch),
       request.signal,
     );
   }
@@ -62,45 +49,31 @@ export class CachedCall {
     return this.cache?.evict(contactKey(apiKey, email)) ?? Promise.resolve();
   }
 
-  private async fetchAndStore(
+  private async lookupOrFetch(
     cache: TokenCache,
     request: CachedCallRequest,
     key: string,
     payload: string,
     fetch: Fetch,
   ): Promise<AuthenticateUserResponseDto> {
-    const lock = request.mode === 'use' ? this.lock : null;
-    const lockKey = `${key}:${payload}`;
-    const locked = lock ? await lock.acquire(lockKey, request.lockTtl) : false;
-    if (lock && !locked) {
-      const answered = await this.waitForFleet(lock, cache, request, key, payload, lockKey);
-      if (answered) return answered;
+    if (request.mode === 'use') {
+      const until = Date.now() + request.lockTtl;
+      for (;;) {
+        const { hit, locked } = await cache.lookup(key, request.apiKey, payload, request.lockTtl);
+        if (hit) return hit;
+        // Another instance is asking OpenCX for this contact: its answer lands in the shared cache.
+        if (locked || Date.now() >= until) break;
+        await sleep(FLEET_POLL_MS, request.signal);
+      }
     }
+    let result: AuthenticateUserResponseDto;
     try {
-      const result = await fetch(request.signal);
-      await cache.set(key, request.apiKey, payload, result);
-      return result;
-    } finally {
-      if (locked) await lock!.release(lockKey);
+      result = await fetch(request.signal);
+    } catch (error) {
+      await cache.unlock(key);
+      throw error;
     }
-  }
-
-  /** Another instance holds the lock: wait for its answer in the shared cache while it does. */
-  private async waitForFleet(
-    lock: FleetLock,
-    cache: TokenCache,
-    request: CachedCallRequest,
-    key: string,
-    payload: string,
-    lockKey: string,
-  ): Promise<AuthenticateUserResponseDto | undefined> {
-    const until = Date.now() + request.lockTtl;
-    while (Date.now() < until) {
-      await sleep(FLEET_POLL_MS, request.signal);
-      const hit = await cache.get(key, request.apiKey, payload);
-      if (hit) return hit;
-      if (!(await lock.isHeld(lockKey))) return cache.get(key, request.apiKey, payload);
-    }
-    return undefined;
+    await cache.set(key, request.apiKey, payload, result);
+    return result;
   }
 }

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
-import type { TokenStore } from './token-store.js';
+import type { CachedToken, TokenStore } from './token-store.js';
 
 /** Settings of the token cache, with defaults applied. */
 export interface TokenCacheSettings {
@@ -16,9 +16,12 @@ export function contactKey(apiKey: string, email: string): string {
   return hash('sha256', `${apiKey}\u0000${email.trim().toLowerCase()}`, 'base64url');
 }
 
-/** The hash of a request body, kept beside the token: the same contact with another profile is a miss. */
-export function payloadHash(body: string): string {
-  return hash('sha256', body, 'base64url');
+/**
+ * The hash of a request body, kept beside the token (in clear, even in Redis): keyed with the API
+ * key, so it cannot be matched against a list of likely bodies without it.
+ */
+export function payloadHash(apiKey: string, body: string): string {
+  return hash('sha256', `${apiKey}\u0000${body}`, 'base64url');
 }
 
 /** The `exp` claim of a JWT-shaped token, in ms since the epoch, or undefined. */
@@ -33,6 +36,19 @@ export function tokenExpiry(token: string): number | undefined {
   }
 }
 
+/** A look-up's answer for the cache step: the cached result, or whether to call OpenCX. */
+export interface CacheLookup {
+  hit?: AuthenticateUserResponseDto;
+  locked: boolean;
+}
+
+function toResult(entry: CachedToken): AuthenticateUserResponseDto {
+  const result = new AuthenticateUserResponseDto();
+  result.token = entry.token;
+  if (entry.contactId !== undefined) result.contact = Object.assign(new OpenCxContactDto(), { id: entry.contactId });
+  return result;
+}
+
 /**
  * Contact tokens, one entry per contact (API key + email), reused while the payload is unchanged
  * and the token has at least `skew` left. An entry lives `min(ttl, exp - skew)`.
@@ -43,22 +59,24 @@ export class TokenCache {
     private readonly store: TokenStore,
   ) {}
 
-  /** The cached answer for this contact and payload, if any. */
-  async get(key: string, apiKey: string, payload: string): Promise<AuthenticateUserResponseDto | undefined> {
-    const hit = await this.store.get(key, apiKey);
-    if (hit?.payload !== payload) return undefined;
-    const result = new AuthenticateUserResponseDto();
-    result.token = hit.token;
-    if (hit.contactId !== undefined) result.contact = Object.assign(new OpenCxContactDto(), { id: hit.contactId });
-    return result;
+  /** The cached answer for this contact and payload, or whether this instance should ask OpenCX. */
+  async lookup(key: string, apiKey: string, payload: string, lockTtl: number): Promise<CacheLookup> {
+    const { entry, locked } = await this.store.lookup(key, apiKey, payload, lockTtl);
+    return { hit: entry ? toResult(entry) : undefined, locked };
   }
 
-  /** Keeps `value` for this contact, replacing any earlier entry. */
+  /** Keeps `value` for this contact, replacing any earlier entry, and releases the contact's lock. */
   async set(key: string, apiKey: string, payload: string, value: AuthenticateUserResponseDto): Promise<void> {
     const expiry = tokenExpiry(value.token);
     const ttl = Math.min(this.settings.ttl, expiry === undefined ? Infinity : expiry - this.settings.skew - Date.now());
-    if (!(ttl >= 1)) return;
-    await this.store.set(key, apiKey, { payload, token: value.token, contactId: value.contact?.id }, Math.floor(ttl));
+    if (!(ttl >= 1)) return this.store.unlock(key);
+    const entry: CachedToken = { payload, token: value.token, contactId: value.contact?.id };
+    await this.store.store(key, apiKey, entry, Math.floor(ttl));
+  }
+
+  /** Releases the contact's lock after a failed call. */
+  unlock(key: string): Promise<void> {
+    return this.store.unlock(key);
   }
 
   /** Forgets the contact's token. */

@@ -1,6 +1,5 @@
 import type { HttpService } from '@nestjs/axios';
 import { AxiosError } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import {
   OpenCxAbortError,
@@ -56,24 +55,23 @@ export class Transport {
     const onCallerAbort = (): void => controller.abort();
     request.signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
-      const response = await firstValueFrom(
-        this.http.post<string>(this.url, request.body, {
-          headers: {
-            authorization: `Bearer ${request.apiKey}`,
-            'content-type': 'application/json',
-            accept: 'application/json',
-            'user-agent': USER_AGENT,
-          },
-          responseType: 'text',
-          // The body is already JSON, and the answer is parsed (and bounded) here.
-          transformRequest: [(data: string) => data],
-          transformResponse: [(data: string) => data],
-          validateStatus: null,
-          maxRedirects: 0,
-          maxContentLength: this.maxResponseBytes,
-          signal: controller.signal,
-        }),
-      );
+      // The HttpService's own axios instance: its interceptors run; no Observable per call.
+      const response = await this.http.axiosRef.post<string>(this.url, request.body, {
+        headers: {
+          authorization: `Bearer ${request.apiKey}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+        },
+        responseType: 'text',
+        // The body is already JSON, and the answer is parsed (and bounded) here.
+        transformRequest: [(data: string) => data],
+        transformResponse: [(data: string) => data],
+        validateStatus: null,
+        maxRedirects: 0,
+        maxContentLength: this.maxResponseBytes,
+        signal: controller.signal,
+      });
       return this.classify(response.status, response.headers as Record<string, unknown>, response.data ?? '', request);
     } catch (error) {
       if (request.signal?.aborted) return { status: undefined, failure: new OpenCxAbortError() };

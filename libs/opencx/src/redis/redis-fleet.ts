@@ -3,7 +3,7 @@ import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
 import type { OpenCxRedisClient, ResolvedOpenCxOptions } from '../opencx.options.js';
 import type { OpenCxFleet } from '../opencx.registration.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { RedisFleetLock, RedisRateLimitStore, RedisTokenStore } from './redis-stores.js';
+import { RedisRateLimitStore, RedisTokenStore } from './redis-stores.js';
 import { TokenCrypto } from './token-crypto.js';
 
 const CONNECT_TIMEOUT_MS = 1_000;
@@ -63,7 +63,8 @@ async function connect(url: string, logger: Logger): Promise<OwnedRedisClient> {
 }
 
 /**
- * The Redis add-on: the token cache (sealed), the rate limiter's log and the single-flight lock,
+ * The Redis add-on: the token cache (sealed, with each contact's single-flight lock) and the rate
+ * limiter's log,
  * shared by every instance, each operation bounded by `redisTimeout` behind one circuit breaker.
  * `redis` is a URL (the add-on opens, and closes, its own connection) or the app's own client.
  */
@@ -79,7 +80,6 @@ export async function createRedisFleet(
   return {
     tokenStore: new RedisTokenStore(client, breaker, new TokenCrypto(), maxEntries),
     rateLimitStore: new RedisRateLimitStore(client, breaker),
-    lock: new RedisFleetLock(client, breaker),
     close: async () => {
       try {
         owned?.destroy();

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FleetLock } from '../cache/cached-call.js';
-import { MemoryTokenStore, type CachedToken, type TokenStore } from '../cache/token-store.js';
+import { MemoryTokenStore, type CachedToken, type Lookup, type TokenStore } from '../cache/token-store.js';
 import type { OpenCxRedisClient } from '../opencx.options.js';
 import {
   MemoryRateLimitStore,
@@ -16,12 +15,17 @@ import type { TokenCrypto } from './token-crypto.js';
 // Redis server's clock, so instances whose clocks differ still agree on the window.
 const NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)";
 
-const GET = "return redis.call('GET', KEYS[1])";
-const SET = "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
-const DEL = "return redis.call('DEL', KEYS[1])";
-const EXISTS = "return redis.call('EXISTS', KEYS[1])";
-const LOCK = "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0";
+/** The contact's entry if it is for this payload; else the contact's lock, if free: {hit, value, locked}. */
+const LOOKUP = `local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. '.' then return {1, v, 0} end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return {0, '', 1} end
+return {0, '', 0}`;
+/** Keeps the entry and releases this instance's lock on the contact. */
+const STORE = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 1`;
 const UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+const DEL = "return redis.call('DEL', KEYS[1])";
 
 /** The sliding log (see RateLimitStore): KEYS log, pause; ARGV limit, window, maxWait, member. */
 const RESERVE = `${NOW}
@@ -50,6 +54,9 @@ return 1`;
 const PAUSED_FOR = `${NOW}
 return math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - now)`;
 
+/** A contact's token and lock keys, in one hash slot. */
+const keysOf = (key: string): string[] => [`opencx:{${key}}:token`, `opencx:{${key}}:lock`];
+
 /** Runs one script. */
 function run(
   client: OpenCxRedisClient,
@@ -60,9 +67,13 @@ function run(
   return client.eval(script, { keys, arguments: args.map(String) });
 }
 
-/** Tokens in Redis, sealed; in this process's memory while Redis is unavailable. */
+/**
+ * Tokens in Redis as `payload-hash.sealed-entry`, so a look-up compares the payload without the
+ * key to open the entry; in this process's memory while Redis is unavailable.
+ */
 export class RedisTokenStore implements TokenStore {
   private readonly local: MemoryTokenStore;
+  private readonly owner = randomUUID();
 
   constructor(
     private readonly client: OpenCxRedisClient,
@@ -73,29 +84,42 @@ export class RedisTokenStore implements TokenStore {
     this.local = new MemoryTokenStore(maxEntries);
   }
 
-  get(key: string, apiKey: string): Promise<CachedToken | undefined> {
+  lookup(key: string, apiKey: string, payload: string, lockTtl: number): Promise<Lookup> {
     return this.breaker.run(
       async () => {
-        const sealed = await run(this.client, GET, [`opencx:token:${key}`]);
-        const plain = typeof sealed === 'string' ? this.crypto.open(apiKey, sealed) : undefined;
-        return plain === undefined ? undefined : (JSON.parse(plain) as CachedToken);
+        const [hit, value, locked] = (await run(this.client, LOOKUP, keysOf(key), [payload, this.owner, lockTtl])) as [
+          number,
+          string,
+          number,
+        ];
+        const plain = hit === 1 ? this.crypto.open(apiKey, value.slice(payload.length + 1)) : undefined;
+        // An entry sealed under another key, or altered, is a miss: this instance asks OpenCX.
+        if (hit === 1 && plain === undefined) return { locked: true };
+        return { entry: plain === undefined ? undefined : (JSON.parse(plain) as CachedToken), locked: locked === 1 };
       },
-      () => this.local.get(key),
+      () => this.local.lookup(key, apiKey, payload),
     );
   }
 
-  set(key: string, apiKey: string, entry: CachedToken, ttlMs: number): Promise<void> {
-    const sealed = this.crypto.seal(apiKey, JSON.stringify(entry));
+  store(key: string, apiKey: string, entry: CachedToken, ttlMs: number): Promise<void> {
+    const value = `${entry.payload}.${this.crypto.seal(apiKey, JSON.stringify(entry))}`;
     return this.breaker.run(
-      async () => void (await run(this.client, SET, [`opencx:token:${key}`], [sealed, ttlMs])),
-      () => this.local.set(key, apiKey, entry, ttlMs),
+      async () => void (await run(this.client, STORE, keysOf(key), [value, ttlMs, this.owner])),
+      () => this.local.store(key, apiKey, entry, ttlMs),
+    );
+  }
+
+  async unlock(key: string): Promise<void> {
+    await this.breaker.run(
+      () => run(this.client, UNLOCK, [keysOf(key)[1]!], [this.owner]),
+      () => 0,
     );
   }
 
   /** Gone from Redis and from memory, or a rejection: an eviction that did not reach the fleet must say so. */
   async delete(key: string): Promise<void> {
     await this.local.delete(key);
-    await this.breaker.require(() => run(this.client, DEL, [`opencx:token:${key}`]));
+    await this.breaker.require(() => run(this.client, DEL, [keysOf(key)[0]!]));
   }
 }
 
@@ -140,37 +164,6 @@ export class RedisRateLimitStore implements RateLimitStore {
     return this.breaker.run(
       async () => Number(await run(this.client, PAUSED_FOR, [`opencx:{${key}}:pause`])),
       () => this.local.pausedFor(key),
-    );
-  }
-}
-
-/** Single-flight across the fleet with a Redis lock per payload; each instance on its own while Redis is unavailable. */
-export class RedisFleetLock implements FleetLock {
-  private readonly owner = randomUUID();
-
-  constructor(
-    private readonly client: OpenCxRedisClient,
-    private readonly breaker: CircuitBreaker,
-  ) {}
-
-  acquire(key: string, ttlMs: number): Promise<boolean> {
-    return this.breaker.run(
-      async () => Number(await run(this.client, LOCK, [`opencx:lock:${key}`], [this.owner, ttlMs])) === 1,
-      () => true,
-    );
-  }
-
-  async release(key: string): Promise<void> {
-    await this.breaker.run(
-      () => run(this.client, UNLOCK, [`opencx:lock:${key}`], [this.owner]),
-      () => 0,
-    );
-  }
-
-  isHeld(key: string): Promise<boolean> {
-    return this.breaker.run(
-      async () => Number(await run(this.client, EXISTS, [`opencx:lock:${key}`])) === 1,
-      () => false,
     );
   }
 }

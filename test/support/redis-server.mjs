@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createClient } from 'redis';
@@ -10,7 +10,7 @@ export const REDIS_SERVER = '/usr/bin/redis-server';
  * `describe`, or `describe.skip` where redis-server is missing. In CI the suites are required:
  * `.ci/run` installs redis-server, so a missing binary fails the run instead.
  */
-export function describeWithRedis(suite: string): jest.Describe {
+export function describeWithRedis(suite) {
   if (existsSync(REDIS_SERVER)) return describe;
   const message = `\n*** SKIPPED: ${suite}: ${REDIS_SERVER} is missing (apt-get install -y redis-server). ***\n`;
   if (process.env.CI === 'true') throw new Error(message);
@@ -18,34 +18,18 @@ export function describeWithRedis(suite: string): jest.Describe {
   return describe.skip;
 }
 
-export interface RedisServer {
-  url: string;
-  process: ChildProcess;
-  /** SIGSTOP: the server keeps its connections but answers nothing, as a frozen host would. */
-  freeze(): void;
-  /** SIGCONT after {@link freeze}. */
-  thaw(): void;
-  /** Deletes every key. */
-  flush(): Promise<void>;
-  /** Every key and its value, for checking what the library stores. */
-  dump(): Promise<Record<string, string>>;
-  stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
+function freePort() {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
+      const { port } = server.address();
       server.close(() => resolve(port));
     });
   });
 }
 
-const connectOnce = (url: string) => createClient({ url, socket: { reconnectStrategy: false } });
-
 /** Runs one command on a fresh connection, closed after. */
-async function withClient<T>(url: string, use: (client: ReturnType<typeof connectOnce>) => Promise<T>): Promise<T> {
-  const client = connectOnce(url);
+async function withClient(url, use) {
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -56,7 +40,7 @@ async function withClient<T>(url: string, use: (client: ReturnType<typeof connec
 }
 
 /** Starts a throw-away redis-server on a free loopback port and waits until it answers. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis() {
   const port = await freePort();
   const child = spawn(
     REDIS_SERVER,
@@ -81,7 +65,7 @@ export async function startRedis(): Promise<RedisServer> {
     child.kill('SIGKILL');
     throw error;
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise((resolve) => child.once('exit', () => resolve()));
   return {
     url,
     process: child,
@@ -90,7 +74,7 @@ export async function startRedis(): Promise<RedisServer> {
     flush: () => withClient(url, async (client) => void (await client.flushAll())),
     dump: () =>
       withClient(url, async (client) => {
-        const out: Record<string, string> = {};
+        const out = {};
         for (const key of await client.keys('*')) {
           const type = await client.type(key);
           out[key] = type === 'string' ? ((await client.get(key)) ?? '') : type;

@@ -1,0 +1,24 @@
+import type { ChildProcess } from 'node:child_process';
+
+/** Debian's redis-server, which `.ci/run` installs. */
+export declare const REDIS_SERVER: string;
+
+/** `describe`, or `describe.skip` where redis-server is missing (never in CI). */
+export declare function describeWithRedis(suite: string): jest.Describe;
+
+export interface RedisServer {
+  url: string;
+  process: ChildProcess;
+  /** SIGSTOP: the server keeps its connections but answers nothing, as a frozen host would. */
+  freeze(): void;
+  /** SIGCONT after {@link RedisServer.freeze}. */
+  thaw(): void;
+  /** Deletes every key. */
+  flush(): Promise<void>;
+  /** Every key and its value, for checking what the library stores. */
+  dump(): Promise<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/** Starts a throw-away redis-server on a free loopback port and waits until it answers. */
+export declare function startRedis(): Promise<RedisServer>;
