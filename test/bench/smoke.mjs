@@ -1,7 +1,7 @@
-// `npm run test:bench`: runs the benchmark in quick mode (a tenth of the calls, fewer rounds) and
-// checks what it produces, not how fast anything was: that every measure ran, that the report names
-// the machine, that the last line counts exactly the goals in the table, and that the committed
-// docs/benchmarks.md was left alone. It keeps `npm run bench` from breaking unseen between runs.
+// `npm run test:bench`: runs the benchmark in quick mode and checks what it produces, not how fast
+// anything was: every measure present, the machine named, the last line counting exactly the goals
+// in the table, and the committed docs/performance.md left alone. It keeps `npm run bench` from
+// breaking unseen between full runs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,42 +10,36 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const docs = join(here, '../../docs/benchmarks.md');
+const docs = join(here, '../../docs/performance.md');
 const docsBefore = readFileSync(docs, 'utf8');
 const outDir = mkdtempSync(join(tmpdir(), 'opencx-bench-smoke-'));
-const report = join(outDir, 'benchmarks.md');
+const report = join(outDir, 'performance.md');
 const started = Date.now();
 const run = spawnSync(process.execPath, [join(here, 'run.mjs')], {
   env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT: report },
   encoding: 'utf8',
-  timeout: 300_000,
+  timeout: 600_000,
 });
 try {
   assert.equal(run.status, 0, `bench exited with ${run.status ?? run.signal}:\n${run.stderr}`);
   const lines = run.stdout.trimEnd().split('\n');
   const last = /^bench: (\d+) goals met, (\d+) not met$/.exec(lines.at(-1));
   assert.ok(last, `the last line is not "bench: N goals met, M not met": ${lines.at(-1)}`);
-
   const text = readFileSync(report, 'utf8');
   assert.match(text, /^Machine: .+, \d+ cores, \d+ GiB, Node v\d+\.\d+\.\d+\./m);
   const rows = text.split('\n').filter((line) => /^\| \d\. /.test(line));
-  for (const measure of ['1', '2', '3', '4', '5']) {
+  for (const measure of ['1', '2', '3', '4', '5', '6', '7']) {
     assert.ok(
       rows.some((row) => row.startsWith(`| ${measure}. `)),
       `no row for measure ${measure}`,
     );
   }
-  const verdicts = rows.map((row) => row.split(' | ').at(-1).replace(/ \|$/, ''));
+  const verdicts = rows.map((row) => row.split(' | ')[3]);
   const met = verdicts.filter((v) => v === 'yes').length;
   const notMet = verdicts.filter((v) => v === 'no').length;
-  // Goals: three for measure 1, one each for 2, 3 and 5; the rest are reported figures.
-  assert.equal(met + notMet, 6, `expected 6 goal rows, found ${met + notMet}`);
   assert.deepEqual([Number(last[1]), Number(last[2])], [met, notMet], 'the last line disagrees with the table');
-  for (const heading of ["## Where the service's time goes", "## Where the sample app's time goes"]) {
-    assert.ok(text.includes(heading), `missing "${heading}"`);
-  }
-  assert.match(text, /\| \*\*total\*\* \| [\d.,]+ \| [\d.,]+ \|/, 'the endpoint profile has no total');
-  assert.equal(readFileSync(docs, 'utf8'), docsBefore, 'the smoke run rewrote docs/benchmarks.md');
+  assert.ok(met + notMet >= 15, `expected at least 15 goal rows, found ${met + notMet}`);
+  assert.equal(readFileSync(docs, 'utf8'), docsBefore, 'the smoke run rewrote docs/performance.md');
   console.log(
     `bench smoke: ${rows.length} rows, ${lines.at(-1)} (quick mode, ${Math.round((Date.now() - started) / 1000)} s)`,
   );

@@ -1,6 +1,11 @@
+// The optional peers, which the main and testing entry points must never load.
+const blocked = (specifier) =>
+  specifier === '@nestjs/terminus' ||
+  specifier.startsWith('@nestjs/terminus/') ||
+  specifier === 'redis' ||
+  specifier.startsWith('@redis/');
+
 export async function resolve(specifier, context, next) {
-  if (specifier === '@nestjs/terminus' || specifier.startsWith('@nestjs/terminus/')) {
-    throw new Error('@nestjs/terminus was loaded');
-  }
+  if (blocked(specifier)) throw new Error(`${specifier} was loaded`);
   return next(specifier, context);
 }

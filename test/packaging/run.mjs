@@ -270,7 +270,8 @@ if (major > 24 || (major === 24 && minor >= 9)) {
   });
 }
 
-// The optional peer @nestjs/terminus must be loaded only by `nestjs-opencx/terminus`: the
+// The optional peers must never be loaded by the main and testing entry points (@nestjs/terminus only by
+// `nestjs-opencx/terminus`, redis only for a `redis` URL): the
 // block-peer files make resolving it throw, under require() (CommonJS build) and import (ESM build).
 const LOAD_ENTRIES = "['nestjs-opencx', 'nestjs-opencx/testing']";
 

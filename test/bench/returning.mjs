@@ -1,0 +1,133 @@
+// Measure 2: returning users. The same users again within the token's lifetime: upstream calls,
+// CPU per cached answer against CPU per upstream call (an upstream that answers at once), and Redis
+// round trips per hit and per miss. Also measure 7's heap per cached token in memory.
+import { NestFactory } from '@nestjs/core';
+import { ContactAuthService, OpenCxModule } from 'nestjs-opencx';
+import { createClient } from 'redis';
+import { startRedis } from '../support/redis-server.mjs';
+import { fmt, gc, inRounds, median, row, scale, startChild } from './lib.mjs';
+
+const upstreamCount = (child) =>
+  new Promise((resolve) => {
+    child.once('message', ({ count }) => resolve(count));
+    child.send('count');
+  });
+
+async function service(options) {
+  const app = await NestFactory.createApplicationContext(OpenCxModule.forRoot({ apiKey: 'bench-key', ...options }), {
+    logger: false,
+  });
+  return { app, service: app.get(ContactAuthService) };
+}
+
+/** CPU microseconds per call of `calls` sequential calls. */
+async function cpuPerCall(calls, call) {
+  const before = process.cpuUsage();
+  for (let i = 0; i < calls; i++) await call(i);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / calls;
+}
+
+export async function returning() {
+  const upstream = await startChild('upstream.mjs');
+  const users = scale(5_000);
+  const rows = [];
+  const { app, service: auth } = await service({
+    baseUrl: upstream.url,
+    rateLimit: false,
+    cache: { maxEntries: users * 4 },
+  });
+  let generation = 0;
+  try {
+    const values = await inRounds({
+      // New users each round: every call goes upstream.
+      miss: () => {
+        generation++;
+        return cpuPerCall(users, (i) => auth.authenticateUser({ email: `m${generation}-${i}@example.com` }));
+      },
+      // The round's users again: every call is a cache hit.
+      hit: async () => {
+        await cpuPerCall(users, (i) => auth.authenticateUser({ email: `h-${i}@example.com` }));
+        return cpuPerCall(users, (i) => auth.authenticateUser({ email: `h-${i}@example.com` }));
+      },
+    });
+    const before = await upstreamCount(upstream.child);
+    for (let i = 0; i < users; i++) await auth.authenticateUser({ email: `h-${i}@example.com` });
+    const returningCalls = (await upstreamCount(upstream.child)) - before;
+    const ratio = median(values.miss) / median(values.hit);
+    rows.push(
+      row(
+        '2. returning users: upstream calls',
+        String(returningCalls),
+        '0',
+        returningCalls === 0,
+        `${fmt(users)} users asked again`,
+      ),
+      row(
+        '2. returning users: CPU of a miss / CPU of a hit',
+        `${fmt(ratio, 1)}×`,
+        '≥ 10×',
+        ratio >= 10,
+        `${fmt(median(values.miss), 1)} µs per upstream call, ${fmt(median(values.hit), 1)} µs per cached answer`,
+      ),
+    );
+  } finally {
+    await app.close();
+  }
+
+  // Heap per cached token, in memory.
+  const heap = await service({ baseUrl: upstream.url, rateLimit: false, cache: { maxEntries: 100_000 } });
+  try {
+    const tokens = scale(20_000);
+    for (let i = 0; i < 200; i++) await heap.service.authenticateUser({ email: `warm-${i}@example.com` });
+    gc();
+    const start = process.memoryUsage().heapUsed;
+    for (let i = 0; i < tokens; i++) await heap.service.authenticateUser({ email: `heap-${i}@example.com` });
+    gc();
+    const perToken = (process.memoryUsage().heapUsed - start) / tokens;
+    rows.push(
+      row(
+        '7. memory: heap per cached token',
+        `${fmt(perToken)} B`,
+        '≤ 1024 B',
+        perToken <= 1024,
+        `${fmt(tokens)} contacts cached`,
+      ),
+    );
+  } finally {
+    await heap.app.close();
+  }
+
+  // Redis round trips, counted on the connection the library is given.
+  const redis = await startRedis();
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  let trips = 0;
+  const counted = { eval: (script, options) => (trips++, client.eval(script, options)) };
+  const fleet = await service({ baseUrl: upstream.url, redis: counted, rateLimit: { perMinute: 1_000_000 } });
+  try {
+    const calls = scale(500);
+    trips = 0;
+    for (let i = 0; i < calls; i++) await fleet.service.authenticateUser({ email: `r-${i}@example.com` });
+    const perMiss = trips / calls;
+    trips = 0;
+    for (let i = 0; i < calls; i++) await fleet.service.authenticateUser({ email: `r-${i}@example.com` });
+    const perHit = trips / calls;
+    rows.push(
+      row('2. returning users, Redis: round trips per hit', fmt(perHit, 2), '1', perHit === 1, 'one look-up'),
+      row(
+        '2. returning users, Redis: round trips per miss',
+        fmt(perMiss, 2),
+        '≤ 3',
+        perMiss <= 3,
+        'look-up (and lock), rate-limit slot, store (and unlock)',
+      ),
+    );
+  } finally {
+    await fleet.app.close();
+    client.destroy();
+    await redis.stop();
+    upstream.child.kill();
+  }
+  return rows;
+}
