@@ -189,6 +189,29 @@ const NEST11 = [
 const COMMON = ['axios@1', 'class-validator@0.14', 'class-transformer@0.5', 'reflect-metadata@0.2', 'rxjs@7'];
 const TOOLS = ['typescript@6', '@types/node@20'];
 
+/** A CommonJS app tested with jest 30 on the compiled output. */
+function jestCommonJs(name, deps) {
+  return {
+    name,
+    type: 'commonjs',
+    deps,
+    dev: [...TOOLS, 'jest@30'],
+    tsconfig: tsconfig('commonjs', 'node10'),
+    test: ['npx', 'jest', '--ci'],
+    files: {
+      'test/app.test.js': `const { authenticateOnce, extrasOnce } = require('../dist/check.js');
+
+test('authenticates through the installed package', async () => {
+  const result = await authenticateOnce();
+  ${ASSERTIONS}
+});
+
+${EXTRAS_JEST}
+`,
+    },
+  };
+}
+
 const fixtures = [
   {
     name: 'NestJS 12, ESM, vitest',
@@ -235,40 +258,13 @@ test('named registrations, the testing module and the terminus indicator work', 
 `,
     },
   },
-  {
-    name: 'NestJS 11, CommonJS, jest',
-    type: 'commonjs',
-    deps: NEST11,
-    dev: [...TOOLS, 'jest@30'],
-    tsconfig: tsconfig('commonjs', 'node10'),
-    test: ['npx', 'jest', '--ci'],
-    files: {
-      'test/app.test.js': `const { authenticateOnce, extrasOnce } = require('../dist/check.js');
-
-test('authenticates through the installed package', async () => {
-  const result = await authenticateOnce();
-  ${ASSERTIONS}
-});
-
-${EXTRAS_JEST}
-`,
-    },
-  },
+  jestCommonJs('NestJS 11, CommonJS, jest', NEST11),
 ];
 
 // jest's CommonJS mode loads ESM-only NestJS 12 only through Node's require(esm) from 24.9 on.
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major > 24 || (major === 24 && minor >= 9)) {
-  fixtures.push({
-    name: 'NestJS 12, CommonJS, jest (Node >= 24.9)',
-    type: 'commonjs',
-    deps: NEST12,
-    dev: [...TOOLS, 'jest@30'],
-    tsconfig: tsconfig('commonjs', 'node10'),
-    test: ['npx', 'jest', '--ci'],
-    files: { 'test/app.test.js': fixtures.at(-1).files['test/app.test.js'] },
-  });
-}
+if (major > 24 || (major === 24 && minor >= 9))
+  fixtures.push(jestCommonJs('NestJS 12, CommonJS, jest (Node >= 24.9)', NEST12));
 
 // The optional peers must never be loaded by the main and testing entry points (@nestjs/terminus only by
 // `nestjs-opencx/terminus`, redis only for a `redis` URL): the

@@ -24,7 +24,11 @@ export { getContactAuthToken } from './opencx.tokens.js';
 export { InjectContactAuth } from './inject-contact-auth.decorator.js';
 export type { OpenCxHealth } from './health/health-monitor.js';
 export type { OpenCxAttemptEvent, OpenCxAttemptListener, OpenCxAttemptOutcome } from './call/attempt-event.js';
-export { AuthenticateUserDto, AUTHENTICATE_USER_LIMITS } from './dto/authenticate-user.dto.js';
+export {
+  AuthenticateUserDto,
+  AUTHENTICATE_USER_FIELDS,
+  AUTHENTICATE_USER_LIMITS,
+} from './dto/authenticate-user.dto.js';
 export { HttpActionOverridesDto } from './dto/http-action-overrides.dto.js';
 export { AuthenticateUserResponseDto, OpenCxContactDto } from './dto/authenticate-user-response.dto.js';
 export { ErrorResponseDto, FieldErrorDto } from './dto/error-response.dto.js';

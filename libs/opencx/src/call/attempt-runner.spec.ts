@@ -7,19 +7,14 @@ import {
   createOpenCxApiError,
 } from '../errors/opencx.errors.js';
 import type { Exchange } from '../http/transport.js';
+import { OPENCX_DEFAULTS } from '../opencx.options.js';
 import { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
 import { MemoryRateLimitStore } from '../rate-limit/rate-limit-store.js';
 import { AttemptRunner, type AttemptReport, type CallPlan } from './attempt-runner.js';
 
+const { timeout, totalTimeout, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter } = OPENCX_DEFAULTS;
 const plan = (overrides: Partial<CallPlan> = {}): CallPlan => ({
-  apiKey: 'sk',
-  limiterKey: 'key',
-  timeout: 10_000,
-  totalTimeout: 30_000,
-  maxRetries: 2,
-  retryDelay: 500,
-  maxRetryDelay: 8_000,
-  maxRetryAfter: 60_000,
+  ...{ apiKey: 'sk', limiterKey: 'key', timeout, totalTimeout, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter },
   ...overrides,
 });
 const ok: Exchange = { status: 200, result: Object.assign(new AuthenticateUserResponseDto(), { token: 't' }) };

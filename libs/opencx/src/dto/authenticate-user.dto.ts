@@ -16,6 +16,18 @@ export const AUTHENTICATE_USER_LIMITS = {
   customDataDepth: 8,
 } as const;
 
+/** The body's fields, as OpenCX's API reference names them. */
+export const AUTHENTICATE_USER_FIELDS = [
+  'email',
+  'name',
+  'avatar_url',
+  'phone',
+  'language',
+  'customData',
+  'chat_context',
+  'http_action_overrides',
+] as const satisfies ReadonlyArray<keyof AuthenticateUserInput>;
+
 // E.164: a plus sign, a country code that does not start with 0, at most 15 digits in all.
 const E164_PHONE = /^\+[1-9]\d{6,14}$/;
 

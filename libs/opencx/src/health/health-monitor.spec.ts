@@ -59,26 +59,24 @@ describe('HealthMonitor', () => {
     expect(probes).toBe(1);
   });
 
-  it('probes every time with an interval of 0', async () => {
-    const monitor = new HealthMonitor(0, 0);
+  /** How many probes `checks` health checks ran, on a monitor with this interval and floor. */
+  async function probesFor(interval: number, floor: number, checks: number): Promise<number> {
+    const monitor = new HealthMonitor(interval, floor);
     let probes = 0;
-    const probe = async (): Promise<void> => {
-      probes++;
-      monitor.observe(200, undefined, 'probe');
-    };
-    await monitor.check(probe);
-    await monitor.check(probe);
-    expect(probes).toBe(2);
+    for (let i = 0; i < checks; i++) {
+      await monitor.check(async () => {
+        probes++;
+        monitor.observe(400, undefined, 'probe');
+      });
+    }
+    return probes;
+  }
+
+  it('probes every time with an interval of 0', async () => {
+    expect(await probesFor(0, 0, 2)).toBe(2);
   });
 
   it('never probes more often than its floor, whatever the interval, answering from memory', async () => {
-    const monitor = new HealthMonitor(0, 12_000);
-    let probes = 0;
-    const probe = async (): Promise<void> => {
-      probes++;
-      monitor.observe(400, undefined, 'probe');
-    };
-    for (let i = 0; i < 50; i++) await monitor.check(probe);
-    expect(probes).toBe(1);
+    expect(await probesFor(0, 12_000, 50)).toBe(1);
   });
 });

@@ -4,16 +4,19 @@ import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
 import { validateAuthenticateUser, validateExtraFields, wireBody } from './validate-input.js';
 
-/** The field errors `input` causes, as `field: messages`. */
-function problems(input: unknown): string[] {
-  try {
-    validateAuthenticateUser(input);
-    return [];
-  } catch (error) {
-    if (!(error instanceof OpenCxValidationError)) throw error;
-    return error.errors.map((e) => `${e.field}: ${e.messages.join('; ')}`);
-  }
-}
+/** The field errors `input` causes, as `field: messages` ([] when it is valid). */
+const problems = (input: unknown): string[] => {
+  const error = ((): unknown => {
+    try {
+      return validateAuthenticateUser(input) && undefined;
+    } catch (caught) {
+      return caught;
+    }
+  })();
+  if (error === undefined) return [];
+  if (!(error instanceof OpenCxValidationError)) throw error;
+  return error.errors.map((e) => `${e.field}: ${e.messages.join('; ')}`);
+};
 
 /** Never run: `npm run typecheck` checks that each line marked below stays a compile error. */
 const typed = (service: ContactAuthService): void => {

@@ -1,5 +1,5 @@
 import { validateSync } from 'class-validator';
-import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
+import { AUTHENTICATE_USER_FIELDS, AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { HttpActionOverridesDto } from '../dto/http-action-overrides.dto.js';
 import { forbiddenKey, isPlainObject, jsonObjectProblem } from '../dto/opencx.validators.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
@@ -14,16 +14,7 @@ const VALIDATION_OPTIONS = {
 
 /** Bounds of the per-call `extraFields`, the same as `customData`'s. */
 const EXTRA_FIELDS_LIMITS = { maxBytes: 16_384, maxDepth: 8 };
-const KNOWN_FIELDS: ReadonlySet<string> = new Set([
-  'email',
-  'name',
-  'avatar_url',
-  'phone',
-  'language',
-  'customData',
-  'chat_context',
-  'http_action_overrides',
-]);
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(AUTHENTICATE_USER_FIELDS);
 /** Override maps whose values OpenCX takes as strings. */
 const STRING_MAPS = ['query_params', 'path_params', 'headers'] as const;
 

@@ -7,7 +7,8 @@ const never = (): Promise<string> => new Promise(() => undefined);
 describe('CircuitBreaker', () => {
   let logger: Logger;
   beforeEach(() => {
-    jest.useFakeTimers({ now: 1_000_000 });
+    // setImmediate stays real: the breaker decides a time-out after the I/O phase.
+    jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate'] });
     logger = new Logger('test');
     jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     jest.spyOn(logger, 'log').mockImplementation(() => undefined);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { AUTHENTICATE_USER_FIELDS } from '../dto/authenticate-user.dto.js';
 import { AUTHENTICATE_USER_PATH } from '../opencx.constants.js';
 import { fakeContactId, fakeOrgId, signFakeToken } from './fake-token.js';
 
@@ -109,15 +110,8 @@ const STATUS_TEXT: Record<number, string> = {
   429: 'Too Many Requests',
 };
 
-const KNOWN_FIELDS = new Set([
-  'email',
-  'name',
-  'avatar_url',
-  'phone',
-  'language',
-  'customData',
-  'chat_context',
-  'http_action_overrides',
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  ...AUTHENTICATE_USER_FIELDS,
   // Sent by OpenCX's own unreleased widget (v5): a field the API accepts beyond the documented ones.
   'mcp_access',
 ]);
