@@ -1,5 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import { startSampleApp, type SampleHarness } from '../support/sample-app.js';
+import { ReliabilityReport } from './report.js';
+
+const report = new ReliabilityReport('5-slow-clients');
+afterAll(() => report.write());
+const row = report.section(
+  'Slow and trickling clients',
+  'Connections opened against the sample app (MAX_CONNECTIONS 250) that send one header line a second and never finish.',
+);
 
 const CONNECTIONS = 300;
 
@@ -35,6 +43,12 @@ describe('the sample app against slow and trickling clients', () => {
       clearInterval(trickle);
       for (const socket of sockets) socket.destroy();
     }
+    row({
+      case: `${CONNECTIONS} trickling connections`,
+      closed: `${closedAt.length} of ${CONNECTIONS}`,
+      'refused at once': closedAt.filter((at) => at < 1_000).length,
+      'last closed after (ms)': closedAt.length ? Math.max(...closedAt) : '-',
+    });
     expect(closedAt).toHaveLength(CONNECTIONS);
     // Past MAX_CONNECTIONS, sockets are refused at once; the rest go at the headers time-out.
     expect(closedAt.filter((at) => at < 1_000).length).toBeGreaterThanOrEqual(CONNECTIONS - 250);
