@@ -191,6 +191,13 @@ describe('nasty cases, explicitly', () => {
     { name: 'customData.__proto__', body: '{"email":"a@example.com","customData":{"__proto__":{"polluted":true}}}' },
     { name: 'customData nested constructor', body: '{"email":"a@example.com","customData":{"a":{"constructor":"x"}}}' },
     {
+      name: 'a character from U+0080 up in a header override (some proxies turn it into CR/LF)',
+      body: JSON.stringify({
+        email: 'a@example.com',
+        http_action_overrides: { headers: { 'X-A': 'v\u010d\u010aSet-Cookie: x=1' } },
+      }),
+    },
+    {
       name: 'CR/LF in a header override',
       body: JSON.stringify({
         email: 'a@example.com',

@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { ContactAuthService } from '../contact-auth.service.js';
 import { OpenCxAuthenticationError, OpenCxValidationError, createOpenCxApiError } from '../errors/opencx.errors.js';
 import { InjectContactAuth } from '../inject-contact-auth.decorator.js';
+import { OPENCX_HTTP_SERVICE } from '../opencx.constants.js';
 import { getContactAuthToken } from '../opencx.tokens.js';
 import { ContactAuthServiceMock, OpenCxTestingModule, fakeContactId } from './index.js';
 
@@ -30,6 +31,14 @@ async function compile(...imports: Parameters<typeof OpenCxTestingModule.forRoot
 }
 
 describe('OpenCxTestingModule and ContactAuthServiceMock', () => {
+  it('provides what OpenCxModule provides, OPENCX_HTTP_SERVICE included, and records evictions', async () => {
+    const moduleRef = await compile({}, { name: 'eu' });
+    const mock = moduleRef.get(ContactAuthServiceMock);
+    expect(moduleRef.get(OPENCX_HTTP_SERVICE)).toBe(mock.httpService);
+    await moduleRef.get(ContactAuthService).evictContact('gone@example.com');
+    expect(mock.evictions).toEqual([{ email: 'gone@example.com', options: {} }]);
+  });
+
   it('replaces OpenCxModule in one line: the default answer is a token for the email’s contact', async () => {
     const moduleRef = await compile({}, { name: 'eu' });
     const token = await moduleRef.get(ChatTokens).tokenFor('mock.user@example.com');
