@@ -2,11 +2,10 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { ContactAuthService, OpenCxModule } from 'nestjs-opencx';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
-import { ReliabilityReport } from './report.js';
+import { reportSection } from './report.js';
 
-const report = new ReliabilityReport('4-frozen-redis');
-afterAll(() => report.write());
-const row = report.section(
+const row = reportSection(
+  '4-frozen-redis',
   'A Redis that stops answering',
   'redis-server is stopped with SIGSTOP mid-run (it keeps its connections and answers nothing), then continued.',
 );

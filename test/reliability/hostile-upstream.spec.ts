@@ -9,11 +9,10 @@ import {
 } from 'nestjs-opencx';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { CANARY, startSampleApp } from '../support/sample-app.js';
-import { ReliabilityReport } from './report.js';
+import { reportSection } from './report.js';
 
-const report = new ReliabilityReport('3-hostile-upstream');
-afterAll(() => report.write());
-const row = report.section(
+const row = reportSection(
+  '3-hostile-upstream',
   'A hostile or broken upstream',
   'Each case makes the fake OpenCX answer as an attacker (or a broken proxy) might, and checks what the library does.',
 );

@@ -24,3 +24,10 @@ export class ReliabilityReport {
     writeFileSync(`${RESULTS_DIR}${this.file}.json`, JSON.stringify(sections, null, 2));
   }
 }
+
+/** A report file with one section, written when the spec ends: the usual case. */
+export function reportSection(file: string, title: string, intro: string): (row: Row) => void {
+  const report = new ReliabilityReport(file);
+  afterAll(() => report.write());
+  return report.section(title, intro);
+}

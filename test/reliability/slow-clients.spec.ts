@@ -1,10 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { startSampleApp, type SampleHarness } from '../support/sample-app.js';
-import { ReliabilityReport } from './report.js';
+import { reportSection } from './report.js';
 
-const report = new ReliabilityReport('5-slow-clients');
-afterAll(() => report.write());
-const row = report.section(
+const row = reportSection(
+  '5-slow-clients',
   'Slow and trickling clients',
   'Connections opened against the sample app (MAX_CONNECTIONS 250) that send one header line a second and never finish.',
 );

@@ -12,9 +12,16 @@ import { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
 import { MemoryRateLimitStore } from '../rate-limit/rate-limit-store.js';
 import { AttemptRunner, type AttemptReport, type CallPlan } from './attempt-runner.js';
 
-const { timeout, totalTimeout, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter } = OPENCX_DEFAULTS;
+const DEFAULTS = OPENCX_DEFAULTS;
 const plan = (overrides: Partial<CallPlan> = {}): CallPlan => ({
-  ...{ apiKey: 'sk', limiterKey: 'key', timeout, totalTimeout, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter },
+  apiKey: 'sk',
+  limiterKey: 'key',
+  timeout: DEFAULTS.timeout,
+  totalTimeout: DEFAULTS.totalTimeout,
+  maxRetries: DEFAULTS.maxRetries,
+  retryDelay: DEFAULTS.retryDelay,
+  maxRetryDelay: DEFAULTS.maxRetryDelay,
+  maxRetryAfter: DEFAULTS.maxRetryAfter,
   ...overrides,
 });
 const ok: Exchange = { status: 200, result: Object.assign(new AuthenticateUserResponseDto(), { token: 't' }) };

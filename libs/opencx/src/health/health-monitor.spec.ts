@@ -41,6 +41,19 @@ describe('assessExchange', () => {
   });
 });
 
+/** How many probes `checks` health checks ran, on a monitor with this interval and floor. */
+async function probesFor(interval: number, floor: number, checks: number): Promise<number> {
+  const monitor = new HealthMonitor(interval, floor);
+  let probes = 0;
+  for (let i = 0; i < checks; i++) {
+    await monitor.check(async () => {
+      probes++;
+      monitor.observe(400, undefined, 'probe');
+    });
+  }
+  return probes;
+}
+
 describe('HealthMonitor', () => {
   it('answers from the last exchange while it is fresh, then probes once for concurrent checks', async () => {
     const monitor = new HealthMonitor(60_000, 0);
@@ -58,19 +71,6 @@ describe('HealthMonitor', () => {
     await expect(monitor.check(probe)).resolves.toMatchObject({ status: 'down', source: 'traffic' });
     expect(probes).toBe(1);
   });
-
-  /** How many probes `checks` health checks ran, on a monitor with this interval and floor. */
-  async function probesFor(interval: number, floor: number, checks: number): Promise<number> {
-    const monitor = new HealthMonitor(interval, floor);
-    let probes = 0;
-    for (let i = 0; i < checks; i++) {
-      await monitor.check(async () => {
-        probes++;
-        monitor.observe(400, undefined, 'probe');
-      });
-    }
-    return probes;
-  }
 
   it('probes every time with an interval of 0', async () => {
     expect(await probesFor(0, 0, 2)).toBe(2);
