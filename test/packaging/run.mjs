@@ -189,15 +189,20 @@ const NEST11 = [
 const COMMON = ['axios@1', 'class-validator@0.14', 'class-transformer@0.5', 'reflect-metadata@0.2', 'rxjs@7'];
 const TOOLS = ['typescript@6', '@types/node@20'];
 
-/** A CommonJS app tested with jest 30 on the compiled output. */
-function jestCommonJs(name, deps) {
+/**
+ * A CommonJS app tested with jest 30 on the compiled output. For NestJS 12 (ESM only) jest needs
+ * `--experimental-vm-modules` to use Node's require(esm), which it supports from Node 24.9.
+ */
+function jestCommonJs(name, deps, vmModules = false) {
   return {
     name,
     type: 'commonjs',
     deps,
     dev: [...TOOLS, 'jest@30'],
     tsconfig: tsconfig('commonjs', 'node10'),
-    test: ['npx', 'jest', '--ci'],
+    test: vmModules
+      ? ['node', '--experimental-vm-modules', '--no-warnings', 'node_modules/jest/bin/jest.js', '--ci']
+      : ['npx', 'jest', '--ci'],
     files: {
       'test/app.test.js': `const { authenticateOnce, extrasOnce } = require('../dist/check.js');
 
@@ -239,7 +244,7 @@ ${EXTRAS_JEST}
     deps: NEST12,
     dev: TOOLS,
     tsconfig: tsconfig('commonjs', 'node10'),
-    test: ['node', '--test', 'test/'],
+    test: ['node', '--test', 'test/app.test.cjs'],
     files: {
       'test/app.test.cjs': `const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -264,7 +269,7 @@ test('named registrations, the testing module and the terminus indicator work', 
 // jest's CommonJS mode loads ESM-only NestJS 12 only through Node's require(esm) from 24.9 on.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 24 || (major === 24 && minor >= 9))
-  fixtures.push(jestCommonJs('NestJS 12, CommonJS, jest (Node >= 24.9)', NEST12));
+  fixtures.push(jestCommonJs('NestJS 12, CommonJS, jest (Node >= 24.9)', NEST12, true));
 
 // The optional peers must never be loaded by the main and testing entry points (@nestjs/terminus only by
 // `nestjs-opencx/terminus`, redis only for a `redis` URL): the
