@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { runQuota, type QuotaRun } from '../support/quota-run.mjs';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
 
@@ -7,6 +9,14 @@ import { describeWithRedis, startRedis, type RedisServer } from '../support/redi
 // properties in about 10 s a round instead of minutes.
 const SCALED = { users: 100, perWindow: 40, windowMs: 3_000, maxWait: 3_000 } as const;
 
+/** Keeps every core busy, as on a loaded CI machine: requests then spend longer between send and arrival. */
+function loadEveryCore(): () => void {
+  const spinners: ChildProcess[] = Array.from({ length: availableParallelism() }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
+  return () => spinners.forEach((spinner) => spinner.kill('SIGKILL'));
+}
+
 describeWithRedis('quota suite')('using the whole quota, never more', () => {
   let redis: RedisServer;
   beforeAll(async () => {
@@ -14,15 +24,26 @@ describeWithRedis('quota suite')('using the whole quota, never more', () => {
   });
   afterAll(() => redis?.stop());
 
-  const cases: Array<[string, Omit<QuotaRun, keyof typeof SCALED | 'redis'>, boolean]> = [
-    ['3 instances sharing Redis, upstream fixed window', { instances: 3, upstreamWindow: 'fixed' }, true],
-    ['3 instances sharing Redis, upstream rolling window', { instances: 3, upstreamWindow: 'rolling' }, true],
-    ['1 instance in memory, upstream rolling window', { instances: 1, upstreamWindow: 'rolling' }, false],
+  const cases: Array<[string, Omit<QuotaRun, keyof typeof SCALED | 'redis'>, boolean, boolean]> = [
+    ['3 instances sharing Redis, upstream fixed window', { instances: 3, upstreamWindow: 'fixed' }, true, false],
+    ['3 instances sharing Redis, upstream rolling window', { instances: 3, upstreamWindow: 'rolling' }, true, false],
+    ['1 instance in memory, upstream rolling window', { instances: 1, upstreamWindow: 'rolling' }, false, false],
+    [
+      '3 instances sharing Redis, rolling window, every core busy',
+      { instances: 3, upstreamWindow: 'rolling' },
+      true,
+      true,
+    ],
+    ['1 instance in memory, rolling window, every core busy', { instances: 1, upstreamWindow: 'rolling' }, false, true],
   ];
+
+  let unload: (() => void) | undefined;
+  afterEach(() => unload?.());
 
   it.each(cases)(
     '%s',
-    async (_label, shape, withRedis) => {
+    async (_label, shape, withRedis, loaded) => {
+      if (loaded) unload = loadEveryCore();
       for (let round = 0; round < 3; round++) {
         await redis.flush();
         const result = await runQuota({ ...SCALED, ...shape, ...(withRedis ? { redis: redis.url } : {}) });

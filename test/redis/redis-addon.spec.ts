@@ -1,11 +1,39 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ContactAuthService, OpenCxModule, OpenCxRateLimitError, type OpenCxModuleOptions } from 'nestjs-opencx';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createClient } from 'redis';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
 
 const KEY = 'sk_redis_addon_CANARY_42';
 const EMAIL = 'fleet.canary@example.com';
+
+/** A TCP proxy to `port` that holds what the first `slow` connections send for `holdMs`: a slow link. */
+async function slowLink(port: number, slow: number, holdMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let opened = 0;
+  const server: Server = createServer((client) => {
+    const hold = opened++ < slow ? holdMs : 0;
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    }
+    client.on('data', (chunk) => void setTimeout(() => upstream.write(chunk), hold));
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: own } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${own}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-server', () => {
   let redis: RedisServer;
@@ -95,6 +123,49 @@ describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-
     expect(later.every((outcome) => outcome instanceof OpenCxRateLimitError)).toBe(true);
     expect(fake.requests).toHaveLength(10);
   });
+
+  it.each([
+    ['across the fleet in Redis', true],
+    ['in memory', false],
+  ])(
+    "counts a request until it has ended (%s): a slow link cannot put one call too many in OpenCX's window",
+    async (_label, withRedis) => {
+      // OpenCX allows 2 calls in any second. The first two requests spend 1.5 s on the link, so they
+      // reach OpenCX after the limiter's window (1 s and its margin) has passed since they were sent.
+      const upstream = await createOpenCxFakeServer({
+        apiKey: KEY,
+        rateLimitPerMinute: 2,
+        rateLimitWindowMs: 1_000,
+        rateLimitWindow: 'rolling',
+      });
+      const link = await slowLink(Number(new URL(upstream.url).port), 2, 1_500);
+      try {
+        const options = {
+          baseUrl: link.url,
+          cache: false as const,
+          maxRetries: 0,
+          rateLimit: { perMinute: 2, window: 1_000, maxWait: 5_000 },
+          ...(withRedis ? {} : { redis: undefined }),
+        };
+        const a = await instance(options);
+        // Two instances sharing Redis, or one in memory (separate memories do not share a quota).
+        const b = withRedis ? await instance(options) : a;
+        const outcomes = await Promise.all(
+          [a, b, a].map((service, i) =>
+            service.authenticateUser({ email: `slow${i}@example.com` }).catch((e: unknown) => e),
+          ),
+        );
+        expect(outcomes.filter((outcome) => outcome instanceof Error)).toEqual([]);
+        expect(upstream.statusCounts[429] ?? 0).toBe(0);
+        const arrivals = upstream.authenticateRequests().map((request) => request.receivedAt);
+        expect(arrivals[2]! - arrivals[0]!).toBeGreaterThanOrEqual(1_000);
+      } finally {
+        await link.close();
+        await upstream.close();
+      }
+    },
+    15_000,
+  );
 
   it("falls back to this instance's share of the quota while Redis is unreachable", async () => {
     const service = await instance({

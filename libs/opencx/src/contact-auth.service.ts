@@ -120,14 +120,17 @@ export class ContactAuthService {
   private async probe(): Promise<void> {
     const { registration } = this;
     const { limiter, options } = registration;
-    if (limiter && !(await limiter.tryAcquire(registration.ownLimiterKey).catch(() => false))) return;
+    const release = await limiter?.tryAcquire(registration.ownLimiterKey, options.timeout).catch(() => undefined);
+    if (limiter && !release) return;
     const startedAt = performance.now();
-    const exchange = await registration.transport.post({
-      apiKey: options.apiKey,
-      body: PROBE_BODY,
-      timeout: options.timeout,
-      scrubber: () => new Scrubber(options.apiKey, []),
-    });
+    const exchange = await registration.transport
+      .post({
+        apiKey: options.apiKey,
+        body: PROBE_BODY,
+        timeout: options.timeout,
+        scrubber: () => new Scrubber(options.apiKey, []),
+      })
+      .finally(() => void release?.());
     registration.report('health-check', { apiKey: options.apiKey, attempt: 0, startedAt, exchange });
   }
 }

@@ -31,7 +31,8 @@ export interface AttemptReport {
 export type SendAttempt = (request: Pick<AttemptRequest, 'timeout' | 'signal'>) => Promise<Exchange>;
 
 /**
- * The attempts of one call: a rate-limit slot before each, then the attempt with its timeout,
+ * The attempts of one call: a rate-limit slot before each (released when the attempt ends), then
+ * the attempt with its timeout,
  * then retry or fail by the retry policy. The whole call, waits included, ends by `totalTimeout`:
  * an attempt gets only what is left of it, and a wait that would pass it fails the call at once.
  * An upstream 429 pauses the key for every caller, for at most `maxRetryAfter`.
@@ -48,11 +49,17 @@ export class AttemptRunner {
     for (let attempt = 0; ; attempt++) {
       if (plan.signal?.aborted) throw new OpenCxAbortError();
       if (left() <= 0) throw new OpenCxTimeoutError(plan.totalTimeout);
-      await this.limiter?.acquire(plan.limiterKey, left(), plan.signal);
+      const release = await this.limiter?.acquire(plan.limiterKey, left(), plan.signal);
       const startedAt = performance.now();
-      const timeout = Math.min(plan.timeout, left());
-      if (timeout <= 0) throw new OpenCxTimeoutError(plan.totalTimeout);
-      const exchange = await send({ timeout, signal: plan.signal });
+      let exchange: Exchange;
+      try {
+        const timeout = Math.min(plan.timeout, left());
+        if (timeout <= 0) throw new OpenCxTimeoutError(plan.totalTimeout);
+        exchange = await send({ timeout, signal: plan.signal });
+      } finally {
+        // Not awaited: the answer need not wait for the limiter's book-keeping.
+        void release?.();
+      }
       const { failure } = exchange;
       const aborted = failure instanceof OpenCxAbortError;
       let delay = exchange.result || aborted ? undefined : retryDelay(failure, attempt, plan);

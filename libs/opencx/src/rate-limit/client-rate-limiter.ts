@@ -1,6 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { OpenCxRateLimitError } from '../errors/opencx.errors.js';
 import { sleep } from '../util/sleep.js';
-import type { RateLimitStore } from './rate-limit-store.js';
+import type { RateLimitStore, ReserveRequest } from './rate-limit-store.js';
+
+/** Ends a slot: times its send by the request's end, or frees a booking never sent. Never rejects. */
+export type ReleaseSlot = () => Promise<void>;
+
+/** The longest a send counts as in transit when its call has no time limit (the longest `totalTimeout`). */
+const MAX_TRANSIT = 3_600_000;
 
 /** Settings of the client-side limiter, with defaults applied. */
 export interface RateLimitSettings {
@@ -13,17 +20,22 @@ export interface RateLimitSettings {
 
 /**
  * At most `perMinute` upstream calls in any `window` (a minute) per API key: in memory, or across
- * the fleet through the Redis add-on's store. The log's window is longer than the upstream's by a
- * margin of 1/60 (a second a minute), so delays between booking a slot and the request reaching
- * OpenCX cannot put one call too many in an upstream window; a call may wait that margin beyond
- * `maxWait`. Calls over the limit wait for their booked slot, at most `maxQueue` per key; an
- * upstream 429 pauses the key for every caller.
+ * the fleet through the Redis add-on's store (see RateLimitStore). Sends are counted until a
+ * window after their request ended, so time in transit cannot put one call too many in an
+ * upstream window. The plan's window is longer than the upstream's by a margin of 1/60 (a second
+ * a minute), so that a booked slot is usually free when it comes; a call may wait that margin
+ * beyond `maxWait`, and past it only while requests still in transit hold its slot. Calls over
+ * the limit wait for their slot, at most `maxQueue` per key; an upstream 429 pauses the key for
+ * every caller.
  */
 export class ClientRateLimiter {
   private readonly waiting = new Map<string, number>();
   private readonly window: number;
   private readonly margin: number;
   private readonly localLimit: number;
+  // Booking ids, unique across the fleet: the Redis store keeps every instance's in one log.
+  private readonly instance = randomUUID();
+  private sequence = 0;
 
   constructor(
     private readonly settings: RateLimitSettings,
@@ -35,23 +47,31 @@ export class ClientRateLimiter {
   }
 
   /**
-   * Waits for a slot for `key` (a hash of the API key), or throws OpenCxRateLimitError. `limit` (the
-   * call's time left) bounds the wait further than `maxWait` plus the margin.
+   * Waits for a slot for `key` (a hash of the API key), or throws OpenCxRateLimitError; returns
+   * the slot's release, to call when the request has ended (it never rejects). A booked slot is
+   * claimed when it comes; if requests still in transit hold it, the call waits for them too,
+   * as long as `limit` (the call's time left) allows.
    */
-  async acquire(key: string, limit: number = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<void> {
+  async acquire(key: string, limit: number = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<ReleaseSlot> {
     const queued = this.waiting.get(key) ?? 0;
     if (queued >= this.settings.maxQueue) throw this.limited(this.window / this.settings.perMinute);
-    const { granted, waitMs } = await this.store.reserve(key, {
-      limit: this.settings.perMinute,
-      localLimit: this.localLimit,
-      window: this.window,
-      maxWait: Math.min(limit, this.settings.maxWait + this.margin),
-    });
+    const deadline = Date.now() + limit;
+    const request = this.request(Math.min(limit, this.settings.maxWait + this.margin), limit);
+    const id = this.nextId();
+    const { granted, waitMs } = await this.store.reserve(key, id, request);
     if (!granted) throw this.limited(waitMs);
-    if (waitMs <= 0) return;
+    const release: ReleaseSlot = () => this.store.release(key, id, request).catch(() => undefined);
+    if (waitMs <= 0) return release;
     this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
     try {
-      await sleep(waitMs, signal);
+      for (let wait = waitMs; wait > 0; wait = await this.store.claim(key, id, request)) {
+        if (wait > deadline - Date.now()) throw this.limited(wait);
+        await sleep(wait, signal);
+      }
+      return release;
+    } catch (error) {
+      await release();
+      throw error;
     } finally {
       const left = (this.waiting.get(key) ?? 1) - 1;
       if (left > 0) this.waiting.set(key, left);
@@ -59,15 +79,12 @@ export class ClientRateLimiter {
     }
   }
 
-  /** Takes a slot for `key` only if one is free now. */
-  async tryAcquire(key: string): Promise<boolean> {
-    const { granted } = await this.store.reserve(key, {
-      limit: this.settings.perMinute,
-      localLimit: this.localLimit,
-      window: this.window,
-      maxWait: 0,
-    });
-    return granted;
+  /** Takes a slot for `key` only if one is free now, for a request of at most `limit` ms: its release, or undefined. */
+  async tryAcquire(key: string, limit: number = Number.POSITIVE_INFINITY): Promise<ReleaseSlot | undefined> {
+    const request = this.request(0, limit);
+    const id = this.nextId();
+    const { granted } = await this.store.reserve(key, id, request);
+    return granted ? () => this.store.release(key, id, request).catch(() => undefined) : undefined;
   }
 
   /** Pauses `key` for `ms` (an upstream 429's Retry-After, already capped), for every caller. */
@@ -83,6 +100,20 @@ export class ClientRateLimiter {
   /** Calls of `key` waiting for a slot in this instance. */
   waitingFor(key: string): number {
     return this.waiting.get(key) ?? 0;
+  }
+
+  private request(maxWait: number, maxTransit: number): ReserveRequest {
+    return {
+      limit: this.settings.perMinute,
+      localLimit: this.localLimit,
+      window: this.window,
+      maxWait,
+      maxTransit: Math.min(maxTransit, MAX_TRANSIT),
+    };
+  }
+
+  private nextId(): string {
+    return `${this.instance}:${this.sequence++}`;
   }
 
   private limited(waitMs: number): OpenCxRateLimitError {

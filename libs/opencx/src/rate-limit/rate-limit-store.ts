@@ -1,4 +1,4 @@
-/** One reservation request: at most `limit` sends in any `window` ms, waiting at most `maxWait` ms. */
+/** One limiter request: at most `limit` sends in any `window` ms, waiting at most `maxWait` ms. */
 export interface ReserveRequest {
   /** The fleet-wide limit (used by a shared store). */
   limit: number;
@@ -6,69 +6,129 @@ export interface ReserveRequest {
   localLimit: number;
   window: number;
   maxWait: number;
+  /**
+   * The longest a send may stay in transit (its call's time left). A shared store counts a send
+   * whose end it never hears of (its instance stopped) as ended after this long.
+   */
+  maxTransit: number;
 }
 
-/** A reservation's outcome: granted with the ms to wait before sending, or refused with the wait it would have needed. */
+/** A reservation's outcome: granted with the ms to wait before claiming, or refused with the wait it would have needed. */
 export interface Reservation {
   granted: boolean;
+  /** 0 when the send is claimed at once; else the ms to wait before {@link RateLimitStore.claim}. */
   waitMs: number;
 }
 
 /**
- * A sliding log of send times per key. `reserve` books the earliest time at or after now at which
- * a send keeps every `window`-long interval within `limit`, and refuses when that is more than
- * `maxWait` away, so nothing is booked that will not be used. Pauses (after an upstream 429) only
- * ever lengthen, and never touch the log: what was counted stays counted.
+ * A sliding log of sends per key, in two parts: the plan (every booked, sent and finished call)
+ * and the sends (calls that went out: in transit, counted as reaching OpenCX now, then timed by
+ * when their request ended). OpenCX receives a request after it is sent and before its answer
+ * comes back, so a send timed so is counted too late, never too early: checked against the
+ * sends just before it goes out, a call keeps every `window`-long interval at OpenCX within
+ * `limit` however long requests take in transit.
+ *
+ * - `reserve` books the earliest time in the plan that keeps it within `limit`, refusing when
+ *   that is more than `maxWait` away (nothing is booked that will not be used); a free slot now
+ *   is claimed at once.
+ * - `claim`, when the booked time comes, sends if the sends allow it, or moves the booking to
+ *   the time they will and says how long to wait.
+ * - `release`, when the call ends, times its send by now, or drops a booking never sent.
+ *
+ * Pauses (after an upstream 429) only ever lengthen, hold back claims as well as bookings, and
+ * never touch the log: what was counted stays counted.
  */
 export interface RateLimitStore {
-  reserve(key: string, request: ReserveRequest): Promise<Reservation>;
+  reserve(key: string, id: string, request: ReserveRequest): Promise<Reservation>;
+  /** 0 when `id` may send now (and is counted as sent); else the ms to wait before claiming again. */
+  claim(key: string, id: string, request: ReserveRequest): Promise<number>;
+  release(key: string, id: string, request: ReserveRequest): Promise<void>;
   /** Holds every send for `key` back for `ms` from now, unless an existing pause lasts longer. */
   pause(key: string, ms: number): Promise<void>;
   /** Ms until `key`'s pause ends (0 when not paused). */
   pausedFor(key: string): Promise<number>;
 }
 
-/** The earliest slot, given the log's times in order: `limit` sends in any `window` at most. */
-export function earliestSlot(log: readonly number[], now: number, limit: number, window: number): number {
-  return log.length < limit ? now : Math.max(now, log[log.length - limit]! + window);
+/** The earliest time at or after `now` that puts at most `limit` of these times (sorted) in any `window`. */
+export function earliestSlot(times: readonly number[], now: number, limit: number, window: number): number {
+  return times.length < limit ? now : Math.max(now, times[times.length - limit]! + window);
 }
+
+/** A key's log: booked (or sent) time per call id, and for calls sent, when their request ended. */
+interface KeyLog {
+  plan: Map<string, number>;
+  /** Infinity while the request is in transit: it may reach OpenCX at any time until it ends. */
+  sends: Map<string, number>;
+}
+
+const sorted = (times: Iterable<number>): number[] => [...times].toSorted((a, b) => a - b);
 
 /** The sliding log in this process's memory. */
 export class MemoryRateLimitStore implements RateLimitStore {
-  private readonly logs = new Map<string, number[]>();
+  private readonly logs = new Map<string, KeyLog>();
   private readonly pauses = new Map<string, number>();
 
-  reserve(key: string, { localLimit, window, maxWait }: ReserveRequest): Promise<Reservation> {
+  reserve(key: string, id: string, request: ReserveRequest): Promise<Reservation> {
     const now = Date.now();
-    const log = (this.logs.get(key) ?? []).filter((at) => at > now - window);
-    const at = Math.max(earliestSlot(log, now, localLimit, window), this.pauses.get(key) ?? 0);
-    const waitMs = at - now;
-    if (waitMs > maxWait) {
-      this.keep(key, log);
-      return Promise.resolve({ granted: false, waitMs });
-    }
-    // Sorted insertion: a slot booked after a pause may precede slots booked earlier.
-    let index = log.length;
-    while (index > 0 && log[index - 1]! > at) index--;
-    log.splice(index, 0, at);
-    this.keep(key, log);
-    return Promise.resolve({ granted: true, waitMs });
+    const log = this.live(key, now, request.window);
+    const planned = earliestSlot(sorted(log.plan.values()), now, request.localLimit, request.window);
+    const at = Math.max(planned, this.sendSlot(key, log, now, request));
+    if (at - now > request.maxWait) return Promise.resolve({ granted: false, waitMs: at - now });
+    this.book(log, id, at, now);
+    return Promise.resolve({ granted: true, waitMs: at - now });
+  }
+
+  claim(key: string, id: string, request: ReserveRequest): Promise<number> {
+    const now = Date.now();
+    const log = this.live(key, now, request.window);
+    const at = this.sendSlot(key, log, now, request);
+    this.book(log, id, at, now);
+    return Promise.resolve(at - now);
+  }
+
+  release(key: string, id: string): Promise<void> {
+    const log = this.logs.get(key);
+    if (log?.sends.has(id)) {
+      log.sends.set(id, Date.now());
+      log.plan.set(id, Date.now());
+    } else log?.plan.delete(id);
+    if (log?.plan.size === 0 && log.sends.size === 0) this.logs.delete(key);
+    return Promise.resolve();
   }
 
   pause(key: string, ms: number): Promise<void> {
     const until = Date.now() + ms;
-    if (until > (this.pauses.get(key) ?? 0)) this.pauses.set(key, until);
+    if (until > this.pauseEnd(key)) this.pauses.set(key, until);
     return Promise.resolve();
   }
 
   pausedFor(key: string): Promise<number> {
-    const left = (this.pauses.get(key) ?? 0) - Date.now();
+    const left = this.pauseEnd(key) - Date.now();
     if (left <= 0) this.pauses.delete(key);
     return Promise.resolve(Math.max(0, left));
   }
 
-  private keep(key: string, log: number[]): void {
-    if (log.length > 0) this.logs.set(key, log);
-    else this.logs.delete(key);
+  private pauseEnd(key: string): number {
+    return this.pauses.get(key) ?? 0;
+  }
+
+  /** The earliest send the sends and the pause allow; a request in transit counts as reaching OpenCX now. */
+  private sendSlot(key: string, log: KeyLog, now: number, { localLimit, window }: ReserveRequest): number {
+    const times = sorted([...log.sends.values()].map((end) => Math.min(end, now)));
+    return Math.max(earliestSlot(times, now, localLimit, window), this.pauseEnd(key));
+  }
+
+  private book(log: KeyLog, id: string, at: number, now: number): void {
+    log.plan.set(id, at);
+    if (at <= now) log.sends.set(id, Number.POSITIVE_INFINITY);
+  }
+
+  /** The key's log without what has left the window. */
+  private live(key: string, now: number, window: number): KeyLog {
+    const log = this.logs.get(key) ?? { plan: new Map(), sends: new Map() };
+    for (const entries of [log.plan, log.sends])
+      for (const [id, at] of entries) if (at <= now - window) entries.delete(id);
+    this.logs.set(key, log);
+    return log;
   }
 }

@@ -27,22 +27,52 @@ return 1`;
 const UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 const DEL = "return redis.call('DEL', KEYS[1])";
 
-/** The sliding log (see RateLimitStore): KEYS log, pause; ARGV limit, window, maxWait, member. */
-const RESERVE = `${NOW}
-local limit, window, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local at = now
-local count = redis.call('ZCARD', KEYS[1])
-if count >= limit then
-  local entry = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-  at = math.max(at, tonumber(entry[2]) + window)
+// The sliding log (see RateLimitStore). KEYS plan, sends, pause; ARGV limit, window, maxWait,
+// member, maxTransit. A send in transit is scored by the latest it can end (now + maxTransit) and
+// counts as reaching OpenCX now until then; its release scores it by when it ended.
+const LOG = `${NOW}
+local limit, window, maxWait, transit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
+local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
+-- The earliest time the key's scores allow, none counted later than cap.
+local function slot(key, cap)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  if count < limit then return now end
+  local entry = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+  return math.min(tonumber(entry[2]), cap) + window
 end
-at = math.max(at, tonumber(redis.call('GET', KEYS[2]) or '0'))
-local wait = at - now
-if wait > maxWait then return {0, wait} end
-redis.call('ZADD', KEYS[1], at, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], wait + window)
-return {1, wait}`;
+local function keep(key)
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIRE', key, math.max(1, tonumber(last[2]) - now + window)) end
+end
+local function book(at)
+  redis.call('ZADD', KEYS[1], at, ARGV[4])
+  if at <= now then redis.call('ZADD', KEYS[2], now + transit, ARGV[4]) end
+  keep(KEYS[1])
+  keep(KEYS[2])
+end`;
+
+const RESERVE = `${LOG}
+local at = math.max(slot(KEYS[1], math.huge), slot(KEYS[2], now), paused)
+if at - now > maxWait then return {0, at - now} end
+book(at)
+return {1, at - now}`;
+
+const CLAIM = `${LOG}
+local at = math.max(slot(KEYS[2], now), paused)
+book(at)
+return at - now`;
+
+const RELEASE = `${LOG}
+if redis.call('ZSCORE', KEYS[2], ARGV[4]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('ZADD', KEYS[2], now, ARGV[4])
+else
+  redis.call('ZREM', KEYS[1], ARGV[4])
+end
+keep(KEYS[1])
+keep(KEYS[2])
+return 1`;
 
 /** A pause never shortens one already set: KEYS pause; ARGV ms. */
 const PAUSE = `${NOW}
@@ -126,28 +156,33 @@ export class RedisTokenStore implements TokenStore {
 /** The sliding log in Redis, shared by the fleet; each instance's share of it in memory while Redis is unavailable. */
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly local = new MemoryRateLimitStore();
-  private readonly instance = randomUUID();
-  private sequence = 0;
 
   constructor(
     private readonly client: OpenCxRedisClient,
     private readonly breaker: CircuitBreaker,
   ) {}
 
-  reserve(key: string, request: ReserveRequest): Promise<Reservation> {
-    const member = `${this.instance}:${this.sequence++}`;
+  reserve(key: string, id: string, request: ReserveRequest): Promise<Reservation> {
     return this.breaker.run(
       async () => {
-        const keys = [`opencx:{${key}}:log`, `opencx:{${key}}:pause`];
-        const [granted, waitMs] = (await run(this.client, RESERVE, keys, [
-          request.limit,
-          request.window,
-          request.maxWait,
-          member,
-        ])) as [number, number];
+        const [granted, waitMs] = (await this.log(RESERVE, key, id, request)) as [number, number];
         return { granted: granted === 1, waitMs: Number(waitMs) };
       },
-      () => this.local.reserve(key, request),
+      () => this.local.reserve(key, id, request),
+    );
+  }
+
+  claim(key: string, id: string, request: ReserveRequest): Promise<number> {
+    return this.breaker.run(
+      async () => Number(await this.log(CLAIM, key, id, request)),
+      () => this.local.claim(key, id, request),
+    );
+  }
+
+  async release(key: string, id: string, request: ReserveRequest): Promise<void> {
+    await this.breaker.run(
+      () => this.log(RELEASE, key, id, request),
+      () => this.local.release(key, id),
     );
   }
 
@@ -165,5 +200,10 @@ export class RedisRateLimitStore implements RateLimitStore {
       async () => Number(await run(this.client, PAUSED_FOR, [`opencx:{${key}}:pause`])),
       () => this.local.pausedFor(key),
     );
+  }
+
+  private log(script: string, key: string, id: string, request: ReserveRequest): Promise<unknown> {
+    const keys = [`opencx:{${key}}:log`, `opencx:{${key}}:sent`, `opencx:{${key}}:pause`];
+    return run(this.client, script, keys, [request.limit, request.window, request.maxWait, id, request.maxTransit]);
   }
 }
