@@ -110,6 +110,11 @@ export async function returning() {
     trips = 0;
     for (let i = 0; i < calls; i++) await fleet.service.authenticateUser({ email: `r-${i}@example.com` });
     const perMiss = trips / calls;
+    // The last slot's release travels alone after the limiter's margin (a second a minute) unless
+    // another operation carries it first: counted apart, once the burst is over.
+    trips = 0;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const flushes = trips;
     trips = 0;
     for (let i = 0; i < calls; i++) await fleet.service.authenticateUser({ email: `r-${i}@example.com` });
     const perHit = trips / calls;
@@ -120,7 +125,7 @@ export async function returning() {
         fmt(perMiss, 2),
         '≤ 3',
         perMiss <= 3,
-        'look-up (and lock), rate-limit slot, store (and unlock)',
+        `look-up (and lock), rate-limit slot (carrying earlier slots' releases), store (and unlock); ${flushes} release sent alone after the ${calls} misses`,
       ),
     );
   } finally {

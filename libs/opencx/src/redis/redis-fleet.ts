@@ -64,8 +64,7 @@ async function connect(url: string, logger: Logger): Promise<OwnedRedisClient> {
 
 /**
  * The Redis add-on: the token cache (sealed, with each contact's single-flight lock) and the rate
- * limiter's log,
- * shared by every instance, each operation bounded by `redisTimeout` behind one circuit breaker.
+ * limiter's log, shared by every instance, each operation bounded by `redisTimeout` behind one circuit breaker.
  * `redis` is a URL (the add-on opens, and closes, its own connection) or the app's own client.
  */
 export async function createRedisFleet(
@@ -77,10 +76,12 @@ export async function createRedisFleet(
   const client = owned ?? (redis as OpenCxRedisClient);
   const breaker = new CircuitBreaker(options.redisTimeout, logger);
   const maxEntries = options.cache ? options.cache.maxEntries : 1;
+  const rateLimitStore = new RedisRateLimitStore(client, breaker);
   return {
     tokenStore: new RedisTokenStore(client, breaker, new TokenCrypto(), maxEntries),
-    rateLimitStore: new RedisRateLimitStore(client, breaker),
+    rateLimitStore,
     close: async () => {
+      await rateLimitStore.flush();
       try {
         owned?.destroy();
       } catch {

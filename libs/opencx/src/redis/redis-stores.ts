@@ -28,11 +28,21 @@ const UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call(
 const DEL = "return redis.call('DEL', KEYS[1])";
 
 // The sliding log (see RateLimitStore). KEYS plan, sends, pause; ARGV limit, window, maxWait,
-// member, maxTransit. A send in transit is scored by the latest it can end (now + maxTransit) and
-// counts as reaching OpenCX now until then; its release scores it by when it ended.
+// member, maxTransit, then releases as pairs (member, ms since its request ended). A send in
+// transit is scored by the latest it can end (now + maxTransit) and counts as reaching OpenCX now
+// until then; its release scores it by when it ended, and drops a booking never sent.
 const LOG = `${NOW}
 local limit, window, maxWait, transit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
+for i = 6, #ARGV, 2 do
+  local ended = now - tonumber(ARGV[i + 1])
+  if redis.call('ZSCORE', KEYS[2], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], ended, ARGV[i])
+    redis.call('ZADD', KEYS[2], ended, ARGV[i])
+  else
+    redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
 -- The earliest time the key's scores allow, none counted later than cap.
 local function slot(key, cap)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
@@ -64,12 +74,6 @@ book(at)
 return at - now`;
 
 const RELEASE = `${LOG}
-if redis.call('ZSCORE', KEYS[2], ARGV[4]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[4])
-  redis.call('ZADD', KEYS[2], now, ARGV[4])
-else
-  redis.call('ZREM', KEYS[1], ARGV[4])
-end
 keep(KEYS[1])
 keep(KEYS[2])
 return 1`;
@@ -153,9 +157,19 @@ export class RedisTokenStore implements TokenStore {
   }
 }
 
-/** The sliding log in Redis, shared by the fleet; each instance's share of it in memory while Redis is unavailable. */
+/**
+ * The sliding log in Redis, shared by the fleet; each instance's share of it in memory while Redis
+ * is unavailable. A slot's release is not a round trip of its own: it travels with the key's next
+ * operation from this instance, or after a sixtieth of the window (the limiter's margin) with the
+ * others due by then. Until it arrives the send counts as in transit, which may hold others back
+ * that long, never lets one more through. Releases an unavailable Redis never got expire with
+ * their sends' `maxTransit`.
+ */
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly local = new MemoryRateLimitStore();
+  /** Per key: the releases not yet sent (member → when its request ended, this process's clock), and the key's settings. */
+  private readonly releases = new Map<string, { request: ReserveRequest; ended: Map<string, number> }>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: OpenCxRedisClient,
@@ -180,9 +194,26 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async release(key: string, id: string, request: ReserveRequest): Promise<void> {
-    await this.breaker.run(
-      () => this.log(RELEASE, key, id, request),
-      () => this.local.release(key, id),
+    await this.local.release(key, id);
+    // While Redis is skipped nothing would carry the release; the send expires with its maxTransit.
+    if (this.breaker.isOpen) return;
+    const due = this.releases.get(key) ?? { request, ended: new Map<string, number>() };
+    due.ended.set(id, Date.now());
+    this.releases.set(key, due);
+    this.timer ??= setTimeout(() => void this.flush(), Math.ceil(request.window / 60)).unref();
+  }
+
+  /** Sends every release still due, one operation per key (also at shutdown). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.all(
+      [...this.releases].map(([key, { request }]) =>
+        this.breaker.run(
+          () => this.log(RELEASE, key, '', request),
+          () => undefined,
+        ),
+      ),
     );
   }
 
@@ -202,8 +233,13 @@ export class RedisRateLimitStore implements RateLimitStore {
     );
   }
 
+  /** Runs one of the log's scripts for `key`, carrying the key's releases due. */
   private log(script: string, key: string, id: string, request: ReserveRequest): Promise<unknown> {
     const keys = [`opencx:{${key}}:log`, `opencx:{${key}}:sent`, `opencx:{${key}}:pause`];
-    return run(this.client, script, keys, [request.limit, request.window, request.maxWait, id, request.maxTransit]);
+    const args: Array<string | number> = [request.limit, request.window, request.maxWait, id, request.maxTransit];
+    const now = Date.now();
+    for (const [member, ended] of this.releases.get(key)?.ended ?? []) args.push(member, now - ended);
+    this.releases.delete(key);
+    return run(this.client, script, keys, args);
   }
 }
