@@ -202,4 +202,24 @@ describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-
     expect(client.isOpen).toBe(true);
     client.destroy();
   });
+
+  it("costs three Redis round trips a miss: a slot's release travels with the key's next operation", async () => {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    const scripts: string[] = [];
+    const counted = {
+      eval: (script: string, options: { keys: string[]; arguments: string[] }) => {
+        scripts.push(options.keys[0]!);
+        return client.eval(script, options);
+      },
+    };
+    const service = await instance({ redis: counted });
+    for (let i = 0; i < 20; i++) await service.authenticateUser({ email: `trip${i}@example.com` });
+    expect(scripts).toHaveLength(60);
+    // The last release goes at shutdown, on its own.
+    await modules.pop()!.close();
+    expect(scripts).toHaveLength(61);
+    expect(scripts.at(-1)).toMatch(/:log$/);
+    client.destroy();
+  });
 });
