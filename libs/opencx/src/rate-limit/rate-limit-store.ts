@@ -49,9 +49,11 @@ export interface RateLimitStore {
   pausedFor(key: string): Promise<number>;
 }
 
-/** The earliest time at or after `now` that puts at most `limit` of these times (sorted) in any `window`. */
+/** The earliest time at or after `now` that puts at most `limit` of these times in any `window`. */
 export function earliestSlot(times: readonly number[], now: number, limit: number, window: number): number {
-  return times.length < limit ? now : Math.max(now, times[times.length - limit]! + window);
+  if (times.length < limit) return now;
+  const sorted = times.toSorted((a, b) => a - b);
+  return Math.max(now, sorted[sorted.length - limit]! + window);
 }
 
 /** A key's log: booked (or sent) time per call id, and for calls sent, when their request ended. */
@@ -61,8 +63,6 @@ interface KeyLog {
   sends: Map<string, number>;
 }
 
-const sorted = (times: Iterable<number>): number[] => [...times].toSorted((a, b) => a - b);
-
 /** The sliding log in this process's memory. */
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly logs = new Map<string, KeyLog>();
@@ -71,7 +71,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   reserve(key: string, id: string, request: ReserveRequest): Promise<Reservation> {
     const now = Date.now();
     const log = this.live(key, now, request.window);
-    const planned = earliestSlot(sorted(log.plan.values()), now, request.localLimit, request.window);
+    const planned = earliestSlot([...log.plan.values()], now, request.localLimit, request.window);
     const at = Math.max(planned, this.sendSlot(key, log, now, request));
     if (at - now > request.maxWait) return Promise.resolve({ granted: false, waitMs: at - now });
     this.book(log, id, at, now);
@@ -114,7 +114,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   /** The earliest send the sends and the pause allow; a request in transit counts as reaching OpenCX now. */
   private sendSlot(key: string, log: KeyLog, now: number, { localLimit, window }: ReserveRequest): number {
-    const times = sorted([...log.sends.values()].map((end) => Math.min(end, now)));
+    const times = [...log.sends.values()].map((end) => Math.min(end, now));
     return Math.max(earliestSlot(times, now, localLimit, window), this.pauseEnd(key));
   }
 
