@@ -60,7 +60,7 @@ export class ClientRateLimiter {
     const id = this.nextId();
     const { granted, waitMs } = await this.store.reserve(key, id, request);
     if (!granted) throw this.limited(waitMs);
-    const release: ReleaseSlot = () => this.store.release(key, id, request).catch(() => undefined);
+    const release = this.releaser(key, id, request);
     if (waitMs <= 0) return release;
     this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
     try {
@@ -84,7 +84,7 @@ export class ClientRateLimiter {
     const request = this.request(0, limit);
     const id = this.nextId();
     const { granted } = await this.store.reserve(key, id, request);
-    return granted ? () => this.store.release(key, id, request).catch(() => undefined) : undefined;
+    return granted ? this.releaser(key, id, request) : undefined;
   }
 
   /** Pauses `key` for `ms` (an upstream 429's Retry-After, already capped), for every caller. */
@@ -110,6 +110,10 @@ export class ClientRateLimiter {
       maxWait,
       maxTransit: Math.min(maxTransit, MAX_TRANSIT),
     };
+  }
+
+  private releaser(key: string, id: string, request: ReserveRequest): ReleaseSlot {
+    return () => this.store.release(key, id, request).catch(() => undefined);
   }
 
   private nextId(): string {

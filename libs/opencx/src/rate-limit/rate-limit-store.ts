@@ -89,8 +89,9 @@ export class MemoryRateLimitStore implements RateLimitStore {
   release(key: string, id: string): Promise<void> {
     const log = this.logs.get(key);
     if (log?.sends.has(id)) {
-      log.sends.set(id, Date.now());
-      log.plan.set(id, Date.now());
+      const now = Date.now();
+      log.sends.set(id, now);
+      log.plan.set(id, now);
     } else log?.plan.delete(id);
     if (log?.plan.size === 0 && log.sends.size === 0) this.logs.delete(key);
     return Promise.resolve();
