@@ -22,6 +22,7 @@ export default {
     '^nestjs-opencx$': '<rootDir>/libs/opencx/src/index.ts',
     '^nestjs-opencx/testing$': '<rootDir>/libs/opencx/src/testing/index.ts',
     '^nestjs-opencx/terminus$': '<rootDir>/libs/opencx/src/terminus/index.ts',
+    '^nestjs-opencx/redis$': '<rootDir>/libs/opencx/src/redis/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

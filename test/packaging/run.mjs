@@ -271,10 +271,10 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 24 || (major === 24 && minor >= 9))
   fixtures.push(jestCommonJs('NestJS 12, CommonJS, jest (Node >= 24.9)', NEST12, true));
 
-// The optional peers must never be loaded by the main and testing entry points (@nestjs/terminus only by
+// The optional peers must never be loaded by the main, testing and redis entry points (@nestjs/terminus only by
 // `nestjs-opencx/terminus`, redis only for a `redis` URL): the
 // block-peer files make resolving it throw, under require() (CommonJS build) and import (ESM build).
-const LOAD_ENTRIES = "['nestjs-opencx', 'nestjs-opencx/testing']";
+const LOAD_ENTRIES = "['nestjs-opencx', 'nestjs-opencx/testing', 'nestjs-opencx/redis']";
 
 const cjs = (code) => ['-r', './block-peer.cjs', '-e', code];
 const esm = (code) => ['--import', './block-peer.mjs', '--input-type=module', '-e', code];

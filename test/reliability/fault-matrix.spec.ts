@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   ContactAuthService,
+  OpenCxApiError,
   OpenCxConnectionError,
-  OpenCxInternalServerError,
   OpenCxInvalidResponseError,
   OpenCxModule,
   OpenCxRateLimitError,
@@ -49,7 +49,7 @@ const CASES: FaultCase[] = [
     {
       name: `${status} × 3 (as long as the retries)`,
       script: (f) => f.failNext(3, status),
-      error: OpenCxInternalServerError,
+      error: OpenCxApiError,
       attempts: 3,
       minMs: 0,
       maxMs: MAX_BACKOFF + SLACK,

@@ -1,4 +1,4 @@
-import { OpenCxAbortError, OpenCxBadRequestError, OpenCxRateLimitError } from './errors/opencx.errors.js';
+import { OpenCxAbortError, OpenCxApiError, OpenCxRateLimitError } from './errors/opencx.errors.js';
 import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 const API_KEY = 'sk_cache_canary_31337';
@@ -23,7 +23,7 @@ describe('ContactAuthService: single-flight, token cache and client-side rate li
         Array.from({ length: 10 }, () => service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e)),
       );
       expect(h.fake.requests).toHaveLength(1);
-      for (const outcome of outcomes) expect(outcome).toBeInstanceOf(OpenCxBadRequestError);
+      for (const outcome of outcomes) expect(outcome).toBeInstanceOf(OpenCxApiError);
     });
 
     it('does not share across payloads or API keys', async () => {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import type { ContactAuthService } from './contact-auth.service.js';
-import { OpenCxInternalServerError, OpenCxTimeoutError } from './errors/opencx.errors.js';
+import { OpenCxApiError, OpenCxTimeoutError } from './errors/opencx.errors.js';
 import type { OpenCxAttemptEvent } from './call/attempt-event.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import type { OpenCxFakeServer } from './testing/index.js';
@@ -35,7 +35,7 @@ describe('ContactAuthService onAttempt', () => {
       [2, 503, 'http-error', true],
       [3, 200, 'success', false],
     ]);
-    expect(events[0]).toMatchObject({ name: 'eu', operation: 'authenticate-user', error: 'OpenCxInternalServerError' });
+    expect(events[0]).toMatchObject({ name: 'eu', operation: 'authenticate-user', error: 'OpenCxApiError' });
     expect(events[0]!.retryDelayMs).toBeGreaterThanOrEqual(0);
     expect(events[2]!.retryDelayMs).toBeUndefined();
     for (const event of events) expect(event.durationMs).toBeGreaterThan(0);
@@ -45,7 +45,7 @@ describe('ContactAuthService onAttempt', () => {
     const events: OpenCxAttemptEvent[] = [];
     const service = await boot({ maxRetries: 1, onAttempt: (event) => void events.push(event) });
     fake.failNext(2, 500);
-    await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxInternalServerError);
+    await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxApiError);
     expect(events.map((e) => [e.attempt, e.willRetry])).toEqual([
       [1, true],
       [2, false],

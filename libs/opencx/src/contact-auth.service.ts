@@ -33,12 +33,13 @@ export interface OpenCxEvictOptions {
  */
 @Injectable()
 export class ContactAuthService {
-  // Private: Nest builds the service from its registration; tests use `OpenCxTestingModule`.
-  private constructor(@Inject(OPENCX_REGISTRATION) private readonly registration: OpenCxRegistration) {}
+  /** Nest builds the service from its registration; in unit tests, use `OpenCxTestingModule`. */
+  constructor(@Inject(OPENCX_REGISTRATION) private readonly registration: OpenCxRegistration) {}
 
   /**
-   * The `HttpService` (and so the axios instance) this registration sends every request with.
-   * Add your own interceptors to `httpService.axiosRef` for proxy headers, metrics or tracing.
+   * The `HttpService` (and so the axios instance) this registration sends every request with: the
+   * one way to reach the HTTP client. Add your own interceptors to `httpService.axiosRef` for
+   * proxy headers, metrics or tracing.
    */
   get httpService(): HttpService {
     return this.registration.http;

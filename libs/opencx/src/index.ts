@@ -1,38 +1,31 @@
 /**
  * nestjs-opencx: the NestJS integration for OpenCX's contact-authentication API.
- * This file is the whole public API; anything not exported here is internal.
+ * This file is the whole public API; anything not exported here is internal. Test helpers live in
+ * `nestjs-opencx/testing`, the Redis fleet store in `nestjs-opencx/redis`, the health indicator in
+ * `nestjs-opencx/terminus`.
  */
 export { OpenCxModule } from './opencx.module.js';
-export { OPENCX_MODULE_OPTIONS, type OpenCxModuleExtras } from './opencx.module-definition.js';
 export {
   OPENCX_DEFAULTS,
   type OpenCxModuleOptions,
   type OpenCxCacheOptions,
   type OpenCxRateLimitOptions,
-  type OpenCxRedisClient,
   type OpenCxOptionsFactory,
 } from './opencx.options.js';
-export { OPENCX_HTTP_SERVICE } from './opencx.constants.js';
-export { ContactAuthService, type OpenCxEvictOptions } from './contact-auth.service.js';
+export { ContactAuthService } from './contact-auth.service.js';
 export type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
-export type {
-  AuthenticateUserInput,
-  HttpActionOverridesInput,
-  OpenCxOverrideValue,
-} from './interfaces/authenticate-user-input.interface.js';
+export type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
 export { getContactAuthToken } from './opencx.tokens.js';
 export { InjectContactAuth } from './inject-contact-auth.decorator.js';
 export type { OpenCxHealth } from './health/health-monitor.js';
-export type { OpenCxAttemptEvent, OpenCxAttemptListener, OpenCxAttemptOutcome } from './call/attempt-event.js';
-export {
-  AuthenticateUserDto,
-  AUTHENTICATE_USER_FIELDS,
-  AUTHENTICATE_USER_LIMITS,
-} from './dto/authenticate-user.dto.js';
-export { HttpActionOverridesDto } from './dto/http-action-overrides.dto.js';
-export { AuthenticateUserResponseDto, OpenCxContactDto } from './dto/authenticate-user-response.dto.js';
-export { ErrorResponseDto, FieldErrorDto } from './dto/error-response.dto.js';
-export { OpenCxExceptionFilter, mapOpenCxError, type OpenCxHttpMapping } from './opencx-exception.filter.js';
+export type { OpenCxAttemptEvent } from './call/attempt-event.js';
+export type { OpenCxFleetStore, OpenCxSlotRequest } from './store/opencx-fleet-store.interface.js';
+export { MemoryFleetStore } from './store/memory-fleet-store.js';
+export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
+export { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
+export { ErrorResponseDto } from './dto/error-response.dto.js';
+export { OpenCxExceptionFilter } from './opencx-exception.filter.js';
+export { ApiOpenCxErrorResponses } from './swagger/api-opencx-error-responses.decorator.js';
 export { validateAuthenticateUser } from './input/validate-input.js';
 export { OPENCX_LANGUAGES, type OpenCxLanguage } from './languages.js';
 export {
@@ -44,18 +37,6 @@ export {
   OpenCxAbortError,
   OpenCxInvalidResponseError,
   OpenCxApiError,
-  OpenCxBadRequestError,
   OpenCxAuthenticationError,
-  OpenCxPermissionDeniedError,
-  OpenCxNotFoundError,
-  OpenCxConflictError,
-  OpenCxUnprocessableEntityError,
   OpenCxRateLimitError,
-  OpenCxInternalServerError,
-  createOpenCxApiError,
-  type OpenCxFieldError,
-  type OpenCxClassValidatorError,
-  type OpenCxErrorBody,
-  type OpenCxApiErrorInit,
 } from './errors/opencx.errors.js';
-export { VERSION } from './version.js';

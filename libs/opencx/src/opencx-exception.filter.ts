@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
@@ -7,7 +8,6 @@ import {
   OpenCxAuthenticationError,
   OpenCxConfigurationError,
   OpenCxError,
-  OpenCxPermissionDeniedError,
   OpenCxRateLimitError,
   OpenCxTimeoutError,
   OpenCxValidationError,
@@ -23,16 +23,8 @@ export interface OpenCxHttpMapping {
   headers: Record<string, string>;
 }
 
-const REASON: Record<number, string> = {
-  400: 'Bad Request',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
 function answer(status: number, message: string | string[], extra: Partial<ErrorResponseDto> = {}): ErrorResponseDto {
-  return { statusCode: status, message, error: REASON[status] ?? 'Error', ...extra };
+  return { statusCode: status, message, error: STATUS_CODES[status] ?? 'Error', ...extra };
 }
 
 /**
@@ -98,7 +90,7 @@ export class OpenCxExceptionFilter implements ExceptionFilter<OpenCxError> {
     if (type === 'rpc') return throwError(() => error);
     if (type !== 'http') return error;
     const mapping = mapOpenCxError(error);
-    if (error instanceof OpenCxAuthenticationError || error instanceof OpenCxPermissionDeniedError) {
+    if (error instanceof OpenCxAuthenticationError) {
       this.logger.error(`OpenCX refused the organisation's API key (${error.status}): check OPENCX credentials`);
     } else if (mapping.status >= 500) {
       this.logger.warn(`${error.name} answered as ${mapping.status}: ${error.message}`);

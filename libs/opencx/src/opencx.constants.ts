@@ -1,13 +1,6 @@
 /** Path of the contact-authentication endpoint, below `baseUrl` (internal). */
 export const AUTHENTICATE_USER_PATH = '/widget/authenticate-user';
 
-/**
- * Injection token of the registration's own `HttpService` (its own axios instance with keep-alive
- * agents). Inject it to add axios interceptors, e.g. for tracing; every request of the
- * registration goes through it. It is separate from any `HttpModule` the application registers.
- */
-export const OPENCX_HTTP_SERVICE = 'OPENCX_HTTP_SERVICE';
-
 /** Injection token of a registration's internals: options, transport and the steps of a call (internal). */
 export const OPENCX_REGISTRATION = 'OPENCX_REGISTRATION';
 

@@ -1,8 +1,8 @@
-import { ConfigurableModuleBuilder, type Provider, type Type } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ContactAuthService } from './contact-auth.service.js';
 import { OpenCxExceptionFilter } from './opencx-exception.filter.js';
-import { DEFAULT_OPENCX_NAME, OPENCX_HTTP_SERVICE, OPENCX_INSTANCE_NAME } from './opencx.constants.js';
+import { DEFAULT_OPENCX_NAME, OPENCX_INSTANCE_NAME } from './opencx.constants.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import { checkOpenCxName, getContactAuthToken } from './opencx.tokens.js';
 
@@ -37,7 +37,7 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: '
       // module importing two registrations would silently get whichever Nest found first.
       const exports =
         name === DEFAULT_OPENCX_NAME
-          ? [ContactAuthService as unknown as Type<ContactAuthService>, OPENCX_HTTP_SERVICE, token]
+          ? [ContactAuthService, token]
           : [token];
       const filter: Provider[] =
         extras.exceptionFilter === false ? [] : [{ provide: APP_FILTER, useClass: OpenCxExceptionFilter }];

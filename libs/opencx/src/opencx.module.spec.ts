@@ -2,7 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import type { HttpService } from '@nestjs/axios';
 import { Test } from '@nestjs/testing';
 import { ContactAuthService } from './contact-auth.service.js';
-import { OPENCX_HTTP_SERVICE, OPENCX_REGISTRATION } from './opencx.constants.js';
+import { OPENCX_REGISTRATION } from './opencx.constants.js';
 import { OpenCxModule } from './opencx.module.js';
 import type { OpenCxModuleOptions, OpenCxOptionsFactory } from './opencx.options.js';
 import type { OpenCxRegistration } from './opencx.registration.js';
@@ -100,10 +100,9 @@ describe('OpenCxModule', () => {
 
   it('exposes its own HttpService (own axios instance, keep-alive agents), separate from the global axios', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [OpenCxModule.forRoot({ apiKey: KEY })] }).compile();
-    const http = moduleRef.get<HttpService>(OPENCX_HTTP_SERVICE);
+    const http = moduleRef.get(ContactAuthService).httpService;
     const axios = (await import('axios')).default;
     expect(http.axiosRef).not.toBe(axios);
-    expect(moduleRef.get(ContactAuthService).httpService).toBe(http);
     expect((http.axiosRef.defaults.httpAgent as { keepAlive: boolean }).keepAlive).toBe(true);
     await moduleRef.close();
   });
@@ -131,7 +130,7 @@ describe('OpenCxModule', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [OpenCxModule.forRoot({ apiKey: KEY, baseUrl: fake.url })],
     }).compile();
-    moduleRef.get<HttpService>(OPENCX_HTTP_SERVICE).axiosRef.interceptors.request.use((config) => {
+    moduleRef.get(ContactAuthService).httpService.axiosRef.interceptors.request.use((config) => {
       config.headers.set('x-trace-id', 'trace-1');
       return config;
     });

@@ -1,5 +1,6 @@
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
 import type { OpenCxAttemptListener } from './call/attempt-event.js';
+import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
 
 /** `cache` option: reuse a contact's token while its profile is unchanged. */
 export interface OpenCxCacheOptions {
@@ -76,6 +77,12 @@ export interface OpenCxModuleOptions {
    */
   redis?: string | OpenCxRedisClient;
   /**
+   * Where the fleet's shared state lives (see {@link OpenCxFleetStore}): `RedisFleetStore` from
+   * `nestjs-opencx/redis`, or your own implementation. Closed with the application. Not together
+   * with `redis`. Default: a `MemoryFleetStore` (this process only).
+   */
+  store?: OpenCxFleetStore;
+  /**
    * Longest one Redis operation may take, in ms, before the library uses its in-memory behaviour
    * (and stops asking Redis for a few seconds). Default 1000.
    */
@@ -107,6 +114,7 @@ export interface ResolvedOpenCxOptions {
   cache: Required<OpenCxCacheOptions> | false;
   rateLimit: Required<OpenCxRateLimitOptions> | false;
   redis?: string | OpenCxRedisClient;
+  store?: OpenCxFleetStore;
   redisTimeout: number;
   healthCheckInterval: number;
   onAttempt?: OpenCxAttemptListener;
@@ -151,7 +159,7 @@ const RATE_LIMIT: Ranges = {
   instances: [1, 10_000],
   window: [100, DAY],
 };
-const OTHER_OPTIONS = new Set(['apiKey', 'baseUrl', 'cache', 'rateLimit', 'redis', 'onAttempt']);
+const OTHER_OPTIONS = new Set(['apiKey', 'baseUrl', 'cache', 'rateLimit', 'redis', 'store', 'onAttempt']);
 
 // A key is sent in a header: a non-empty token with no whitespace or control character.
 const API_KEY = /^[\x21-\x7e]+$/;
@@ -212,6 +220,17 @@ function redisProblem(redis: unknown): string | undefined {
   return 'redis must be a redis:// URL or a connected node-redis client';
 }
 
+const STORE_METHODS = ['lookup', 'save', 'unlock', 'evict', 'reserve', 'claim', 'release', 'pause', 'pausedFor'];
+
+function storeProblem(store: unknown, redis: unknown): string | undefined {
+  if (store === undefined) return undefined;
+  if (redis !== undefined) return 'store and redis cannot both be set: redis is a shorthand for a RedisFleetStore';
+  const missing = STORE_METHODS.filter(
+    (method) => typeof (store as Record<string, unknown> | null)?.[method] !== 'function',
+  );
+  return missing.length === 0 ? undefined : `store must implement OpenCxFleetStore (missing: ${missing.join(', ')})`;
+}
+
 /** Integer options a call may override, with the same ranges as the module's. */
 export const PER_CALL_RANGES: Ranges = {
   timeout: TOP_LEVEL.timeout!,
@@ -233,6 +252,7 @@ export function resolveOpenCxOptions(options: OpenCxModuleOptions | undefined): 
     apiKeyProblem(options.apiKey),
     baseUrlProblem(options.baseUrl),
     redisProblem(options.redis),
+    storeProblem(options.store, options.redis),
     options.onAttempt !== undefined && typeof options.onAttempt !== 'function'
       ? 'onAttempt must be a function'
       : undefined,

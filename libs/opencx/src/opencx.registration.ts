@@ -4,7 +4,6 @@ import { Logger } from '@nestjs/common';
 import type { HttpService } from '@nestjs/axios';
 import { CachedCall } from './cache/cached-call.js';
 import { TokenCache } from './cache/token-cache.js';
-import { MemoryTokenStore, type TokenStore } from './cache/token-store.js';
 import { AttemptRunner, type AttemptReport } from './call/attempt-runner.js';
 import { notifyAttempt, outcomeOf, type OpenCxAttemptEvent } from './call/attempt-event.js';
 import { HealthMonitor } from './health/health-monitor.js';
@@ -13,14 +12,7 @@ import { Transport, type Exchange } from './http/transport.js';
 import { AUTHENTICATE_USER_PATH, DEFAULT_OPENCX_NAME } from './opencx.constants.js';
 import type { ResolvedOpenCxOptions } from './opencx.options.js';
 import { ClientRateLimiter } from './rate-limit/client-rate-limiter.js';
-import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/rate-limit-store.js';
-
-/** The shared back ends the Redis add-on provides in place of the in-memory ones. */
-export interface OpenCxFleet {
-  tokenStore: TokenStore;
-  rateLimitStore: RateLimitStore;
-  close(): Promise<void>;
-}
+import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
 
 /** The rate limiter's key for an API key: hashed, as it may be stored in Redis. */
 export function limiterKeyOf(apiKey: string): string {
@@ -49,20 +41,15 @@ export class OpenCxRegistration {
   constructor(
     readonly options: ResolvedOpenCxOptions,
     readonly name: string,
-    private readonly fleet: OpenCxFleet | null,
+    readonly store: OpenCxFleetStore,
   ) {
     this.logger = new Logger(name === DEFAULT_OPENCX_NAME ? 'OpenCx' : `OpenCx:${name}`);
     const client = createHttpClient();
     this.http = client.http;
     this.closeHttp = client.close;
     this.transport = new Transport(this.http, `${options.baseUrl}${AUTHENTICATE_USER_PATH}`, options.maxResponseBytes);
-    const cache = options.cache
-      ? new TokenCache(options.cache, fleet?.tokenStore ?? new MemoryTokenStore(options.cache.maxEntries))
-      : null;
-    this.cachedCall = new CachedCall(cache);
-    this.limiter = options.rateLimit
-      ? new ClientRateLimiter(options.rateLimit, fleet?.rateLimitStore ?? new MemoryRateLimitStore())
-      : null;
+    this.cachedCall = new CachedCall(options.cache ? new TokenCache(options.cache, store, this.logger) : null);
+    this.limiter = options.rateLimit ? new ClientRateLimiter(options.rateLimit, store) : null;
     this.ownLimiterKey = limiterKeyOf(options.apiKey);
     this.runner = new AttemptRunner(this.limiter, (report) => this.report('authenticate-user', report));
     const probeFloor = options.rateLimit
@@ -109,10 +96,10 @@ export class OpenCxRegistration {
     return this.close();
   }
 
-  /** Closes the keep-alive connections and the fleet's Redis connection (if the library opened it). */
+  /** Closes the keep-alive connections and the fleet store. */
   async close(): Promise<void> {
     this.closeHttp();
-    await this.fleet?.close();
+    await this.store.close?.();
   }
 }
 

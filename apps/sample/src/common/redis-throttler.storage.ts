@@ -1,5 +1,5 @@
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
-import type { OpenCxRedisClient } from 'nestjs-opencx';
+import type { OpenCxRedisClient } from 'nestjs-opencx/redis';
 
 /** Returned by the script: total hits in the window, its ms left, and the block's ms left (0: none). */
 const INCREMENT = `

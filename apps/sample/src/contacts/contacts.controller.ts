@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/
 import { AuthenticateUserDto, AuthenticateUserResponseDto, ContactAuthService } from 'nestjs-opencx';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { CallerThrottlerGuard } from '../auth/caller-throttler.guard.js';
-import { ApiOpenCxErrorResponses } from '../common/api-error-responses.decorator.js';
+import { ApiSampleErrorResponses } from '../common/api-error-responses.decorator.js';
 
 /** Service-to-service: a trusted backend asks for a contact token for any user it has verified. */
 @ApiTags('contacts')
@@ -22,7 +22,7 @@ export class ContactsController {
     summary: 'Authenticate a user with OpenCX and return the contact token for the chat widget',
   })
   @ApiCreatedResponse({ type: AuthenticateUserResponseDto, description: 'The contact token and contact id' })
-  @ApiOpenCxErrorResponses()
+  @ApiSampleErrorResponses()
   authenticate(@Body() body: AuthenticateUserDto): Promise<AuthenticateUserResponseDto> {
     return this.contactAuth.authenticateUser(body);
   }

@@ -4,7 +4,7 @@ import { AuthenticateUserResponseDto, ContactAuthService } from 'nestjs-opencx';
 import type { RequestWithCaller } from '../auth/caller.js';
 import { CallerThrottlerGuard } from '../auth/caller-throttler.guard.js';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
-import { ApiOpenCxErrorResponses } from '../common/api-error-responses.decorator.js';
+import { ApiSampleErrorResponses } from '../common/api-error-responses.decorator.js';
 import { OpenCxTokenRequestDto } from './opencx-token-request.dto.js';
 
 /** End user: a browser app gets a contact token for the signed-in user, and only for them. */
@@ -24,7 +24,7 @@ export class MeController {
     summary: "Get an OpenCX contact token for the signed-in user (identity from the JWT's claims)",
   })
   @ApiCreatedResponse({ type: AuthenticateUserResponseDto, description: 'The contact token for the chat widget' })
-  @ApiOpenCxErrorResponses()
+  @ApiSampleErrorResponses()
   createToken(
     @Req() request: RequestWithCaller,
     @Body() body: OpenCxTokenRequestDto,

@@ -1,11 +1,19 @@
 import { jest } from '@jest/globals';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import { TokenCache, contactKey, payloadHash, tokenExpiry } from './token-cache.js';
-import { MemoryTokenStore } from './token-store.js';
+import { Logger } from '@nestjs/common';
+import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 
 /** A JWT-shaped string with the given claims. */
 const jwt = (payload: object) => `e30.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
 const answer = (token: string) => Object.assign(new AuthenticateUserResponseDto(), { token });
+
+/** A logger whose warnings the test reads instead of printing. */
+const quiet = (): Logger => {
+  const logger = new Logger('test');
+  jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+  return logger;
+};
 
 describe('TokenCache', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_800_000_000_000 }));
@@ -27,7 +35,7 @@ describe('TokenCache', () => {
   });
 
   it('keeps an entry until min(ttl, exp - skew), then misses', async () => {
-    const cache = new TokenCache({ ttl: 60_000, skew: 1_000 }, new MemoryTokenStore(10));
+    const cache = new TokenCache({ ttl: 60_000, skew: 1_000 }, new MemoryFleetStore(10), quiet());
     const exp = Math.floor(Date.now() / 1000) + 3;
     await cache.set(key, 'sk_key', payload, answer(jwt({ exp })));
     jest.advanceTimersByTime(1_900);
@@ -37,14 +45,14 @@ describe('TokenCache', () => {
   });
 
   it("honours a ttl shorter than the token's life", async () => {
-    const cache = new TokenCache({ ttl: 100, skew: 0 }, new MemoryTokenStore(10));
+    const cache = new TokenCache({ ttl: 100, skew: 0 }, new MemoryFleetStore(10), quiet());
     await cache.set(key, 'sk_key', payload, answer('opaque'));
     jest.advanceTimersByTime(101);
     expect(await hit(cache)).toBeUndefined();
   });
 
   it('misses for another payload of the same contact, and evicts by contact', async () => {
-    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, new MemoryTokenStore(10));
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, new MemoryFleetStore(10), quiet());
     await cache.set(key, 'sk_key', payload, answer('t1'));
     expect(await hit(cache, payloadHash('sk_key', '{}'))).toBeUndefined();
     expect((await hit(cache))?.token).toBe('t1');
@@ -58,19 +66,40 @@ describe('TokenCache', () => {
     expect(tokenExpiry('opaque-token')).toBeUndefined();
     expect(tokenExpiry('a.%%%.c')).toBeUndefined();
   });
-});
 
-const entry = (payload: string) => ({ payload, token: `t-${payload}` });
+  it('serves an entry moved to another contact\'s key as a miss, and says so', async () => {
+    const store = new MemoryFleetStore(10);
+    const logger = quiet();
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
+    const alice = contactKey('sk_key', 'alice@example.com');
+    const mallory = contactKey('sk_key', 'mallory@example.com');
+    await cache.set(alice, 'sk_key', payload, answer('alice-token'));
+    // Whoever can write to the store copies Alice's sealed entry under Mallory's key.
+    const { value } = await store.lookup(alice, payload);
+    await store.save(mallory, payload, value ?? '', 60_000);
+    expect((await cache.lookup(mallory, 'sk_key', payload, 1_000)).hit).toBeUndefined();
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect((await cache.lookup(alice, 'sk_key', payload, 1_000)).hit?.token).toBe('alice-token');
+  });
 
-describe('MemoryTokenStore', () => {
-  it('keeps at most maxEntries contacts, dropping the least recently used', async () => {
-    const store = new MemoryTokenStore(2);
-    await store.store('a', 'k', entry('a'), 60_000);
-    await store.store('b', 'k', entry('b'), 60_000);
-    await store.lookup('a', 'k', 'a'); // a is now the most recently used
-    await store.store('c', 'k', entry('c'), 60_000);
-    expect((await store.lookup('a', 'k', 'a')).entry).toBeDefined();
-    expect((await store.lookup('b', 'k', 'b')).entry).toBeUndefined();
-    expect((await store.lookup('c', 'k', 'c')).entry).toBeDefined();
+  it('serves an entry stored under another payload hash as a miss', async () => {
+    const store = new MemoryFleetStore(10);
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    const other = payloadHash('sk_key', '{"email":"ada@example.com","name":"Eve"}');
+    await cache.set(key, 'sk_key', payload, answer('t1'));
+    const { value } = await store.lookup(key, payload);
+    await store.save(key, other, value ?? '', 60_000);
+    expect((await cache.lookup(key, 'sk_key', other, 1_000)).hit).toBeUndefined();
+  });
+
+  it('opens no entry sealed under another API key, nor a garbled one', async () => {
+    const store = new MemoryFleetStore(10);
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    await cache.set(key, 'sk_other', payload, answer('t1'));
+    expect((await cache.lookup(key, 'sk_key', payload, 1_000)).hit).toBeUndefined();
+    for (const garbage of ['', 'not base64 at all', Buffer.alloc(40).toString('base64')]) {
+      await store.save(key, payload, garbage, 60_000);
+      expect(await cache.lookup(key, 'sk_key', payload, 1_000)).toEqual({ locked: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { hash } from 'node:crypto';
+import type { Logger } from '@nestjs/common';
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
-import type { CachedToken, TokenStore } from './token-store.js';
+import type { OpenCxFleetStore } from '../store/opencx-fleet-store.interface.js';
+import { TokenCrypto } from './token-crypto.js';
 
 /** Settings of the token cache, with defaults applied. */
 export interface TokenCacheSettings {
@@ -42,27 +44,52 @@ export interface CacheLookup {
   locked: boolean;
 }
 
-function toResult(entry: CachedToken): AuthenticateUserResponseDto {
+/** What a sealed entry holds. */
+interface CachedToken {
+  token: string;
+  contactId?: string;
+}
+
+/** The cached answer in a sealed entry's plaintext, or undefined when it is not one. */
+function toResult(plain: string): AuthenticateUserResponseDto | undefined {
+  let entry: Partial<CachedToken>;
+  try {
+    entry = JSON.parse(plain) as Partial<CachedToken>;
+  } catch {
+    return undefined;
+  }
+  if (typeof entry?.token !== 'string') return undefined;
   const result = new AuthenticateUserResponseDto();
   result.token = entry.token;
-  if (entry.contactId !== undefined) result.contact = Object.assign(new OpenCxContactDto(), { id: entry.contactId });
+  if (typeof entry.contactId === 'string') result.contact = Object.assign(new OpenCxContactDto(), { id: entry.contactId });
   return result;
 }
 
 /**
  * Contact tokens, one entry per contact (API key + email), reused while the payload is unchanged
- * and the token has at least `skew` left. An entry lives `min(ttl, exp - skew)`.
+ * and the token has at least `skew` left. An entry lives `min(ttl, exp - skew)`. Entries are
+ * sealed here, bound to their contact key and payload, so a store holds nothing usable and an
+ * entry moved to another key is a miss (logged), never served.
  */
 export class TokenCache {
+  private readonly crypto = new TokenCrypto();
+
   constructor(
     private readonly settings: TokenCacheSettings,
-    private readonly store: TokenStore,
+    private readonly store: OpenCxFleetStore,
+    private readonly logger: Logger,
   ) {}
 
   /** The cached answer for this contact and payload, or whether this instance should ask OpenCX. */
   async lookup(key: string, apiKey: string, payload: string, lockTtl: number): Promise<CacheLookup> {
-    const { entry, locked } = await this.store.lookup(key, apiKey, payload, lockTtl);
-    return { hit: entry ? toResult(entry) : undefined, locked };
+    const { value, locked } = await this.store.lookup(key, payload, lockTtl);
+    if (value === undefined) return { locked };
+    const plain = this.crypto.open(apiKey, `${key}\u0000${payload}`, value);
+    const hit = plain === undefined ? undefined : toResult(plain);
+    if (hit) return { hit, locked };
+    // Altered, moved from another contact's key, or sealed under another API key: ask OpenCX.
+    this.logger.warn('A cached token entry failed its integrity check; it is ignored and replaced');
+    return { locked: true };
   }
 
   /** Keeps `value` for this contact, replacing any earlier entry, and releases the contact's lock. */
@@ -70,8 +97,9 @@ export class TokenCache {
     const expiry = tokenExpiry(value.token);
     const ttl = Math.min(this.settings.ttl, expiry === undefined ? Infinity : expiry - this.settings.skew - Date.now());
     if (!(ttl >= 1)) return this.store.unlock(key);
-    const entry: CachedToken = { payload, token: value.token, contactId: value.contact?.id };
-    await this.store.store(key, apiKey, entry, Math.floor(ttl));
+    const entry: CachedToken = { token: value.token, contactId: value.contact?.id };
+    const sealed = this.crypto.seal(apiKey, `${key}\u0000${payload}`, JSON.stringify(entry));
+    await this.store.save(key, payload, sealed, Math.floor(ttl));
   }
 
   /** Releases the contact's lock after a failed call. */
@@ -81,6 +109,6 @@ export class TokenCache {
 
   /** Forgets the contact's token. */
   evict(key: string): Promise<void> {
-    return this.store.delete(key);
+    return this.store.evict(key);
   }
 }

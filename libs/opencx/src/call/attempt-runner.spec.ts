@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import {
-  OpenCxInternalServerError,
+  OpenCxApiError,
   OpenCxRateLimitError,
   OpenCxTimeoutError,
   createOpenCxApiError,
@@ -9,7 +9,7 @@ import {
 import type { Exchange } from '../http/transport.js';
 import { OPENCX_DEFAULTS } from '../opencx.options.js';
 import { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
-import { MemoryRateLimitStore } from '../rate-limit/rate-limit-store.js';
+import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 import { AttemptRunner, type AttemptReport, type CallPlan } from './attempt-runner.js';
 
 const DEFAULTS = OPENCX_DEFAULTS;
@@ -66,7 +66,7 @@ describe('AttemptRunner', () => {
   });
 
   it('fails at once when Retry-After would pass the deadline, and pauses the key for at most maxRetryAfter', async () => {
-    const store = new MemoryRateLimitStore();
+    const store = new MemoryFleetStore();
     const limiter = new ClientRateLimiter(
       { perMinute: 100, maxWait: 10_000, maxQueue: 10, instances: 1, window: 60_000 },
       store,
@@ -83,6 +83,6 @@ describe('AttemptRunner', () => {
     const runner = new AttemptRunner(null, () => undefined);
     const outcome = runner.run(plan({ maxRetries: 1 }), () => Promise.resolve(failed(500))).catch((e: unknown) => e);
     await jest.runAllTimersAsync();
-    expect(await outcome).toBeInstanceOf(OpenCxInternalServerError);
+    expect(await outcome).toBeInstanceOf(OpenCxApiError);
   });
 });

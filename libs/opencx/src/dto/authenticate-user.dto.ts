@@ -4,29 +4,8 @@ import { IsEmail, IsObject, IsString, IsUrl, Matches, MaxLength, ValidateIf, Val
 import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
 import { OPENCX_LANGUAGES, type OpenCxLanguage } from '../languages.js';
 import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
+import { AUTHENTICATE_USER_LIMITS } from './authenticate-user.limits.js';
 import { IsJsonObject, IsOpenCxLanguage, IsOptionalField, KeepRaw } from './opencx.validators.js';
-
-/** Bounds the library enforces before anything reaches OpenCX (the upstream documents none). */
-export const AUTHENTICATE_USER_LIMITS = {
-  emailLength: 254,
-  nameLength: 256,
-  avatarUrlLength: 2048,
-  chatContextLength: 10_000,
-  customDataBytes: 16_384,
-  customDataDepth: 8,
-} as const;
-
-/** The body's fields, as OpenCX's API reference names them. */
-export const AUTHENTICATE_USER_FIELDS = [
-  'email',
-  'name',
-  'avatar_url',
-  'phone',
-  'language',
-  'customData',
-  'chat_context',
-  'http_action_overrides',
-] as const satisfies ReadonlyArray<keyof AuthenticateUserInput>;
 
 // E.164: a plus sign, a country code that does not start with 0, at most 15 digits in all.
 const E164_PHONE = /^\+[1-9]\d{6,14}$/;
@@ -39,14 +18,14 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
   @ApiProperty({
     description: 'The email of the user to authenticate',
     example: 'john.doe@example.com',
-    maxLength: 254,
+    maxLength: AUTHENTICATE_USER_LIMITS.emailLength,
   })
   @IsString()
   @MaxLength(AUTHENTICATE_USER_LIMITS.emailLength)
   @IsEmail({}, { message: 'email must be a valid email address' })
   email!: string;
 
-  @ApiPropertyOptional({ description: 'The name of the user to authenticate', example: 'John Doe', maxLength: 256 })
+  @ApiPropertyOptional({ description: 'The name of the user to authenticate', example: 'John Doe', maxLength: AUTHENTICATE_USER_LIMITS.nameLength })
   @IsOptionalField()
   @IsString()
   @MaxLength(AUTHENTICATE_USER_LIMITS.nameLength)
@@ -58,7 +37,7 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
     type: String,
     nullable: true,
     format: 'uri',
-    maxLength: 2048,
+    maxLength: AUTHENTICATE_USER_LIMITS.avatarUrlLength,
   })
   @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
   @IsString()
@@ -92,7 +71,8 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
   @ApiPropertyOptional({
     description:
       'Custom data, stored by OpenCX as trusted data about the contact. A plain JSON object ' +
-      '(at most 16 KiB as JSON, 8 levels deep).',
+      `(this library's bounds: at most ${AUTHENTICATE_USER_LIMITS.customDataBytes} bytes as JSON, ` +
+      `${AUTHENTICATE_USER_LIMITS.customDataDepth} levels deep).`,
     type: 'object',
     additionalProperties: true,
     example: { customKey: 'customValue' },
@@ -108,7 +88,7 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
   @ApiPropertyOptional({
     description: 'Optional context to be given to the AI agent when responding to this user.',
     example: 'Premium customer since 2021; prefers short answers.',
-    maxLength: 10_000,
+    maxLength: AUTHENTICATE_USER_LIMITS.chatContextLength,
   })
   @IsOptionalField()
   @IsString()

@@ -8,10 +8,19 @@ import {
   KeepRaw,
   type ScalarRecordLimits,
 } from './opencx.validators.js';
+import { AUTHENTICATE_USER_LIMITS } from './authenticate-user.limits.js';
 
-const OVERRIDE_LIMITS: ScalarRecordLimits = { maxKeys: 50, maxKeyLength: 256, maxValueLength: 4096 };
+const OVERRIDE_LIMITS: ScalarRecordLimits = {
+  maxKeys: AUTHENTICATE_USER_LIMITS.overrideKeys,
+  maxKeyLength: AUTHENTICATE_USER_LIMITS.overrideKeyLength,
+  maxValueLength: AUTHENTICATE_USER_LIMITS.overrideValueLength,
+};
 /** `body_params` takes any JSON, bounded like `customData`. */
-const BODY_PARAMS_LIMITS = { maxKeys: 50, maxBytes: 16_384, maxDepth: 8 };
+const BODY_PARAMS_LIMITS = {
+  maxKeys: AUTHENTICATE_USER_LIMITS.overrideKeys,
+  maxBytes: AUTHENTICATE_USER_LIMITS.bodyParamsBytes,
+  maxDepth: AUTHENTICATE_USER_LIMITS.bodyParamsDepth,
+};
 const STRING_MAP = {
   type: 'object' as const,
   additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
@@ -46,7 +55,10 @@ export class HttpActionOverridesDto implements HttpActionOverridesInput {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'Body parameters to override: any JSON values (at most 50 keys, 16 KiB, 8 levels).',
+    description:
+      'Body parameters to override: any JSON values ' +
+      `(this library's bounds: at most ${AUTHENTICATE_USER_LIMITS.overrideKeys} keys, ` +
+      `${AUTHENTICATE_USER_LIMITS.bodyParamsBytes} bytes, ${AUTHENTICATE_USER_LIMITS.bodyParamsDepth} levels).`,
     example: { plan: 'pro', seats: 3, tags: ['vip'] },
   })
   @IsOptionalField()

@@ -1,3 +1,5 @@
+import type { ValidationError } from 'class-validator';
+
 /**
  * The error tree of nestjs-opencx. Every error the library throws is an {@link OpenCxError}, so one
  * `instanceof` check catches them all; subclasses tell the failure apart without string matching.
@@ -34,13 +36,6 @@ export interface OpenCxFieldError {
   messages: string[];
 }
 
-/** The part of class-validator's `ValidationError` the library reads (its public shape). */
-export interface OpenCxClassValidatorError {
-  property: string;
-  constraints?: Record<string, string>;
-  children?: OpenCxClassValidatorError[];
-}
-
 /** The input failed the DTO's rules; nothing was sent to OpenCX. */
 export class OpenCxValidationError extends OpenCxError {
   constructor(readonly errors: OpenCxFieldError[]) {
@@ -53,8 +48,8 @@ export class OpenCxValidationError extends OpenCxError {
    *
    * @example new ValidationPipe({ exceptionFactory: (errors) => OpenCxValidationError.fromValidationErrors(errors) })
    */
-  static fromValidationErrors(errors: OpenCxClassValidatorError[]): OpenCxValidationError {
-    const flatten = (list: OpenCxClassValidatorError[], parent: string): OpenCxFieldError[] =>
+  static fromValidationErrors(errors: ValidationError[]): OpenCxValidationError {
+    const flatten = (list: ValidationError[], parent: string): OpenCxFieldError[] =>
       list.flatMap((error) => {
         const field = parent ? `${parent}.${error.property}` : error.property;
         const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
@@ -119,7 +114,10 @@ export interface OpenCxApiErrorInit {
   retryAfter?: number;
 }
 
-/** OpenCX answered with a non-2xx status. Subclasses name the status family. */
+/**
+ * OpenCX answered with a non-2xx status (`status` says which). A refused key and a rate limit have
+ * subclasses of their own, as a caller acts on them differently.
+ */
 export class OpenCxApiError extends OpenCxError {
   /** The HTTP status OpenCX answered with. */
   readonly status: number;
@@ -140,38 +138,16 @@ export class OpenCxApiError extends OpenCxError {
   }
 }
 
-/** 400: OpenCX refused the payload. */
-export class OpenCxBadRequestError extends OpenCxApiError {}
-/** 401: OpenCX refused the API key. */
+/** 401 or 403: OpenCX refused the API key, or the key lacks the scope for this endpoint. Check the configuration. */
 export class OpenCxAuthenticationError extends OpenCxApiError {}
-/** 403: the API key may not use this endpoint. */
-export class OpenCxPermissionDeniedError extends OpenCxApiError {}
-/** 404: the endpoint or organisation was not found (check `baseUrl`). */
-export class OpenCxNotFoundError extends OpenCxApiError {}
-/** 409: a conflicting contact. */
-export class OpenCxConflictError extends OpenCxApiError {}
-/** 422: the payload was well-formed but refused. */
-export class OpenCxUnprocessableEntityError extends OpenCxApiError {}
 /** 429: over OpenCX's rate limit; `retryAfter` says for how long, when known. */
 export class OpenCxRateLimitError extends OpenCxApiError {}
-/** 5xx: OpenCX (or a proxy in front of it) failed. */
-export class OpenCxInternalServerError extends OpenCxApiError {}
 
-const API_ERROR_BY_STATUS: Readonly<Record<number, typeof OpenCxApiError>> = {
-  400: OpenCxBadRequestError,
-  401: OpenCxAuthenticationError,
-  403: OpenCxPermissionDeniedError,
-  404: OpenCxNotFoundError,
-  409: OpenCxConflictError,
-  422: OpenCxUnprocessableEntityError,
-  429: OpenCxRateLimitError,
-};
-
-/** Picks the {@link OpenCxApiError} subclass for a status, as openai-node's `APIError.generate` does. */
+/** The {@link OpenCxApiError} class for a status: the two a caller acts on apart, the rest by `status`. */
 export function createOpenCxApiError(init: OpenCxApiErrorInit): OpenCxApiError {
-  const ErrorClass =
-    API_ERROR_BY_STATUS[init.status] ?? (init.status >= 500 ? OpenCxInternalServerError : OpenCxApiError);
-  return new ErrorClass(init);
+  if (init.status === 401 || init.status === 403) return new OpenCxAuthenticationError(init);
+  if (init.status === 429) return new OpenCxRateLimitError(init);
+  return new OpenCxApiError(init);
 }
 
 const MAX_UPSTREAM_MESSAGE_LENGTH = 300;

@@ -1,6 +1,6 @@
 import {
+  OpenCxApiError,
   OpenCxConnectionError,
-  OpenCxInternalServerError,
   OpenCxInvalidResponseError,
   OpenCxTimeoutError,
 } from '../errors/opencx.errors.js';
@@ -17,7 +17,7 @@ describe('assessExchange', () => {
     [403, undefined, 'down', 'refused'],
     [404, undefined, 'down', 'unverified'],
     [408, undefined, 'down', 'unverified'],
-    [500, new OpenCxInternalServerError({ status: 500 }), 'down', 'unverified'],
+    [500, new OpenCxApiError({ status: 500 }), 'down', 'unverified'],
     [503, undefined, 'down', 'unverified'],
     [200, new OpenCxInvalidResponseError(200, 'not JSON'), 'down', 'accepted'],
   ] as const)('status %p (%p) is %s, key %s', (status, error, verdict, apiKey) => {

@@ -1,5 +1,6 @@
 import { validateSync } from 'class-validator';
-import { AUTHENTICATE_USER_FIELDS, AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
+import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
+import { AUTHENTICATE_USER_FIELDS, AUTHENTICATE_USER_LIMITS } from '../dto/authenticate-user.limits.js';
 import { HttpActionOverridesDto } from '../dto/http-action-overrides.dto.js';
 import { forbiddenKey, isPlainObject, jsonObjectProblem } from '../dto/opencx.validators.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
@@ -13,7 +14,10 @@ const VALIDATION_OPTIONS = {
 } as const;
 
 /** Bounds of the per-call `extraFields`, the same as `customData`'s. */
-const EXTRA_FIELDS_LIMITS = { maxBytes: 16_384, maxDepth: 8 };
+const EXTRA_FIELDS_LIMITS = {
+  maxBytes: AUTHENTICATE_USER_LIMITS.customDataBytes,
+  maxDepth: AUTHENTICATE_USER_LIMITS.customDataDepth,
+};
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(AUTHENTICATE_USER_FIELDS);
 /** Override maps whose values OpenCX takes as strings. */
 const STRING_MAPS = ['query_params', 'path_params', 'headers'] as const;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OpenCxRateLimitError } from '../errors/opencx.errors.js';
 import { sleep } from '../util/sleep.js';
-import type { RateLimitStore, ReserveRequest } from './rate-limit-store.js';
+import type { OpenCxFleetStore, OpenCxSlotRequest } from '../store/opencx-fleet-store.interface.js';
 
 /** Ends a slot: times its send by the request's end, or frees a booking never sent. Never rejects. */
 export type ReleaseSlot = () => Promise<void>;
@@ -20,7 +20,7 @@ export interface RateLimitSettings {
 
 /**
  * At most `perMinute` upstream calls in any `window` (a minute) per API key: in memory, or across
- * the fleet through the Redis add-on's store (see RateLimitStore). Sends are counted until a
+ * the fleet through a shared OpenCxFleetStore. Sends are counted until a
  * window after their request ended, so time in transit cannot put one call too many in an
  * upstream window. The plan's window is longer than the upstream's by a margin of 1/60 (a second
  * a minute), so that a booked slot is usually free when it comes; a call may wait that margin
@@ -39,7 +39,7 @@ export class ClientRateLimiter {
 
   constructor(
     private readonly settings: RateLimitSettings,
-    private readonly store: RateLimitStore,
+    private readonly store: OpenCxFleetStore,
   ) {
     this.margin = Math.ceil(settings.window / 60);
     this.window = settings.window + this.margin;
@@ -102,7 +102,7 @@ export class ClientRateLimiter {
     return this.waiting.get(key) ?? 0;
   }
 
-  private request(maxWait: number, maxTransit: number): ReserveRequest {
+  private request(maxWait: number, maxTransit: number): OpenCxSlotRequest {
     return {
       limit: this.settings.perMinute,
       localLimit: this.localLimit,
@@ -112,7 +112,7 @@ export class ClientRateLimiter {
     };
   }
 
-  private releaser(key: string, id: string, request: ReserveRequest): ReleaseSlot {
+  private releaser(key: string, id: string, request: OpenCxSlotRequest): ReleaseSlot {
     return () => this.store.release(key, id, request).catch(() => undefined);
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { AUTHENTICATE_USER_FIELDS } from '../dto/authenticate-user.dto.js';
+import { AUTHENTICATE_USER_FIELDS } from '../dto/authenticate-user.limits.js';
 import { AUTHENTICATE_USER_PATH } from '../opencx.constants.js';
 import { fakeContactId, fakeOrgId, signFakeToken } from './fake-token.js';
 

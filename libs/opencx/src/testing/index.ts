@@ -18,3 +18,4 @@ export {
   type OpenCxMockResponse,
 } from './contact-auth.mock.js';
 export { OpenCxTestingModule, type OpenCxTestingModuleOptions } from './opencx-testing.module.js';
+export { createOpenCxApiError, type OpenCxApiErrorInit } from '../errors/opencx.errors.js';

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type ValueProvider } from '@nestjs/common';
-import { DEFAULT_OPENCX_NAME, OPENCX_HTTP_SERVICE } from '../opencx.constants.js';
+import { DEFAULT_OPENCX_NAME } from '../opencx.constants.js';
 import { ContactAuthService } from '../contact-auth.service.js';
 import { checkOpenCxName, getContactAuthToken } from '../opencx.tokens.js';
 import { ContactAuthServiceMock, type ContactAuthMockOptions } from './contact-auth.mock.js';
@@ -14,9 +14,9 @@ export interface OpenCxTestingModuleOptions extends ContactAuthMockOptions {
 
 /**
  * Drop-in replacement for `OpenCxModule` in `Test.createTestingModule`: provides a
- * {@link ContactAuthServiceMock} under the same tokens as the real registration (the class,
- * `getContactAuthToken(name)` and, for the unnamed one, `OPENCX_HTTP_SERVICE`: the mock's
- * `httpService`, which sends nothing), with no API key, no network and no timers.
+ * {@link ContactAuthServiceMock} under the same tokens as the real registration (the class and
+ * `getContactAuthToken(name)`; the mock's `httpService` sends nothing), with no API key, no
+ * network and no timers.
  *
  * @example
  * const moduleRef = await Test.createTestingModule({
@@ -37,7 +37,6 @@ export class OpenCxTestingModule {
       providers.push(
         { provide: ContactAuthService, useValue: mock },
         { provide: ContactAuthServiceMock, useValue: mock },
-        { provide: OPENCX_HTTP_SERVICE, useValue: mock.httpService },
       );
     }
     return {

@@ -1,16 +1,12 @@
 import type { Logger } from '@nestjs/common';
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
-import type { OpenCxRedisClient, ResolvedOpenCxOptions } from '../opencx.options.js';
-import type { OpenCxFleet } from '../opencx.registration.js';
-import { CircuitBreaker } from './circuit-breaker.js';
-import { RedisRateLimitStore, RedisTokenStore } from './redis-stores.js';
-import { TokenCrypto } from './token-crypto.js';
+import type { OpenCxRedisClient } from '../opencx.options.js';
 
 const CONNECT_TIMEOUT_MS = 1_000;
 const INSTALL = 'npm install redis';
 
 /** The part of node-redis's `createClient` result the add-on uses when it opens the connection itself. */
-interface OwnedRedisClient extends OpenCxRedisClient {
+export interface OwnedRedisClient extends OpenCxRedisClient {
   connect(): Promise<unknown>;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -40,7 +36,7 @@ async function loadCreateClient(): Promise<CreateClient> {
  * disconnected (no offline queue), reconnection goes on in the background, and a failed first
  * connection is a warning (the library runs on local state until Redis is back).
  */
-async function connect(url: string, logger: Logger): Promise<OwnedRedisClient> {
+export async function connectRedis(url: string, logger: Logger): Promise<OwnedRedisClient> {
   const createClient = await loadCreateClient();
   const client = createClient({
     url,
@@ -62,31 +58,3 @@ async function connect(url: string, logger: Logger): Promise<OwnedRedisClient> {
   return client;
 }
 
-/**
- * The Redis add-on: the token cache (sealed, with each contact's single-flight lock) and the rate
- * limiter's log, shared by every instance, each operation bounded by `redisTimeout` behind one circuit breaker.
- * `redis` is a URL (the add-on opens, and closes, its own connection) or the app's own client.
- */
-export async function createRedisFleet(
-  redis: string | OpenCxRedisClient,
-  options: ResolvedOpenCxOptions,
-  logger: Logger,
-): Promise<OpenCxFleet> {
-  const owned = typeof redis === 'string' ? await connect(redis, logger) : undefined;
-  const client = owned ?? (redis as OpenCxRedisClient);
-  const breaker = new CircuitBreaker(options.redisTimeout, logger);
-  const maxEntries = options.cache ? options.cache.maxEntries : 1;
-  const rateLimitStore = new RedisRateLimitStore(client, breaker);
-  return {
-    tokenStore: new RedisTokenStore(client, breaker, new TokenCrypto(), maxEntries),
-    rateLimitStore,
-    close: async () => {
-      await rateLimitStore.flush();
-      try {
-        owned?.destroy();
-      } catch {
-        // never connected, or already closed
-      }
-    },
-  };
-}

@@ -1,0 +1,102 @@
+import { jest } from '@jest/globals';
+import * as fc from 'fast-check';
+import { fleetStoreContract } from '../../test/fleet-store.contract.js';
+import { MemoryFleetStore } from './memory-fleet-store.js';
+
+const KEY = 'key-hash';
+
+describe('MemoryFleetStore: the fleet-store contract', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+  fleetStoreContract({
+    create: () => new MemoryFleetStore(),
+    shared: false,
+    advance: async (ms) => void jest.advanceTimersByTime(ms),
+    window: 1_000,
+  });
+});
+
+describe('MemoryFleetStore: the sliding log', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  it('never books more than `limit` sends in any window, and books the earliest slot that keeps it so', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 3_000 }), { minLength: 1, maxLength: 60 }),
+        async (limit, gaps) => {
+          const store = new MemoryFleetStore();
+          const window = 1_000;
+          const sends: number[] = [];
+          const request = { limit, localLimit: limit, window, maxWait: 10_000, maxTransit: 60_000 };
+          for (const gap of gaps) {
+            jest.advanceTimersByTime(gap);
+            const id = `id-${sends.length}`;
+            const { granted, waitMs } = await store.reserve(KEY, id, request);
+            if (granted) sends.push(Date.now() + waitMs);
+            // A send granted now arrives at once.
+            if (granted && waitMs === 0) await store.release(KEY, id);
+          }
+          sends.sort((a, b) => a - b);
+          for (let i = limit; i < sends.length; i++)
+            expect(sends[i]! - sends[i - limit]!).toBeGreaterThanOrEqual(window);
+        },
+      ),
+    );
+  });
+
+  it('refuses without booking when the slot is further away than maxWait', async () => {
+    const store = new MemoryFleetStore();
+    const request = { limit: 1, localLimit: 1, window: 1_000, maxWait: 500, maxTransit: 60_000 };
+    expect(await store.reserve(KEY, 'a', request)).toEqual({ granted: true, waitMs: 0 });
+    await store.release(KEY, 'a');
+    expect(await store.reserve(KEY, 'b', request)).toEqual({ granted: false, waitMs: 1_000 });
+    jest.advanceTimersByTime(600);
+    // The refused call booked nothing: the next slot is still the first send's expiry.
+    expect(await store.reserve(KEY, 'c', request)).toEqual({ granted: true, waitMs: 400 });
+  });
+
+  it('never shortens a pause, and a pause never resets what was counted', async () => {
+    const store = new MemoryFleetStore();
+    const request = { limit: 10, localLimit: 10, window: 60_000, maxWait: 0, maxTransit: 60_000 };
+    for (let i = 0; i < 10; i++) {
+      expect((await store.reserve(KEY, `id-${i}`, request)).granted).toBe(true);
+      await store.release(KEY, `id-${i}`);
+    }
+    await store.pause(KEY, 5_000);
+    await store.pause(KEY, 1_000);
+    expect(await store.pausedFor(KEY)).toBe(5_000);
+    jest.advanceTimersByTime(5_500);
+    expect(await store.pausedFor(KEY)).toBe(0);
+    expect((await store.reserve(KEY, 'late', request)).granted).toBe(false);
+  });
+
+  it('counts a send in transit as reaching OpenCX now, then from when its request ended', async () => {
+    const store = new MemoryFleetStore();
+    const request = { limit: 1, localLimit: 1, window: 1_000, maxWait: 60_000, maxTransit: 60_000 };
+    await store.reserve(KEY, 'slow', request);
+    jest.advanceTimersByTime(5_000);
+    // Booked a window after now, not after the send: the slow request may reach OpenCX any moment.
+    expect(await store.reserve(KEY, 'next', request)).toEqual({ granted: true, waitMs: 1_000 });
+    jest.advanceTimersByTime(700);
+    await store.release(KEY, 'slow');
+    jest.advanceTimersByTime(300);
+    expect(await store.claim(KEY, 'next', request)).toBe(700);
+    jest.advanceTimersByTime(700);
+    expect(await store.claim(KEY, 'next', request)).toBe(0);
+  });
+});
+
+describe('MemoryFleetStore: the token cache', () => {
+  it('keeps at most maxEntries contacts, dropping the least recently used', async () => {
+    const store = new MemoryFleetStore(2);
+    await store.save('a', 'p', 'a', 60_000);
+    await store.save('b', 'p', 'b', 60_000);
+    await store.lookup('a', 'p'); // a is now the most recently used
+    await store.save('c', 'p', 'c', 60_000);
+    expect((await store.lookup('a', 'p')).value).toBe('a');
+    expect((await store.lookup('b', 'p')).value).toBeUndefined();
+    expect((await store.lookup('c', 'p')).value).toBe('c');
+  });
+});

@@ -1,0 +1,144 @@
+import type { OpenCxFleetStore, OpenCxSlotRequest } from '../src/index.js';
+
+/** How a contract run makes stores and moves time for them. */
+export interface FleetStoreContractSubject {
+  /** A new, empty store. With `shared`, further calls before the next test share its state (another instance). */
+  create(): Promise<OpenCxFleetStore> | OpenCxFleetStore;
+  /** Whether stores made by `create` within one test share state, as a fleet's instances do. */
+  shared: boolean;
+  /** Lets `ms` pass for the store (fake timers for memory, real time for a server's clock). */
+  advance(ms: number): Promise<void>;
+  /** The window the cases use, in ms: long against the subject's clock resolution and round trips. */
+  window: number;
+}
+
+const KEY = 'contract-key-hash';
+
+/**
+ * The rules of `OpenCxFleetStore`, as cases any implementation must pass: the in-memory store's
+ * spec and the Redis suite run them both, so the two cannot drift. Call inside a `describe`.
+ */
+export function fleetStoreContract(subject: FleetStoreContractSubject): void {
+  const { window } = subject;
+  const slot = (overrides: Partial<OpenCxSlotRequest> = {}): OpenCxSlotRequest => ({
+    limit: 2,
+    localLimit: 2,
+    window,
+    maxWait: 10 * window,
+    maxTransit: 60_000,
+    ...overrides,
+  });
+  /** A send that reaches OpenCX and ends at once. */
+  const sendNow = async (store: OpenCxFleetStore, id: string, request = slot()): Promise<void> => {
+    expect(await store.reserve(KEY, id, request)).toEqual({ granted: true, waitMs: 0 });
+    await store.release(KEY, id, request);
+  };
+
+  it('answers an entry only for the payload it was saved with, and replaces it on save', async () => {
+    const store = await subject.create();
+    expect((await store.lookup(KEY, 'p1', 1_000)).value).toBeUndefined();
+    await store.save(KEY, 'p1', 'sealed-1', 60_000);
+    expect(await store.lookup(KEY, 'p1', 1_000)).toMatchObject({ value: 'sealed-1' });
+    expect((await store.lookup(KEY, 'p2', 1_000)).value).toBeUndefined();
+    await store.save(KEY, 'p2', 'sealed-2', 60_000);
+    expect((await store.lookup(KEY, 'p1', 1_000)).value).toBeUndefined();
+    expect((await store.lookup(KEY, 'p2', 1_000)).value).toBe('sealed-2');
+  });
+
+  it('forgets an entry after its ttl, and on evict', async () => {
+    const store = await subject.create();
+    await store.save(KEY, 'p', 'sealed', window);
+    await store.save(`${KEY}-2`, 'p', 'sealed', 60_000);
+    await subject.advance(window + 50);
+    expect((await store.lookup(KEY, 'p', 1_000)).value).toBeUndefined();
+    await store.evict(`${KEY}-2`);
+    expect((await store.lookup(`${KEY}-2`, 'p', 1_000)).value).toBeUndefined();
+  });
+
+  it('lets this instance ask OpenCX on a miss', async () => {
+    const store = await subject.create();
+    expect(await store.lookup(KEY, 'p', 1_000)).toEqual({ locked: true });
+  });
+
+  if (subject.shared) {
+    it("gives a contact's lock to one instance at a time, until save, unlock or its ttl", async () => {
+      const [a, b] = [await subject.create(), await subject.create()];
+      expect((await a.lookup(KEY, 'p', 60_000)).locked).toBe(true);
+      expect((await b.lookup(KEY, 'p', 60_000)).locked).toBe(false);
+      await a.unlock(KEY);
+      expect((await b.lookup(KEY, 'p', window)).locked).toBe(true);
+      // b's lock expires with its ttl: a may ask again.
+      await subject.advance(window + 50);
+      expect((await a.lookup(KEY, 'p', 60_000)).locked).toBe(true);
+      await a.save(KEY, 'p', 'sealed', 60_000);
+      expect(await b.lookup(KEY, 'p', 60_000)).toMatchObject({ value: 'sealed' });
+    });
+  }
+
+  it('grants at most `limit` sends a window, and books the next slot when the first leaves it', async () => {
+    const store = await subject.create();
+    await sendNow(store, 'a');
+    await sendNow(store, 'b');
+    const third = await store.reserve(KEY, 'c', slot());
+    expect(third.granted).toBe(true);
+    expect(third.waitMs).toBeGreaterThan(window * 0.7);
+    expect(third.waitMs).toBeLessThanOrEqual(window);
+    // Booked: a fourth waits behind it.
+    const fourth = await store.reserve(KEY, 'd', slot());
+    expect(fourth.waitMs).toBeGreaterThanOrEqual(third.waitMs);
+  });
+
+  it('refuses a slot beyond maxWait without booking it', async () => {
+    const store = await subject.create();
+    const request = slot({ limit: 1, localLimit: 1, maxWait: window / 2 });
+    await sendNow(store, 'a', request);
+    const refused = await store.reserve(KEY, 'b', request);
+    expect(refused.granted).toBe(false);
+    expect(refused.waitMs).toBeGreaterThan(window / 2);
+    // Nothing was booked: with a long maxWait the next call gets the first send's expiry, not one after it.
+    const next = await store.reserve(KEY, 'c', slot({ limit: 1, localLimit: 1 }));
+    expect(next.granted).toBe(true);
+    expect(next.waitMs).toBeLessThanOrEqual(window);
+  });
+
+  it('counts a send in transit as reaching OpenCX now, and holds a booked claim until it has ended', async () => {
+    const store = await subject.create();
+    const request = slot({ limit: 1, localLimit: 1 });
+    expect(await store.reserve(KEY, 'slow', request)).toEqual({ granted: true, waitMs: 0 });
+    const next = await store.reserve(KEY, 'next', request);
+    expect(next.granted).toBe(true);
+    await subject.advance(next.waitMs + 20);
+    // Still in transit: the claim must wait a whole window from now.
+    const wait = await store.claim(KEY, 'next', request);
+    expect(wait).toBeGreaterThan(window * 0.7);
+    await store.release(KEY, 'slow', request);
+    await subject.advance(window + 50);
+    expect(await store.claim(KEY, 'next', request)).toBe(0);
+  });
+
+  it('drops a booking released before it was sent', async () => {
+    const store = await subject.create();
+    const request = slot({ limit: 1, localLimit: 1 });
+    await sendNow(store, 'a', request);
+    const booked = await store.reserve(KEY, 'b', request);
+    await store.release(KEY, 'b', request);
+    const next = await store.reserve(KEY, 'c', request);
+    // The same slot as the abandoned booking, not one after it.
+    expect(next.waitMs).toBeLessThanOrEqual(booked.waitMs);
+  });
+
+  it('never shortens a pause, holds every reservation back while it lasts, and keeps what was counted', async () => {
+    const store = await subject.create();
+    const request = slot({ limit: 1, localLimit: 1, maxWait: 0 });
+    await sendNow(store, 'a', request);
+    await store.pause(KEY, 2 * window);
+    await store.pause(KEY, window / 10);
+    const left = await store.pausedFor(KEY);
+    expect(left).toBeGreaterThan(1.5 * window);
+    expect(left).toBeLessThanOrEqual(2 * window);
+    expect((await store.reserve(KEY, 'b', slot({ limit: 5, localLimit: 5, maxWait: window }))).granted).toBe(false);
+    await subject.advance(2 * window + 50);
+    expect(await store.pausedFor(KEY)).toBe(0);
+    expect((await store.reserve(KEY, 'c', request)).granted).toBe(true);
+  });
+}
