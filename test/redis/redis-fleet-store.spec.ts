@@ -6,7 +6,7 @@ import { describeWithRedis, startRedis, type RedisServer } from '../support/redi
 
 describeWithRedis('Redis fleet-store contract')('RedisFleetStore: the fleet-store contract, against a real redis-server', () => {
   let redis: RedisServer;
-  const clients: Array<ReturnType<typeof createClient>> = [];
+  const clients: Array<{ destroy(): void }> = [];
   const stores: RedisFleetStore[] = [];
 
   beforeAll(async () => {

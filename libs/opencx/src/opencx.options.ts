@@ -136,107 +136,144 @@ export const OPENCX_DEFAULTS = {
   rateLimit: { perMinute: 100, maxWait: 10_000, maxQueue: 1_000, instances: 1, window: 60_000 },
 } as const;
 
-/** Integer options and their ranges (inclusive). */
-type Ranges = Readonly<Record<string, readonly [number, number]>>;
+/**
+ * One option's rule: the problems of a value that is set (never undefined), each naming the option
+ * by `name` and never printing the value.
+ */
+type Rule = (value: unknown, name: string) => string[];
+type Rules = Readonly<Record<string, Rule>>;
 
 const DAY = 86_400_000;
-const TOP_LEVEL: Ranges = {
-  timeout: [1, 600_000],
-  totalTimeout: [1, 3_600_000],
-  maxRetries: [0, 10],
-  retryDelay: [0, DAY],
-  maxRetryDelay: [0, DAY],
-  maxRetryAfter: [0, DAY],
-  maxResponseBytes: [1024, 1_073_741_824],
-  redisTimeout: [1, 60_000],
-  healthCheckInterval: [0, DAY],
-};
-const CACHE: Ranges = { ttl: [0, DAY], skew: [0, DAY], maxEntries: [1, 10_000_000] };
-const RATE_LIMIT: Ranges = {
-  perMinute: [1, 1_000_000],
-  maxWait: [0, DAY],
-  maxQueue: [0, 1_000_000],
-  instances: [1, 10_000],
-  window: [100, DAY],
-};
-const OTHER_OPTIONS = new Set(['apiKey', 'baseUrl', 'cache', 'rateLimit', 'redis', 'store', 'onAttempt']);
+
+/** An integer from `min` to `max`: "must be a number" for a string from the environment, else the range. */
+const integer =
+  (min: number, max: number): Rule =>
+  (value, name) => {
+    if (typeof value !== 'number' || Number.isNaN(value)) return [`${name} must be a number`];
+    if (!Number.isInteger(value) || value < min || value > max)
+      return [`${name} must be an integer from ${min} to ${max}`];
+    return [];
+  };
+
+/** A rule from a check that says what is wrong, or undefined. */
+const check =
+  (problem: (value: unknown) => string | undefined): Rule =>
+  (value, name) => {
+    const found = problem(value);
+    return found === undefined ? [] : [`${name} ${found}`];
+  };
 
 // A key is sent in a header: a non-empty token with no whitespace or control character.
 const API_KEY = /^[\x21-\x7e]+$/;
 
-/** One problem per field: "must be a number" for a string, else the range. */
-export function numberProblem(name: string, value: unknown, [min, max]: readonly [number, number]): string | undefined {
-  if (typeof value !== 'number' || Number.isNaN(value)) return `${name} must be a number`;
-  if (!Number.isInteger(value) || value < min || value > max) return `${name} must be an integer from ${min} to ${max}`;
-  return undefined;
-}
+const apiKey = check((value) => {
+  if (value === '') return 'is required';
+  return typeof value === 'string' && API_KEY.test(value)
+    ? undefined
+    : 'must be a string of printable characters without spaces';
+});
 
-/** Problems of the integer fields of `record` (unknown keys included when `strict`). */
-function rangeProblems(record: Record<string, unknown>, ranges: Ranges, prefix: string, known?: Set<string>): string[] {
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    const range = ranges[key];
-    if (range) {
-      const problem = numberProblem(`${prefix}${key}`, value, range);
-      if (problem) problems.push(problem);
-    } else if (!known?.has(key)) {
-      problems.push(`${prefix}${key} is not an option`);
-    }
-  }
-  return problems;
-}
+const baseUrl = check((value) => {
+  const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+  return url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password
+    ? undefined
+    : 'must be an http or https URL without credentials';
+});
 
-function sectionProblems(name: string, value: unknown, ranges: Ranges): string[] {
-  if (value === undefined || value === false) return [];
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return [`${name} must be false or an object`];
-  return rangeProblems(value as Record<string, unknown>, ranges, `${name}.`);
-}
-
-/** Why `apiKey` is unusable, or undefined. */
-export function apiKeyProblem(apiKey: unknown): string | undefined {
-  if (apiKey === undefined || apiKey === '') return 'apiKey is required';
-  if (typeof apiKey !== 'string' || !API_KEY.test(apiKey)) {
-    return 'apiKey must be a string of printable characters without spaces';
-  }
-  return undefined;
-}
-
-function baseUrlProblem(baseUrl: unknown): string | undefined {
-  if (baseUrl === undefined) return undefined;
-  const url = typeof baseUrl === 'string' && URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
-    return 'baseUrl must be an http or https URL without credentials';
-  }
-  return undefined;
-}
-
-function redisProblem(redis: unknown): string | undefined {
-  if (redis === undefined) return undefined;
-  if (typeof redis === 'string')
-    return /^rediss?:\/\/\S+$/.test(redis) ? undefined : 'redis must be a redis:// or rediss:// URL';
-  if (redis !== null && typeof (redis as { eval?: unknown }).eval === 'function') return undefined;
-  return 'redis must be a redis:// URL or a connected node-redis client';
-}
+const redis = check((value) => {
+  if (typeof value === 'string') return /^rediss?:\/\/\S+$/.test(value) ? undefined : 'must be a redis:// or rediss:// URL';
+  return value !== null && typeof (value as { eval?: unknown }).eval === 'function'
+    ? undefined
+    : 'must be a redis:// URL or a connected node-redis client';
+});
 
 const STORE_METHODS = ['lookup', 'save', 'unlock', 'evict', 'reserve', 'claim', 'release', 'pause', 'pausedFor'];
 
-function storeProblem(store: unknown, redis: unknown): string | undefined {
-  if (store === undefined) return undefined;
-  if (redis !== undefined) return 'store and redis cannot both be set: redis is a shorthand for a RedisFleetStore';
+const store = check((value) => {
   const missing = STORE_METHODS.filter(
-    (method) => typeof (store as Record<string, unknown> | null)?.[method] !== 'function',
+    (method) => typeof (value as Record<string, unknown> | null)?.[method] !== 'function',
   );
-  return missing.length === 0 ? undefined : `store must implement OpenCxFleetStore (missing: ${missing.join(', ')})`;
+  return missing.length === 0 ? undefined : `must implement OpenCxFleetStore (missing: ${missing.join(', ')})`;
+});
+
+const fn = check((value) => (typeof value === 'function' ? undefined : 'must be a function'));
+
+// The options a call may override, with the same rule in both tables.
+const timeout = integer(1, 600_000);
+const totalTimeout = integer(1, 3_600_000);
+const maxRetries = integer(0, 10);
+
+/** Every problem of `record`'s set fields by `rules`; a field without a rule is not an option. */
+function problemsOf(record: object, rules: Rules, prefix: string): string[] {
+  return Object.entries(record).flatMap(([key, value]) => {
+    if (value === undefined) return [];
+    const rule = rules[key];
+    return rule ? rule(value, `${prefix}${key}`) : [`${prefix}${key} is not an option`];
+  });
 }
 
-/** Integer options a call may override, with the same ranges as the module's. */
-export const PER_CALL_RANGES: Ranges = {
-  timeout: TOP_LEVEL.timeout!,
-  totalTimeout: TOP_LEVEL.totalTimeout!,
-  maxRetries: TOP_LEVEL.maxRetries!,
+/** A group of options (`cache`, `rateLimit`): `false`, or an object checked by its own rules. */
+const section =
+  (rules: Rules): Rule =>
+  (value, name) => {
+    if (value === false) return [];
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${name} must be false or an object`];
+    return problemsOf(value, rules, `${name}.`);
+  };
+
+/** The rules of the module's options, and (a subset) of a call's: one table, so the two cannot differ. */
+const MODULE_RULES: Rules = {
+  apiKey,
+  baseUrl,
+  timeout,
+  totalTimeout,
+  maxRetries,
+  retryDelay: integer(0, DAY),
+  maxRetryDelay: integer(0, DAY),
+  maxRetryAfter: integer(0, DAY),
+  maxResponseBytes: integer(1024, 1_073_741_824),
+  cache: section({ ttl: integer(0, DAY), skew: integer(0, DAY), maxEntries: integer(1, 10_000_000) }),
+  rateLimit: section({
+    perMinute: integer(1, 1_000_000),
+    maxWait: integer(0, DAY),
+    maxQueue: integer(0, 1_000_000),
+    instances: integer(1, 10_000),
+    window: integer(100, DAY),
+  }),
+  redis,
+  store,
+  redisTimeout: integer(1, 60_000),
+  healthCheckInterval: integer(0, DAY),
+  onAttempt: fn,
 };
+
+const CACHE_MODES: ReadonlySet<unknown> = new Set(['use', 'refresh', 'bypass']);
+
+/** The options a call may override: the module's rules for the same names, and the call's own. */
+const CALL_RULES: Rules = {
+  apiKey,
+  timeout,
+  totalTimeout,
+  maxRetries,
+  signal: check((value) => (value instanceof AbortSignal ? undefined : 'must be an AbortSignal')),
+  cache: check((value) => (CACHE_MODES.has(value) ? undefined : "must be 'use', 'refresh' or 'bypass'")),
+  // Checked as input with the body's rules (validate-input.ts): its problems are the caller's.
+  extraFields: () => [],
+};
+
+/** Why an API key is unusable (missing included), or undefined. */
+export function apiKeyProblem(value: unknown): string | undefined {
+  return value === undefined ? 'apiKey is required' : apiKey(value, 'apiKey')[0];
+}
+
+/**
+ * Checks a call's options by the module's rules (each problem named "per-call ..."), or throws
+ * OpenCxConfigurationError naming every bad one.
+ */
+export function checkCallOptions(options: object): void {
+  const problems = problemsOf(options, CALL_RULES, 'per-call ');
+  if (problems.length > 0) throw new OpenCxConfigurationError(problems);
+}
 
 /**
  * Applies defaults and validates the module options, in one pass that reports every problem, one
@@ -247,19 +284,13 @@ export function resolveOpenCxOptions(options: OpenCxModuleOptions | undefined): 
   if (options === null || typeof options !== 'object') {
     throw new OpenCxConfigurationError(['options must be an object with at least apiKey']);
   }
-  const record = options as unknown as Record<string, unknown>;
   const problems = [
-    apiKeyProblem(options.apiKey),
-    baseUrlProblem(options.baseUrl),
-    redisProblem(options.redis),
-    storeProblem(options.store, options.redis),
-    options.onAttempt !== undefined && typeof options.onAttempt !== 'function'
-      ? 'onAttempt must be a function'
-      : undefined,
-    ...rangeProblems(record, TOP_LEVEL, '', OTHER_OPTIONS),
-    ...sectionProblems('cache', options.cache, CACHE),
-    ...sectionProblems('rateLimit', options.rateLimit, RATE_LIMIT),
-  ].filter((problem): problem is string => problem !== undefined);
+    ...(options.apiKey === undefined ? ['apiKey is required'] : []),
+    ...problemsOf(options, MODULE_RULES, ''),
+    ...(options.store !== undefined && options.redis !== undefined
+      ? ['store and redis cannot both be set: redis is a shorthand for a RedisFleetStore']
+      : []),
+  ];
   if (problems.length > 0) throw new OpenCxConfigurationError(problems);
   const { cache: defaultCache, rateLimit: defaultRateLimit, ...flatDefaults } = OPENCX_DEFAULTS;
   const set = withoutUndefined(options);

@@ -83,9 +83,11 @@ export function fleetStoreContract(subject: FleetStoreContractSubject): void {
     expect(third.granted).toBe(true);
     expect(third.waitMs).toBeGreaterThan(window * 0.7);
     expect(third.waitMs).toBeLessThanOrEqual(window);
-    // Booked: a fourth waits behind it.
+    // Bookings count: a fourth shares the third's slot, a fifth waits for the window after it.
     const fourth = await store.reserve(KEY, 'd', slot());
-    expect(fourth.waitMs).toBeGreaterThanOrEqual(third.waitMs);
+    expect(fourth.waitMs).toBeLessThanOrEqual(window);
+    const fifth = await store.reserve(KEY, 'e', slot());
+    expect(fifth.waitMs).toBeGreaterThan(window * 1.7);
   });
 
   it('refuses a slot beyond maxWait without booking it', async () => {

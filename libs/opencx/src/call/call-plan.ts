@@ -1,16 +1,6 @@
-import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
 import type { OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
-import { PER_CALL_RANGES, apiKeyProblem, numberProblem, type ResolvedOpenCxOptions } from '../opencx.options.js';
+import { checkCallOptions, type ResolvedOpenCxOptions } from '../opencx.options.js';
 import type { CallPlan } from './attempt-runner.js';
-
-const CACHE_MODES: ReadonlySet<unknown> = new Set(['use', 'refresh', 'bypass']);
-const KNOWN: ReadonlySet<string> = new Set([
-  ...Object.keys(PER_CALL_RANGES),
-  'signal',
-  'apiKey',
-  'cache',
-  'extraFields',
-]);
 
 /**
  * One call's settings: the module's options with the call's overrides, checked by the same rules
@@ -22,24 +12,7 @@ export function planCall(
   ownLimiterKey: string,
   limiterKeyOf: (apiKey: string) => string,
 ): CallPlan & { mode: 'use' | 'refresh' | 'bypass' } {
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(perCall)) {
-    if (value === undefined) continue;
-    const range = PER_CALL_RANGES[key];
-    const problem = range
-      ? numberProblem(key, value, range)
-      : key === 'apiKey'
-        ? apiKeyProblem(value)
-        : key === 'cache' && !CACHE_MODES.has(value)
-          ? "cache must be 'use', 'refresh' or 'bypass'"
-          : key === 'signal' && !(value instanceof AbortSignal)
-            ? 'signal must be an AbortSignal'
-            : KNOWN.has(key)
-              ? undefined
-              : `${key} is not an option`;
-    if (problem) problems.push(`per-call ${problem}`);
-  }
-  if (problems.length > 0) throw new OpenCxConfigurationError(problems);
+  checkCallOptions(perCall);
   const apiKey = perCall.apiKey ?? options.apiKey;
   return {
     apiKey,
