@@ -1,6 +1,5 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { HttpService } from '@nestjs/axios';
 import { ContactAuthService } from './contact-auth.service.js';
 import { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import { AuthenticateUserDto } from './dto/authenticate-user.dto.js';

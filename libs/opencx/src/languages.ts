@@ -32,7 +32,7 @@ const NAMES: ReadonlyMap<string, OpenCxLanguage> = (() => {
  */
 export function closestLanguage(value: string): OpenCxLanguage | undefined {
   const lower = value.trim().toLowerCase();
-  const base = lower.split(/[-_]/)[0]!;
+  const base = lower.split(/[-_]/)[0] ?? lower;
   if (CODES.has(base)) return base as OpenCxLanguage;
-  return NAMES.get(lower) ?? NAMES.get(lower.split(/[\s(]/)[0]!);
+  return NAMES.get(lower) ?? NAMES.get(lower.split(/[\s(]/)[0] ?? lower);
 }

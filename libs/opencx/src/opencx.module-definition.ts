@@ -35,10 +35,7 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: '
       const token = getContactAuthToken(name);
       // A named registration exports only its string token: were it to export the class too, a
       // module importing two registrations would silently get whichever Nest found first.
-      const exports =
-        name === DEFAULT_OPENCX_NAME
-          ? [ContactAuthService, token]
-          : [token];
+      const exports = name === DEFAULT_OPENCX_NAME ? [ContactAuthService, token] : [token];
       const filter: Provider[] =
         extras.exceptionFilter === false ? [] : [{ provide: APP_FILTER, useClass: OpenCxExceptionFilter }];
       return {

@@ -1,5 +1,4 @@
 import { Injectable, Module } from '@nestjs/common';
-import type { HttpService } from '@nestjs/axios';
 import { Test } from '@nestjs/testing';
 import { ContactAuthService } from './contact-auth.service.js';
 import { OPENCX_REGISTRATION } from './opencx.constants.js';

@@ -181,7 +181,8 @@ const baseUrl = check((value) => {
 });
 
 const redis = check((value) => {
-  if (typeof value === 'string') return /^rediss?:\/\/\S+$/.test(value) ? undefined : 'must be a redis:// or rediss:// URL';
+  if (typeof value === 'string')
+    return /^rediss?:\/\/\S+$/.test(value) ? undefined : 'must be a redis:// or rediss:// URL';
   return value !== null && typeof (value as { eval?: unknown }).eval === 'function'
     ? undefined
     : 'must be a redis:// URL or a connected node-redis client';
@@ -217,7 +218,8 @@ const section =
   (rules: Rules): Rule =>
   (value, name) => {
     if (value === false) return [];
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${name} must be false or an object`];
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return [`${name} must be false or an object`];
     return problemsOf(value, rules, `${name}.`);
   };
 

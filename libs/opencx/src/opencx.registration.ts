@@ -46,7 +46,7 @@ export class OpenCxRegistration {
     this.logger = new Logger(name === DEFAULT_OPENCX_NAME ? 'OpenCx' : `OpenCx:${name}`);
     const client = createHttpClient();
     this.http = client.http;
-    this.closeHttp = client.close;
+    this.closeHttp = () => client.close();
     this.transport = new Transport(this.http, `${options.baseUrl}${AUTHENTICATE_USER_PATH}`, options.maxResponseBytes);
     this.cachedCall = new CachedCall(options.cache ? new TokenCache(options.cache, store, this.logger) : null);
     this.limiter = options.rateLimit ? new ClientRateLimiter(options.rateLimit, store) : null;

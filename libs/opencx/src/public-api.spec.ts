@@ -31,7 +31,12 @@ describe('the public API', () => {
     const names = exportsOf(program, files[0] ?? '').map(({ name }) => name);
     expect(names.length).toBeLessThanOrEqual(MAX_MAIN_EXPORTS);
     // Internals and test helpers stay out of the main entry point.
-    for (const internal of ['createOpenCxApiError', 'OpenCxApiErrorInit', 'AUTHENTICATE_USER_FIELDS', 'OPENCX_HTTP_SERVICE'])
+    for (const internal of [
+      'createOpenCxApiError',
+      'OpenCxApiErrorInit',
+      'AUTHENTICATE_USER_FIELDS',
+      'OPENCX_HTTP_SERVICE',
+    ])
       expect(names).not.toContain(internal);
   });
 

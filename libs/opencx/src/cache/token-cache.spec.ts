@@ -67,7 +67,7 @@ describe('TokenCache', () => {
     expect(tokenExpiry('a.%%%.c')).toBeUndefined();
   });
 
-  it('serves an entry moved to another contact\'s key as a miss, and says so', async () => {
+  it("serves an entry moved to another contact's key as a miss, and says so", async () => {
     const store = new MemoryFleetStore(10);
     const logger = quiet();
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);

@@ -61,7 +61,8 @@ function toResult(plain: string): AuthenticateUserResponseDto | undefined {
   if (typeof entry?.token !== 'string') return undefined;
   const result = new AuthenticateUserResponseDto();
   result.token = entry.token;
-  if (typeof entry.contactId === 'string') result.contact = Object.assign(new OpenCxContactDto(), { id: entry.contactId });
+  if (typeof entry.contactId === 'string')
+    result.contact = Object.assign(new OpenCxContactDto(), { id: entry.contactId });
   return result;
 }
 

@@ -25,7 +25,11 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
   @IsEmail({}, { message: 'email must be a valid email address' })
   email!: string;
 
-  @ApiPropertyOptional({ description: 'The name of the user to authenticate', example: 'John Doe', maxLength: AUTHENTICATE_USER_LIMITS.nameLength })
+  @ApiPropertyOptional({
+    description: 'The name of the user to authenticate',
+    example: 'John Doe',
+    maxLength: AUTHENTICATE_USER_LIMITS.nameLength,
+  })
   @IsOptionalField()
   @IsString()
   @MaxLength(AUTHENTICATE_USER_LIMITS.nameLength)

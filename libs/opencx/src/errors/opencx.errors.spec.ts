@@ -22,16 +22,19 @@ describe('OpenCX errors', () => {
     [429, OpenCxRateLimitError],
     [500, OpenCxApiError],
     [599, OpenCxApiError],
-  ])('createOpenCxApiError(%i) builds the class for that status, an OpenCxApiError and an OpenCxError', (status, ErrorClass) => {
-    const error = createOpenCxApiError({ status, body: { statusCode: status, message: 'upstream says no' } });
-    expect(error).toBeInstanceOf(ErrorClass);
-    expect(error).toBeInstanceOf(OpenCxApiError);
-    expect(error).toBeInstanceOf(OpenCxError);
-    expect(error).toBeInstanceOf(Error);
-    expect(error.name).toBe(ErrorClass.name);
-    expect(error.status).toBe(status);
-    expect(error.message).toBe(`OpenCX answered ${status}: upstream says no`);
-  });
+  ])(
+    'createOpenCxApiError(%i) builds the class for that status, an OpenCxApiError and an OpenCxError',
+    (status, ErrorClass) => {
+      const error = createOpenCxApiError({ status, body: { statusCode: status, message: 'upstream says no' } });
+      expect(error).toBeInstanceOf(ErrorClass);
+      expect(error).toBeInstanceOf(OpenCxApiError);
+      expect(error).toBeInstanceOf(OpenCxError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe(ErrorClass.name);
+      expect(error.status).toBe(status);
+      expect(error.message).toBe(`OpenCX answered ${status}: upstream says no`);
+    },
+  );
 
   it('uses the base class for statuses without a family (e.g. 418)', () => {
     const error = createOpenCxApiError({ status: 418 });

@@ -72,7 +72,7 @@ export class Transport {
         maxContentLength: this.maxResponseBytes,
         signal: controller.signal,
       });
-      return this.classify(response.status, response.headers as Record<string, unknown>, response.data ?? '', request);
+      return this.classify(response.status, response.headers, response.data ?? '', request);
     } catch (error) {
       if (request.signal?.aborted) return { status: undefined, failure: new OpenCxAbortError() };
       if (timedOut) return { status: undefined, failure: new OpenCxTimeoutError(request.timeout) };

@@ -89,5 +89,7 @@ export function validateExtraFields(extra: unknown): Record<string, unknown> {
  * whatever the key order, and the cache can compare them by hash.
  */
 export function wireBody(dto: AuthenticateUserDto, extra: Record<string, unknown> = {}): string {
+  // The DTO's own fields are the wire body: its prototype is not wanted.
+  // oxlint-disable-next-line typescript/no-misused-spread
   return canonicalJson({ ...extra, ...dto });
 }

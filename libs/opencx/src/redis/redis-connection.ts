@@ -57,4 +57,3 @@ export async function connectRedis(url: string, logger: Logger): Promise<OwnedRe
   clearTimeout(timer);
   return client;
 }
-

@@ -117,7 +117,7 @@ export class RedisFleetStore implements OpenCxFleetStore {
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation> {
     return this.breaker.run(
       async () => {
-        const [granted, waitMs] = (await this.log(RESERVE, key, id, request)) as [number, number];
+        const [granted, waitMs] = (await this.log(RESERVE, key, id, request)) as [number, unknown];
         return { granted: granted === 1, waitMs: Number(waitMs) };
       },
       () => this.local.reserve(key, id, request),

@@ -75,4 +75,3 @@ return 1`;
 
 export const PAUSED_FOR = `${NOW}
 return math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - now)`;
-

@@ -41,7 +41,7 @@ const { values } = (() => {
     });
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
+    return process.exit(2);
   }
 })();
 if (values.help) {

@@ -287,7 +287,7 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
       }
       const record: RecordedRequest = {
         method: req.method ?? '',
-        path: (req.url ?? '').split('?')[0]!,
+        path: (req.url ?? '').split('?')[0] ?? '',
         headers: req.headers,
         rawBody,
         body,

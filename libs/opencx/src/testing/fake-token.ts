@@ -5,7 +5,7 @@ const base64url = (value: string | Buffer): string => Buffer.from(value).toStrin
 /** A UUID (version 8, name-based) from a hash: stable for the same input, as OpenCX's ids are UUIDs. */
 function uuidFrom(...parts: string[]): string {
   const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  const variant = ((parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
