@@ -24,7 +24,7 @@ describe('mapOpenCxError', () => {
     ['timeout', new OpenCxTimeoutError(100), 504],
     ['abort', new OpenCxAbortError(), 503],
     ['bad per-call option', new OpenCxConfigurationError(['timeout must be at least 1 ms']), 500],
-  ])('%s answers %i with a generic body and no upstream detail', (_label, error, status) => {
+  ])('%s answers with a generic body and no upstream detail', (_label, error, status) => {
     const mapping = mapOpenCxError(error);
     expect(mapping.status).toBe(status);
     expect(Object.keys(mapping.body).toSorted()).toEqual(['error', 'message', 'statusCode']);

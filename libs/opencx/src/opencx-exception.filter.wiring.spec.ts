@@ -62,9 +62,9 @@ describe('errors answered right with nothing but OpenCxModule imported', () => {
   });
 
   it.each([
-    [503, {}, 502, undefined],
-    [429, { retryAfter: 7 }, 503, '7'],
-  ])('answers an upstream %i as %i', async (upstream, options, status, retryAfter) => {
+    [503, 502, {}, undefined],
+    [429, 503, { retryAfter: 7 }, '7'],
+  ])('answers an upstream %i as %i', async (upstream, status, options, retryAfter) => {
     fake.failNext(1, upstream, options);
     const response = await request(app.getHttpServer()).post('/chat/token').send({ email: 'a@example.com' });
     expect(response.status).toBe(status);

@@ -1,0 +1,9 @@
+import base from './jest.config.mjs';
+
+/** The library's unit specs only: what mutation testing runs against each mutant. */
+export default {
+  ...base,
+  testMatch: ['<rootDir>/libs/opencx/src/**/*.spec.ts'],
+  // The public-API spec reads the sources with the compiler, not the code under test.
+  testPathIgnorePatterns: [...base.testPathIgnorePatterns, 'public-api\\.spec\\.ts'],
+};

