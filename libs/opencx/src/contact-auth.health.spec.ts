@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { createServer } from 'node:net';
 import type { ContactAuthService } from './contact-auth.service.js';
 import type { OpenCxAttemptEvent } from './call/attempt-event.js';
@@ -71,6 +72,29 @@ describe('ContactAuthService.checkHealth', () => {
     const service = await boot({ healthCheckInterval: 0, rateLimit: { perMinute: 100 } });
     for (let i = 0; i < 105; i++) await service.checkHealth();
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('spaces probes by a twentieth of the quota: 12 s at 100 a minute, 6 s at 200', async () => {
+    // Only the clock moves: sockets and timers stay real.
+    jest.useFakeTimers({ now: 1_000_000, toFake: ['Date'] });
+    try {
+      for (const [perMinute, spacing] of [
+        [100, 12_000],
+        [200, 6_000],
+      ] as const) {
+        fake.reset();
+        const service = await boot({ healthCheckInterval: 0, rateLimit: { perMinute } });
+        await service.checkHealth();
+        jest.setSystemTime(Date.now() + spacing - 1);
+        await service.checkHealth();
+        expect(fake.requests).toHaveLength(1);
+        jest.setSystemTime(Date.now() + 1);
+        await service.checkHealth();
+        expect(fake.requests).toHaveLength(2);
+      }
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('reports an unreachable OpenCX as down', async () => {

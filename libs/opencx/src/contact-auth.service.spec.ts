@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { ContactAuthService } from './contact-auth.service.js';
 import { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
@@ -323,6 +325,33 @@ describe('ContactAuthService against the fake OpenCX server', () => {
         service.authenticateUser({ email: EMAIL }, { extraFields: { email: 'other@example.com' } }),
       ).rejects.toBeInstanceOf(OpenCxValidationError);
       expect(fake.requests).toHaveLength(1);
+    });
+
+    it('rejects an unknown per-call option (a typo) naming it, before anything is sent', async () => {
+      const error = (await service
+        .authenticateUser({ email: EMAIL }, { timeot: 5 } as never)
+        .catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(OpenCxConfigurationError);
+      expect(error.message).toBe('Invalid OpenCxModule options: per-call timeot is not an option');
+      expect(fake.requests).toHaveLength(0);
+    });
+
+    it('never follows a redirect: the key is not sent anywhere else', async () => {
+      const elsewhere = await createOpenCxFakeServer({ apiKey: API_KEY });
+      const redirector = createServer((_req, res) => {
+        res.writeHead(307, { location: `${elsewhere.url}/widget/authenticate-user` }).end();
+      });
+      await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+      try {
+        await boot({ baseUrl: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`, maxRetries: 0 });
+        const error = (await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e)) as OpenCxApiError;
+        expect(error).toBeInstanceOf(OpenCxApiError);
+        expect(error.status).toBe(307);
+        expect(elsewhere.requests).toHaveLength(0);
+      } finally {
+        await new Promise((resolve) => redirector.close(resolve));
+        await elsewhere.close();
+      }
     });
 
     it('rejects a bad per-call option naming it', async () => {

@@ -124,6 +124,22 @@ describe('ClientRateLimiter', () => {
     expect(limiter.waitingFor(KEY)).toBe(0);
   });
 
+  it('refuses a call past maxQueue even when its slot is within maxWait', async () => {
+    const limiter = new ClientRateLimiter(settings({ perMinute: 2, maxQueue: 1 }), new MemoryFleetStore());
+    await sendNow(limiter);
+    await sendNow(limiter);
+    // Two sends fit one slot a window from now: only the queue's bound can refuse the second waiter.
+    const waiting = limiter.acquire(KEY);
+    await jest.advanceTimersByTimeAsync(1);
+    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxRateLimitError);
+    const unbounded = new ClientRateLimiter(settings({ perMinute: 2, maxQueue: 2 }), new MemoryFleetStore());
+    await sendNow(unbounded);
+    await sendNow(unbounded);
+    const both = [unbounded.acquire(KEY), unbounded.acquire(KEY)];
+    await jest.advanceTimersByTimeAsync(61_000);
+    await expect(Promise.all([waiting, ...both])).resolves.toHaveLength(3);
+  });
+
   it('gives up its wait when the caller aborts', async () => {
     const limiter = new ClientRateLimiter(settings({ perMinute: 1 }), new MemoryFleetStore());
     await sendNow(limiter);
