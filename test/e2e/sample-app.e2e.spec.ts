@@ -184,7 +184,7 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       ['a dropped connection', () => h.fake.dropNext(3), 502],
       ['a non-JSON 200', () => h.fake.malformedNext(1), 502],
       ['a timeout', () => h.fake.hangNext(3), 504],
-    ])('%s answers %i with a generic body', async (_label, script, status) => {
+    ])('%s answers with its status and a generic body', async (_label, script, status) => {
       script();
       const response = await asService({ email: CANARY.email }).expect(status);
       expect(Object.keys(response.body).toSorted()).toEqual(['error', 'message', 'statusCode']);

@@ -1,4 +1,9 @@
-import { OpenCxAbortError, OpenCxApiError, OpenCxRateLimitError } from './errors/opencx.errors.js';
+import {
+  OpenCxAbortError,
+  OpenCxApiError,
+  OpenCxClientRateLimitError,
+  OpenCxRateLimitError,
+} from './errors/opencx.errors.js';
 import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 const API_KEY = 'sk_cache_canary_31337';
@@ -113,8 +118,9 @@ describe('ContactAuthService: single-flight, token cache and client-side rate li
       for (let i = 0; i < 3; i++) await service.authenticateUser({ email: `u${i}@example.com` });
       const error = (await service
         .authenticateUser({ email: 'u4@example.com' })
-        .catch((e: unknown) => e)) as OpenCxRateLimitError;
-      expect(error).toBeInstanceOf(OpenCxRateLimitError);
+        .catch((e: unknown) => e)) as OpenCxClientRateLimitError;
+      expect(error).toBeInstanceOf(OpenCxClientRateLimitError);
+      expect(error.reason).toBe('max-wait');
       expect(error.retryAfter).toBeGreaterThan(0);
       expect(h.fake.requests).toHaveLength(3);
     });
@@ -126,7 +132,9 @@ describe('ContactAuthService: single-flight, token cache and client-side rate li
       await expect(service.authenticateUser({ email: EMAIL }, { apiKey: 'sk_other_org_key' })).resolves.toHaveProperty(
         'token',
       );
-      await expect(service.authenticateUser({ email: 'x@example.com' })).rejects.toBeInstanceOf(OpenCxRateLimitError);
+      await expect(service.authenticateUser({ email: 'x@example.com' })).rejects.toBeInstanceOf(
+        OpenCxClientRateLimitError,
+      );
       await h.restartFake({ apiKey: API_KEY });
     });
 
@@ -142,7 +150,7 @@ describe('ContactAuthService: single-flight, token cache and client-side rate li
       // A later call waits out the pause (within maxWait) or fails at once; it never waits a day.
       await expect(
         service.authenticateUser({ email: 'other@example.com' }, { totalTimeout: 1_000 }),
-      ).rejects.toBeInstanceOf(OpenCxRateLimitError);
+      ).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
       expect(h.fake.requests).toHaveLength(1);
     });
   });

@@ -182,7 +182,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
       fake.failNext(5, 503);
       const error = await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OpenCxApiError);
-      expect((error as OpenCxApiError).status).toBe(503);
+      expect((error as OpenCxApiError).upstreamStatus).toBe(503);
       expect(fake.requests).toHaveLength(3);
     });
 
@@ -276,22 +276,30 @@ describe('ContactAuthService against the fake OpenCX server', () => {
       fake.hangNext(5);
       const controller = new AbortController();
       const pending = service.authenticateUser({ email: EMAIL }, { signal: controller.signal });
-      setTimeout(() => controller.abort(), 50);
+      await fake.nextRequest();
+      controller.abort();
       await expect(pending).rejects.toBeInstanceOf(OpenCxAbortError);
       expect(fake.requests).toHaveLength(1);
     });
 
     it('stops during the backoff wait when the caller aborts', async () => {
-      await boot({ retryDelay: 10_000, maxRetryDelay: 10_000 });
-      // Full jitter could draw a wait shorter than the 100 ms before the abort: pin it at 5 s.
+      const controller = new AbortController();
+      // Aborted as the first attempt's failure is reported, so during the (5 s) backoff that follows.
+      await boot({
+        retryDelay: 10_000,
+        maxRetryDelay: 10_000,
+        onAttempt: (event) => {
+          if (event.willRetry) controller.abort();
+        },
+      });
       const random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
       fake.failNext(5, 503);
-      const controller = new AbortController();
+      const started = performance.now();
       const pending = service.authenticateUser({ email: EMAIL }, { signal: controller.signal });
-      setTimeout(() => controller.abort(), 100);
       await expect(pending).rejects.toBeInstanceOf(OpenCxAbortError);
       random.mockRestore();
-      expect(fake.requests.length).toBeLessThanOrEqual(1);
+      expect(fake.requests).toHaveLength(1);
+      expect(performance.now() - started).toBeLessThan(4_000);
     });
 
     it('rejects an already-aborted signal without calling OpenCX', async () => {
@@ -346,7 +354,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
         await boot({ baseUrl: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`, maxRetries: 0 });
         const error = (await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e)) as OpenCxApiError;
         expect(error).toBeInstanceOf(OpenCxApiError);
-        expect(error.status).toBe(307);
+        expect(error.upstreamStatus).toBe(307);
         expect(elsewhere.requests).toHaveLength(0);
       } finally {
         await new Promise((resolve) => redirector.close(resolve));

@@ -53,7 +53,7 @@ export class ContactAuthService {
    * @param input the user's details; validated against {@link AuthenticateUserDto} before any call.
    * @throws OpenCxValidationError when the input breaks a rule (nothing is sent).
    * @throws OpenCxApiError (a subclass per status) when OpenCX refuses, after any retries.
-   * @throws OpenCxRateLimitError when the client-side limit leaves no slot within `rateLimit.maxWait`.
+   * @throws OpenCxClientRateLimitError when the client-side limit leaves no slot within `rateLimit.maxWait`.
    * @throws OpenCxTimeoutError, OpenCxConnectionError, OpenCxInvalidResponseError, OpenCxAbortError.
    */
   async authenticateUser(

@@ -39,4 +39,5 @@ export {
   OpenCxApiError,
   OpenCxAuthenticationError,
   OpenCxRateLimitError,
+  OpenCxClientRateLimitError,
 } from './errors/opencx.errors.js';

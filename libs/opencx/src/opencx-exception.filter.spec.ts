@@ -1,8 +1,10 @@
 import { jest } from '@jest/globals';
-import { Logger, type ArgumentsHost } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import {
   OpenCxAbortError,
+  OpenCxClientRateLimitError,
   OpenCxConfigurationError,
   OpenCxConnectionError,
   OpenCxInvalidResponseError,
@@ -11,51 +13,45 @@ import {
   createOpenCxApiError,
   type OpenCxError,
 } from './errors/opencx.errors.js';
-import { OpenCxExceptionFilter, mapOpenCxError } from './opencx-exception.filter.js';
+import { OpenCxExceptionFilter } from './opencx-exception.filter.js';
 
-describe('mapOpenCxError', () => {
+describe('OpenCxError as an HttpException (what any filter answers)', () => {
   it.each<[string, OpenCxError, number]>([
     ['upstream 401 (our key refused)', createOpenCxApiError({ status: 401 }), 502],
     ['upstream 403', createOpenCxApiError({ status: 403 }), 502],
     ['upstream 400', createOpenCxApiError({ status: 400, body: { message: 'secret detail' } }), 502],
-    ['upstream 500', createOpenCxApiError({ status: 500 }), 502],
+    ['upstream 500', createOpenCxApiError({ status: 500, body: { message: 'secret detail' } }), 502],
+    ['upstream 429', createOpenCxApiError({ status: 429, body: { message: 'secret detail' } }), 503],
+    ['a client-side refusal', new OpenCxClientRateLimitError(3, 'max-wait'), 503],
     ['connection error', new OpenCxConnectionError('ECONNRESET'), 502],
     ['invalid response', new OpenCxInvalidResponseError(200, 'not a JSON object'), 502],
     ['timeout', new OpenCxTimeoutError(100), 504],
     ['abort', new OpenCxAbortError(), 503],
     ['bad per-call option', new OpenCxConfigurationError(['timeout must be at least 1 ms']), 500],
-  ])('%s answers with a generic body and no upstream detail', (_label, error, status) => {
-    const mapping = mapOpenCxError(error);
-    expect(mapping.status).toBe(status);
-    expect(Object.keys(mapping.body).toSorted()).toEqual(['error', 'message', 'statusCode']);
-    expect(mapping.body.statusCode).toBe(status);
-    expect(JSON.stringify(mapping.body)).not.toContain('secret detail');
+  ])('%s answers with its status and a generic body, no upstream detail', (_label, error, status) => {
+    expect(error).toBeInstanceOf(HttpException);
+    expect(error.getStatus()).toBe(status);
+    const body = error.getResponse() as Record<string, unknown>;
+    expect(Object.keys(body).toSorted()).toEqual(['error', 'message', 'statusCode']);
+    expect(body).toMatchObject({ statusCode: status, error: STATUS_CODES[status] });
+    expect(JSON.stringify(body)).not.toContain('secret detail');
   });
 
   it('answers local validation with 400 and the field list', () => {
-    const mapping = mapOpenCxError(
-      new OpenCxValidationError([{ field: 'email', messages: ['email must be a valid email address'] }]),
-    );
-    expect(mapping).toEqual({
-      status: 400,
-      headers: {},
-      body: {
-        statusCode: 400,
-        message: ['email must be a valid email address'],
-        error: 'Bad Request',
-        fields: [{ field: 'email', messages: ['email must be a valid email address'] }],
-      },
+    const error = new OpenCxValidationError([{ field: 'email', messages: ['email must be a valid email address'] }]);
+    expect(error.getStatus()).toBe(400);
+    expect(error.getResponse()).toEqual({
+      statusCode: 400,
+      message: ['email must be a valid email address'],
+      error: 'Bad Request',
+      fields: [{ field: 'email', messages: ['email must be a valid email address'] }],
     });
   });
 
-  it('answers an upstream 429 with 503 and Retry-After (the upstream value rounded up, else 60)', () => {
-    expect(mapOpenCxError(createOpenCxApiError({ status: 429, retryAfter: 2.2 })).headers).toEqual({
-      'Retry-After': '3',
-    });
-    expect(mapOpenCxError(createOpenCxApiError({ status: 429 }))).toMatchObject({
-      status: 503,
-      headers: { 'Retry-After': '60' },
-    });
+  it('keeps its own detailed message apart from the generic body', () => {
+    const error = createOpenCxApiError({ status: 503, body: { message: 'upstream detail' } });
+    expect(error.message).toBe('OpenCX answered 503: upstream detail');
+    expect((error.getResponse() as { message: string }).message).toBe('OpenCX is unavailable');
   });
 });
 
@@ -74,10 +70,28 @@ function run(error: OpenCxError) {
 }
 
 describe('OpenCxExceptionFilter', () => {
+  // The filter's log lines are checked where they matter, and kept off the test output.
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
   it('replies through the platform adapter with the mapped status, body and headers', () => {
     const { reply, setHeader, response } = run(createOpenCxApiError({ status: 429, retryAfter: 5 }));
     expect(setHeader).toHaveBeenCalledWith(response, 'Retry-After', '5');
     expect(reply).toHaveBeenCalledWith(response, expect.objectContaining({ statusCode: 503 }), 503);
+  });
+
+  it('sends Retry-After for a rate limit only: the upstream value rounded up, else 60; the client-side wait', () => {
+    expect(run(createOpenCxApiError({ status: 429, retryAfter: 2.2 })).setHeader).toHaveBeenCalledWith(
+      {},
+      'Retry-After',
+      '3',
+    );
+    expect(run(createOpenCxApiError({ status: 429 })).setHeader).toHaveBeenCalledWith({}, 'Retry-After', '60');
+    expect(run(new OpenCxClientRateLimitError(7, 'max-queue')).setHeader).toHaveBeenCalledWith({}, 'Retry-After', '7');
+    expect(run(new OpenCxTimeoutError(5)).setHeader).not.toHaveBeenCalled();
   });
 
   it('logs an upstream refusal of our credentials as an error for the operator', () => {

@@ -17,8 +17,9 @@ export interface OpenCxModuleExtras {
    */
   name?: string;
   /**
-   * Register {@link OpenCxExceptionFilter} globally, so HTTP controllers answer the library's
-   * errors with 400/502/503/504 instead of 500. `false` if you map them yourself. Default true.
+   * Register {@link OpenCxExceptionFilter} globally: a `Retry-After` header on the 503 of a rate
+   * limit, and a log line for the operator. The errors answer 400/502/503/504 without it, through
+   * any filter. Default false: the module installs nothing global unless asked.
    */
   exceptionFilter?: boolean;
 }
@@ -29,7 +30,7 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: '
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createOpenCxOptions')
   .setExtras<OpenCxModuleExtras>(
-    { isGlobal: false, name: DEFAULT_OPENCX_NAME, exceptionFilter: true },
+    { isGlobal: false, name: DEFAULT_OPENCX_NAME, exceptionFilter: false },
     (definition, extras) => {
       const name = checkOpenCxName(extras.name);
       const token = getContactAuthToken(name);
@@ -37,7 +38,7 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: '
       // module importing two registrations would silently get whichever Nest found first.
       const exports = name === DEFAULT_OPENCX_NAME ? [ContactAuthService, token] : [token];
       const filter: Provider[] =
-        extras.exceptionFilter === false ? [] : [{ provide: APP_FILTER, useClass: OpenCxExceptionFilter }];
+        extras.exceptionFilter === true ? [{ provide: APP_FILTER, useClass: OpenCxExceptionFilter }] : [];
       return {
         ...definition,
         global: extras.isGlobal,

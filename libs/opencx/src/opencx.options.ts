@@ -16,7 +16,7 @@ export interface OpenCxCacheOptions {
 export interface OpenCxRateLimitOptions {
   /** Upstream calls per minute per API key, across the fleet when `redis` is set. Default 100 (OpenCX's documented limit). */
   perMinute?: number;
-  /** Longest a call waits for a slot, in ms, before failing with OpenCxRateLimitError. Default 10000. */
+  /** Longest a call waits for a slot, in ms, before failing with OpenCxClientRateLimitError. Default 10000. */
   maxWait?: number;
   /** Calls that may wait per key in this instance at once; more fail at once. Default 1000. */
   maxQueue?: number;

@@ -104,6 +104,7 @@ export class OpenCxRegistration {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return 'status' in error ? `${error.name} ${String(error.status)}` : error.name;
+  if (error instanceof Error)
+    return 'upstreamStatus' in error ? `${error.name} ${String(error.upstreamStatus)}` : error.name;
   return 'unknown error';
 }

@@ -14,7 +14,10 @@ export interface RetryPolicy {
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof OpenCxTimeoutError || error instanceof OpenCxConnectionError) return true;
-  if (error instanceof OpenCxApiError) return error.status === 408 || error.status === 429 || error.status >= 500;
+  if (error instanceof OpenCxApiError) {
+    const status = error.upstreamStatus;
+    return status === 408 || status === 429 || status >= 500;
+  }
   return false;
 }
 

@@ -31,7 +31,7 @@ describe('OpenCX errors', () => {
       expect(error).toBeInstanceOf(OpenCxError);
       expect(error).toBeInstanceOf(Error);
       expect(error.name).toBe(ErrorClass.name);
-      expect(error.status).toBe(status);
+      expect(error.upstreamStatus).toBe(status);
       expect(error.message).toBe(`OpenCX answered ${status}: upstream says no`);
     },
   );
@@ -54,7 +54,7 @@ describe('OpenCX errors', () => {
     expect(JSON.parse(JSON.stringify(error))).toEqual({
       name: 'OpenCxRateLimitError',
       message: 'OpenCX answered 429: a; b',
-      status: 429,
+      upstreamStatus: 429,
       retryAfter: 30,
     });
   });

@@ -1,32 +1,6 @@
+import { STATUS_CODES } from 'node:http';
+import { HttpException, HttpStatus } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
-
-/**
- * The error tree of nestjs-opencx. Every error the library throws is an {@link OpenCxError}, so one
- * `instanceof` check catches them all; subclasses tell the failure apart without string matching.
- *
- * Messages are built only from safe facts (status codes, field names, error codes, durations): no
- * error carries the API key, an email, a phone number or a header-override value in its message,
- * its stack, `toString()` or `JSON.stringify()`. The transport never attaches the raw HTTP client
- * error as `cause`, because that object holds the request headers, `Authorization` included.
- */
-export class OpenCxError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-
-  /** What `JSON.stringify` shows: the name and the safe message, nothing else. */
-  toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message };
-  }
-}
-
-/** Bad module options, thrown at start-up. Names the options, never prints their values. */
-export class OpenCxConfigurationError extends OpenCxError {
-  constructor(readonly problems: string[]) {
-    super(`Invalid OpenCxModule options: ${problems.join('; ')}`);
-  }
-}
 
 /** One field of the input that failed validation, by its dotted path (e.g. `http_action_overrides.headers`). */
 export interface OpenCxFieldError {
@@ -36,10 +10,81 @@ export interface OpenCxFieldError {
   messages: string[];
 }
 
-/** The input failed the DTO's rules; nothing was sent to OpenCX. */
+/** The body an error answers your API's caller with: NestJS's default shape, and `fields` on a 400. */
+interface ErrorAnswer {
+  statusCode: number;
+  message: string | string[];
+  error: string;
+  fields?: OpenCxFieldError[];
+}
+
+function answer(status: number, message: string | string[], fields?: OpenCxFieldError[]): ErrorAnswer {
+  const body: ErrorAnswer = { statusCode: status, message, error: STATUS_CODES[status] ?? 'Error' };
+  if (fields) body.fields = fields;
+  return body;
+}
+
+/**
+ * The error tree of nestjs-opencx. Every error the library throws is an {@link OpenCxError}, so one
+ * `instanceof` check catches them all; subclasses tell the failure apart without string matching.
+ *
+ * Each is also an `HttpException`, as NestJS's own `ThrottlerException` is: any exception filter
+ * (Nest's default, the catch-all from Nest's documentation, a `BaseExceptionFilter` subclass, your
+ * own) answers it with `getStatus()` (400 for bad input, 502 when OpenCX failed or refused this
+ * service, 503 when rate limited, 504 on a time-out, never a 500 for OpenCX's failures) and
+ * `getResponse()`, a generic body without the upstream's detail.
+ *
+ * Messages are built only from safe facts (status codes, field names, error codes, durations): no
+ * error carries the API key, an email, a phone number or a header-override value in its message,
+ * its stack, `toString()` or `JSON.stringify()`. The transport never attaches the raw HTTP client
+ * error as `cause`, because that object holds the request headers, `Authorization` included.
+ */
+export class OpenCxError extends HttpException {
+  /**
+   * @param message what happened, for logs (safe facts only).
+   * @param status the HTTP status your API answers with. Default 502.
+   * @param caller what your API's caller reads. Default a generic "OpenCX is unavailable".
+   */
+  constructor(
+    message: string,
+    status: number = HttpStatus.BAD_GATEWAY,
+    caller: string | string[] | ErrorAnswer = 'OpenCX is unavailable',
+  ) {
+    super(typeof caller === 'object' && !Array.isArray(caller) ? caller : answer(status, caller), status);
+    // HttpException took its message from the caller's body: the error's own is the detailed one.
+    this.message = message;
+    this.name = new.target.name;
+  }
+
+  /** What `JSON.stringify` shows: the name and the safe message, nothing else. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message };
+  }
+}
+
+/** Bad module or per-call options. Names the options, never prints their values. Answered as 500. */
+export class OpenCxConfigurationError extends OpenCxError {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid OpenCxModule options: ${problems.join('; ')}`,
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'Internal server error',
+    );
+  }
+}
+
+/** The input failed the DTO's rules; nothing was sent to OpenCX. Answered as 400, with `fields`. */
 export class OpenCxValidationError extends OpenCxError {
   constructor(readonly errors: OpenCxFieldError[]) {
-    super(`Invalid input: ${errors.map((e) => `${e.field} (${e.messages.join('; ')})`).join(', ')}`);
+    super(
+      `Invalid input: ${errors.map((e) => `${e.field} (${e.messages.join('; ')})`).join(', ')}`,
+      HttpStatus.BAD_REQUEST,
+      answer(
+        HttpStatus.BAD_REQUEST,
+        errors.flatMap((e) => e.messages),
+        errors,
+      ),
+    );
   }
 
   /**
@@ -63,38 +108,41 @@ export class OpenCxValidationError extends OpenCxError {
   }
 }
 
-/** An attempt did not complete within the per-attempt `timeout`, and no retry was left. */
+/** The call did not complete within its `timeout` or `totalTimeout`. Answered as 504. */
 export class OpenCxTimeoutError extends OpenCxError {
   constructor(readonly timeout: number) {
-    super(`OpenCX did not answer within ${timeout} ms`);
+    super(`OpenCX did not answer within ${timeout} ms`, HttpStatus.GATEWAY_TIMEOUT, 'OpenCX did not answer in time');
   }
 }
 
-/** The connection failed (refused, reset, DNS, TLS) before a complete answer arrived. */
+/** The connection failed (refused, reset, DNS, TLS) before a complete answer arrived. Answered as 502. */
 export class OpenCxConnectionError extends OpenCxError {
   constructor(readonly code: string | undefined) {
     super(`Connection to OpenCX failed${code ? ` (${code})` : ''}`);
   }
 }
 
-/** The caller's `AbortSignal` fired; no further attempt was made. */
+/**
+ * The call ended before an answer: the caller's `AbortSignal` fired, or the application is shutting
+ * down. No further attempt was made. Answered as 503.
+ */
 export class OpenCxAbortError extends OpenCxError {
-  constructor() {
-    super('The OpenCX request was aborted by the caller');
+  constructor(reason = 'The OpenCX request was aborted by the caller') {
+    super(reason, HttpStatus.SERVICE_UNAVAILABLE, 'The request was cancelled');
   }
 }
 
-/** OpenCX answered 2xx, but not with the documented `{ token, contact: { id } }` shape. */
+/** OpenCX answered 2xx, but not with the documented `{ token, contact: { id } }` shape. Answered as 502. */
 export class OpenCxInvalidResponseError extends OpenCxError {
   constructor(
-    readonly status: number,
+    readonly upstreamStatus: number,
     reason: string,
   ) {
-    super(`OpenCX answered ${status} with an invalid body: ${reason}`);
+    super(`OpenCX answered ${upstreamStatus} with an invalid body: ${reason}`);
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), status: this.status };
+    return { ...super.toJSON(), upstreamStatus: this.upstreamStatus };
   }
 }
 
@@ -107,47 +155,12 @@ export interface OpenCxErrorBody {
 
 /** Everything the transport knows about a non-2xx answer. */
 export interface OpenCxApiErrorInit {
+  /** The HTTP status OpenCX answered with. */
   status: number;
   /** The parsed `ErrorDto`, already scrubbed of the request's secrets; undefined when the body was not JSON. */
   body?: OpenCxErrorBody;
   /** Seconds to wait before retrying, from `Retry-After` (or `retry-after-ms`), when the answer had one. */
   retryAfter?: number;
-}
-
-/**
- * OpenCX answered with a non-2xx status (`status` says which). A refused key and a rate limit have
- * subclasses of their own, as a caller acts on them differently.
- */
-export class OpenCxApiError extends OpenCxError {
-  /** The HTTP status OpenCX answered with. */
-  readonly status: number;
-  /** The upstream `ErrorDto`, when the body was one, scrubbed of the request's secrets. */
-  readonly body?: OpenCxErrorBody;
-  /** Seconds the upstream asked us to wait (`Retry-After`), when it said. */
-  readonly retryAfter?: number;
-
-  constructor(init: OpenCxApiErrorInit) {
-    super(apiErrorMessage(init));
-    this.status = init.status;
-    this.body = init.body;
-    this.retryAfter = init.retryAfter;
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), status: this.status, retryAfter: this.retryAfter };
-  }
-}
-
-/** 401 or 403: OpenCX refused the API key, or the key lacks the scope for this endpoint. Check the configuration. */
-export class OpenCxAuthenticationError extends OpenCxApiError {}
-/** 429: over OpenCX's rate limit; `retryAfter` says for how long, when known. */
-export class OpenCxRateLimitError extends OpenCxApiError {}
-
-/** The {@link OpenCxApiError} class for a status: the two a caller acts on apart, the rest by `status`. */
-export function createOpenCxApiError(init: OpenCxApiErrorInit): OpenCxApiError {
-  if (init.status === 401 || init.status === 403) return new OpenCxAuthenticationError(init);
-  if (init.status === 429) return new OpenCxRateLimitError(init);
-  return new OpenCxApiError(init);
 }
 
 const MAX_UPSTREAM_MESSAGE_LENGTH = 300;
@@ -160,4 +173,73 @@ function apiErrorMessage({ status, body }: OpenCxApiErrorInit): string {
       ? `: ${body.error}`
       : '';
   return `OpenCX answered ${status}${detail}`;
+}
+
+/**
+ * OpenCX answered with a non-2xx status (`upstreamStatus` says which; `getStatus()` is what your
+ * API answers: 502, or 503 for a rate limit). A refused key and a rate limit have subclasses of
+ * their own, as a caller acts on them differently.
+ */
+export class OpenCxApiError extends OpenCxError {
+  /** The HTTP status OpenCX answered with. */
+  readonly upstreamStatus: number;
+  /** The upstream `ErrorDto`, when the body was one, scrubbed of the request's secrets. */
+  readonly body?: OpenCxErrorBody;
+  /** Seconds the upstream asked us to wait (`Retry-After`), when it said. */
+  readonly retryAfter?: number;
+
+  constructor(init: OpenCxApiErrorInit, status: number = HttpStatus.BAD_GATEWAY, caller?: string) {
+    super(apiErrorMessage(init), status, caller);
+    this.upstreamStatus = init.status;
+    this.body = init.body;
+    this.retryAfter = init.retryAfter;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), upstreamStatus: this.upstreamStatus, retryAfter: this.retryAfter };
+  }
+}
+
+/**
+ * 401 or 403: OpenCX refused the API key, or the key lacks the scope for this endpoint. Only the
+ * operator can fix it: check the configuration. Answered as 502.
+ */
+export class OpenCxAuthenticationError extends OpenCxApiError {}
+
+/** 429: OpenCX refused the call over its rate limit; `retryAfter` says for how long, when it said. Answered as 503. */
+export class OpenCxRateLimitError extends OpenCxApiError {
+  constructor(init: OpenCxApiErrorInit) {
+    super(init, HttpStatus.SERVICE_UNAVAILABLE, 'OpenCX is rate limiting this service; retry later');
+  }
+}
+
+/**
+ * The library's own client-side limit refused the call before anything was sent: no slot within
+ * `rateLimit.maxWait` (or the call's time left), too many calls waiting (`rateLimit.maxQueue`), or
+ * the key paused after an upstream 429. `retryAfter` says when a slot is expected. Answered as 503.
+ */
+export class OpenCxClientRateLimitError extends OpenCxError {
+  constructor(
+    /** Seconds until a slot is expected. */
+    readonly retryAfter: number,
+    /** Which bound refused the call. */
+    readonly reason: 'max-wait' | 'max-queue' | 'time-left',
+  ) {
+    super(
+      `Client-side rate limit (rateLimit option): no slot for ${retryAfter} s (${reason})`,
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'This service is over its OpenCX quota; retry later',
+    );
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfter: this.retryAfter, reason: this.reason };
+  }
+}
+
+/** The {@link OpenCxApiError} class for a status: the two a caller acts on apart, the rest by `upstreamStatus`. */
+export function createOpenCxApiError(init: OpenCxApiErrorInit): OpenCxApiError {
+  if (init.status === 401 || init.status === 403) return new OpenCxAuthenticationError(init);
+  if (init.status === 429) return new OpenCxRateLimitError(init);
+  return new OpenCxApiError(init);
 }

@@ -60,7 +60,8 @@ describe('HealthMonitor', () => {
     let probes = 0;
     const probe = async (): Promise<void> => {
       probes++;
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Let the second check start while this probe is still running.
+      await new Promise(setImmediate);
       monitor.observe(400, undefined, 'probe');
     };
     const [a, b] = await Promise.all([monitor.check(probe), monitor.check(probe)]);

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import * as fc from 'fast-check';
-import { OpenCxAbortError, OpenCxRateLimitError } from '../errors/opencx.errors.js';
+import { OpenCxAbortError, OpenCxClientRateLimitError } from '../errors/opencx.errors.js';
 import { ClientRateLimiter, type RateLimitSettings } from './client-rate-limiter.js';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 
@@ -109,7 +109,7 @@ describe('ClientRateLimiter', () => {
   it('fails at once, without waiting, when the slot is beyond maxWait', async () => {
     const limiter = new ClientRateLimiter(settings({ perMinute: 1, maxWait: 1_000 }), new MemoryFleetStore());
     await sendNow(limiter);
-    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxRateLimitError);
+    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
   });
 
   it('bounds the queue: with maxQueue calls waiting, the next fails at once although maxWait would allow it', async () => {
@@ -118,7 +118,7 @@ describe('ClientRateLimiter', () => {
     const waiting = limiter.acquire(KEY);
     await jest.advanceTimersByTimeAsync(1);
     expect(limiter.waitingFor(KEY)).toBe(1);
-    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxRateLimitError);
+    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
     await jest.advanceTimersByTimeAsync(61_000);
     await waiting;
     expect(limiter.waitingFor(KEY)).toBe(0);
@@ -131,7 +131,7 @@ describe('ClientRateLimiter', () => {
     // Two sends fit one slot a window from now: only the queue's bound can refuse the second waiter.
     const waiting = limiter.acquire(KEY);
     await jest.advanceTimersByTimeAsync(1);
-    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxRateLimitError);
+    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
     const unbounded = new ClientRateLimiter(settings({ perMinute: 2, maxQueue: 2 }), new MemoryFleetStore());
     await sendNow(unbounded);
     await sendNow(unbounded);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OpenCxRateLimitError } from '../errors/opencx.errors.js';
+import { OpenCxClientRateLimitError } from '../errors/opencx.errors.js';
 import { sleep } from '../util/sleep.js';
 import type { OpenCxFleetStore, OpenCxSlotRequest } from '../store/opencx-fleet-store.interface.js';
 
@@ -47,25 +47,25 @@ export class ClientRateLimiter {
   }
 
   /**
-   * Waits for a slot for `key` (a hash of the API key), or throws OpenCxRateLimitError; returns
+   * Waits for a slot for `key` (a hash of the API key), or throws OpenCxClientRateLimitError; returns
    * the slot's release, to call when the request has ended (it never rejects). A booked slot is
    * claimed when it comes; if requests still in transit hold it, the call waits for them too,
    * as long as `limit` (the call's time left) allows.
    */
   async acquire(key: string, limit: number = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<ReleaseSlot> {
     const queued = this.waiting.get(key) ?? 0;
-    if (queued >= this.settings.maxQueue) throw this.limited(this.window / this.settings.perMinute);
+    if (queued >= this.settings.maxQueue) throw this.limited(this.window / this.settings.perMinute, 'max-queue');
     const deadline = Date.now() + limit;
     const request = this.request(Math.min(limit, this.settings.maxWait + this.margin), limit);
     const id = this.nextId();
     const { granted, waitMs } = await this.store.reserve(key, id, request);
-    if (!granted) throw this.limited(waitMs);
+    if (!granted) throw this.limited(waitMs, 'max-wait');
     const release = this.releaser(key, id, request);
     if (waitMs <= 0) return release;
     this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
     try {
       for (let wait = waitMs; wait > 0; wait = await this.store.claim(key, id, request)) {
-        if (wait > deadline - Date.now()) throw this.limited(wait);
+        if (wait > deadline - Date.now()) throw this.limited(wait, 'time-left');
         await sleep(wait, signal);
       }
       return release;
@@ -120,11 +120,7 @@ export class ClientRateLimiter {
     return `${this.instance}:${this.sequence++}`;
   }
 
-  private limited(waitMs: number): OpenCxRateLimitError {
-    return new OpenCxRateLimitError({
-      status: 429,
-      retryAfter: Math.max(1, Math.ceil(waitMs / 1000)),
-      body: { message: 'client-side rate limit reached (nestjs-opencx rateLimit)' },
-    });
+  private limited(waitMs: number, reason: OpenCxClientRateLimitError['reason']): OpenCxClientRateLimitError {
+    return new OpenCxClientRateLimitError(Math.max(1, Math.ceil(waitMs / 1000)), reason);
   }
 }

@@ -143,7 +143,7 @@ describe('createOpenCxFakeServer', () => {
   it('closes even with a hanging request open', async () => {
     server.hangNext(1);
     const pending = post(server, { email: 'a@example.com' }).catch((e: unknown) => e);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await server.nextRequest();
     await server.close();
     // fetch's TypeError comes from Node's realm, not the test's: check its shape, not its class.
     expect(await pending).toHaveProperty('message', 'fetch failed');

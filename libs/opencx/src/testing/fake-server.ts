@@ -70,6 +70,8 @@ export interface OpenCxFakeServer {
   readonly requests: RecordedRequest[];
   /** Requests to the authenticate-user endpoint only. */
   authenticateRequests(): RecordedRequest[];
+  /** Resolves with the next request this server receives: for tests that act once a call is in flight. */
+  nextRequest(): Promise<RecordedRequest>;
   /** Queues a behaviour for the next `count` requests (after any already queued). */
   queue(count: number, behaviour: FakeBehaviour): void;
   /** The next `count` requests answer `status`, with an ErrorDto body and an optional `Retry-After`. */
@@ -148,6 +150,7 @@ function bodyProblem(body: unknown): string | undefined {
 export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = {}): Promise<OpenCxFakeServer> {
   const secret = randomBytes(32).toString('hex');
   const requests: RecordedRequest[] = [];
+  const waiters: Array<(request: RecordedRequest) => void> = [];
   const queued: FakeBehaviour[] = [];
   const statusCounts: Record<number, number> = {};
   const sockets = new Set<Socket>();
@@ -295,6 +298,7 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
         remotePort: req.socket.remotePort,
       };
       requests.push(record);
+      for (const waiter of waiters.splice(0)) waiter(record);
       if (size > maxRequestBytes) return send(res, 413, errorBody(413, 'request entity too large'));
       let behaviour = queued.shift();
       if (behaviour === undefined && failureRate > 0 && Math.random() < failureRate) {
@@ -328,6 +332,7 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
     requests,
     statusCounts,
     authenticateRequests: () => requests.filter((r) => r.path === AUTHENTICATE_USER_PATH),
+    nextRequest: () => new Promise<RecordedRequest>((resolve) => waiters.push(resolve)),
     queue,
     failNext: (count, status, opts = {}) =>
       queue(count, {
