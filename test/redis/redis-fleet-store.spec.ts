@@ -39,7 +39,7 @@ describeWithRedis('Redis fleet-store contract')(
 
     it('opens and closes its own connection from a URL', async () => {
       const store = await RedisFleetStore.connect(redis.url);
-      await store.save('k', 'p', 'v', 60_000);
+      await store.save('k', 'p', 'v', 60_000, 0);
       expect((await store.lookup('k', 'p', 1_000)).value).toBe('v');
       expect(store.degraded).toBe(false);
       await store.close();

@@ -3,7 +3,7 @@
 // is given), a fake OpenCX that refuses with 429 past `perWindow` calls per window, and a burst of
 // `users` distinct users spread over the instances, all at once.
 import { Test } from '@nestjs/testing';
-import { ContactAuthService, OpenCxModule, OpenCxRateLimitError } from 'nestjs-opencx';
+import { ContactAuthService, OpenCxClientRateLimitError, OpenCxModule } from 'nestjs-opencx';
 import { createOpenCxFakeServer } from 'nestjs-opencx/testing';
 
 const KEY = 'sk_quota_run_key';
@@ -50,7 +50,11 @@ export async function runQuota(run) {
           await services[i % services.length].authenticateUser({ email: `quota-user-${i}@example.com` });
           return { served: true, waitMs: Date.now() - callStarted };
         } catch (error) {
-          return { served: false, waitMs: Date.now() - callStarted, limited: error instanceof OpenCxRateLimitError };
+          return {
+            served: false,
+            waitMs: Date.now() - callStarted,
+            limited: error instanceof OpenCxClientRateLimitError,
+          };
         }
       }),
     );

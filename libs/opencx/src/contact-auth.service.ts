@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { planCall } from './call/call-plan.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
-import { OpenCxAbortError, OpenCxConfigurationError } from './errors/opencx.errors.js';
+import { OpenCxConfigurationError, OpenCxError, OpenCxStoreError } from './errors/opencx.errors.js';
 import { Scrubber, stringsIn } from './errors/scrub.js';
 import type { OpenCxHealth } from './health/health-monitor.js';
 import { validateAuthenticateUser, validateExtraFields, wireBody } from './input/validate-input.js';
@@ -12,6 +12,7 @@ import type { OpenCxRequestOptions } from './interfaces/request-options.interfac
 import { OPENCX_REGISTRATION } from './opencx.constants.js';
 import { limiterKeyOf, type OpenCxRegistration } from './opencx.registration.js';
 import { apiKeyProblem } from './opencx.options.js';
+import { snapshot } from './input/snapshot.js';
 
 /**
  * The health probe's body. It lacks the required `email`, so OpenCX refuses it and no contact is
@@ -19,10 +20,22 @@ import { apiKeyProblem } from './opencx.options.js';
  */
 const PROBE_BODY = '{}';
 
-/** Options of {@link ContactAuthService.evictContact}. */
-export interface OpenCxEvictOptions {
-  /** The organisation's key the token was issued under. Default: the registration's `apiKey`. */
-  apiKey?: string;
+/** An error's class name, the only thing about an unknown error that is safe to print. */
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/**
+ * Runs one public operation so that it rejects only with an OpenCxError: anything else (a store or
+ * listener that throws a plain error) becomes one, named by its class only, never its message.
+ */
+async function typed<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof OpenCxError) throw error;
+    throw new OpenCxError(`${operation} failed unexpectedly (${errorName(error)})`, 500, 'Internal server error');
+  }
 }
 
 /**
@@ -50,9 +63,11 @@ export class ContactAuthService {
    * OpenCX chat widget takes as `user.token`. Concurrent identical calls share one upstream request;
    * a cached token is returned while it is valid and the profile unchanged (see the `cache` option).
    *
-   * @param input the user's details; validated against {@link AuthenticateUserDto} before any call.
+   * @param input the user's details; one plain-data copy of it is validated against
+   *   {@link AuthenticateUserDto} and sent exactly as validated.
+   * @param options per-call overrides; the whole call, waits included, ends by `totalTimeout`.
    * @throws OpenCxValidationError when the input breaks a rule (nothing is sent).
-   * @throws OpenCxApiError (a subclass per status) when OpenCX refuses, after any retries.
+   * @throws OpenCxApiError (OpenCxAuthenticationError, OpenCxRateLimitError) when OpenCX refuses, after any retries.
    * @throws OpenCxClientRateLimitError when the client-side limit leaves no slot within `rateLimit.maxWait`.
    * @throws OpenCxTimeoutError, OpenCxConnectionError, OpenCxInvalidResponseError, OpenCxAbortError.
    */
@@ -60,17 +75,26 @@ export class ContactAuthService {
     input: AuthenticateUserInput,
     options: OpenCxRequestOptions = {},
   ): Promise<AuthenticateUserResponseDto> {
+    return typed('authenticateUser', () => this.authenticate(input, options));
+  }
+
+  private authenticate(input: unknown, options: unknown): Promise<AuthenticateUserResponseDto> {
     const { registration } = this;
-    const plan = planCall(registration.options, options, registration.ownLimiterKey, limiterKeyOf);
-    const dto = validateAuthenticateUser(input);
-    const extra = validateExtraFields(options.extraFields);
+    const plan = planCall(registration.options, options, {
+      ownLimiterKey: registration.ownLimiterKey,
+      limiterKeyOf,
+      shutdown: registration.shutdown,
+    });
+    // One plain-data copy, read once: a getter cannot pass validation with one value and send another.
+    const { input: data, extraFields } = snapshot(input, (options as OpenCxRequestOptions).extraFields);
+    const dto = validateAuthenticateUser(data);
+    const extra = validateExtraFields(extraFields);
     const body = wireBody(dto, extra);
-    if (plan.signal?.aborted) throw new OpenCxAbortError();
-    const lockTtl = Math.min(60_000, plan.totalTimeout + 5_000);
+    const { deadline, signal } = plan;
     return registration.cachedCall.run(
-      { apiKey: plan.apiKey, email: dto.email, body, mode: plan.mode, signal: plan.signal, lockTtl },
-      (signal) =>
-        registration.runner.run({ ...plan, signal }, ({ timeout, signal: attemptSignal }) =>
+      { apiKey: plan.apiKey, email: dto.email, body, mode: plan.mode, signal, deadline },
+      (flightSignal) =>
+        registration.runner.run({ ...plan, signal: flightSignal }, ({ timeout, signal: attemptSignal }) =>
           registration.transport.post({
             apiKey: plan.apiKey,
             body,
@@ -84,14 +108,28 @@ export class ContactAuthService {
 
   /**
    * Forgets every cached token of the contact with this email (for a deleted or signed-out user):
-   * in this instance and, with `redis`, across the fleet, by the time the promise resolves.
+   * in this instance and, with a shared store, across the fleet, by the time the promise resolves;
+   * no answer already in flight for the contact is cached or shared after it.
+   *
+   * @param options `apiKey`: the organisation's key the token was issued under (default: the registration's).
+   * @throws OpenCxStoreError when a shared store could not be reached (the fleet may still hold the token).
    */
-  async evictContact(email: string, options: OpenCxEvictOptions = {}): Promise<void> {
-    const apiKey = options.apiKey ?? this.registration.options.apiKey;
-    const problem =
-      typeof email !== 'string' || email === '' ? 'email must be a non-empty string' : apiKeyProblem(apiKey);
-    if (problem) throw new OpenCxConfigurationError([`evictContact: ${problem}`]);
-    await this.registration.cachedCall.evict(apiKey, email);
+  async evictContact(email: string, options: Pick<OpenCxRequestOptions, 'apiKey'> = {}): Promise<void> {
+    return typed('evictContact', async () => {
+      const apiKey = (options as OpenCxRequestOptions | null)?.apiKey ?? this.registration.options.apiKey;
+      const problem =
+        options === null || typeof options !== 'object'
+          ? 'options must be an object'
+          : typeof email !== 'string' || email === ''
+            ? 'email must be a non-empty string'
+            : apiKeyProblem(apiKey);
+      if (problem) throw new OpenCxConfigurationError([`evictContact: ${problem}`]);
+      try {
+        await this.registration.cachedCall.evict(apiKey, email);
+      } catch (error) {
+        throw new OpenCxStoreError(`evictContact could not reach the fleet store (${errorName(error)})`);
+      }
+    });
   }
 
   /**
@@ -99,39 +137,65 @@ export class ContactAuthService {
    * refused after 401/403, else unverified). Answers from the last exchange made with the
    * registration's key while younger than `healthCheckInterval`; otherwise sends one probe that
    * creates no contact, shared by concurrent checks and never more than a small share of the rate
-   * limit. While an upstream 429 pauses the key, reports down with `pausedUntil`. Never throws.
+   * limit. While an upstream 429 pauses the key, reports down with `pausedUntil`; while a shared
+   * store has failed over to memory, says `fleet: 'degraded'`. Never throws.
    */
   async checkHealth(): Promise<OpenCxHealth> {
     const { registration } = this;
-    const verdict = (await registration.health.check(() => this.probe())) ?? {
-      status: 'down',
-      reachable: false,
-      apiKey: 'unverified',
-      reason: 'not checked yet: no free rate-limit slot for a probe',
-      source: 'probe',
-      checkedAt: new Date().toISOString(),
-    };
+    const fleet =
+      registration.options.store || registration.options.redis !== undefined
+        ? registration.store.degraded === true
+          ? 'degraded'
+          : 'shared'
+        : 'local';
+    let verdict: Omit<OpenCxHealth, 'fleet'>;
+    try {
+      verdict = (await registration.health.check(() => this.probe())) ?? {
+        status: 'down',
+        reachable: false,
+        apiKey: 'unverified',
+        reason: 'not checked yet: no free rate-limit slot for a probe',
+        source: 'probe',
+        checkedAt: new Date().toISOString(),
+      };
+    } catch (error) {
+      verdict = {
+        status: 'down',
+        reachable: false,
+        apiKey: 'unverified',
+        reason: `health check failed (${errorName(error)})`,
+        source: 'probe',
+        checkedAt: new Date().toISOString(),
+      };
+    }
     const paused = (await registration.limiter?.pausedFor(registration.ownLimiterKey).catch(() => 0)) ?? 0;
-    if (paused <= 0) return verdict;
+    if (paused <= 0) return { ...verdict, fleet };
     const pausedUntil = new Date(Date.now() + paused).toISOString();
-    return { ...verdict, status: 'down', reason: `paused after an upstream 429 until ${pausedUntil}`, pausedUntil };
+    return {
+      ...verdict,
+      fleet,
+      status: 'down',
+      reason: `paused after an upstream 429 until ${pausedUntil}`,
+      pausedUntil,
+    };
   }
 
   /** The health check's one request: the module's key, no retry, and only with a free limiter slot. */
   private async probe(): Promise<void> {
     const { registration } = this;
     const { limiter, options } = registration;
+    if (registration.shutdown.aborted) return;
     const release = await limiter?.tryAcquire(registration.ownLimiterKey, options.timeout).catch(() => undefined);
     if (limiter && !release) return;
     const startedAt = performance.now();
-    const exchange = await registration.transport
-      .post({
-        apiKey: options.apiKey,
-        body: PROBE_BODY,
-        timeout: options.timeout,
-        scrubber: () => new Scrubber(options.apiKey, []),
-      })
-      .finally(() => void release?.());
+    const exchange = await registration.transport.post({
+      apiKey: options.apiKey,
+      body: PROBE_BODY,
+      timeout: options.timeout,
+      signal: registration.shutdown,
+      scrubber: () => new Scrubber(options.apiKey, []),
+    });
+    void release?.(exchange.status === undefined ? 'abandoned' : 'ended');
     registration.report('health-check', { apiKey: options.apiKey, attempt: 0, startedAt, exchange });
   }
 }

@@ -19,7 +19,7 @@ export { getContactAuthToken } from './opencx.tokens.js';
 export { InjectContactAuth } from './inject-contact-auth.decorator.js';
 export type { OpenCxHealth } from './health/health-monitor.js';
 export type { OpenCxAttemptEvent } from './call/attempt-event.js';
-export type { OpenCxFleetStore, OpenCxSlotRequest } from './store/opencx-fleet-store.interface.js';
+export type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
 export { MemoryFleetStore } from './store/memory-fleet-store.js';
 export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 export { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
@@ -40,4 +40,5 @@ export {
   OpenCxAuthenticationError,
   OpenCxRateLimitError,
   OpenCxClientRateLimitError,
+  OpenCxStoreError,
 } from './errors/opencx.errors.js';

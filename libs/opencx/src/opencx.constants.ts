@@ -12,3 +12,6 @@ export const CONTACT_AUTH_TOKEN_PREFIX = 'OpenCxContactAuthService';
 
 /** Injection token of the registration's name (`'default'` for the unnamed one). */
 export const OPENCX_INSTANCE_NAME = 'OPENCX_INSTANCE_NAME';
+
+/** Injection token of what the registrations of one application share (internal). */
+export const OPENCX_SHARED_STATE = 'OPENCX_SHARED_STATE';

@@ -2,6 +2,7 @@ import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ContactAuthService } from './contact-auth.service.js';
 import { OpenCxExceptionFilter } from './opencx-exception.filter.js';
+import { OpenCxSharedModule } from './opencx-shared.module.js';
 import { DEFAULT_OPENCX_NAME, OPENCX_INSTANCE_NAME } from './opencx.constants.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import { checkOpenCxName, getContactAuthToken } from './opencx.tokens.js';
@@ -41,6 +42,7 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: '
         extras.exceptionFilter === true ? [{ provide: APP_FILTER, useClass: OpenCxExceptionFilter }] : [];
       return {
         ...definition,
+        imports: [...(definition.imports ?? []), OpenCxSharedModule],
         global: extras.isGlobal,
         providers: [
           ...(definition.providers ?? []),

@@ -66,7 +66,7 @@ describe('resolveOpenCxOptions', () => {
   });
 
   it('accepts a connected node-redis client in place of a URL', () => {
-    const client = { eval: () => Promise.resolve(null) };
+    const client = { eval: () => Promise.resolve(null), sendCommand: () => Promise.resolve(null) };
     expect(resolveOpenCxOptions({ apiKey: KEY, redis: client }).redis).toBe(client);
   });
 

@@ -8,7 +8,11 @@ export interface OpenCxCacheOptions {
   ttl?: number;
   /** Safety margin before the token's `exp` claim, in ms. Default 30000. */
   skew?: number;
-  /** Contacts kept by the in-memory cache (least recently used go first). Default 10000. */
+  /**
+   * Contacts kept by the in-memory cache (least recently used go first; expired ones go first of
+   * all). Default 100000: entries are made at most at the rate limit (100 a minute), so this holds
+   * about 17 hours of distinct users at full quota, in about 120 MB when full (about 1.2 KB each).
+   */
   maxEntries?: number;
 }
 
@@ -27,15 +31,34 @@ export interface OpenCxRateLimitOptions {
   instances?: number;
   /** Length of the upstream's window in ms: 60000 for "per minute"; shorter only in tests. Default 60000. */
   window?: number;
+  /**
+   * A name shared by the registrations (and API keys) of one organisation that share OpenCX's
+   * limit: they are then counted together, in this process and across the fleet. OpenCX documents
+   * the limit without saying whether it is per key or per organisation. Default: none (each API
+   * key its own limit).
+   */
+  group?: string;
 }
 
 /**
  * A Redis connection the application already has: a node-redis client or cluster (`createClient()`,
- * `createCluster()`), connected. The library uses only `eval`, and never closes it.
+ * `createCluster()`), or an ioredis or iovalkey client or cluster, connected. The library uses only
+ * `EVAL`, and never closes it.
  */
-export interface OpenCxRedisClient {
+export type OpenCxRedisClient = NodeRedisClient | IoRedisClient;
+
+/** A node-redis client or cluster (`createClient()`, `createCluster()`), connected. */
+export interface NodeRedisClient {
   /** node-redis's `EVAL`: runs a Lua script with its keys and arguments. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/** An ioredis 5 or 6, or iovalkey, client or cluster (`new Redis()`, `new Cluster()`). */
+export interface IoRedisClient {
+  /** ioredis's `EVAL`: the script, the number of keys, then the keys and the arguments. */
+  eval: (...args: never[]) => unknown;
+  /** ioredis's own (node-redis has none): how the library tells the two apart. */
+  defineCommand: (...args: never[]) => unknown;
 }
 
 /** Options of {@link OpenCxModule}. Every option but `apiKey` has a default. */
@@ -112,7 +135,7 @@ export interface ResolvedOpenCxOptions {
   maxRetryAfter: number;
   maxResponseBytes: number;
   cache: Required<OpenCxCacheOptions> | false;
-  rateLimit: Required<OpenCxRateLimitOptions> | false;
+  rateLimit: (Required<Omit<OpenCxRateLimitOptions, 'group'>> & { group?: string }) | false;
   redis?: string | OpenCxRedisClient;
   store?: OpenCxFleetStore;
   redisTimeout: number;
@@ -132,7 +155,7 @@ export const OPENCX_DEFAULTS = {
   maxResponseBytes: 1_048_576,
   redisTimeout: 1_000,
   healthCheckInterval: 60_000,
-  cache: { ttl: 300_000, skew: 30_000, maxEntries: 10_000 },
+  cache: { ttl: 300_000, skew: 30_000, maxEntries: 100_000 },
   rateLimit: { perMinute: 100, maxWait: 10_000, maxQueue: 1_000, instances: 1, window: 60_000 },
 } as const;
 
@@ -183,10 +206,20 @@ const baseUrl = check((value) => {
 const redis = check((value) => {
   if (typeof value === 'string')
     return /^rediss?:\/\/\S+$/.test(value) ? undefined : 'must be a redis:// or rediss:// URL';
-  return value !== null && typeof (value as { eval?: unknown }).eval === 'function'
-    ? undefined
-    : 'must be a redis:// URL or a connected node-redis client';
+  return redisClientKind(value) === undefined
+    ? 'must be a redis:// URL or a connected node-redis, ioredis or iovalkey client'
+    : undefined;
 });
+
+/** Which kind of Redis client `value` is, by the methods each has; undefined for anything else. */
+export function redisClientKind(value: unknown): 'node-redis' | 'ioredis' | undefined {
+  const client = value as Partial<Record<'eval' | 'defineCommand' | 'evalsha' | 'sendCommand', unknown>> | null;
+  if (client === null || typeof client !== 'object' || typeof client.eval !== 'function') return undefined;
+  // ioredis and iovalkey define commands of their own; node-redis has sendCommand and none of those.
+  if (typeof client.defineCommand === 'function' && typeof client.evalsha === 'function') return 'ioredis';
+  if (typeof client.sendCommand === 'function') return 'node-redis';
+  return undefined;
+}
 
 const STORE_METHODS = ['lookup', 'save', 'unlock', 'evict', 'reserve', 'claim', 'release', 'pause', 'pausedFor'];
 
@@ -241,6 +274,11 @@ const MODULE_RULES: Rules = {
     maxQueue: integer(0, 1_000_000),
     instances: integer(1, 10_000),
     window: integer(100, DAY),
+    group: check((value) =>
+      typeof value === 'string' && /^[\w.:-]{1,64}$/.test(value)
+        ? undefined
+        : 'must be 1 to 64 letters, digits, "_", ".", ":" or "-"',
+    ),
   }),
   redis,
   store,
@@ -294,6 +332,14 @@ export function resolveOpenCxOptions(options: OpenCxModuleOptions | undefined): 
       : []),
   ];
   if (problems.length > 0) throw new OpenCxConfigurationError(problems);
+  const callLimit = options.totalTimeout ?? OPENCX_DEFAULTS.totalTimeout;
+  const maxWait = (options.rateLimit || undefined)?.maxWait ?? OPENCX_DEFAULTS.rateLimit.maxWait;
+  if (options.rateLimit !== false && maxWait > callLimit) {
+    // The wait is part of the call: a slot further away than totalTimeout could never be used.
+    throw new OpenCxConfigurationError([
+      `rateLimit.maxWait (${maxWait} ms) is longer than totalTimeout (${callLimit} ms): raise totalTimeout or lower maxWait`,
+    ]);
+  }
   const { cache: defaultCache, rateLimit: defaultRateLimit, ...flatDefaults } = OPENCX_DEFAULTS;
   const set = withoutUndefined(options);
   return {

@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { ContactAuthService } from './contact-auth.service.js';
-import { OPENCX_INSTANCE_NAME, OPENCX_REGISTRATION } from './opencx.constants.js';
+import type { OpenCxSharedState } from './opencx-shared.module.js';
+import { OPENCX_INSTANCE_NAME, OPENCX_REGISTRATION, OPENCX_SHARED_STATE } from './opencx.constants.js';
 import { OPENCX_MODULE_OPTIONS } from './opencx.module-definition.js';
 import { resolveOpenCxOptions, type OpenCxModuleOptions, type ResolvedOpenCxOptions } from './opencx.options.js';
 import { OpenCxRegistration } from './opencx.registration.js';
@@ -12,18 +13,24 @@ import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
  * the registration. The Redis entry point, and the `redis` client it may load, are imported only
  * when the `redis` shorthand is set.
  */
-async function createRegistration(raw: OpenCxModuleOptions, name: string): Promise<OpenCxRegistration> {
+async function createRegistration(
+  raw: OpenCxModuleOptions,
+  name: string,
+  shared: OpenCxSharedState,
+): Promise<OpenCxRegistration> {
   const options = resolveOpenCxOptions(raw);
-  return new OpenCxRegistration(options, name, await createStore(options));
+  const store = await createStore(options);
+  return new OpenCxRegistration(options, name, store ?? new MemoryFleetStore(maxEntriesOf(options)), shared, !store);
 }
 
-/** The `store` option, the store the `redis` shorthand stands for, or the in-memory default. */
-async function createStore(options: ResolvedOpenCxOptions): Promise<OpenCxFleetStore> {
-  const maxEntries = options.cache ? options.cache.maxEntries : 1;
+const maxEntriesOf = (options: ResolvedOpenCxOptions): number => (options.cache ? options.cache.maxEntries : 1);
+
+/** The `store` option, or the store the `redis` shorthand stands for; undefined for the in-memory default. */
+async function createStore(options: ResolvedOpenCxOptions): Promise<OpenCxFleetStore | undefined> {
   if (options.store) return options.store;
-  if (options.redis === undefined) return new MemoryFleetStore(maxEntries);
+  if (options.redis === undefined) return undefined;
   const { RedisFleetStore } = await import('./redis/index.js');
-  const settings = { timeout: options.redisTimeout, maxEntries };
+  const settings = { timeout: options.redisTimeout, maxEntries: maxEntriesOf(options) };
   return typeof options.redis === 'string'
     ? RedisFleetStore.connect(options.redis, settings)
     : new RedisFleetStore(options.redis, settings);
@@ -34,7 +41,7 @@ export const OPENCX_PROVIDERS: Provider[] = [
   {
     provide: OPENCX_REGISTRATION,
     useFactory: createRegistration,
-    inject: [OPENCX_MODULE_OPTIONS, OPENCX_INSTANCE_NAME],
+    inject: [OPENCX_MODULE_OPTIONS, OPENCX_INSTANCE_NAME, OPENCX_SHARED_STATE],
   },
   ContactAuthService,
 ];

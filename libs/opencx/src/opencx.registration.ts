@@ -6,9 +6,11 @@ import { CachedCall } from './cache/cached-call.js';
 import { TokenCache } from './cache/token-cache.js';
 import { AttemptRunner, type AttemptReport } from './call/attempt-runner.js';
 import { notifyAttempt, outcomeOf, type OpenCxAttemptEvent } from './call/attempt-event.js';
+import { OpenCxAbortError } from './errors/opencx.errors.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { createHttpClient } from './http/http-client.js';
 import { Transport, type Exchange } from './http/transport.js';
+import type { OpenCxSharedState } from './opencx-shared.module.js';
 import { AUTHENTICATE_USER_PATH, DEFAULT_OPENCX_NAME } from './opencx.constants.js';
 import type { ResolvedOpenCxOptions } from './opencx.options.js';
 import { ClientRateLimiter } from './rate-limit/client-rate-limiter.js';
@@ -37,11 +39,18 @@ export class OpenCxRegistration {
   readonly health: HealthMonitor;
   readonly ownLimiterKey: string;
   private readonly closeHttp: () => void;
+  private readonly stopping = new AbortController();
 
+  /**
+   * @param store the registration's `store` option, or its own in-memory store (tokens only: the
+   *   limiter then counts in the application's shared log).
+   */
   constructor(
     readonly options: ResolvedOpenCxOptions,
     readonly name: string,
     readonly store: OpenCxFleetStore,
+    shared: OpenCxSharedState,
+    ownStore: boolean,
   ) {
     this.logger = new Logger(name === DEFAULT_OPENCX_NAME ? 'OpenCx' : `OpenCx:${name}`);
     const client = createHttpClient();
@@ -49,13 +58,23 @@ export class OpenCxRegistration {
     this.closeHttp = () => client.close();
     this.transport = new Transport(this.http, `${options.baseUrl}${AUTHENTICATE_USER_PATH}`, options.maxResponseBytes);
     this.cachedCall = new CachedCall(options.cache ? new TokenCache(options.cache, store, this.logger) : null);
-    this.limiter = options.rateLimit ? new ClientRateLimiter(options.rateLimit, store) : null;
-    this.ownLimiterKey = limiterKeyOf(options.apiKey);
+    const { rateLimit } = options;
+    this.ownLimiterKey = limiterKeyOf(rateLimit && rateLimit.group ? `group:${rateLimit.group}` : options.apiKey);
+    if (rateLimit) {
+      shared.register(this.ownLimiterKey, { name, perMinute: rateLimit.perMinute, window: rateLimit.window });
+      this.limiter = new ClientRateLimiter(
+        { ...rateLimit, maxPause: options.maxRetryAfter },
+        ownStore ? shared.limiterStore : store,
+      );
+    } else this.limiter = null;
     this.runner = new AttemptRunner(this.limiter, (report) => this.report('authenticate-user', report));
-    const probeFloor = options.rateLimit
-      ? (options.rateLimit.window * PROBE_SHARE) / Math.max(1, options.rateLimit.perMinute)
-      : 0;
+    const probeFloor = rateLimit ? (rateLimit.window * PROBE_SHARE) / Math.max(1, rateLimit.perMinute) : 0;
     this.health = new HealthMonitor(options.healthCheckInterval, probeFloor);
+  }
+
+  /** Fires when the application shuts down: every call in flight or waiting ends at once. */
+  get shutdown(): AbortSignal {
+    return this.stopping.signal;
   }
 
   /**
@@ -91,20 +110,31 @@ export class OpenCxRegistration {
     notifyAttempt(this.options.onAttempt, event, this.logger);
   }
 
+  /**
+   * The first of Nest's shutdown hooks: from here on nothing is sent. Calls waiting (for a slot, a
+   * lock, a backoff) end at once with OpenCxAbortError, requests in flight are aborted and not
+   * retried.
+   */
+  onModuleDestroy(): void {
+    this.stopping.abort(new OpenCxAbortError('The application is shutting down'));
+  }
+
   /** Nest calls this at shutdown (`enableShutdownHooks`, or `app.close()`). */
   onApplicationShutdown(): Promise<void> {
     return this.close();
   }
 
-  /** Closes the keep-alive connections and the fleet store. */
+  /** Stops every call, closes the keep-alive connections and the fleet store. */
   async close(): Promise<void> {
+    this.onModuleDestroy();
     this.closeHttp();
     await this.store.close?.();
   }
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error)
+  if (error instanceof Error) {
     return 'upstreamStatus' in error ? `${error.name} ${String(error.upstreamStatus)}` : error.name;
+  }
   return 'unknown error';
 }

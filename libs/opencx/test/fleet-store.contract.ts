@@ -1,4 +1,6 @@
-import type { OpenCxFleetStore, OpenCxSlotRequest } from '../src/index.js';
+import type { OpenCxFleetStore } from '../src/index.js';
+
+type OpenCxSlotRequest = Parameters<OpenCxFleetStore['reserve']>[2];
 
 /** How a contract run makes stores and moves time for them. */
 export interface FleetStoreContractSubject {
@@ -14,6 +16,11 @@ export interface FleetStoreContractSubject {
 
 const KEY = 'contract-key-hash';
 
+/** Saves after a look-up, as the cache does: the look-up's stamp goes with the save. */
+async function saveNow(store: OpenCxFleetStore, key: string, payload: string, value: string, ttl: number) {
+  return store.save(key, payload, value, ttl, (await store.lookup(key, payload, 1)).stamp);
+}
+
 /**
  * The rules of `OpenCxFleetStore`, as cases any implementation must pass: the in-memory store's
  * spec and the Redis suite run them both, so the two cannot drift. Call inside a `describe`.
@@ -26,29 +33,30 @@ export function fleetStoreContract(subject: FleetStoreContractSubject): void {
     window,
     maxWait: 10 * window,
     maxTransit: 60_000,
+    maxPause: 60_000,
     ...overrides,
   });
   /** A send that reaches OpenCX and ends at once. */
   const sendNow = async (store: OpenCxFleetStore, id: string, request = slot()): Promise<void> => {
     expect(await store.reserve(KEY, id, request)).toEqual({ granted: true, waitMs: 0 });
-    await store.release(KEY, id, request);
+    await store.release(KEY, id, request, 'ended');
   };
 
   it('answers an entry only for the payload it was saved with, and replaces it on save', async () => {
     const store = await subject.create();
     expect((await store.lookup(KEY, 'p1', 1_000)).value).toBeUndefined();
-    await store.save(KEY, 'p1', 'sealed-1', 60_000);
+    await saveNow(store, KEY, 'p1', 'sealed-1', 60_000);
     expect(await store.lookup(KEY, 'p1', 1_000)).toMatchObject({ value: 'sealed-1' });
     expect((await store.lookup(KEY, 'p2', 1_000)).value).toBeUndefined();
-    await store.save(KEY, 'p2', 'sealed-2', 60_000);
+    await saveNow(store, KEY, 'p2', 'sealed-2', 60_000);
     expect((await store.lookup(KEY, 'p1', 1_000)).value).toBeUndefined();
     expect((await store.lookup(KEY, 'p2', 1_000)).value).toBe('sealed-2');
   });
 
   it('forgets an entry after its ttl, and on evict', async () => {
     const store = await subject.create();
-    await store.save(KEY, 'p', 'sealed', window);
-    await store.save(`${KEY}-2`, 'p', 'sealed', 60_000);
+    await saveNow(store, KEY, 'p', 'sealed', window);
+    await saveNow(store, `${KEY}-2`, 'p', 'sealed', 60_000);
     await subject.advance(window + 50);
     expect((await store.lookup(KEY, 'p', 1_000)).value).toBeUndefined();
     await store.evict(`${KEY}-2`);
@@ -57,7 +65,9 @@ export function fleetStoreContract(subject: FleetStoreContractSubject): void {
 
   it('lets this instance ask OpenCX on a miss', async () => {
     const store = await subject.create();
-    expect(await store.lookup(KEY, 'p', 1_000)).toEqual({ locked: true });
+    const found = await store.lookup(KEY, 'p', 1_000);
+    expect(found.value).toBeUndefined();
+    expect(found.locked).toBe(true);
   });
 
   if (subject.shared) {
@@ -70,7 +80,7 @@ export function fleetStoreContract(subject: FleetStoreContractSubject): void {
       // b's lock expires with its ttl: a may ask again.
       await subject.advance(window + 50);
       expect((await a.lookup(KEY, 'p', 60_000)).locked).toBe(true);
-      await a.save(KEY, 'p', 'sealed', 60_000);
+      await saveNow(a, KEY, 'p', 'sealed', 60_000);
       expect(await b.lookup(KEY, 'p', 60_000)).toMatchObject({ value: 'sealed' });
     });
   }
@@ -113,7 +123,7 @@ export function fleetStoreContract(subject: FleetStoreContractSubject): void {
     // Still in transit: the claim must wait a whole window from now.
     const wait = await store.claim(KEY, 'next', request);
     expect(wait).toBeGreaterThan(window * 0.7);
-    await store.release(KEY, 'slow', request);
+    await store.release(KEY, 'slow', request, 'ended');
     await subject.advance(window + 50);
     expect(await store.claim(KEY, 'next', request)).toBe(0);
   });
@@ -123,7 +133,7 @@ export function fleetStoreContract(subject: FleetStoreContractSubject): void {
     const request = slot({ limit: 1, localLimit: 1 });
     await sendNow(store, 'a', request);
     const booked = await store.reserve(KEY, 'b', request);
-    await store.release(KEY, 'b', request);
+    await store.release(KEY, 'b', request, 'ended');
     const next = await store.reserve(KEY, 'c', request);
     // The same slot as the abandoned booking, not one after it.
     expect(next.waitMs).toBeLessThanOrEqual(booked.waitMs);
@@ -142,5 +152,28 @@ export function fleetStoreContract(subject: FleetStoreContractSubject): void {
     await subject.advance(2 * window + 50);
     expect(await store.pausedFor(KEY)).toBe(0);
     expect((await store.reserve(KEY, 'c', request)).granted).toBe(true);
+  });
+
+  it('keeps no answer whose look-up came before an eviction of the contact', async () => {
+    const store = await subject.create();
+    const before = (await store.lookup(KEY, 'p', 1_000)).stamp;
+    await store.evict(KEY);
+    await store.save(KEY, 'p', 'stale', 60_000, before);
+    expect((await store.lookup(KEY, 'p', 1_000)).value).toBeUndefined();
+    // A look-up after the eviction may save again.
+    await subject.advance(5);
+    await saveNow(store, KEY, 'p', 'fresh', 60_000);
+    expect((await store.lookup(KEY, 'p', 1_000)).value).toBe('fresh');
+  });
+
+  it('keeps an abandoned send in transit: it may still arrive, so it counts for maxTransit more', async () => {
+    const store = await subject.create();
+    const request = slot({ limit: 1, localLimit: 1, maxTransit: 2 * window });
+    expect((await store.reserve(KEY, 'lost', request)).waitMs).toBe(0);
+    await store.release(KEY, 'lost', request, 'abandoned');
+    await subject.advance(window + 50);
+    // Had it ended, its window would be over: abandoned, it still holds the slot.
+    const next = await store.reserve(KEY, 'next', request);
+    expect(next.waitMs).toBeGreaterThan(window / 2);
   });
 }

@@ -1,5 +1,9 @@
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
-import type { OpenCxRedisClient } from 'nestjs-opencx/redis';
+
+/** The part of node-redis's client the storage uses. */
+interface EvalClient {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
 
 /** Returned by the script: total hits in the window, its ms left, and the block's ms left (0: none). */
 const INCREMENT = `
@@ -24,7 +28,7 @@ const REDIS_TIMEOUT_MS = 1_000;
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly local = new ThrottlerStorageService();
 
-  constructor(private readonly client: OpenCxRedisClient) {}
+  constructor(private readonly client: EvalClient) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string) {
     const keys = [`throttle:{${name}:${key}}:hits`, `throttle:{${name}:${key}}:blocked`];

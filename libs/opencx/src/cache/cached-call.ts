@@ -1,7 +1,8 @@
 import { SingleFlight } from '../call/single-flight.js';
 import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
-import { sleep } from '../util/sleep.js';
-import { contactKey, payloadHash, type TokenCache } from './token-cache.js';
+import { OpenCxAbortError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
+import type { Deadline } from '../util/deadline.js';
+import { contactKey, payloadHash, type CacheLookup, type TokenCache } from './token-cache.js';
 
 /** One call as the cache step sees it. */
 export interface CachedCallRequest {
@@ -10,21 +11,28 @@ export interface CachedCallRequest {
   /** The wire body (canonical JSON). */
   body: string;
   mode: 'use' | 'refresh' | 'bypass';
-  signal?: AbortSignal;
-  /** How long another instance may hold the contact's lock before this one stops waiting. */
-  lockTtl: number;
+  /** The call's signal (the caller's, and the application's shutdown). */
+  signal: AbortSignal;
+  /** The end of the call: the look-up, the wait for another instance and the store run within it. */
+  deadline: Deadline;
 }
 
-type Fetch = (signal?: AbortSignal) => Promise<AuthenticateUserResponseDto>;
+type Fetch = (signal: AbortSignal) => Promise<AuthenticateUserResponseDto>;
 
-const FLEET_POLL_MS = 50;
+/** First and longest pause between look-ups while another instance holds the contact's lock. */
+const FIRST_POLL_MS = 50;
+const LONGEST_POLL_MS = 2_000;
+
+/** Whether `error` ends the call (its deadline or signal), rather than a store's failure. */
+const endsCall = (error: unknown): boolean => error instanceof OpenCxTimeoutError || error instanceof OpenCxAbortError;
 
 /**
  * The cache and single-flight step: concurrent identical calls in this process share one flight;
  * in it, a cached token for the contact and payload answers at once, otherwise OpenCX is asked and
- * the answer stored for the contact, replacing a token issued for an older profile. With the Redis
- * add-on the look-up also takes the contact's lock, so one instance of the fleet asks OpenCX and
- * the others find its answer in the shared cache.
+ * the answer stored for the contact, replacing a token issued for an older profile. With a shared
+ * store the look-up also takes the contact's lock, so one instance of the fleet asks OpenCX and
+ * the others find its answer in the shared cache. Every store operation and every wait runs
+ * within the call's deadline; a store that fails costs a cache miss, never the call.
  */
 export class CachedCall {
   private readonly flights = new SingleFlight<AuthenticateUserResponseDto>();
@@ -32,21 +40,28 @@ export class CachedCall {
   constructor(private readonly cache: TokenCache | null) {}
 
   run(request: CachedCallRequest, fetch: Fetch): Promise<AuthenticateUserResponseDto> {
+    const { signal, deadline } = request;
     const cache = request.mode === 'bypass' ? null : this.cache;
     if (!cache)
-      return this.flights.run(`${request.mode}:${request.apiKey}\u0000${request.body}`, fetch, request.signal);
+      return this.flights.run(`${request.mode}:${request.apiKey}\u0000${request.body}`, fetch, signal, deadline);
     const key = contactKey(request.apiKey, request.email);
     const payload = payloadHash(request.apiKey, request.body);
     return this.flights.run(
-      `${request.mode}:${key}:${payload}`,
-      (signal) => this.lookupOrFetch(cache, { ...request, signal }, key, payload, fetch),
-      request.signal,
+      `${key}:${request.mode}:${payload}`,
+      (flightSignal) => this.lookupOrFetch(cache, { ...request, signal: flightSignal }, key, payload, fetch),
+      signal,
+      deadline,
     );
   }
 
-  /** Forgets the contact's cached token (this instance, and the fleet's store). */
+  /**
+   * Forgets the contact's cached token (this instance, and the fleet's store). From then on no
+   * caller joins an answer already in flight for the contact, and none is stored.
+   */
   evict(apiKey: string, email: string): Promise<void> {
-    return this.cache?.evict(contactKey(apiKey, email)) ?? Promise.resolve();
+    const key = contactKey(apiKey, email);
+    this.flights.forget(`${key}:`);
+    return this.cache?.evict(key) ?? Promise.resolve();
   }
 
   private async lookupOrFetch(
@@ -56,24 +71,42 @@ export class CachedCall {
     payload: string,
     fetch: Fetch,
   ): Promise<AuthenticateUserResponseDto> {
-    if (request.mode === 'use') {
-      const until = Date.now() + request.lockTtl;
-      for (;;) {
-        const { hit, locked } = await cache.lookup(key, request.apiKey, payload, request.lockTtl);
-        if (hit) return hit;
-        // Another instance is asking OpenCX for this contact: its answer lands in the shared cache.
-        if (locked || Date.now() >= until) break;
-        await sleep(FLEET_POLL_MS, request.signal);
-      }
+    const { deadline, signal } = request;
+    let found: CacheLookup;
+    for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, LONGEST_POLL_MS)) {
+      found = await this.lookup(cache, request, key, payload);
+      if (found.hit && request.mode === 'use') return found.hit;
+      // Locked by another instance: its answer lands in the shared cache, or its lock expires.
+      if (found.locked || request.mode === 'refresh') break;
+      await deadline.sleep(pause, signal);
     }
     let result: AuthenticateUserResponseDto;
     try {
-      result = await fetch(request.signal);
+      result = await fetch(signal);
     } catch (error) {
-      await cache.unlock(key);
+      await deadline.race(cache.unlock(key)).catch(() => undefined);
       throw error;
     }
-    await cache.set(key, request.apiKey, payload, result);
+    // The answer is the call's, whether or not the store keeps it in time.
+    await deadline.race(cache.set(key, request.apiKey, payload, result, found.stamp)).catch(() => undefined);
     return result;
+  }
+
+  /** The store's look-up within the deadline; a store that fails is a miss this instance answers. */
+  private async lookup(
+    cache: TokenCache,
+    request: CachedCallRequest,
+    key: string,
+    payload: string,
+  ): Promise<CacheLookup> {
+    const { deadline, signal } = request;
+    try {
+      // The lock need not outlive this call: after its deadline this instance asks OpenCX no more.
+      return await deadline.race(cache.lookup(key, request.apiKey, payload, Math.max(1, deadline.left())), signal);
+    } catch (error) {
+      if (endsCall(error)) throw error;
+      // No stamp from the store: any eviction of the contact wins over this call's answer.
+      return { locked: true, stamp: Number.NEGATIVE_INFINITY };
+    }
   }
 }

@@ -37,7 +37,7 @@ describe('TokenCache', () => {
   it('keeps an entry until min(ttl, exp - skew), then misses', async () => {
     const cache = new TokenCache({ ttl: 60_000, skew: 1_000 }, new MemoryFleetStore(10), quiet());
     const exp = Math.floor(Date.now() / 1000) + 3;
-    await cache.set(key, 'sk_key', payload, answer(jwt({ exp })));
+    await cache.set(key, 'sk_key', payload, answer(jwt({ exp })), 0);
     jest.advanceTimersByTime(1_900);
     expect(await hit(cache)).toBeDefined();
     jest.advanceTimersByTime(200);
@@ -46,14 +46,14 @@ describe('TokenCache', () => {
 
   it("honours a ttl shorter than the token's life", async () => {
     const cache = new TokenCache({ ttl: 100, skew: 0 }, new MemoryFleetStore(10), quiet());
-    await cache.set(key, 'sk_key', payload, answer('opaque'));
+    await cache.set(key, 'sk_key', payload, answer('opaque'), 0);
     jest.advanceTimersByTime(101);
     expect(await hit(cache)).toBeUndefined();
   });
 
   it('misses for another payload of the same contact, and evicts by contact', async () => {
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, new MemoryFleetStore(10), quiet());
-    await cache.set(key, 'sk_key', payload, answer('t1'));
+    await cache.set(key, 'sk_key', payload, answer('t1'), 0);
     expect(await hit(cache, payloadHash('sk_key', '{}'))).toBeUndefined();
     expect((await hit(cache))?.token).toBe('t1');
     await cache.evict(key);
@@ -73,10 +73,10 @@ describe('TokenCache', () => {
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
     const alice = contactKey('sk_key', 'alice@example.com');
     const mallory = contactKey('sk_key', 'mallory@example.com');
-    await cache.set(alice, 'sk_key', payload, answer('alice-token'));
+    await cache.set(alice, 'sk_key', payload, answer('alice-token'), 0);
     // Whoever can write to the store copies Alice's sealed entry under Mallory's key.
     const { value } = await store.lookup(alice, payload);
-    await store.save(mallory, payload, value ?? '', 60_000);
+    await store.save(mallory, payload, value ?? '', 60_000, 0);
     expect((await cache.lookup(mallory, 'sk_key', payload, 1_000)).hit).toBeUndefined();
     expect(logger.warn).toHaveBeenCalledTimes(1);
     expect((await cache.lookup(alice, 'sk_key', payload, 1_000)).hit?.token).toBe('alice-token');
@@ -86,20 +86,20 @@ describe('TokenCache', () => {
     const store = new MemoryFleetStore(10);
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
     const other = payloadHash('sk_key', '{"email":"ada@example.com","name":"Eve"}');
-    await cache.set(key, 'sk_key', payload, answer('t1'));
+    await cache.set(key, 'sk_key', payload, answer('t1'), 0);
     const { value } = await store.lookup(key, payload);
-    await store.save(key, other, value ?? '', 60_000);
+    await store.save(key, other, value ?? '', 60_000, 0);
     expect((await cache.lookup(key, 'sk_key', other, 1_000)).hit).toBeUndefined();
   });
 
   it('opens no entry sealed under another API key, nor a garbled one', async () => {
     const store = new MemoryFleetStore(10);
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
-    await cache.set(key, 'sk_other', payload, answer('t1'));
+    await cache.set(key, 'sk_other', payload, answer('t1'), 0);
     expect((await cache.lookup(key, 'sk_key', payload, 1_000)).hit).toBeUndefined();
     for (const garbage of ['', 'not base64 at all', Buffer.alloc(40).toString('base64')]) {
-      await store.save(key, payload, garbage, 60_000);
-      expect(await cache.lookup(key, 'sk_key', payload, 1_000)).toEqual({ locked: true });
+      await store.save(key, payload, garbage, 60_000, 0);
+      expect(await cache.lookup(key, 'sk_key', payload, 1_000)).toEqual({ locked: true, stamp: expect.any(Number) });
     }
   });
 });

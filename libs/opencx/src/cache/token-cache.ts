@@ -42,6 +42,8 @@ export function tokenExpiry(token: string): number | undefined {
 export interface CacheLookup {
   hit?: AuthenticateUserResponseDto;
   locked: boolean;
+  /** The store's stamp of the look-up, handed back to `set`: an eviction after it wins. */
+  stamp: number;
 }
 
 /** What a sealed entry holds. */
@@ -83,24 +85,33 @@ export class TokenCache {
 
   /** The cached answer for this contact and payload, or whether this instance should ask OpenCX. */
   async lookup(key: string, apiKey: string, payload: string, lockTtl: number): Promise<CacheLookup> {
-    const { value, locked } = await this.store.lookup(key, payload, lockTtl);
-    if (value === undefined) return { locked };
-    const plain = this.crypto.open(apiKey, `${key}\u0000${payload}`, value);
+    const { value, locked, stamp } = await this.store.lookup(key, payload, lockTtl);
+    if (value === undefined) return { locked, stamp };
+    const plain = typeof value === 'string' ? this.crypto.open(apiKey, `${key}\u0000${payload}`, value) : undefined;
     const hit = plain === undefined ? undefined : toResult(plain);
-    if (hit) return { hit, locked };
+    if (hit) return { hit, locked, stamp };
     // Altered, moved from another contact's key, or sealed under another API key: ask OpenCX.
     this.logger.warn('A cached token entry failed its integrity check; it is ignored and replaced');
-    return { locked: true };
+    return { locked: true, stamp };
   }
 
-  /** Keeps `value` for this contact, replacing any earlier entry, and releases the contact's lock. */
-  async set(key: string, apiKey: string, payload: string, value: AuthenticateUserResponseDto): Promise<void> {
+  /**
+   * Keeps `value` for this contact, replacing any earlier entry, and releases the contact's lock;
+   * keeps nothing when the contact was evicted after the look-up that gave `stamp`.
+   */
+  async set(
+    key: string,
+    apiKey: string,
+    payload: string,
+    value: AuthenticateUserResponseDto,
+    stamp: number,
+  ): Promise<void> {
     const expiry = tokenExpiry(value.token);
     const ttl = Math.min(this.settings.ttl, expiry === undefined ? Infinity : expiry - this.settings.skew - Date.now());
     if (!(ttl >= 1)) return this.store.unlock(key);
     const entry: CachedToken = { token: value.token, contactId: value.contact?.id };
     const sealed = this.crypto.seal(apiKey, `${key}\u0000${payload}`, JSON.stringify(entry));
-    await this.store.save(key, payload, sealed, Math.floor(ttl));
+    await this.store.save(key, payload, sealed, Math.floor(ttl), stamp);
   }
 
   /** Releases the contact's lock after a failed call. */

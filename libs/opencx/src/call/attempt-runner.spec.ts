@@ -10,14 +10,18 @@ import type { Exchange } from '../http/transport.js';
 import { OPENCX_DEFAULTS } from '../opencx.options.js';
 import { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
+import { Deadline } from '../util/deadline.js';
 import { AttemptRunner, type AttemptReport, type CallPlan } from './attempt-runner.js';
 
 const DEFAULTS = OPENCX_DEFAULTS;
-const plan = (overrides: Partial<CallPlan> = {}): CallPlan => ({
+const plan = ({
+  totalTimeout = DEFAULTS.totalTimeout,
+  ...overrides
+}: Partial<CallPlan> & { totalTimeout?: number } = {}): CallPlan => ({
   apiKey: 'sk',
   limiterKey: 'key',
   timeout: DEFAULTS.timeout,
-  totalTimeout: DEFAULTS.totalTimeout,
+  deadline: Deadline.after(totalTimeout),
   maxRetries: DEFAULTS.maxRetries,
   retryDelay: DEFAULTS.retryDelay,
   maxRetryDelay: DEFAULTS.maxRetryDelay,
@@ -68,7 +72,7 @@ describe('AttemptRunner', () => {
   it('fails at once when Retry-After would pass the deadline, and pauses the key for at most maxRetryAfter', async () => {
     const store = new MemoryFleetStore();
     const limiter = new ClientRateLimiter(
-      { perMinute: 100, maxWait: 10_000, maxQueue: 10, instances: 1, window: 60_000 },
+      { perMinute: 100, maxWait: 10_000, maxQueue: 10, instances: 1, window: 60_000, maxPause: 60_000 },
       store,
     );
     const runner = new AttemptRunner(limiter, () => undefined);

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
-import { OpenCxAbortError, OpenCxRateLimitError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
+import { OpenCxAbortError, OpenCxRateLimitError } from '../errors/opencx.errors.js';
 import type { AttemptRequest, Exchange } from '../http/transport.js';
 import type { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
-import { sleep } from '../util/sleep.js';
+import { abortErrorOf, type Deadline } from '../util/deadline.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
 
 /** One call's settings, per-call overrides applied. */
@@ -12,7 +12,8 @@ export interface CallPlan extends RetryPolicy {
   /** The rate limiter's key for `apiKey` (a hash). */
   limiterKey: string;
   timeout: number;
-  totalTimeout: number;
+  /** The end of the whole call (`totalTimeout` from its start): attempts, waits and backoff within it. */
+  deadline: Deadline;
   signal?: AbortSignal;
 }
 
@@ -32,9 +33,9 @@ export type SendAttempt = (request: Pick<AttemptRequest, 'timeout' | 'signal'>) 
 
 /**
  * The attempts of one call: a rate-limit slot before each (released when the attempt ends), then
- * the attempt with its timeout,
- * then retry or fail by the retry policy. The whole call, waits included, ends by `totalTimeout`:
- * an attempt gets only what is left of it, and a wait that would pass it fails the call at once.
+ * the attempt with its timeout, then retry or fail by the retry policy. The whole call, waits
+ * included, ends by its deadline: an attempt gets only what is left of it, and a wait that would
+ * pass it fails the call at once.
  * An upstream 429 pauses the key for every caller, for at most `maxRetryAfter`.
  */
 export class AttemptRunner {
@@ -44,34 +45,36 @@ export class AttemptRunner {
   ) {}
 
   async run(plan: CallPlan, send: SendAttempt): Promise<AuthenticateUserResponseDto> {
-    const deadline = Date.now() + plan.totalTimeout;
-    const left = (): number => deadline - Date.now();
+    const { deadline } = plan;
     for (let attempt = 0; ; attempt++) {
-      if (plan.signal?.aborted) throw new OpenCxAbortError();
-      if (left() <= 0) throw new OpenCxTimeoutError(plan.totalTimeout);
-      const release = await this.limiter?.acquire(plan.limiterKey, left(), plan.signal);
-      const startedAt = performance.now();
-      let exchange: Exchange;
-      try {
-        const timeout = Math.min(plan.timeout, left());
-        if (timeout <= 0) throw new OpenCxTimeoutError(plan.totalTimeout);
-        exchange = await send({ timeout, signal: plan.signal });
-      } finally {
-        // Not awaited: the answer need not wait for the limiter's book-keeping.
-        void release?.();
+      if (plan.signal?.aborted) throw abortErrorOf(plan.signal);
+      if (deadline.left() <= 0) throw deadline.expired();
+      const release = await this.limiter?.acquire(plan.limiterKey, deadline, plan.signal);
+      const timeout = Math.min(plan.timeout, deadline.left());
+      if (timeout <= 0) {
+        void release?.('ended');
+        throw deadline.expired();
       }
+      const startedAt = performance.now();
+      // The transport never throws: every failure comes back typed in the exchange.
+      const exchange = await send({ timeout, signal: plan.signal });
+      // Not awaited: the answer need not wait for the limiter's book-keeping. Without an answer
+      // the request may still reach OpenCX later, so it stays counted as in transit.
+      void release?.(exchange.status === undefined ? 'abandoned' : 'ended');
       const { failure } = exchange;
       const aborted = failure instanceof OpenCxAbortError;
       let delay = exchange.result || aborted ? undefined : retryDelay(failure, attempt, plan);
-      if (delay !== undefined && delay >= left()) delay = undefined;
+      if (delay !== undefined && delay >= deadline.left()) delay = undefined;
       this.observe({ apiKey: plan.apiKey, attempt, startedAt, exchange, retryDelay: delay });
       if (exchange.result) return exchange.result;
       if (failure instanceof OpenCxRateLimitError && failure.retryAfter !== undefined) {
         // OpenCX's limit is per organisation: hold back every caller of this key, not just this one.
-        await this.limiter?.pause(plan.limiterKey, Math.min(failure.retryAfter * 1000, plan.maxRetryAfter));
+        const pause = this.limiter?.pause(plan.limiterKey, Math.min(failure.retryAfter * 1000, plan.maxRetryAfter));
+        // A store that cannot take the pause must not fail the call, nor hold it past its deadline.
+        if (pause) await deadline.race(pause).catch(() => undefined);
       }
       if (delay === undefined) throw failure;
-      await sleep(delay, plan.signal);
+      await deadline.sleep(delay, plan.signal);
     }
   }
 }

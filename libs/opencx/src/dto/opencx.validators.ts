@@ -42,11 +42,17 @@ function ValidateProblem(
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** An object literal or `Object.create(null)`: no class instance, array or function. */
+/**
+ * An object literal or `Object.create(null)`: no class instance, array or function. From any realm
+ * (a `structuredClone` copy, a `vm` context): its prototype is an `Object.prototype`, whose own is null.
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return (
+    proto === null ||
+    (Object.getPrototypeOf(proto) === null && Object.prototype.toString.call(value) === '[object Object]')
+  );
 }
 
 /** The first key of `record` that could reach a prototype (`__proto__`, `constructor`, `prototype`). */

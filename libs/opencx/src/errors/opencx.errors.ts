@@ -237,6 +237,16 @@ export class OpenCxClientRateLimitError extends OpenCxError {
   }
 }
 
+/**
+ * The fleet store failed an operation that must reach it (evicting a contact across the fleet):
+ * the fleet may still hold what was to be removed. Answered as 503.
+ */
+export class OpenCxStoreError extends OpenCxError {
+  constructor(message: string) {
+    super(message, HttpStatus.SERVICE_UNAVAILABLE, 'The shared store is unavailable; retry later');
+  }
+}
+
 /** The {@link OpenCxApiError} class for a status: the two a caller acts on apart, the rest by `upstreamStatus`. */
 export function createOpenCxApiError(init: OpenCxApiErrorInit): OpenCxApiError {
   if (init.status === 401 || init.status === 403) return new OpenCxAuthenticationError(init);

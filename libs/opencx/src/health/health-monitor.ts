@@ -1,3 +1,4 @@
+import { monotonicNow } from '../util/clock.js';
 import { OpenCxConnectionError, OpenCxInvalidResponseError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
 
 /** What the library knows about the OpenCX API, as returned by `ContactAuthService.checkHealth()`. */
@@ -24,9 +25,15 @@ export interface OpenCxHealth {
   source: 'traffic' | 'probe';
   /** When that answer arrived, ISO 8601. */
   checkedAt: string;
+  /**
+   * Where the fleet's state lives: `'local'` (this process, by configuration), `'shared'` (a
+   * shared store such as Redis, working), `'degraded'` (a shared store that failed: this instance
+   * works on its own state, within its share of the limit, until the store answers again).
+   */
+  fleet: 'local' | 'shared' | 'degraded';
 }
 
-type Verdict = Omit<OpenCxHealth, 'source' | 'checkedAt' | 'pausedUntil'>;
+type Verdict = Omit<OpenCxHealth, 'source' | 'checkedAt' | 'pausedUntil' | 'fleet'>;
 
 /**
  * What one exchange says about OpenCX. OpenCX's server may validate a body before it checks the
@@ -70,10 +77,12 @@ export function assessExchange(status: number | undefined, error: unknown): Verd
 export class HealthMonitor {
   private lastStatus: number | undefined;
   private lastError: unknown;
+  // Ages on the monotonic clock; the wall-clock time only for `checkedAt`.
   private lastAt = Number.NEGATIVE_INFINITY;
+  private lastAtWall = 0;
   private lastProbeAt = Number.NEGATIVE_INFINITY;
   private lastSource: OpenCxHealth['source'] = 'traffic';
-  private probing: Promise<OpenCxHealth | undefined> | undefined;
+  private probing: Promise<Omit<OpenCxHealth, 'fleet'> | undefined> | undefined;
 
   constructor(
     private readonly interval: number,
@@ -84,17 +93,18 @@ export class HealthMonitor {
   observe(status: number | undefined, error: unknown, source: OpenCxHealth['source'] = 'traffic'): void {
     this.lastStatus = status;
     this.lastError = error;
-    this.lastAt = Date.now();
+    this.lastAt = monotonicNow();
+    this.lastAtWall = Date.now();
     this.lastSource = source;
   }
 
   /** The last verdict, whatever its age; undefined before any exchange. */
-  last(): OpenCxHealth | undefined {
+  last(): Omit<OpenCxHealth, 'fleet'> | undefined {
     if (this.lastAt === Number.NEGATIVE_INFINITY) return undefined;
     return {
       ...assessExchange(this.lastStatus, this.lastError),
       source: this.lastSource,
-      checkedAt: new Date(this.lastAt).toISOString(),
+      checkedAt: new Date(this.lastAtWall).toISOString(),
     };
   }
 
@@ -102,13 +112,13 @@ export class HealthMonitor {
    * A verdict no older than `interval` when a probe may run, running `probe` (which must call
    * `observe`, or may decline by not doing so); undefined when nothing is known at all.
    */
-  check(probe: () => Promise<void>): Promise<OpenCxHealth | undefined> {
-    const now = Date.now();
+  check(probe: () => Promise<void>): Promise<Omit<OpenCxHealth, 'fleet'> | undefined> {
+    const now = monotonicNow();
     const fresh = now - this.lastAt < this.interval;
     const probeAllowed = now - this.lastProbeAt >= this.minProbeInterval;
     if (fresh || (!probeAllowed && this.lastAt !== Number.NEGATIVE_INFINITY)) return Promise.resolve(this.last());
     this.probing ??= (async () => {
-      this.lastProbeAt = Date.now();
+      this.lastProbeAt = monotonicNow();
       try {
         await probe();
       } finally {

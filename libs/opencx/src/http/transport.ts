@@ -2,13 +2,13 @@ import type { HttpService } from '@nestjs/axios';
 import { AxiosError } from 'axios';
 import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import {
-  OpenCxAbortError,
   OpenCxConnectionError,
   OpenCxInvalidResponseError,
   OpenCxTimeoutError,
   createOpenCxApiError,
 } from '../errors/opencx.errors.js';
 import type { Scrubber } from '../errors/scrub.js';
+import { abortErrorOf } from '../util/deadline.js';
 import { VERSION } from '../version.js';
 import { parseAuthenticateUserResponse, parseErrorBody } from './response-body.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -74,7 +74,7 @@ export class Transport {
       });
       return this.classify(response.status, response.headers, response.data ?? '', request);
     } catch (error) {
-      if (request.signal?.aborted) return { status: undefined, failure: new OpenCxAbortError() };
+      if (request.signal?.aborted) return { status: undefined, failure: abortErrorOf(request.signal) };
       if (timedOut) return { status: undefined, failure: new OpenCxTimeoutError(request.timeout) };
       return { status: undefined, failure: transportFailure(error, this.maxResponseBytes) };
     } finally {

@@ -3,6 +3,7 @@ import * as fc from 'fast-check';
 import { OpenCxAbortError, OpenCxClientRateLimitError } from '../errors/opencx.errors.js';
 import { ClientRateLimiter, type RateLimitSettings } from './client-rate-limiter.js';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
+import { Deadline } from '../util/deadline.js';
 
 const KEY = 'key-hash';
 const settings = (overrides: Partial<RateLimitSettings> = {}): RateLimitSettings => ({
@@ -11,11 +12,15 @@ const settings = (overrides: Partial<RateLimitSettings> = {}): RateLimitSettings
   maxQueue: 1_000,
   instances: 1,
   window: 60_000,
+  maxPause: 60_000,
   ...overrides,
 });
 
+/** A call's deadline far enough away not to matter, made once fake timers are installed. */
+const far = (): Deadline => Deadline.after(3_600_000);
+
 /** Takes a slot and releases it at once: a request that reaches OpenCX instantly. */
-const sendNow = async (limiter: ClientRateLimiter): Promise<void> => (await limiter.acquire(KEY))();
+const sendNow = async (limiter: ClientRateLimiter): Promise<void> => (await limiter.acquire(KEY, far()))('ended');
 
 describe('ClientRateLimiter', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
@@ -25,7 +30,7 @@ describe('ClientRateLimiter', () => {
     const limiter = new ClientRateLimiter(settings({ perMinute: 1, maxWait: 61_000 }), new MemoryFleetStore());
     await sendNow(limiter);
     let served = false;
-    const second = limiter.acquire(KEY).then(() => (served = true));
+    const second = limiter.acquire(KEY, far()).then(() => (served = true));
     await jest.advanceTimersByTimeAsync(60_000);
     expect(served).toBe(false);
     // The log's window is 1/60 longer than the upstream's: a second of margin per minute.
@@ -54,11 +59,11 @@ describe('ClientRateLimiter', () => {
           );
           const arrivals: number[] = [];
           const run = async ({ transit, arrivesLate }: (typeof calls)[number]): Promise<void> => {
-            const release = await limiter.acquire(KEY);
+            const release = await limiter.acquire(KEY, far());
             if (!arrivesLate) arrivals.push(Date.now());
             await new Promise((resolve) => setTimeout(resolve, transit));
             if (arrivesLate) arrivals.push(Date.now());
-            await release();
+            await release('ended');
           };
           const runs: Array<Promise<void>> = [];
           for (const c of calls) {
@@ -82,7 +87,7 @@ describe('ClientRateLimiter', () => {
     const limiter = new ClientRateLimiter(settings({ perMinute: 1, window: 1_000 }), new MemoryFleetStore());
     await sendNow(limiter);
     let sentAt = 0;
-    const booked = limiter.acquire(KEY).then(() => (sentAt = Date.now()));
+    const booked = limiter.acquire(KEY, far()).then(() => (sentAt = Date.now()));
     await jest.advanceTimersByTimeAsync(10);
     await limiter.pause(KEY, 5_000);
     await jest.runAllTimersAsync();
@@ -94,12 +99,12 @@ describe('ClientRateLimiter', () => {
     const limiter = new ClientRateLimiter(settings({ perMinute: 1, window: 1_000 }), new MemoryFleetStore());
     await sendNow(limiter);
     const controller = new AbortController();
-    const given = limiter.acquire(KEY, undefined, controller.signal).catch((error: unknown) => error);
+    const given = limiter.acquire(KEY, far(), controller.signal).catch((error: unknown) => error);
     await jest.advanceTimersByTimeAsync(10);
     controller.abort();
     expect(await given).toBeInstanceOf(OpenCxAbortError);
     let sentAt = 0;
-    const next = limiter.acquire(KEY).then(() => (sentAt = Date.now()));
+    const next = limiter.acquire(KEY, far()).then(() => (sentAt = Date.now()));
     await jest.runAllTimersAsync();
     await next;
     // The first send's window (plus the 1/60 margin), not the abandoned booking's.
@@ -109,16 +114,16 @@ describe('ClientRateLimiter', () => {
   it('fails at once, without waiting, when the slot is beyond maxWait', async () => {
     const limiter = new ClientRateLimiter(settings({ perMinute: 1, maxWait: 1_000 }), new MemoryFleetStore());
     await sendNow(limiter);
-    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
+    await expect(limiter.acquire(KEY, far())).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
   });
 
   it('bounds the queue: with maxQueue calls waiting, the next fails at once although maxWait would allow it', async () => {
     const limiter = new ClientRateLimiter(settings({ perMinute: 1, maxQueue: 1 }), new MemoryFleetStore());
     await sendNow(limiter);
-    const waiting = limiter.acquire(KEY);
+    const waiting = limiter.acquire(KEY, far());
     await jest.advanceTimersByTimeAsync(1);
     expect(limiter.waitingFor(KEY)).toBe(1);
-    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
+    await expect(limiter.acquire(KEY, far())).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
     await jest.advanceTimersByTimeAsync(61_000);
     await waiting;
     expect(limiter.waitingFor(KEY)).toBe(0);
@@ -129,13 +134,13 @@ describe('ClientRateLimiter', () => {
     await sendNow(limiter);
     await sendNow(limiter);
     // Two sends fit one slot a window from now: only the queue's bound can refuse the second waiter.
-    const waiting = limiter.acquire(KEY);
+    const waiting = limiter.acquire(KEY, far());
     await jest.advanceTimersByTimeAsync(1);
-    await expect(limiter.acquire(KEY)).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
+    await expect(limiter.acquire(KEY, far())).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
     const unbounded = new ClientRateLimiter(settings({ perMinute: 2, maxQueue: 2 }), new MemoryFleetStore());
     await sendNow(unbounded);
     await sendNow(unbounded);
-    const both = [unbounded.acquire(KEY), unbounded.acquire(KEY)];
+    const both = [unbounded.acquire(KEY, far()), unbounded.acquire(KEY, far())];
     await jest.advanceTimersByTimeAsync(61_000);
     await expect(Promise.all([waiting, ...both])).resolves.toHaveLength(3);
   });
@@ -144,7 +149,7 @@ describe('ClientRateLimiter', () => {
     const limiter = new ClientRateLimiter(settings({ perMinute: 1 }), new MemoryFleetStore());
     await sendNow(limiter);
     const controller = new AbortController();
-    const waiting = limiter.acquire(KEY, undefined, controller.signal);
+    const waiting = limiter.acquire(KEY, far(), controller.signal);
     controller.abort();
     await expect(waiting).rejects.toBeInstanceOf(OpenCxAbortError);
   });
@@ -155,15 +160,15 @@ describe('ClientRateLimiter', () => {
       new MemoryFleetStore(),
     );
     let granted = 0;
-    while ((await limiter.tryAcquire(KEY)) !== undefined) granted++;
+    while ((await limiter.tryAcquire(KEY, 10_000)) !== undefined) granted++;
     expect(granted).toBe(3);
   });
 
   it('holds a paused key back for every caller until the pause ends', async () => {
     const limiter = new ClientRateLimiter(settings(), new MemoryFleetStore());
     await limiter.pause(KEY, 2_000);
-    expect(await limiter.tryAcquire(KEY)).toBeUndefined();
+    expect(await limiter.tryAcquire(KEY, 10_000)).toBeUndefined();
     jest.advanceTimersByTime(2_000);
-    expect(await limiter.tryAcquire(KEY)).toBeInstanceOf(Function);
+    expect(await limiter.tryAcquire(KEY, 10_000)).toBeInstanceOf(Function);
   });
 });

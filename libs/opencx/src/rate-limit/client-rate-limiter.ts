@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { OpenCxClientRateLimitError } from '../errors/opencx.errors.js';
-import { sleep } from '../util/sleep.js';
-import type { OpenCxFleetStore, OpenCxSlotRequest } from '../store/opencx-fleet-store.interface.js';
+import type { OpenCxFleetStore, OpenCxSendOutcome, OpenCxSlotRequest } from '../store/opencx-fleet-store.interface.js';
+import type { Deadline } from '../util/deadline.js';
 
-/** Ends a slot: times its send by the request's end, or frees a booking never sent. Never rejects. */
-export type ReleaseSlot = () => Promise<void>;
+/** Ends a slot: times its send by how the request ended, or frees a booking never sent. Never rejects. */
+export type ReleaseSlot = (outcome: OpenCxSendOutcome) => Promise<void>;
 
 /** The longest a send counts as in transit when its call has no time limit (the longest `totalTimeout`). */
 const MAX_TRANSIT = 3_600_000;
@@ -16,24 +16,32 @@ export interface RateLimitSettings {
   maxQueue: number;
   instances: number;
   window: number;
+  /** The longest pause a store may report (`maxRetryAfter`): a longer or garbled one is capped. */
+  maxPause: number;
+}
+
+/** A wait a store reported, made safe: a number from 0 to `cap` (anything else is `cap`). */
+function safeWait(value: unknown, cap: number): number {
+  const ms = Number(value);
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), cap) : cap;
 }
 
 /**
  * At most `perMinute` upstream calls in any `window` (a minute) per API key: in memory, or across
- * the fleet through a shared OpenCxFleetStore. Sends are counted until a
- * window after their request ended, so time in transit cannot put one call too many in an
- * upstream window. The plan's window is longer than the upstream's by a margin of 1/60 (a second
- * a minute), so that a booked slot is usually free when it comes; a call may wait that margin
- * beyond `maxWait`, and past it only while requests still in transit hold its slot. Calls over
- * the limit wait for their slot, at most `maxQueue` per key; an upstream 429 pauses the key for
- * every caller.
+ * the fleet through a shared OpenCxFleetStore. Sends are counted until a window after their
+ * request ended (an abandoned one, until it can no longer arrive), so time in transit cannot put
+ * one call too many in an upstream window. The plan's window is longer than the upstream's by a
+ * margin of 1/60 (a second a minute), so that a booked slot is usually free when it comes; a call
+ * may wait that margin beyond `maxWait`, and past it only while requests still in transit hold its
+ * slot. Calls over the limit wait for their slot, at most `maxQueue` per key; an upstream 429
+ * pauses the key for every caller. Every wait and store operation runs within the call's deadline.
  */
 export class ClientRateLimiter {
   private readonly waiting = new Map<string, number>();
   private readonly window: number;
   private readonly margin: number;
   private readonly localLimit: number;
-  // Booking ids, unique across the fleet: the Redis store keeps every instance's in one log.
+  // Booking ids, unique across the fleet: a shared store keeps every instance's in one log.
   private readonly instance = randomUUID();
   private sequence = 0;
 
@@ -47,30 +55,35 @@ export class ClientRateLimiter {
   }
 
   /**
-   * Waits for a slot for `key` (a hash of the API key), or throws OpenCxClientRateLimitError; returns
-   * the slot's release, to call when the request has ended (it never rejects). A booked slot is
-   * claimed when it comes; if requests still in transit hold it, the call waits for them too,
-   * as long as `limit` (the call's time left) allows.
+   * Waits for a slot for `key` (a hash of the API key), or throws OpenCxClientRateLimitError;
+   * returns the slot's release, to call when the request has ended (it never rejects). A booked
+   * slot is claimed when it comes; if requests still in transit hold it, the call waits for them
+   * too, as long as `deadline` allows.
    */
-  async acquire(key: string, limit: number = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<ReleaseSlot> {
+  async acquire(key: string, deadline: Deadline, signal?: AbortSignal): Promise<ReleaseSlot> {
     const queued = this.waiting.get(key) ?? 0;
     if (queued >= this.settings.maxQueue) throw this.limited(this.window / this.settings.perMinute, 'max-queue');
-    const deadline = Date.now() + limit;
-    const request = this.request(Math.min(limit, this.settings.maxWait + this.margin), limit);
+    const request = this.request(Math.min(deadline.left(), this.settings.maxWait + this.margin), deadline.left());
     const id = this.nextId();
-    const { granted, waitMs } = await this.store.reserve(key, id, request);
-    if (!granted) throw this.limited(waitMs, 'max-wait');
+    const cap = request.maxWait + this.window;
+    const reservation = await deadline.race(this.store.reserve(key, id, request), signal);
+    const waitMs = safeWait(reservation.waitMs, cap);
+    if (!reservation.granted) throw this.limited(waitMs, 'max-wait');
     const release = this.releaser(key, id, request);
     if (waitMs <= 0) return release;
     this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
     try {
-      for (let wait = waitMs; wait > 0; wait = await this.store.claim(key, id, request)) {
-        if (wait > deadline - Date.now()) throw this.limited(wait, 'time-left');
-        await sleep(wait, signal);
+      for (
+        let wait = waitMs;
+        wait > 0;
+        wait = safeWait(await deadline.race(this.store.claim(key, id, request), signal), cap)
+      ) {
+        if (wait >= deadline.left()) throw this.limited(wait, 'time-left');
+        await deadline.sleep(wait, signal);
       }
       return release;
     } catch (error) {
-      await release();
+      await release('ended');
       throw error;
     } finally {
       const left = (this.waiting.get(key) ?? 1) - 1;
@@ -80,7 +93,7 @@ export class ClientRateLimiter {
   }
 
   /** Takes a slot for `key` only if one is free now, for a request of at most `limit` ms: its release, or undefined. */
-  async tryAcquire(key: string, limit: number = Number.POSITIVE_INFINITY): Promise<ReleaseSlot | undefined> {
+  async tryAcquire(key: string, limit: number): Promise<ReleaseSlot | undefined> {
     const request = this.request(0, limit);
     const id = this.nextId();
     const { granted } = await this.store.reserve(key, id, request);
@@ -89,12 +102,12 @@ export class ClientRateLimiter {
 
   /** Pauses `key` for `ms` (an upstream 429's Retry-After, already capped), for every caller. */
   pause(key: string, ms: number): Promise<void> {
-    return ms > 0 ? this.store.pause(key, ms) : Promise.resolve();
+    return ms > 0 ? this.store.pause(key, Math.min(ms, this.settings.maxPause)) : Promise.resolve();
   }
 
-  /** Ms until `key` may send again after a pause (0 when not paused). */
-  pausedFor(key: string): Promise<number> {
-    return this.store.pausedFor(key);
+  /** Ms until `key` may send again after a pause (0 when not paused); never more than `maxPause`. */
+  async pausedFor(key: string): Promise<number> {
+    return safeWait(await this.store.pausedFor(key), this.settings.maxPause);
   }
 
   /** Calls of `key` waiting for a slot in this instance. */
@@ -109,11 +122,12 @@ export class ClientRateLimiter {
       window: this.window,
       maxWait,
       maxTransit: Math.min(maxTransit, MAX_TRANSIT),
+      maxPause: this.settings.maxPause,
     };
   }
 
   private releaser(key: string, id: string, request: OpenCxSlotRequest): ReleaseSlot {
-    return () => this.store.release(key, id, request).catch(() => undefined);
+    return (outcome) => this.store.release(key, id, request, outcome).catch(() => undefined);
   }
 
   private nextId(): string {

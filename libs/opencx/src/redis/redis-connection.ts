@@ -1,12 +1,12 @@
 import type { Logger } from '@nestjs/common';
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
-import type { OpenCxRedisClient } from '../opencx.options.js';
+import type { NodeRedisClient } from '../opencx.options.js';
 
 const CONNECT_TIMEOUT_MS = 1_000;
 const INSTALL = 'npm install redis';
 
 /** The part of node-redis's `createClient` result the add-on uses when it opens the connection itself. */
-export interface OwnedRedisClient extends OpenCxRedisClient {
+export interface OwnedRedisClient extends NodeRedisClient {
   connect(): Promise<unknown>;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;

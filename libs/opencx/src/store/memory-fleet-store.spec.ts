@@ -31,14 +31,14 @@ describe('MemoryFleetStore: the sliding log', () => {
           const store = new MemoryFleetStore();
           const window = 1_000;
           const sends: number[] = [];
-          const request = { limit, localLimit: limit, window, maxWait: 10_000, maxTransit: 60_000 };
+          const request = { limit, localLimit: limit, window, maxWait: 10_000, maxTransit: 60_000, maxPause: 60_000 };
           for (const gap of gaps) {
             jest.advanceTimersByTime(gap);
             const id = `id-${sends.length}`;
             const { granted, waitMs } = await store.reserve(KEY, id, request);
             if (granted) sends.push(Date.now() + waitMs);
             // A send granted now arrives at once.
-            if (granted && waitMs === 0) await store.release(KEY, id);
+            if (granted && waitMs === 0) await store.release(KEY, id, request, 'ended');
           }
           sends.sort((a, b) => a - b);
           for (let i = limit; i < sends.length; i++)
@@ -50,9 +50,9 @@ describe('MemoryFleetStore: the sliding log', () => {
 
   it('refuses without booking when the slot is further away than maxWait', async () => {
     const store = new MemoryFleetStore();
-    const request = { limit: 1, localLimit: 1, window: 1_000, maxWait: 500, maxTransit: 60_000 };
+    const request = { limit: 1, localLimit: 1, window: 1_000, maxWait: 500, maxTransit: 60_000, maxPause: 60_000 };
     expect(await store.reserve(KEY, 'a', request)).toEqual({ granted: true, waitMs: 0 });
-    await store.release(KEY, 'a');
+    await store.release(KEY, 'a', request, 'ended');
     expect(await store.reserve(KEY, 'b', request)).toEqual({ granted: false, waitMs: 1_000 });
     jest.advanceTimersByTime(600);
     // The refused call booked nothing: the next slot is still the first send's expiry.
@@ -61,10 +61,10 @@ describe('MemoryFleetStore: the sliding log', () => {
 
   it('never shortens a pause, and a pause never resets what was counted', async () => {
     const store = new MemoryFleetStore();
-    const request = { limit: 10, localLimit: 10, window: 60_000, maxWait: 0, maxTransit: 60_000 };
+    const request = { limit: 10, localLimit: 10, window: 60_000, maxWait: 0, maxTransit: 60_000, maxPause: 60_000 };
     for (let i = 0; i < 10; i++) {
       expect((await store.reserve(KEY, `id-${i}`, request)).granted).toBe(true);
-      await store.release(KEY, `id-${i}`);
+      await store.release(KEY, `id-${i}`, request, 'ended');
     }
     await store.pause(KEY, 5_000);
     await store.pause(KEY, 1_000);
@@ -76,13 +76,13 @@ describe('MemoryFleetStore: the sliding log', () => {
 
   it('counts a send in transit as reaching OpenCX now, then from when its request ended', async () => {
     const store = new MemoryFleetStore();
-    const request = { limit: 1, localLimit: 1, window: 1_000, maxWait: 60_000, maxTransit: 60_000 };
+    const request = { limit: 1, localLimit: 1, window: 1_000, maxWait: 60_000, maxTransit: 60_000, maxPause: 60_000 };
     await store.reserve(KEY, 'slow', request);
     jest.advanceTimersByTime(5_000);
     // Booked a window after now, not after the send: the slow request may reach OpenCX any moment.
     expect(await store.reserve(KEY, 'next', request)).toEqual({ granted: true, waitMs: 1_000 });
     jest.advanceTimersByTime(700);
-    await store.release(KEY, 'slow');
+    await store.release(KEY, 'slow', request, 'ended');
     jest.advanceTimersByTime(300);
     expect(await store.claim(KEY, 'next', request)).toBe(700);
     jest.advanceTimersByTime(700);
@@ -93,12 +93,55 @@ describe('MemoryFleetStore: the sliding log', () => {
 describe('MemoryFleetStore: the token cache', () => {
   it('keeps at most maxEntries contacts, dropping the least recently used', async () => {
     const store = new MemoryFleetStore(2);
-    await store.save('a', 'p', 'a', 60_000);
-    await store.save('b', 'p', 'b', 60_000);
+    await store.save('a', 'p', 'a', 60_000, 0);
+    await store.save('b', 'p', 'b', 60_000, 0);
     await store.lookup('a', 'p'); // a is now the most recently used
-    await store.save('c', 'p', 'c', 60_000);
+    await store.save('c', 'p', 'c', 60_000, 0);
     expect((await store.lookup('a', 'p')).value).toBe('a');
     expect((await store.lookup('b', 'p')).value).toBeUndefined();
     expect((await store.lookup('c', 'p')).value).toBe('c');
+  });
+
+  it('drops expired entries first, so a full cache holds only live tokens', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const store = new MemoryFleetStore(2);
+      await store.save('short', 'p', 'short', 1_000, 0);
+      await store.save('long', 'p', 'long', 60_000, 0);
+      jest.advanceTimersByTime(1_001);
+      await store.save('new', 'p', 'new', 60_000, 0);
+      expect((await store.lookup('long', 'p')).value).toBe('long');
+      expect((await store.lookup('new', 'p')).value).toBe('new');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('MemoryFleetStore: a wall-clock step', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+  const request = { limit: 2, localLimit: 2, window: 60_000, maxWait: 0, maxTransit: 60_000, maxPause: 60_000 };
+
+  it('frees no slot when the clock jumps forward, and blocks none when it jumps back', async () => {
+    const store = new MemoryFleetStore();
+    for (const id of ['a', 'b']) {
+      await store.reserve(KEY, id, request);
+      await store.release(KEY, id, request, 'ended');
+    }
+    jest.setSystemTime(Date.now() + 61_000);
+    expect((await store.reserve(KEY, 'after +61 s', request)).granted).toBe(false);
+    jest.setSystemTime(Date.now() - 3_600_000);
+    jest.advanceTimersByTime(60_001);
+    expect((await store.reserve(KEY, 'a window later, after -1 h', request)).granted).toBe(true);
+  });
+
+  it('keeps cached entries for their ttl whatever the wall clock does', async () => {
+    const store = new MemoryFleetStore();
+    await store.save('k', 'p', 'v', 10_000, 0);
+    jest.setSystemTime(Date.now() + 3_600_000);
+    expect((await store.lookup('k', 'p')).value).toBe('v');
+    jest.advanceTimersByTime(10_001);
+    expect((await store.lookup('k', 'p')).value).toBeUndefined();
   });
 });

@@ -1,9 +1,14 @@
+import { monotonicNow } from '../util/clock.js';
 import type {
   OpenCxFleetStore,
   OpenCxReservation,
+  OpenCxSendOutcome,
   OpenCxSlotRequest,
   OpenCxStoreLookup,
 } from './opencx-fleet-store.interface.js';
+
+/** Id prefix of sends counted by assumption (see `assumeSent`). */
+const ASSUMED = 'assumed:';
 
 /** Contacts a `MemoryFleetStore` keeps when not told otherwise (see the `cache.maxEntries` option). */
 const DEFAULT_MAX_ENTRIES = 100_000;
@@ -15,10 +20,13 @@ export function earliestSlot(times: readonly number[], now: number, limit: numbe
   return Math.max(now, (sorted[sorted.length - limit] ?? now) + window);
 }
 
-/** A key's log: booked (or sent) time per call id, and for calls sent, when their request ended. */
+/**
+ * A key's log: booked (or sent) time per call id, and for calls sent, the time they count from:
+ * their end, or while in transit the latest they may still arrive (they count as arriving now
+ * until then).
+ */
 interface KeyLog {
   plan: Map<string, number>;
-  /** Infinity while the request is in transit: it may reach OpenCX at any time until it ends. */
   sends: Map<string, number>;
 }
 
@@ -26,10 +34,12 @@ interface KeyLog {
  * The fleet store of one process, and the default: tokens in an LRU of at most `maxEntries`
  * contacts (a `Map` keeps insertion order, so moving an entry to the end on each read makes its
  * first key the least recently used), the sliding log and the pauses in maps. Its lock is always
- * free: single-flight within the process already makes one call per contact.
+ * free: single-flight within the process already makes one call per contact. Every time is on a
+ * monotonic clock, so a wall-clock step changes nothing.
  */
 export class MemoryFleetStore implements OpenCxFleetStore {
   private readonly entries = new Map<string, { payload: string; value: string; expiresAt: number }>();
+  private readonly evictedAt = new Map<string, number>();
   private readonly logs = new Map<string, KeyLog>();
   private readonly pauses = new Map<string, number>();
 
@@ -40,21 +50,25 @@ export class MemoryFleetStore implements OpenCxFleetStore {
   readonly degraded = false;
 
   lookup(key: string, payload: string): Promise<OpenCxStoreLookup> {
+    const now = monotonicNow();
     const item = this.entries.get(key);
     this.entries.delete(key);
-    const live = item && item.expiresAt > Date.now() ? item : undefined;
+    const live = item && item.expiresAt > now ? item : undefined;
     if (live) this.entries.set(key, live);
-    return Promise.resolve({ value: live?.payload === payload ? live.value : undefined, locked: true });
+    return Promise.resolve({ value: live?.payload === payload ? live.value : undefined, locked: true, stamp: now });
   }
 
-  save(key: string, payload: string, value: string, ttlMs: number): Promise<void> {
+  save(key: string, payload: string, value: string, ttlMs: number, stamp: number): Promise<void> {
+    // Evicted after the look-up: the answer may be the evicted contact's, so it is not kept.
+    const evicted = this.evictedAt.get(key);
+    if (evicted !== undefined && evicted >= stamp) return Promise.resolve();
+    const now = monotonicNow();
     this.entries.delete(key);
-    this.entries.set(key, { payload, value, expiresAt: Date.now() + ttlMs });
-    if (this.entries.size > this.maxEntries) {
-      for (const oldest of this.entries.keys()) {
-        this.entries.delete(oldest);
-        break;
-      }
+    this.entries.set(key, { payload, value, expiresAt: now + ttlMs });
+    // The least recently used go first: expired ones at the front, then the oldest if still full.
+    for (const [oldest, entry] of this.entries) {
+      if (entry.expiresAt > now && this.entries.size <= this.maxEntries) break;
+      this.entries.delete(oldest);
     }
     return Promise.resolve();
   }
@@ -65,48 +79,87 @@ export class MemoryFleetStore implements OpenCxFleetStore {
 
   evict(key: string): Promise<void> {
     this.entries.delete(key);
+    this.evictedAt.delete(key);
+    // Bounded like the entries: an eviction older than any call in flight no longer matters.
+    this.evictedAt.set(key, monotonicNow());
+    if (this.evictedAt.size > this.maxEntries) {
+      for (const oldest of this.evictedAt.keys()) {
+        this.evictedAt.delete(oldest);
+        break;
+      }
+    }
     return Promise.resolve();
   }
 
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation> {
-    const now = Date.now();
+    const now = monotonicNow();
     const log = this.live(key, now, request.window);
     const planned = earliestSlot([...log.plan.values()], now, request.localLimit, request.window);
     const at = Math.max(planned, this.sendSlot(key, log, now, request));
     if (at - now > request.maxWait) return Promise.resolve({ granted: false, waitMs: at - now });
-    this.book(log, id, at, now);
+    this.book(log, id, at, now, request);
     return Promise.resolve({ granted: true, waitMs: at - now });
   }
 
   claim(key: string, id: string, request: OpenCxSlotRequest): Promise<number> {
-    const now = Date.now();
+    const now = monotonicNow();
     const log = this.live(key, now, request.window);
     const at = this.sendSlot(key, log, now, request);
-    this.book(log, id, at, now);
+    this.book(log, id, at, now, request);
     return Promise.resolve(at - now);
   }
 
-  release(key: string, id: string): Promise<void> {
+  release(key: string, id: string, request: OpenCxSlotRequest, outcome: OpenCxSendOutcome): Promise<void> {
     const log = this.logs.get(key);
     if (log?.sends.has(id)) {
-      const now = Date.now();
-      log.sends.set(id, now);
-      log.plan.set(id, now);
+      const now = monotonicNow();
+      // An abandoned request may still arrive: in transit for as long again as it was allowed.
+      const at = outcome === 'abandoned' ? now + request.maxTransit : now;
+      log.sends.set(id, at);
+      log.plan.set(id, at);
     } else log?.plan.delete(id);
     if (log?.plan.size === 0 && log.sends.size === 0) this.logs.delete(key);
     return Promise.resolve();
   }
 
   pause(key: string, ms: number): Promise<void> {
-    const until = Date.now() + ms;
+    const until = monotonicNow() + ms;
     if (until > this.pauseEnd(key)) this.pauses.set(key, until);
     return Promise.resolve();
   }
 
   pausedFor(key: string): Promise<number> {
-    const left = this.pauseEnd(key) - Date.now();
+    const left = this.pauseEnd(key) - monotonicNow();
     if (left <= 0) this.pauses.delete(key);
     return Promise.resolve(Math.max(0, left));
+  }
+
+  /**
+   * Counts `count` sends for `key` as made at `at` (now or later), without their being real: for a
+   * fallback taking over from a shared store, which cannot know what the fleet sent just before.
+   */
+  assumeSent(key: string, count: number, request: OpenCxSlotRequest, at: number): void {
+    const log = this.live(key, monotonicNow(), request.window);
+    for (let i = 0; i < count; i++) {
+      const id = `${ASSUMED}${at}:${i}`;
+      log.plan.set(id, at);
+      log.sends.set(id, at);
+    }
+  }
+
+  /** Counts `id` as sent now (a send another store granted), so this store can take over from it. */
+  recordSend(key: string, id: string, request: OpenCxSlotRequest): void {
+    const now = monotonicNow();
+    this.book(this.live(key, now, request.window), id, now, now, request);
+  }
+
+  /** The real sends of `key` this store counted, with ms since each (less than a window): for handing them on. */
+  recentSends(key: string, window: number): Array<[id: string, ago: number]> {
+    const now = monotonicNow();
+    return [...(this.logs.get(key)?.sends ?? [])]
+      .filter(([id]) => !id.startsWith(ASSUMED))
+      .map(([id, at]): [string, number] => [id, now - Math.min(at, now)])
+      .filter(([, ago]) => ago < window);
   }
 
   private pauseEnd(key: string): number {
@@ -115,13 +168,14 @@ export class MemoryFleetStore implements OpenCxFleetStore {
 
   /** The earliest send the sends and the pause allow; a request in transit counts as reaching OpenCX now. */
   private sendSlot(key: string, log: KeyLog, now: number, { localLimit, window }: OpenCxSlotRequest): number {
-    const times = [...log.sends.values()].map((end) => Math.min(end, now));
+    const times = [...log.sends.values()].map((at) => Math.min(at, now));
     return Math.max(earliestSlot(times, now, localLimit, window), this.pauseEnd(key));
   }
 
-  private book(log: KeyLog, id: string, at: number, now: number): void {
+  private book(log: KeyLog, id: string, at: number, now: number, request: OpenCxSlotRequest): void {
     log.plan.set(id, at);
-    if (at <= now) log.sends.set(id, Number.POSITIVE_INFINITY);
+    // Sent now: in transit until it ends, or until the latest it may still arrive.
+    if (at <= now) log.sends.set(id, now + request.maxTransit);
   }
 
   /** The key's log without what has left the window. */

@@ -16,6 +16,8 @@ export interface OpenCxSlotRequest {
    * whose end it never hears of (its instance stopped) as ended after this long.
    */
   maxTransit: number;
+  /** The longest a pause may hold sends back (`maxRetryAfter`): a longer one read from the store is cut to it. */
+  maxPause: number;
 }
 
 /** The outcome of {@link OpenCxFleetStore.reserve}. */
@@ -35,7 +37,16 @@ export interface OpenCxStoreLookup {
    * process; in a fleet, true for the one instance that took the contact's lock.
    */
   locked: boolean;
+  /** When the look-up happened, on the store's own clock: handed back to `save`, so an eviction after it wins. */
+  stamp: number;
 }
+
+/**
+ * How a send ended, for {@link OpenCxFleetStore.release}: `'ended'` when its answer arrived (or it
+ * was never sent); `'abandoned'` when the client gave up on it (time-out, abort, broken
+ * connection), as a link that buffers it may still deliver it.
+ */
+export type OpenCxSendOutcome = 'ended' | 'abandoned';
 
 /**
  * What the instances of a fleet share: the token cache (with each contact's lock, so that one
@@ -47,21 +58,26 @@ export interface OpenCxStoreLookup {
  *
  * Rules every implementation keeps:
  * - `lookup` answers a value only for the payload it was saved with; `save` replaces the key's
- *   entry for `ttlMs` and releases this instance's lock; `unlock` releases it without saving;
- *   a lock expires after `lockTtl` ms; `evict` removes the entry, or rejects if it cannot.
+ *   entry for `ttlMs` and releases this instance's lock, unless the key was evicted after the
+ *   look-up that returned `stamp` (then it only releases the lock); `unlock` releases it without
+ *   saving; a lock expires after `lockTtl` ms; `evict` removes the entry, or rejects if it cannot.
  * - `reserve` books the earliest time that keeps every `window` within `limit`, counting both the
  *   bookings and the sends, or refuses when that is more than `maxWait` away (booking nothing).
  *   A slot free now is claimed at once (`waitMs` 0). `claim`, when the booked time comes, sends
  *   if the sends allow it (0) or says how long to wait. A send in transit counts as reaching
- *   OpenCX now until `release` times it by its end; `release` of a booking never sent drops it.
+ *   OpenCX now, for at most `maxTransit`; `release` times it by its end, or, when it was
+ *   abandoned, keeps it in transit for `maxTransit` more; `release` of a booking never sent drops it.
  * - `pause` holds every send of the key back for `ms` unless a longer pause is set; it never
  *   changes what was counted. `pausedFor` answers the ms left (0 when not paused).
  */
 export interface OpenCxFleetStore {
   /** The entry for `key` if it was saved for `payload`, and whether this instance may ask OpenCX. */
   lookup(key: string, payload: string, lockTtl: number): Promise<OpenCxStoreLookup>;
-  /** Keeps `value` for `key` and `payload` for `ttlMs`, replacing any entry, and releases this instance's lock. */
-  save(key: string, payload: string, value: string, ttlMs: number): Promise<void>;
+  /**
+   * Keeps `value` for `key` and `payload` for `ttlMs`, replacing any entry, and releases this
+   * instance's lock; saves nothing when `key` was evicted after the look-up that gave `stamp`.
+   */
+  save(key: string, payload: string, value: string, ttlMs: number, stamp: number): Promise<void>;
   /** Releases this instance's lock on `key` without saving (the call failed). */
   unlock(key: string): Promise<void>;
   /** Removes the entry for `key` everywhere the fleet could read it, or rejects. */
@@ -70,8 +86,8 @@ export interface OpenCxFleetStore {
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation>;
   /** 0 when `id` may send now (it is then counted as sent); else the ms to wait before claiming again. */
   claim(key: string, id: string, request: OpenCxSlotRequest): Promise<number>;
-  /** Times `id`'s send by now (its request ended), or drops its booking if it was never sent. */
-  release(key: string, id: string, request: OpenCxSlotRequest): Promise<void>;
+  /** Times `id`'s send by now (or keeps it in transit when abandoned), or drops its booking if it was never sent. */
+  release(key: string, id: string, request: OpenCxSlotRequest, outcome: OpenCxSendOutcome): Promise<void>;
   /** Holds every send of `key` back for `ms` from now, unless a longer pause is set. */
   pause(key: string, ms: number): Promise<void>;
   /** Ms until `key`'s pause ends (0 when not paused). */

@@ -1,6 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
-import type { ContactAuthService, OpenCxEvictOptions } from '../contact-auth.service.js';
+import type { ContactAuthService } from '../contact-auth.service.js';
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
 import type { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { validateAuthenticateUser } from '../input/validate-input.js';
@@ -69,7 +69,7 @@ export class ContactAuthServiceMock implements Pick<
   /** Every accepted call, oldest first. Input that failed validation is not recorded. */
   readonly calls: ContactAuthMockCall[] = [];
   /** Every `evictContact` call, oldest first. */
-  readonly evictions: Array<{ email: string; options: OpenCxEvictOptions }> = [];
+  readonly evictions: Array<{ email: string; options: Pick<OpenCxRequestOptions, 'apiKey'> }> = [];
   private readonly queue: OpenCxMockAnswer[];
   private http: HttpService | undefined;
 
@@ -84,7 +84,7 @@ export class ContactAuthServiceMock implements Pick<
   }
 
   /** Records the eviction; the mock keeps no cache. */
-  async evictContact(email: string, options: OpenCxEvictOptions = {}): Promise<void> {
+  async evictContact(email: string, options: Pick<OpenCxRequestOptions, 'apiKey'> = {}): Promise<void> {
     this.evictions.push({ email, options });
   }
 
@@ -133,6 +133,7 @@ export class ContactAuthServiceMock implements Pick<
       apiKeyAccepted: true,
       source: 'probe',
       checkedAt: new Date().toISOString(),
+      fleet: 'local',
       ...this.options.health,
     };
   }
