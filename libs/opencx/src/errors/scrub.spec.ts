@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { MAX_UPSTREAM_TEXT, REDACTED, Scrubber } from './scrub.js';
 
 const KEY = 'sk_live_CANARY_0123456789abcdef';
@@ -33,5 +34,82 @@ describe('Scrubber', () => {
   it('looks only at the bounded prefix of a huge text (the cause of quadratic scrubbing)', () => {
     const huge = `${'a'.repeat(1_000_000)}@${'b'.repeat(1_000_000)}`;
     expect(scrubber.scrub(huge)).toBe(scrubber.scrub(huge.slice(0, MAX_UPSTREAM_TEXT)));
+  });
+
+  it('places redaction right when lower case is longer than the text (60 × İ before the key)', () => {
+    const out = scrubber.scrub(`${'İ'.repeat(60)} ${KEY} Ada Lovelace-Byron`);
+    expect(out).not.toContain(KEY.slice(0, 6));
+    expect(out).not.toContain('Lovelace');
+    expect(out.startsWith('İ'.repeat(60))).toBe(true);
+  });
+});
+
+/** Every 6-character piece of the key, as the scrubber must never let through. */
+const KEY_PIECES = Array.from({ length: KEY.length - 5 }, (_, i) => KEY.slice(i, i + 6).toLowerCase());
+const INVISIBLES = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad'];
+const visible = (text: string): string => text.replace(/[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/gu, '').toLowerCase();
+
+describe('Scrubber against generated echoes', () => {
+  /** Text around an echo: words, digits-free, with characters whose lower case is longer. */
+  const filler = fc
+    .array(fc.constantFrom('İ', 'ẞ', 'ǅ', 'note', ' ', 'é', '—', 'ok'), { maxLength: 40 })
+    .map((parts) => parts.join(''));
+
+  it('never lets 6 characters of the key through, with zero-width characters inside and any case', () => {
+    fc.assert(
+      fc.property(
+        filler,
+        filler,
+        fc.array(fc.nat({ max: KEY.length }), { maxLength: 6 }),
+        fc.constantFrom(...INVISIBLES),
+        fc.boolean(),
+        (before, after, cuts, invisible, upper) => {
+          let echoed = upper ? KEY.toUpperCase() : KEY;
+          for (const at of cuts.toSorted((a, b) => b - a))
+            echoed = `${echoed.slice(0, at)}${invisible}${echoed.slice(at)}`;
+          const out = visible(scrubber.scrub(`${before}${echoed}${after}`));
+          for (const piece of KEY_PIECES) expect(out).not.toContain(piece);
+        },
+      ),
+    );
+  });
+
+  it('never lets 6 characters of the key through when it is spread over several message items', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 6, max: 12 }), { minLength: 1, maxLength: 6 }),
+        filler,
+        (sizes, around) => {
+          let rest = KEY;
+          const items: string[] = [];
+          for (const size of sizes) {
+            if (rest === '') break;
+            items.push(`${around}${rest.slice(0, size)}`);
+            rest = rest.slice(size);
+          }
+          const out = items.map((item) => visible(scrubber.scrub(item))).join(' ');
+          for (const piece of KEY_PIECES) expect(out).not.toContain(piece);
+        },
+      ),
+    );
+  });
+
+  it('never lets the key or email through in base64 at any alignment (e.g. Basic base64("k:" + key))', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 5 }),
+        fc.string({ maxLength: 5 }),
+        fc.constantFrom(KEY, EMAIL),
+        fc.constantFrom('base64', 'base64url'),
+        (prefix, suffix, secret, alphabet: 'base64' | 'base64url') => {
+          const before = Buffer.byteLength(prefix);
+          const encoded = Buffer.from(`${prefix}${secret}${suffix}`).toString(alphabet);
+          const out = scrubber.scrub(`Basic ${encoded}`);
+          // The characters only the secret decides (its whole 3-byte groups) never get through.
+          const fixed = encoded.slice(Math.ceil(before / 3) * 4, Math.floor((before + secret.length) / 3) * 4);
+          for (let i = 0; i + 8 <= fixed.length; i++) expect(out).not.toContain(fixed.slice(i, i + 8));
+        },
+      ),
+    );
   });
 });
