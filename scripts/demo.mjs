@@ -28,7 +28,7 @@ const { app } = await createApp({
 await app.listen(Number(port), '127.0.0.1');
 const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 const userJwt = new JwtService({ secret: jwtSecret }).sign(
-  { sub: 'demo-user-1', email: 'jane.doe@example.com', name: 'Jane Doe' },
+  { sub: 'demo-user-1', email: 'jane.doe@example.com', email_verified: true, name: 'Jane Doe' },
   { expiresIn: '12h', issuer: 'https://id.demo.test', audience: 'nestjs-opencx-demo' },
 );
 

@@ -165,6 +165,15 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
         () => forgeSigned({ email: CANARY.email, exp: now + 60, ...SAMPLE_JWT_CLAIMS }, { crit: ['x-unknown'] }),
       ],
       ['an unverified email', () => h.userToken({ sub: 'u', email: CANARY.email, email_verified: false })],
+      [
+        'email_verified as the string "false"',
+        () => h.userToken({ sub: 'u', email: CANARY.email, email_verified: 'false' }),
+      ],
+      [
+        'email_verified as the string "true"',
+        () => h.userToken({ sub: 'u', email: CANARY.email, email_verified: 'true' }),
+      ],
+      ['no email_verified claim', () => h.userToken({ sub: 'u', email: CANARY.email })],
     ])('refuses %s with the same bare 401', async (_label, token) => {
       const value = token();
       const req = request(server()).post(ME);

@@ -124,8 +124,10 @@ export async function startSampleApp(
     pid: app.child.pid!,
     fake,
     lines: app.lines,
-    userToken: (claims = { sub: 'user-1', email: CANARY.email, name: 'Canary Person' }, options) =>
-      jwt.sign(claims, { expiresIn: '5m', issuer: SAMPLE_JWT.issuer, audience: SAMPLE_JWT.audience, ...options }),
+    userToken: (
+      claims = { sub: 'user-1', email: CANARY.email, email_verified: true, name: 'Canary Person' },
+      options,
+    ) => jwt.sign(claims, { expiresIn: '5m', issuer: SAMPLE_JWT.issuer, audience: SAMPLE_JWT.audience, ...options }),
     close: async () => {
       app.child.kill('SIGTERM');
       await app.exited;

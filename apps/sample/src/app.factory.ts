@@ -1,13 +1,12 @@
 import type { Server } from 'node:http';
-import { ConsoleLogger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { OpenCxValidationError } from 'nestjs-opencx';
+import { OpenCxValidationPipe } from 'nestjs-opencx';
 import { AppModule } from './app.module.js';
 import { bodyParserErrors } from './common/body-parser-errors.middleware.js';
-import { refusePrototypeKeys } from './common/prototype-keys.js';
 import { loadSampleConfig, type SampleConfig } from './config/sample.config.js';
 import { requestLogger } from './logging/request-logger.middleware.js';
 
@@ -50,8 +49,9 @@ export function limitServer(app: INestApplication, maxConnections: number): void
 /**
  * Builds the fully configured app (not yet listening): the one place main.ts, the demo and the
  * tests share, so what is tested is what runs. Stock parts, configured: Nest's logger in JSON
- * mode, helmet, Nest's ValidationPipe, @nestjs/throttler (see AppModule). OpenCxModule answers
- * the library's errors itself (its global exception filter).
+ * mode, helmet, Nest's ValidationPipe (as the library ships it), @nestjs/throttler (see AppModule).
+ * The library's errors answer 400/502/503/504 themselves; the sample also asks for the library's
+ * filter (Retry-After, operator log lines).
  */
 export async function createApp(
   options: CreateAppOptions = {},
@@ -69,16 +69,10 @@ export async function createApp(
   app.use(helmet());
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.use(bodyParserErrors);
-  app.use(refusePrototypeKeys);
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      // The same `fields` shape as the library's own validation errors.
-      exceptionFactory: (errors) => OpenCxValidationError.fromValidationErrors(errors),
-    }),
-  );
+  // Nest's ValidationPipe as the library ships it: whitelist, forbid unknown fields, transform,
+  // the library's `fields` shape, and no body nested absurdly deep or holding prototype keys.
+  app.useGlobalPipes(new OpenCxValidationPipe());
+  app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   limitServer(app, config.maxConnections);
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });

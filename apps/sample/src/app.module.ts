@@ -19,11 +19,27 @@ import { MeController } from './me/me.controller.js';
 
 const config = (service: ConfigService): SampleConfig => service.getOrThrow<SampleConfig>('sample');
 
-/** The sample's own Redis connection for the throttler (the library opens its own from the URL). */
+/** How long start-up waits for the throttler's Redis before starting without it. */
+const REDIS_CONNECT_MS = 1_000;
+
+/**
+ * The sample's own Redis connection for the throttler (the library opens its own from the URL).
+ * Start-up waits a second at most: with Redis down the app starts, throttling in memory, and the
+ * client reconnects in the background.
+ */
 async function connectRedis(url: string) {
-  const client = createClient({ url, disableOfflineQueue: true });
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: REDIS_CONNECT_MS, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
+  });
   client.on('error', () => undefined);
-  await client.connect().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.connect().catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, REDIS_CONNECT_MS))),
+  ]);
+  clearTimeout(timer);
   return client;
 }
 

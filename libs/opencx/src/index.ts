@@ -23,10 +23,10 @@ export type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
 export { MemoryFleetStore } from './store/memory-fleet-store.js';
 export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 export { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
-export { ErrorResponseDto } from './dto/error-response.dto.js';
 export { OpenCxExceptionFilter } from './opencx-exception.filter.js';
 export { ApiOpenCxErrorResponses } from './swagger/api-opencx-error-responses.decorator.js';
 export { validateAuthenticateUser } from './input/validate-input.js';
+export { OpenCxValidationPipe } from './pipes/opencx-validation.pipe.js';
 export { OPENCX_LANGUAGES, type OpenCxLanguage } from './languages.js';
 export {
   OpenCxError,

@@ -18,8 +18,8 @@ const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/;
  * algorithm list (so `alg: none` and algorithm confusion are refused). The token must expire
  * (`exp`), match `JWT_ISSUER` / `JWT_AUDIENCE` when they are set, use no critical header
  * extension (`crit`: none is understood here), and carry an `email` claim: the identity sent to
- * OpenCX, so the identity provider must issue only verified emails; an `email_verified: false`
- * claim is refused. Every failure is the same bare 401, and failures count per client address.
+ * OpenCX, so only an `email_verified` claim of boolean `true` passes (not `"true"`, not a missing
+ * claim). Every failure is the same bare 401, and failures count per client address.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -56,7 +56,7 @@ export class JwtAuthGuard implements CanActivate {
       return undefined;
     }
     if (typeof claims.exp !== 'number') return undefined;
-    if (typeof claims.email !== 'string' || claims.email === '' || claims.email_verified === false) return undefined;
+    if (typeof claims.email !== 'string' || claims.email === '' || claims.email_verified !== true) return undefined;
     return claims;
   }
 }

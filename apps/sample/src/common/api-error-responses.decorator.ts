@@ -1,30 +1,17 @@
-import { STATUS_CODES } from 'node:http';
-import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
-import { ApiOpenCxErrorResponses, ErrorResponseDto } from 'nestjs-opencx';
+import { ApiOpenCxErrorResponses } from 'nestjs-opencx';
 
-/** The sample's own answers, beside the library's: its guard, body limit and throttler. */
-const RESPONSES: ReadonlyArray<readonly [number, string, string]> = [
-  [401, 'Missing or invalid credentials', 'Unauthorized'],
-  [413, 'The body is larger than the configured limit', 'The body is larger than allowed'],
-  [
-    429,
-    'Too many requests for this caller, or too many failed authentications; see Retry-After',
-    'ThrottlerException: Too Many Requests',
-  ],
-];
-
-/** Documents every error answer an OpenCX-backed endpoint of the sample can give. */
-export function ApiSampleErrorResponses(): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ApiOpenCxErrorResponses(),
-    ...RESPONSES.map(([status, description, message]) =>
-      ApiResponse({
-        status,
-        description,
-        type: ErrorResponseDto,
-        example: { statusCode: status, message, error: STATUS_CODES[status] },
-      }),
-    ),
-  );
-}
+/** Documents every error answer an OpenCX-backed endpoint of the sample can give: the library's, and its guard's, body limit's and throttler's. */
+export const ApiSampleErrorResponses = (): MethodDecorator & ClassDecorator =>
+  ApiOpenCxErrorResponses([
+    { status: 401, description: 'Missing or invalid credentials', message: 'Unauthorized' },
+    {
+      status: 413,
+      description: 'The body is larger than the configured limit',
+      message: 'The body is larger than allowed',
+    },
+    {
+      status: 429,
+      description: 'Too many requests for this caller, or too many failed authentications; see Retry-After',
+      message: 'ThrottlerException: Too Many Requests',
+    },
+  ]);

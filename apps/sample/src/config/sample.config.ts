@@ -41,6 +41,12 @@ export interface SampleConfig {
   maxConnections: number;
   /** `LOG_FORMAT=json` for one JSON object per log line. */
   logJson: boolean;
+  /**
+   * Express's `trust proxy` (`TRUST_PROXY`): behind a load balancer, which hops to trust for the
+   * client's address (`true`, a hop count, or addresses and subnets); unset: none, the socket's
+   * address is the client's. Per-address limits count the real clients only when this is right.
+   */
+  trustProxy: boolean | number | string;
 }
 
 /** Thrown at start-up for a bad environment: names the variables, never their values. */
@@ -74,6 +80,13 @@ function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, problems: string[]
 }
 
 /** Reads and validates the environment; throws {@link SampleConfigError} listing every problem. */
+/** `TRUST_PROXY` as Express takes it: `true`/`false`, a hop count, or a list of addresses and subnets. */
+function trustProxyOf(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
   const problems: string[] = [];
   const opencxApiKey = env.OPENCX_API_KEY?.trim() ?? '';
@@ -109,6 +122,7 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
     authFailureLimit: positiveInt(env, 'AUTH_FAILURE_LIMIT', 20, problems),
     maxConnections: positiveInt(env, 'MAX_CONNECTIONS', 1000, problems),
     logJson: logFormat === 'json',
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
   };
   if (problems.length > 0) throw new SampleConfigError(problems);
   return config;

@@ -1,4 +1,5 @@
-import { Transform } from 'class-transformer';
+import { applyDecorators } from '@nestjs/common';
+import { Transform, Type } from 'class-transformer';
 import { ValidateBy, ValidateIf, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { OPENCX_LANGUAGES, closestLanguage } from '../languages.js';
 
@@ -11,12 +12,18 @@ export function IsOptionalField(): PropertyDecorator {
 }
 
 /**
- * Keeps a free-form object exactly as the caller gave it. class-transformer would rebuild it key
- * by key, and rebuilding assigns a JSON `"__proto__"` key as a prototype instead of a property,
- * which hides it from the validators below.
+ * Keeps a free-form object exactly as the caller gave it, for Nest's stock `ValidationPipe` too.
+ * class-transformer would rebuild it key by key: rebuilding assigns a JSON `"__proto__"` key as a
+ * prototype, drops a `"constructor"` key, and recurses once per level (a body nested a few
+ * thousand levels deep overflows the stack: a 500). Declared as a string, class-transformer turns
+ * the value into text in one step instead of walking it; the transform then puts the caller's own
+ * value back, for the validators below to check (depth and keys included).
  */
 export function KeepRaw(): PropertyDecorator {
-  return Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true });
+  return applyDecorators(
+    Type(() => String),
+    Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true }),
+  );
 }
 
 /**
@@ -40,7 +47,8 @@ function ValidateProblem(
   );
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys that can reach a prototype: refused wherever free-form data is accepted. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * An object literal or `Object.create(null)`: no class instance, array or function. From any realm

@@ -73,6 +73,12 @@ export class OpenCxConfigurationError extends OpenCxError {
   }
 }
 
+// Bounds of a validation error's answer: the first fields, each with its first messages.
+const MAX_FIELD_ERRORS = 20;
+const MAX_FIELD_MESSAGES = 5;
+const MAX_FIELD_PATH = 200;
+const MAX_MESSAGE = 300;
+
 /** The input failed the DTO's rules; nothing was sent to OpenCX. Answered as 400, with `fields`. */
 export class OpenCxValidationError extends OpenCxError {
   constructor(readonly errors: OpenCxFieldError[]) {
@@ -94,13 +100,19 @@ export class OpenCxValidationError extends OpenCxError {
    * @example new ValidationPipe({ exceptionFactory: (errors) => OpenCxValidationError.fromValidationErrors(errors) })
    */
   static fromValidationErrors(errors: ValidationError[]): OpenCxValidationError {
-    const flatten = (list: ValidationError[], parent: string): OpenCxFieldError[] =>
-      list.flatMap((error) => {
-        const field = parent ? `${parent}.${error.property}` : error.property;
-        const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
-        return [...own, ...flatten(error.children ?? [], field)];
-      });
-    return new OpenCxValidationError(flatten(errors, ''));
+    // Bounded: a body with thousands of bad items gets a short answer, built in little time.
+    const fields: OpenCxFieldError[] = [];
+    const visit = (list: ValidationError[], parent: string): void => {
+      for (const error of list) {
+        if (fields.length >= MAX_FIELD_ERRORS) return;
+        const field = `${parent ? `${parent}.` : ''}${error.property}`.slice(0, MAX_FIELD_PATH);
+        const messages = Object.values(error.constraints ?? {}).slice(0, MAX_FIELD_MESSAGES);
+        if (messages.length > 0) fields.push({ field, messages: messages.map((m) => m.slice(0, MAX_MESSAGE)) });
+        visit(error.children ?? [], field);
+      }
+    };
+    visit(errors, '');
+    return new OpenCxValidationError(fields);
   }
 
   override toJSON(): Record<string, unknown> {

@@ -26,6 +26,10 @@ describe('Scrubber', () => {
     expect(out).toContain('sent');
   });
 
+  it('marks each removed run with one "[redacted]"', () => {
+    expect(scrubber.scrub(`a ${EMAIL} b ${KEY} c`)).toBe('a [redacted] b [redacted] c');
+  });
+
   it('keeps ordinary text and cuts it to a bound first', () => {
     expect(scrubber.scrub('email must be an email')).toBe('email must be an email');
     expect(scrubber.scrub('x'.repeat(10_000))).toHaveLength(MAX_UPSTREAM_TEXT);

@@ -16,24 +16,37 @@ const RESPONSES: ReadonlyArray<readonly [number, string, string | string[], obje
   [504, 'OpenCX did not answer in time', 'OpenCX did not answer in time'],
 ];
 
+/** An error answer of your own endpoint, documented with the same body schema. */
+export interface OpenCxErrorResponseDoc {
+  status: number;
+  description: string;
+  /** The example's `message`. */
+  message: string;
+}
+
 /**
  * Documents, in one line, the error answers of an endpoint that calls `ContactAuthService`:
- * 400 (validation, with `fields`), 502, 503 (with `Retry-After`) and 504, each with the
- * `ErrorResponseDto` schema and an example.
+ * 400 (validation, with `fields`), 502, 503 (with `Retry-After`) and 504, each with the library's
+ * error body schema (NestJS's `{ statusCode, message, error }`) and an example; `also` adds your
+ * endpoint's own error answers (401 from a guard, 429 from a throttler) with the same schema.
  *
  * @example
- * @Post('chat-token') @ApiOpenCxErrorResponses()
+ * @Post('chat-token') @ApiOpenCxErrorResponses([{ status: 401, description: 'Not signed in', message: 'Unauthorized' }])
  * issue(@Body() body: AuthenticateUserDto) { return this.contactAuth.authenticateUser(body); }
  */
-export function ApiOpenCxErrorResponses(): MethodDecorator & ClassDecorator {
+export function ApiOpenCxErrorResponses(
+  also: readonly OpenCxErrorResponseDoc[] = [],
+): MethodDecorator & ClassDecorator {
+  const own = also.map(({ status, description, message }) => [status, description, message] as const);
   return applyDecorators(
-    ...RESPONSES.map(([status, description, message, extra]) =>
-      ApiResponse({
-        status,
-        description,
-        type: ErrorResponseDto,
-        example: { statusCode: status, message, error: STATUS_CODES[status], ...extra },
-      }),
+    ...[...RESPONSES, ...own].map(
+      ([status, description, message, extra]: readonly [number, string, string | string[], object?]) =>
+        ApiResponse({
+          status,
+          description,
+          type: ErrorResponseDto,
+          example: { statusCode: status, message, error: STATUS_CODES[status], ...extra },
+        }),
     ),
   );
 }
