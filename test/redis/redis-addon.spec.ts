@@ -7,39 +7,12 @@ import {
   type OpenCxModuleOptions,
 } from 'nestjs-opencx';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createClient } from 'redis';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
+import { slowLink } from '../support/slow-link.js';
 
 const KEY = 'sk_redis_addon_CANARY_42';
 const EMAIL = 'fleet.canary@example.com';
-
-/** A TCP proxy to `port` that holds what the first `slow` connections send for `holdMs`: a slow link. */
-async function slowLink(port: number, slow: number, holdMs: number): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let opened = 0;
-  const server: Server = createServer((client) => {
-    const hold = opened++ < slow ? holdMs : 0;
-    const upstream = connect(port, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-    }
-    client.on('data', (chunk) => void setTimeout(() => upstream.write(chunk), hold));
-    upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: own } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${own}`,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-server', () => {
   let redis: RedisServer;

@@ -66,10 +66,13 @@ ${NUM}
 local limit, window, maxWait, transit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
 local stale, forget, maxPause = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local knownFleet, activeAgo = tonumber(ARGV[10]), tonumber(ARGV[11])
-local paused = num(redis.call('GET', KEYS[3]), 0)
-if paused > now + maxPause then
-  paused = now + maxPause
-  redis.call('SET', KEYS[3], paused, 'PX', maxPause)
+local rawPause = redis.call('GET', KEYS[3])
+local paused = num(rawPause, 0)
+if rawPause and num(rawPause, nil) == nil then
+  redis.call('DEL', KEYS[3])
+elseif rawPause and (paused > now + maxPause or redis.call('PTTL', KEYS[3]) < 0) then
+  paused = math.min(paused, now + maxPause)
+  if paused > now then redis.call('SET', KEYS[3], paused, 'PX', math.ceil(paused - now)) else redis.call('DEL', KEYS[3]) end
 end
 -- Scores no instance could have written are dropped.
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. (now + 2 * maxWait + 2 * window + transit), '+inf')
