@@ -118,6 +118,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
     it.each([200, 201, 202])('accepts %i with the documented body', async (status) => {
       fake.queue(1, { kind: 'respond', status, body: { token: 'a.b.c', contact: { id: 'ctc_1' } } });
       await expect(service.authenticateUser({ email: EMAIL })).resolves.toEqual({
+        expiresAt: null,
         token: 'a.b.c',
         contact: { id: 'ctc_1' },
       });
@@ -131,8 +132,8 @@ describe('ContactAuthService against the fake OpenCX server', () => {
     it('accepts a body with only a token (older API renders) and drops unknown fields', async () => {
       fake.queue(1, { kind: 'respond', status: 200, body: { token: 'only.a.token', extra: 'x' } });
       const result = await service.authenticateUser({ email: EMAIL });
-      expect(result).toEqual({ token: 'only.a.token' });
-      expect(Object.keys(result)).toEqual(['token']);
+      expect(result).toEqual({ token: 'only.a.token', expiresAt: null });
+      expect(Object.keys(result).toSorted()).toEqual(['expiresAt', 'token']);
     });
 
     it.each([
@@ -157,6 +158,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
     it('reads a slow body to the end', async () => {
       fake.queue(1, { kind: 'slow-body', chunkDelayMs: 1 });
       await expect(service.authenticateUser({ email: EMAIL })).resolves.toEqual({
+        expiresAt: null,
         token: 'slow.token.value',
         contact: { id: 'ctc_slow' },
       });
@@ -326,13 +328,39 @@ describe('ContactAuthService against the fake OpenCX server', () => {
     });
 
     it('sends extraFields beside the input, and refuses ones that repeat a known field', async () => {
-      const mcp = { server_ids: ['srv_1'], account_id: 'acc_1' };
-      await service.authenticateUser({ email: EMAIL }, { extraFields: { mcp_access: mcp } });
-      expect(JSON.parse(fake.requests[0]!.rawBody)).toEqual({ email: EMAIL, mcp_access: mcp });
-      await expect(
-        service.authenticateUser({ email: EMAIL }, { extraFields: { email: 'other@example.com' } }),
-      ).rejects.toBeInstanceOf(OpenCxValidationError);
+      // A field OpenCX may accept before this library knows it.
+      await h.restartFake({ apiKey: API_KEY, refuseUnknownFields: false });
+      fake = h.fake;
+      await boot();
+      const future = { beta_flag: true };
+      await service.authenticateUser({ email: EMAIL }, { extraFields: { future } });
+      expect(JSON.parse(fake.requests[0]!.rawBody)).toEqual({ email: EMAIL, future });
+      for (const known of [{ email: 'other@example.com' }, { mcp_access: {} }]) {
+        await expect(service.authenticateUser({ email: EMAIL }, { extraFields: known })).rejects.toBeInstanceOf(
+          OpenCxValidationError,
+        );
+      }
       expect(fake.requests).toHaveLength(1);
+    });
+
+    it('sends mcp_access as typed, and returns when its one-hour token expires; a chat-only token has no expiry', async () => {
+      const chat = await service.authenticateUser({ email: EMAIL });
+      expect(chat.expiresAt).toBeNull();
+      for (const mcp of [{}, { server_ids: [] }, { server_ids: ['srv_1'], account_id: 'acc_1' }]) {
+        const before = Date.now();
+        const answer = await service.authenticateUser({ email: EMAIL, mcp_access: mcp });
+        expect(JSON.parse(fake.requests.at(-1)!.rawBody)).toEqual({ email: EMAIL, mcp_access: mcp });
+        const expiresIn = Date.parse(answer.expiresAt ?? '') - before;
+        expect(expiresIn).toBeGreaterThan(3_590_000);
+        expect(expiresIn).toBeLessThanOrEqual(3_601_000);
+      }
+      const bad = await service
+        .authenticateUser({ email: EMAIL, mcp_access: { server_ids: [''], account_id: 7 } } as never)
+        .catch((e: unknown) => e);
+      expect((bad as OpenCxValidationError).errors.map((e) => e.field)).toEqual([
+        'mcp_access.server_ids',
+        'mcp_access.account_id',
+      ]);
     });
 
     it('rejects an unknown per-call option (a typo) naming it, before anything is sent', async () => {

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
-import { TokenCache, contactKey, payloadHash, tokenExpiry } from './token-cache.js';
+import { tokenExpiry } from '../util/token-expiry.js';
+import { TokenCache, contactKey, payloadHash } from './token-cache.js';
 import { Logger } from '@nestjs/common';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 

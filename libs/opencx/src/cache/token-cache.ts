@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
-import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
+import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import type { OpenCxFleetStore } from '../store/opencx-fleet-store.interface.js';
 import { TokenCrypto } from './token-crypto.js';
+import { tokenExpiry } from '../util/token-expiry.js';
 
 /** Settings of the token cache, with defaults applied. */
 export interface TokenCacheSettings {
@@ -24,18 +25,6 @@ export function contactKey(apiKey: string, email: string): string {
  */
 export function payloadHash(apiKey: string, body: string): string {
   return hash('sha256', `${apiKey}\u0000${body}`, 'base64url');
-}
-
-/** The `exp` claim of a JWT-shaped token, in ms since the epoch, or undefined. */
-export function tokenExpiry(token: string): number | undefined {
-  const payload = token.split('.')[1];
-  if (!payload) return undefined;
-  try {
-    const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A look-up's answer for the cache step: the cached result, or whether to call OpenCX. */
@@ -61,11 +50,7 @@ function toResult(plain: string): AuthenticateUserResponseDto | undefined {
     return undefined;
   }
   if (typeof entry?.token !== 'string') return undefined;
-  const result = new AuthenticateUserResponseDto();
-  result.token = entry.token;
-  if (typeof entry.contactId === 'string')
-    result.contact = Object.assign(new OpenCxContactDto(), { id: entry.contactId });
-  return result;
+  return AuthenticateUserResponseDto.of(entry.token, typeof entry.contactId === 'string' ? entry.contactId : undefined);
 }
 
 /**

@@ -1,10 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { tokenExpiry } from '../util/token-expiry.js';
 
 /** The contact OpenCX verified (`contact` in the answer). */
 export class OpenCxContactDto {
   @ApiProperty({
     description:
-      "The OpenCX contact's id: a UUID, stable per email in an organisation. Pass it to the widget as `externalId`.",
+      "The OpenCX contact's id: a UUID, stable per email in an organisation. Keep it to erase the contact " +
+      "(`deleteContact`). It is not the widget's `externalId`: that optional value scopes a user's sessions by " +
+      'workspace, and changing it hides the sessions tagged before.',
     example: '3f2b8c1e-6d4a-4b7e-9c2f-1a5e7d9b0c34',
     format: 'uuid',
   })
@@ -24,4 +27,26 @@ export class AuthenticateUserResponseDto {
     type: () => OpenCxContactDto,
   })
   contact?: OpenCxContactDto;
+
+  @ApiProperty({
+    description:
+      "When the token expires (ISO 8601, from its `exp` claim), or null when it does not. OpenCX's chat-only " +
+      'tokens do not expire; tokens issued with `mcp_access` last an hour. The widget never renews a token: ' +
+      'ask for a new one before this time.',
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+  })
+  expiresAt!: string | null;
+
+  /** The answer for `token` (and `contactId`), with `expiresAt` read from the token. */
+  static of(token: string, contactId?: string): AuthenticateUserResponseDto {
+    const result = new AuthenticateUserResponseDto();
+    result.token = token;
+    if (contactId !== undefined) result.contact = Object.assign(new OpenCxContactDto(), { id: contactId });
+    const expiry = tokenExpiry(token);
+    result.expiresAt = expiry === undefined ? null : new Date(expiry).toISOString();
+    return result;
+  }
 }

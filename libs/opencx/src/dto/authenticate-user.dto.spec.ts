@@ -47,9 +47,10 @@ describe('AuthenticateUserDto rules', () => {
       withEmail({ avatar_url: `https://example.com/${'a'.repeat(2100)}` }),
     ],
     ['phone', withEmail({ phone: '+1234567890' }), withEmail({ phone: '1234567890' })],
-    ['phone', withEmail({ phone: '+441632960961' }), withEmail({ phone: '+0123456789' })],
-    ['phone', withEmail({ phone: '+1234567890' }), withEmail({ phone: '+1 (234) 567-890' })],
-    ['phone', withEmail({ phone: '+1234567890' }), withEmail({ phone: '+1234567890123456' })],
+    // OpenCX asks only for the country code: separators are fine, a missing + or letters are not.
+    ['phone', withEmail({ phone: '+1 (234) 567-890' }), withEmail({ phone: '+1 234 CALL-NOW' })],
+    ['phone', withEmail({ phone: '+44.1632.960961' }), withEmail({ phone: '+12' })],
+    ['phone', withEmail({ phone: '+1 234-567-890' }), withEmail({ phone: `+${'1'.repeat(21)}` })],
     ['language', withEmail({ language: 'en' }), withEmail({ language: 'xx' })],
     ['language', withEmail({ language: 'cy' }), withEmail({ language: 'EN' })],
     ['customData', withEmail({ customData: { customKey: 'customValue' } }), withEmail({ customData: 'string' })],

@@ -5,10 +5,12 @@ import type { AuthenticateUserInput } from '../interfaces/authenticate-user-inpu
 import { OPENCX_LANGUAGES, type OpenCxLanguage } from '../languages.js';
 import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
 import { AUTHENTICATE_USER_LIMITS } from './authenticate-user.limits.js';
-import { IsJsonObject, IsOpenCxLanguage, IsOptionalField, KeepRaw } from './opencx.validators.js';
+import { McpAccessDto } from './mcp-access.dto.js';
+import { HasDigits, IsJsonObject, IsOpenCxLanguage, IsOptionalField, KeepRaw } from './opencx.validators.js';
 
-// E.164: a plus sign, a country code that does not start with 0, at most 15 digits in all.
-const E164_PHONE = /^\+[1-9]\d{6,14}$/;
+// OpenCX asks only for "the country code": a plus sign, then digits with the separators people
+// write (spaces, dashes, dots, parentheses). The digit count is this library's bound.
+const PHONE = /^\+[\d\s().-]+$/;
 
 /**
  * The body of `POST /widget/authenticate-user` (`AuthenticateUserPayloadDto` upstream). Property
@@ -53,13 +55,21 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
   avatar_url?: string | null;
 
   @ApiPropertyOptional({
-    description: "contact's phone number including the country code, in international form (E.164)",
-    example: '+1234567890',
-    pattern: E164_PHONE.source,
+    description:
+      "contact's phone number including the country code: a leading + and digits, spaces, dashes, dots or " +
+      `parentheses, sent as given. (This library's bounds: ${AUTHENTICATE_USER_LIMITS.phoneDigitsMin} to ` +
+      `${AUTHENTICATE_USER_LIMITS.phoneDigitsMax} digits.)`,
+    example: '+1 234-567-890',
+    pattern: PHONE.source,
+    maxLength: AUTHENTICATE_USER_LIMITS.phoneLength,
   })
   @IsOptionalField()
   @IsString()
-  @Matches(E164_PHONE, { message: 'phone must be in international form: + then 7 to 15 digits (E.164)' })
+  @MaxLength(AUTHENTICATE_USER_LIMITS.phoneLength)
+  @Matches(PHONE, {
+    message: 'phone must start with + and the country code, then digits (spaces, dashes, dots and parentheses allowed)',
+  })
+  @HasDigits(AUTHENTICATE_USER_LIMITS.phoneDigitsMin, AUTHENTICATE_USER_LIMITS.phoneDigitsMax)
   phone?: string;
 
   @ApiPropertyOptional({
@@ -110,4 +120,17 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
   @ValidateNested()
   @Type(() => HttpActionOverridesDto)
   http_action_overrides?: HttpActionOverridesDto;
+
+  @ApiPropertyOptional({
+    description:
+      "MCP access for the contact's AI agent (OpenCX widget 5). Omitted: chat only. `{}`: every enabled " +
+      'per-user MCP server. `server_ids: []`: none. A token issued with it expires after one hour; chat-only ' +
+      'tokens do not expire.',
+    type: () => McpAccessDto,
+  })
+  @IsOptionalField()
+  @IsObject({ message: 'mcp_access must be an object' })
+  @ValidateNested()
+  @Type(() => McpAccessDto)
+  mcp_access?: McpAccessDto;
 }

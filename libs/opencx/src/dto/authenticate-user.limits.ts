@@ -18,9 +18,15 @@ export const AUTHENTICATE_USER_LIMITS = {
   overrideValueLength: 4096,
   bodyParamsBytes: 16_384,
   bodyParamsDepth: 8,
+  /** Digits of a phone number (E.164 allows 15; a few more leave room for extensions). */
+  phoneDigitsMin: 3,
+  phoneDigitsMax: 20,
+  phoneLength: 40,
+  mcpServerIds: 100,
+  mcpIdLength: 256,
 } as const;
 
-/** The body's fields, as OpenCX's API reference names them. */
+/** The body's fields, as OpenCX's API reference names them, and `mcp_access` (widget 5). */
 export const AUTHENTICATE_USER_FIELDS = [
   'email',
   'name',
@@ -30,4 +36,5 @@ export const AUTHENTICATE_USER_FIELDS = [
   'customData',
   'chat_context',
   'http_action_overrides',
+  'mcp_access',
 ] as const satisfies ReadonlyArray<keyof AuthenticateUserInput>;

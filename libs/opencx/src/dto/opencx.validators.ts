@@ -194,3 +194,11 @@ function languageProblem(value: unknown): string | undefined {
 export function IsOpenCxLanguage(options?: ValidationOptions): PropertyDecorator {
   return ValidateProblem('isOpenCxLanguage', languageProblem, options);
 }
+
+/** A string holding from `min` to `max` digits (a phone number's, whatever separators it is written with). */
+export function HasDigits(min: number, max: number): PropertyDecorator {
+  return ValidateProblem('hasDigits', (value) => {
+    const digits = typeof value === 'string' ? value.replace(/\D/g, '').length : 0;
+    return digits >= min && digits <= max ? undefined : `must hold ${min} to ${max} digits`;
+  });
+}

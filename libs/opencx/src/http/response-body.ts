@@ -1,4 +1,4 @@
-import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
+import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import { OpenCxInvalidResponseError, type OpenCxErrorBody } from '../errors/opencx.errors.js';
 import type { Scrubber } from '../errors/scrub.js';
 
@@ -21,15 +21,13 @@ export function parseAuthenticateUserResponse(status: number, text: string): Aut
   if (typeof body.token !== 'string' || body.token.length === 0) {
     throw new OpenCxInvalidResponseError(status, 'token is missing or not a non-empty string');
   }
-  const result = new AuthenticateUserResponseDto();
-  result.token = body.token;
   if (body.contact !== undefined && body.contact !== null) {
     if (!isRecord(body.contact) || typeof body.contact.id !== 'string') {
       throw new OpenCxInvalidResponseError(status, 'contact.id is not a string');
     }
-    result.contact = Object.assign(new OpenCxContactDto(), { id: body.contact.id });
+    return AuthenticateUserResponseDto.of(body.token, body.contact.id);
   }
-  return result;
+  return AuthenticateUserResponseDto.of(body.token);
 }
 
 /** Messages kept from an upstream list: enough to say what was wrong, not a place to carry data. */

@@ -86,10 +86,11 @@ describe('validateAuthenticateUser', () => {
 describe('extra fields', () => {
   it('are sent beside the input in canonical order, and may not repeat a known field or hold non-JSON', () => {
     const dto = validateAuthenticateUser({ email: 'a@example.com' });
-    expect(wireBody(dto, validateExtraFields({ mcp_access: { server_ids: ['s'] } }))).toBe(
-      '{"email":"a@example.com","mcp_access":{"server_ids":["s"]}}',
+    expect(wireBody(dto, validateExtraFields({ zeta: 1, beta: { z: ['s'], a: 2 } }))).toBe(
+      '{"beta":{"a":2,"z":["s"]},"email":"a@example.com","zeta":1}',
     );
     expect(() => validateExtraFields({ name: 'x' })).toThrow(OpenCxValidationError);
+    expect(() => validateExtraFields({ mcp_access: {} })).toThrow(/mcp_access is a known field/);
     expect(() => validateExtraFields({ when: new Date() })).toThrow(OpenCxValidationError);
     expect(() => validateExtraFields('x')).toThrow(/extraFields must be a plain object/);
   });

@@ -2,6 +2,7 @@ import { validateSync } from 'class-validator';
 import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { AUTHENTICATE_USER_FIELDS, AUTHENTICATE_USER_LIMITS } from '../dto/authenticate-user.limits.js';
 import { HttpActionOverridesDto } from '../dto/http-action-overrides.dto.js';
+import { McpAccessDto } from '../dto/mcp-access.dto.js';
 import { forbiddenKey, isPlainObject, jsonObjectProblem } from '../dto/opencx.validators.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { canonicalJson } from '../util/canonical-json.js';
@@ -58,6 +59,10 @@ export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
       overrides as Record<string, unknown>,
       'http_action_overrides.',
     );
+  }
+  const mcp: unknown = dto.mcp_access;
+  if (isPlainObject(mcp) || mcp instanceof McpAccessDto) {
+    dto.mcp_access = toInstance(new McpAccessDto(), mcp as Record<string, unknown>, 'mcp_access.');
   }
   const errors = validateSync(dto, VALIDATION_OPTIONS);
   if (errors.length > 0) throw OpenCxValidationError.fromValidationErrors(errors);

@@ -28,14 +28,30 @@ export interface AuthenticateUserInput {
   name?: string;
   /** An http or https URL of the user's avatar, or `null` to clear it. */
   avatar_url?: string | null;
-  /** The phone number in international form (E.164), e.g. `+1234567890`. */
+  /** The phone number with its country code: `+` then digits, spaces, dashes, dots or parentheses, e.g. `+1 234-567-890`. */
   phone?: string;
   /** One of {@link OPENCX_LANGUAGES}. */
   language?: OpenCxLanguage;
-  /** Trusted data about the contact: a plain JSON object (at most 16 KiB, 8 levels). */
+  /**
+   * Trusted data about the contact: a plain JSON object (this library's bounds: 16 KiB, 8 levels).
+   * OpenCX's related schemas hold flat string, number or boolean values: prefer those.
+   */
   customData?: Record<string, unknown>;
   /** Context given to OpenCX's AI agent when it answers this user. */
   chat_context?: string;
   /** HTTP parameter overrides for actions run for this user. */
   http_action_overrides?: HttpActionOverridesInput;
+  /**
+   * MCP access for the contact's AI agent (OpenCX widget 5). Omitted: chat only. `{}`: every
+   * enabled per-user MCP server. `server_ids: []`: none. Such a token expires after one hour.
+   */
+  mcp_access?: McpAccessInput;
+}
+
+/** `mcp_access`: which per-user MCP servers the contact's AI agent may use, and for which account. */
+export interface McpAccessInput {
+  /** Allowed servers by id; omitted: every enabled one; `[]`: none. */
+  server_ids?: string[];
+  /** The account the servers act for, when one email has several (pair it with the widget's `externalId`). */
+  account_id?: string;
 }

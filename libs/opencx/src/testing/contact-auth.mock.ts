@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import type { ContactAuthService } from '../contact-auth.service.js';
-import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
+import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import type { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { validateAuthenticateUser } from '../input/validate-input.js';
 import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
@@ -49,11 +49,13 @@ export interface ContactAuthMockCall {
 }
 
 const MOCK_SECRET = 'nestjs-opencx-mock';
-const MOCK_TOKEN_TTL_SECONDS = 3600;
+/** As OpenCX issues them: a token with `mcp_access` lasts an hour, a chat-only one does not expire. */
+const MCP_TOKEN_TTL_SECONDS = 3600;
 
 function defaultAnswer(input: AuthenticateUserDto): OpenCxMockResponse {
   const id = fakeContactId(input.email);
-  return { token: signFakeToken(id, MOCK_TOKEN_TTL_SECONDS, MOCK_SECRET), contact: { id } };
+  const ttl = input.mcp_access === undefined ? undefined : MCP_TOKEN_TTL_SECONDS;
+  return { token: signFakeToken(id, ttl, MOCK_SECRET, Date.now(), 'org', input.mcp_access), contact: { id } };
 }
 
 /**
@@ -106,9 +108,7 @@ export class ContactAuthServiceMock implements Pick<
     const answer = this.queue.shift() ?? this.options.response ?? defaultAnswer;
     const value = typeof answer === 'function' ? await answer(dto, options) : answer;
     if (value instanceof Error) throw value;
-    const result = Object.assign(new AuthenticateUserResponseDto(), { token: value.token });
-    if (value.contact) result.contact = Object.assign(new OpenCxContactDto(), { id: value.contact.id });
-    return result;
+    return AuthenticateUserResponseDto.of(value.token, value.contact?.id);
   }
 
   /**

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { AUTHENTICATE_USER_FIELDS } from '../dto/authenticate-user.limits.js';
 import { AUTHENTICATE_USER_PATH } from '../opencx.constants.js';
-import { fakeContactId, fakeOrgId, signFakeToken } from './fake-token.js';
+import { bodyProblems } from './fake-contract.js';
+import { fakeContactId, fakeOrgId, signFakeToken, type FakeMcpAccess } from './fake-token.js';
 
 /** Options of {@link createOpenCxFakeServer}. */
 export interface OpenCxFakeServerOptions {
@@ -20,8 +22,24 @@ export interface OpenCxFakeServerOptions {
    * the first request and follow each other back to back. OpenCX does not document which it uses.
    */
   rateLimitWindow?: 'rolling' | 'fixed';
-  /** Lifetime of the issued tokens (`exp - iat`), in seconds. Default 3600. */
+  /**
+   * Lifetime of every issued token (`exp - iat`), in seconds. Default as OpenCX's widget skills
+   * say: chat-only tokens have no `exp`; tokens issued with `mcp_access` last 3600 s.
+   */
   tokenTtlSeconds?: number;
+  /**
+   * Whether an unknown body field is refused with 400 (NestJS's `forbidNonWhitelisted`) rather than
+   * ignored. Not documented by OpenCX: an assumption. Default true.
+   */
+  refuseUnknownFields?: boolean;
+  /**
+   * Whether the body is validated before the key is checked (a bad body with a bad key answers
+   * 400, not 401). Not documented; OpenCX's server runs on Fastify, where that order is common.
+   * Default false (the key first).
+   */
+  validateBodyFirst?: boolean;
+  /** Whether a 429 carries `Retry-After` (not documented by OpenCX). Default true. */
+  rateLimitRetryAfter?: boolean;
   /** Status of a successful answer. Default 200 (today's docs); 201 as older renders showed. */
   successStatus?: number;
   /**
@@ -35,6 +53,12 @@ export interface OpenCxFakeServerOptions {
   keepAliveTimeout?: number;
   /** Largest request body read, in bytes (413 past it). Default 1 MiB. */
   maxRequestBytes?: number;
+}
+
+/** What the fake knows of a token it issued, for {@link OpenCxFakeServer.tokenAccepted}. */
+interface Issued {
+  contactId: string;
+  expiresAt?: number;
 }
 
 /** One request the fake server received, in arrival order. */
@@ -72,6 +96,11 @@ export interface OpenCxFakeServer {
   authenticateRequests(): RecordedRequest[];
   /** Resolves with the next request this server receives: for tests that act once a call is in flight. */
   nextRequest(): Promise<RecordedRequest>;
+  /**
+   * Whether OpenCX would still accept this contact token (as the widget's later calls would send
+   * it): issued here, not expired, and its contact not deleted (`DELETE /contacts/{id}`).
+   */
+  tokenAccepted(token: string): boolean;
   /** Queues a behaviour for the next `count` requests (after any already queued). */
   queue(count: number, behaviour: FakeBehaviour): void;
   /** The next `count` requests answer `status`, with an ErrorDto body and an optional `Retry-After`. */
@@ -103,42 +132,25 @@ export interface OpenCxFakeServer {
   close(): Promise<void>;
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  413: 'Payload Too Large',
-  429: 'Too Many Requests',
-};
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([...AUTHENTICATE_USER_FIELDS, 'mcp_access']);
 
-const KNOWN_FIELDS: ReadonlySet<string> = new Set([
-  ...AUTHENTICATE_USER_FIELDS,
-  // Sent by OpenCX's own unreleased widget (v5): a field the API accepts beyond the documented ones.
-  'mcp_access',
-]);
-
-function errorBody(status: number, message: string): { statusCode: number; message: string; error: string } {
-  return { statusCode: status, message, error: STATUS_TEXT[status] ?? 'Error' };
+/** A NestJS-style error body (`ErrorDto`); `message` a list for validation, as NestJS's pipe writes it. */
+function errorBody(
+  status: number,
+  message: string | string[],
+): { statusCode: number; message: string | string[]; error: string } {
+  return { statusCode: status, message, error: STATUS_CODES[status] ?? 'Error' };
 }
 
-/** What the upstream would refuse in a body; the fake's checks are deliberately coarser than the library's. */
-function bodyProblem(body: unknown): string | undefined {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'body must be a JSON object';
-  const record = body as Record<string, unknown>;
-  if (typeof record.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(record.email)) return 'email must be an email';
-  const unknown = Object.keys(record).find((key) => !KNOWN_FIELDS.has(key));
-  if (unknown !== undefined) return `property ${unknown} should not exist`;
-  return undefined;
-}
+const CONTACT_PATH = /^\/contacts\/([^/]+)$/;
 
 /*
- * What is documented and what is assumed. Documented (OpenCX's API reference and its widget's own
- * code): the path, Bearer key, body fields, `{ token, contact: { id } }` with a 200 (201 in older
- * renders), HS256 tokens whose `sub` is the widget-contact envelope, `exp` about an hour after
- * `iat`, UUID contact ids, NestJS-style `ErrorDto` bodies elsewhere in the API, 100 calls per
- * minute. Assumed: the 429 body and its `Retry-After` header, the 400/401/403/404 texts, and that
- * the key is checked before the body (OpenCX may validate the body first).
+ * What is documented and what is assumed (docs/opencx-api.md gives the sources). Documented: the
+ * path, Bearer key, body fields, `{ token, contact: { id } }` with a 200 (201 in older renders),
+ * HS256 tokens whose `sub` is the widget-contact envelope, chat-only tokens without `exp` and
+ * `mcp_access` ones for an hour, UUID contact ids, the 401 body, `DELETE /contacts/{contact_id}`,
+ * 100 calls per minute. Assumed (each configurable): unknown fields refused, the key checked before
+ * the body, the 429 body and its `Retry-After`, the 400/403/404 texts.
  */
 
 /**
@@ -162,6 +174,11 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
   let fixedWindowStart: number | undefined;
   const windowMs = options.rateLimitWindowMs ?? 60_000;
   const maxRequestBytes = options.maxRequestBytes ?? 1_048_576;
+  // Contacts by org and id (their email), deleted ones, and each email's generation after deletions.
+  const contactEmails = new Map<string, string>();
+  const deleted = new Set<string>();
+  const generations = new Map<string, number>();
+  const issued = new Map<string, Issued>();
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     statusCounts[status] = (statusCounts[status] ?? 0) + 1;
@@ -183,33 +200,46 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
       if (window.length >= rateLimit) {
         const resetsAt = options.rateLimitWindow === 'fixed' ? fixedWindowStart! + windowMs : window[0]! + windowMs;
         const retryAfter = Math.max(1, Math.ceil((resetsAt - now) / 1000));
-        send(res, 429, errorBody(429, 'ThrottlerException: Too Many Requests'), { 'retry-after': String(retryAfter) });
+        const headers: Record<string, string> =
+          options.rateLimitRetryAfter === false ? {} : { 'retry-after': String(retryAfter) };
+        send(res, 429, errorBody(429, 'ThrottlerException: Too Many Requests'), headers);
         return;
       }
       window.push(now);
     }
-    if (req.method !== 'POST' || record.path !== AUTHENTICATE_USER_PATH) {
+    const deleting = req.method === 'DELETE' ? CONTACT_PATH.exec(record.path) : null;
+    if (!deleting && (req.method !== 'POST' || record.path !== AUTHENTICATE_USER_PATH)) {
       send(res, 404, errorBody(404, `Cannot ${req.method} ${record.path}`));
       return;
     }
     const auth = req.headers.authorization ?? '';
     const key = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
-    if (key === '' || (options.apiKey !== undefined && key !== options.apiKey)) {
-      send(res, 401, errorBody(401, 'Unauthorized'));
-      return;
-    }
-    if (options.forbidden) {
-      send(res, 403, errorBody(403, 'Forbidden resource'));
-      return;
-    }
-    const problem = bodyProblem(record.body);
-    if (problem !== undefined) {
-      send(res, 400, errorBody(400, problem));
-      return;
-    }
+    const keyRefused = key === '' || (options.apiKey !== undefined && key !== options.apiKey);
+    const problems = deleting ? [] : bodyProblems(record.body, KNOWN_FIELDS, options.refuseUnknownFields ?? true);
+    if (problems.length > 0 && options.validateBodyFirst) return send(res, 400, errorBody(400, problems));
+    if (keyRefused) return send(res, 401, errorBody(401, 'Unauthorized'));
+    if (options.forbidden) return send(res, 403, errorBody(403, 'Forbidden resource'));
+    if (problems.length > 0) return send(res, 400, errorBody(400, problems));
     const orgId = fakeOrgId(key);
-    const contactId = fakeContactId((record.body as { email: string }).email, orgId);
-    const token = signFakeToken(contactId, options.tokenTtlSeconds ?? 3600, secret, Date.now(), orgId);
+    if (deleting) {
+      const contactId = decodeURIComponent(deleting[1] ?? '');
+      const email = contactEmails.get(`${orgId}\u0000${contactId}`);
+      if (email === undefined) return send(res, 404, errorBody(404, 'Contact not found'));
+      contactEmails.delete(`${orgId}\u0000${contactId}`);
+      deleted.add(contactId);
+      generations.set(`${orgId}\u0000${email}`, (generations.get(`${orgId}\u0000${email}`) ?? 0) + 1);
+      return send(res, 200, { id: contactId });
+    }
+    const { email, mcp_access: mcpAccess } = record.body as { email: string; mcp_access?: FakeMcpAccess };
+    const normalised = email.trim().toLowerCase();
+    const generation = generations.get(`${orgId}\u0000${normalised}`) ?? 0;
+    // A deleted contact's email makes a new contact, with a new id.
+    const contactId = fakeContactId(generation === 0 ? email : `${normalised}#${generation}`, orgId);
+    contactEmails.set(`${orgId}\u0000${contactId}`, normalised);
+    const ttl = options.tokenTtlSeconds ?? (mcpAccess === undefined ? undefined : 3600);
+    const now = Date.now();
+    const token = signFakeToken(contactId, ttl, secret, now, orgId, mcpAccess);
+    issued.set(token, { contactId, ...(ttl === undefined ? {} : { expiresAt: now + ttl * 1000 }) });
     send(res, options.successStatus ?? 200, { token, contact: { id: contactId } });
   };
 
@@ -333,6 +363,10 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
     statusCounts,
     authenticateRequests: () => requests.filter((r) => r.path === AUTHENTICATE_USER_PATH),
     nextRequest: () => new Promise<RecordedRequest>((resolve) => waiters.push(resolve)),
+    tokenAccepted: (token) => {
+      const known = issued.get(token);
+      return known !== undefined && !deleted.has(known.contactId) && (known.expiresAt ?? Infinity) > Date.now();
+    },
     queue,
     failNext: (count, status, opts = {}) =>
       queue(count, {

@@ -22,22 +22,38 @@ export function fakeContactId(email: string, orgId = 'org'): string {
   return uuidFrom('contact', orgId, email.trim().toLowerCase());
 }
 
+/** What a host backend may send as `mcp_access` (OpenCX widget 5). */
+export interface FakeMcpAccess {
+  server_ids?: string[];
+  account_id?: string;
+}
+
 /**
  * An HS256 JWT shaped like OpenCX's contact tokens: `sub` is
- * `{ type: 'widget-contact', payload: { org_id, contact: { id, verified: true } } }`, with `iat` and
- * `exp` (`ttlSeconds` later; OpenCX's last about an hour). No `iss`: OpenCX's have none.
+ * `{ type: 'widget-contact', payload: { org_id, contact: { id, verified: true }, mcp_access? } }`,
+ * with `iat`, and `exp` `ttlSeconds` later when `ttlSeconds` is set. OpenCX's chat-only tokens
+ * have no `exp`; those issued with `mcp_access` last an hour. No `iss`: OpenCX's have none.
  */
 export function signFakeToken(
   contactId: string,
-  ttlSeconds: number,
+  ttlSeconds: number | undefined,
   secret: string,
   now = Date.now(),
   orgId = 'org',
+  mcpAccess?: FakeMcpAccess,
 ): string {
   const iat = Math.floor(now / 1000);
   const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const sub = { type: 'widget-contact', payload: { org_id: orgId, contact: { id: contactId, verified: true } } };
-  const payload = base64url(JSON.stringify({ sub, iat, exp: iat + ttlSeconds }));
+  const sub = {
+    type: 'widget-contact',
+    payload: {
+      org_id: orgId,
+      contact: { id: contactId, verified: true },
+      ...(mcpAccess === undefined ? {} : { mcp_access: mcpAccess }),
+    },
+  };
+  const claims = ttlSeconds === undefined ? { sub, iat } : { sub, iat, exp: iat + ttlSeconds };
+  const payload = base64url(JSON.stringify(claims));
   const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${signature}`;
 }
