@@ -1,5 +1,7 @@
 import { OPENCX_LANGUAGES } from '../languages.js';
 
+const isObject = (value: unknown): boolean => value !== null && typeof value === 'object' && !Array.isArray(value);
+
 /**
  * Why OpenCX would refuse a body with 400, as NestJS's ValidationPipe words it (OpenCX's API is a
  * NestJS app): the language enum and field types its reference implies. Deliberately coarser than
@@ -9,7 +11,6 @@ export function bodyProblems(body: unknown, knownFields: ReadonlySet<string>, re
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return ['body must be a JSON object'];
   const record = body as Record<string, unknown>;
   const problems: string[] = [];
-  const isObject = (value: unknown): boolean => value !== null && typeof value === 'object' && !Array.isArray(value);
   if (typeof record.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(record.email))
     problems.push('email must be an email');
   for (const field of ['name', 'phone', 'chat_context'] as const) {
