@@ -22,7 +22,8 @@ describeWithRedis('Redis fleet suite')('a fleet of three sample apps sharing Red
   let fake: OpenCxFakeServer;
   let apps: SampleHarness[];
 
-  beforeAll(async () => {
+  /** A fresh fleet: its own Redis, fake OpenCX and three apps (a new minute for the limiter). */
+  async function startFleet(): Promise<void> {
     redis = await startRedis();
     fake = await createOpenCxFakeServer({ apiKey: CANARY.orgApiKey, rateLimitPerMinute: USERS });
     const env = {
@@ -32,13 +33,16 @@ describeWithRedis('Redis fleet suite')('a fleet of three sample apps sharing Red
       OPENCX_TIMEOUT_MS: '2000',
     };
     apps = await Promise.all([1, 2, 3].map(() => startSampleApp(env, { fake })));
-  }, 60_000);
+  }
 
-  afterAll(async () => {
+  async function stopFleet(): Promise<void> {
     await Promise.all((apps ?? []).map((app) => app.close()));
     await fake?.close();
     await redis?.stop();
-  });
+  }
+
+  beforeEach(() => startFleet(), 60_000);
+  afterEach(() => stopFleet());
 
   it(`${CALLS} calls for ${USERS} users over 3 instances: no upstream 429, at most one upstream call per user`, async () => {
     const statuses = await Promise.all(
@@ -57,9 +61,6 @@ describeWithRedis('Redis fleet suite')('a fleet of three sample apps sharing Red
   }, 120_000);
 
   it("keeps the quota when Redis dies mid-run: new users within the fleet's shares, returning users from memory", async () => {
-    // A new minute for the shared limiter and the fake: the first test spent the whole budget.
-    await redis.flush();
-    fake.setRateLimit(USERS);
     const returning = Array.from({ length: 9 }, (_, i) => `outage-returning-${i}@example.com`);
     for (const [i, email] of returning.entries()) expect(await authenticate(apps[i % 3]!.url, email)).toBe(201);
     const pending: Promise<number>[] = [];
