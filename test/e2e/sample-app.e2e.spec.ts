@@ -43,6 +43,16 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
   beforeEach(() => h.fake.reset());
   afterAll(() => h.close());
 
+  describe('DELETE /v1/contacts/:contactId (x-api-key)', () => {
+    it('erases the contact at OpenCX (its token then refused), behind the service key', async () => {
+      const { body } = await asService({ email: CANARY.email }).expect(201);
+      await request(server()).delete(`/v1/contacts/${body.contact.id}`).expect(401);
+      await request(server()).delete(`/v1/contacts/${body.contact.id}`).set('x-api-key', CANARY.serviceKey).expect(204);
+      expect(h.fake.requests.at(-1)).toMatchObject({ method: 'DELETE', path: `/contacts/${body.contact.id}` });
+      expect(h.fake.tokenAccepted(body.token)).toBe(false);
+    });
+  });
+
   describe('POST /v1/contacts/authenticate (x-api-key)', () => {
     it('answers 201 with the token and contact id, sending OpenCX exactly the body', async () => {
       const body = {
@@ -54,7 +64,11 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
         http_action_overrides: { headers: { 'X-Secret': CANARY.headerValue } },
       };
       const response = await asService(body).expect(201);
-      expect(response.body).toEqual({ token: expect.any(String), contact: { id: h.fake.contactIdFor(CANARY.email) } });
+      expect(response.body).toEqual({
+        token: expect.any(String),
+        contact: { id: h.fake.contactIdFor(CANARY.email) },
+        expiresAt: null,
+      });
       expect(h.fake.requests).toHaveLength(1);
       expect(JSON.parse(h.fake.requests[0]!.rawBody)).toEqual(body);
       expect(h.fake.requests[0]!.headers.authorization).toBe(`Bearer ${CANARY.orgApiKey}`);
@@ -283,7 +297,7 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
         securitySchemes: Record<string, unknown>;
         schemas: Record<string, { properties: Record<string, { enum?: string[]; description?: string }> }>;
       };
-      paths: Record<string, { post: { responses: Record<string, unknown>; security: unknown[] } }>;
+      paths: Record<string, Record<'post' | 'delete', { responses: Record<string, unknown>; security: unknown[] }>>;
     };
     beforeAll(async () => {
       doc = (await request(server()).get('/docs-json').expect(200)).body;
@@ -309,6 +323,12 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       expect(JSON.stringify(doc.components.schemas)).toContain('"OpenCxLanguage"');
       const languageEnum = (doc.components.schemas as Record<string, { enum?: string[] }>).OpenCxLanguage?.enum;
       expect(languageEnum).toHaveLength(56);
+    });
+
+    it('documents the erasure endpoint behind the service key', () => {
+      const erase = doc.paths['/v1/contacts/{contactId}']!.delete;
+      expect(erase.security).toEqual([{ 'api-key': [] }]);
+      expect(Object.keys(erase.responses)).toEqual(expect.arrayContaining(['204', '401', '502']));
     });
 
     it.each([AUTH, ME])('lists every response of %s with a body schema', (path) => {

@@ -7,7 +7,7 @@ import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/tes
 /** The built sample app: suites run what `npm run start:prod` runs, in its own Node process. */
 export const SAMPLE_MAIN = fileURLToPath(new URL('../../dist/apps/sample/main.js', import.meta.url));
 
-/** The request fields of OpenCX's API reference (docs/opencx-api.md), written out apart from the library's DTO. */
+/** The request fields of OpenCX's API reference and widget 5 (docs/opencx-api.md), written out apart from the library's DTO. */
 export const SPEC_FIELDS = [
   'email',
   'name',
@@ -17,6 +17,8 @@ export const SPEC_FIELDS = [
   'customData',
   'chat_context',
   'http_action_overrides',
+  // Sent to this endpoint by OpenCX's widget 5 host backends (its integration skill and demo).
+  'mcp_access',
 ] as const;
 
 /** Canary values: tests assert none of them ever shows up in a log line or a response body. */

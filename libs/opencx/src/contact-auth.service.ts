@@ -3,13 +3,20 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { planCall } from './call/call-plan.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
-import { OpenCxConfigurationError, OpenCxError, OpenCxStoreError } from './errors/opencx.errors.js';
+import {
+  OpenCxApiError,
+  OpenCxConfigurationError,
+  OpenCxError,
+  OpenCxStoreError,
+  OpenCxValidationError,
+} from './errors/opencx.errors.js';
+import { parseAuthenticateUserResponse } from './http/response-body.js';
 import { Scrubber, stringsIn } from './errors/scrub.js';
 import type { OpenCxHealth } from './health/health-monitor.js';
 import { validateAuthenticateUser, validateExtraFields, wireBody } from './input/validate-input.js';
 import type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
 import type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
-import { OPENCX_REGISTRATION } from './opencx.constants.js';
+import { AUTHENTICATE_USER_PATH, OPENCX_REGISTRATION } from './opencx.constants.js';
 import { limiterKeyOf, type OpenCxRegistration } from './opencx.registration.js';
 import { apiKeyProblem } from './opencx.options.js';
 import { snapshot } from './input/snapshot.js';
@@ -19,6 +26,9 @@ import { snapshot } from './input/snapshot.js';
  * created; the answer proves OpenCX reachable, and the key only when OpenCX says 401/403.
  */
 const PROBE_BODY = '{}';
+
+/** A contact id as OpenCX issues them (UUIDs): printable, no spaces, bounded. */
+const CONTACT_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** An error's class name, the only thing about an unknown error that is safe to print. */
 function errorName(error: unknown): string {
@@ -95,12 +105,15 @@ export class ContactAuthService {
       { apiKey: plan.apiKey, email: dto.email, body, mode: plan.mode, signal, deadline },
       (flightSignal) =>
         registration.runner.run({ ...plan, signal: flightSignal }, ({ timeout, signal: attemptSignal }) =>
-          registration.transport.post({
+          registration.transport.send({
+            method: 'POST',
+            path: AUTHENTICATE_USER_PATH,
             apiKey: plan.apiKey,
             body,
             timeout,
             signal: attemptSignal,
             scrubber: () => new Scrubber(plan.apiKey, stringsIn([dto, extra])),
+            parse: parseAuthenticateUserResponse,
           }),
         ),
     );
@@ -128,6 +141,58 @@ export class ContactAuthService {
         await this.registration.cachedCall.evict(apiKey, email);
       } catch (error) {
         throw new OpenCxStoreError(`evictContact could not reach the fleet store (${errorName(error)})`);
+      }
+    });
+  }
+
+  /**
+   * Erases a contact at OpenCX (`DELETE /contacts/{contact_id}`), for a user's request to be
+   * forgotten: OpenCX then refuses the contact's tokens. Sent like `authenticateUser` (same key,
+   * rate limit, retries, time limits and typed errors); a contact OpenCX no longer knows (404) is
+   * already erased, so the call is safe to repeat. The contact's cached tokens are evicted too,
+   * across the fleet with a shared store.
+   *
+   * @param contactId the `contact.id` that `authenticateUser` returned.
+   * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
+   * @throws OpenCxValidationError for a contactId that is not one; OpenCxApiError and the others as `authenticateUser`.
+   */
+  async deleteContact(
+    contactId: string,
+    options: Pick<OpenCxRequestOptions, 'apiKey' | 'signal' | 'timeout' | 'totalTimeout' | 'maxRetries'> = {},
+  ): Promise<void> {
+    return typed('deleteContact', async () => {
+      const { registration } = this;
+      const plan = planCall(registration.options, options, {
+        ownLimiterKey: registration.ownLimiterKey,
+        limiterKeyOf,
+        shutdown: registration.shutdown,
+      });
+      if (typeof contactId !== 'string' || !CONTACT_ID.test(contactId)) {
+        throw new OpenCxValidationError([
+          { field: 'contactId', messages: ['contactId must be a contact id: 1 to 128 printable characters'] },
+        ]);
+      }
+      await registration.runner
+        .run({ ...plan, operation: 'delete-contact' }, ({ timeout, signal }) =>
+          registration.transport.send({
+            method: 'DELETE',
+            path: `/contacts/${encodeURIComponent(contactId)}`,
+            apiKey: plan.apiKey,
+            timeout,
+            signal,
+            scrubber: () => new Scrubber(plan.apiKey, [contactId]),
+            parse: () => true,
+          }),
+        )
+        .catch((error: unknown) => {
+          if (error instanceof OpenCxApiError && error.upstreamStatus === 404) return true;
+          throw error;
+        });
+      try {
+        await plan.deadline.race(registration.cachedCall.evictContactId(plan.apiKey, contactId));
+      } catch (error) {
+        if (error instanceof OpenCxError) throw error;
+        throw new OpenCxStoreError(`deleteContact could not evict the contact's tokens (${errorName(error)})`);
       }
     });
   }
@@ -188,12 +253,15 @@ export class ContactAuthService {
     const release = await limiter?.tryAcquire(registration.ownLimiterKey, options.timeout).catch(() => undefined);
     if (limiter && !release) return;
     const startedAt = performance.now();
-    const exchange = await registration.transport.post({
+    const exchange = await registration.transport.send({
+      method: 'POST',
+      path: AUTHENTICATE_USER_PATH,
       apiKey: options.apiKey,
       body: PROBE_BODY,
       timeout: options.timeout,
       signal: registration.shutdown,
       scrubber: () => new Scrubber(options.apiKey, []),
+      parse: parseAuthenticateUserResponse,
     });
     void release?.(exchange.status === undefined ? 'abandoned' : 'ended');
     registration.report('health-check', { apiKey: options.apiKey, attempt: 0, startedAt, exchange });

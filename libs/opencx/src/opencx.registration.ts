@@ -11,7 +11,7 @@ import { HealthMonitor } from './health/health-monitor.js';
 import { createHttpClient } from './http/http-client.js';
 import { Transport, type Exchange } from './http/transport.js';
 import type { OpenCxSharedState } from './opencx-shared.module.js';
-import { AUTHENTICATE_USER_PATH, DEFAULT_OPENCX_NAME } from './opencx.constants.js';
+import { DEFAULT_OPENCX_NAME } from './opencx.constants.js';
 import type { ResolvedOpenCxOptions } from './opencx.options.js';
 import { ClientRateLimiter } from './rate-limit/client-rate-limiter.js';
 import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
@@ -56,7 +56,7 @@ export class OpenCxRegistration {
     const client = createHttpClient();
     this.http = client.http;
     this.closeHttp = () => client.close();
-    this.transport = new Transport(this.http, `${options.baseUrl}${AUTHENTICATE_USER_PATH}`, options.maxResponseBytes);
+    this.transport = new Transport(this.http, options.baseUrl, options.maxResponseBytes);
     this.cachedCall = new CachedCall(options.cache ? new TokenCache(options.cache, store, this.logger) : null);
     const { rateLimit } = options;
     this.ownLimiterKey = limiterKeyOf(rateLimit && rateLimit.group ? `group:${rateLimit.group}` : options.apiKey);
@@ -67,7 +67,7 @@ export class OpenCxRegistration {
         ownStore ? shared.limiterStore : store,
       );
     } else this.limiter = null;
-    this.runner = new AttemptRunner(this.limiter, (report) => this.report('authenticate-user', report));
+    this.runner = new AttemptRunner(this.limiter, (report) => this.report(report.operation, report));
     const probeFloor = rateLimit ? (rateLimit.window * PROBE_SHARE) / Math.max(1, rateLimit.perMinute) : 0;
     this.health = new HealthMonitor(options.healthCheckInterval, probeFloor);
   }
@@ -83,9 +83,9 @@ export class OpenCxRegistration {
    */
   report(
     operation: OpenCxAttemptEvent['operation'],
-    { apiKey, attempt, startedAt, exchange, retryDelay }: AttemptReport,
+    { apiKey, attempt, startedAt, exchange, retryDelay }: Omit<AttemptReport, 'operation'>,
   ): void {
-    const { status, failure }: Exchange = exchange;
+    const { status, failure }: Exchange<unknown> = exchange;
     if (apiKey === this.options.apiKey) {
       if (outcomeOf(status, failure) !== 'aborted')
         this.health.observe(status, failure, operation === 'health-check' ? 'probe' : 'traffic');

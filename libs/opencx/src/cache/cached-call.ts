@@ -64,6 +64,12 @@ export class CachedCall {
     return this.cache?.evict(key) ?? Promise.resolve();
   }
 
+  /** Forgets the cached token of the contact with this id (its contact key noted when it was issued). */
+  async evictContactId(apiKey: string, contactId: string): Promise<void> {
+    const key = await this.cache?.evictContactId(apiKey, contactId);
+    if (key !== undefined) this.flights.forget(`${key}:`);
+  }
+
   private async lookupOrFetch(
     cache: TokenCache,
     request: CachedCallRequest,
@@ -89,6 +95,9 @@ export class CachedCall {
     }
     // The answer is the call's, whether or not the store keeps it in time.
     await deadline.race(cache.set(key, request.apiKey, payload, result, found.stamp)).catch(() => undefined);
+    const contactId = result.contact?.id;
+    if (contactId !== undefined)
+      await deadline.race(cache.remember(request.apiKey, contactId, key)).catch(() => undefined);
     return result;
   }
 

@@ -27,6 +27,14 @@ export function payloadHash(apiKey: string, body: string): string {
   return hash('sha256', `${apiKey}\u0000${body}`, 'base64url');
 }
 
+/** The payload of an index entry (contact id → contact key): a constant, the entry holds a hash, not a token. */
+const CONTACT_INDEX = 'contact-index';
+
+/** The store key of a contact id's index entry: hashed with the API key, as contact keys are. */
+function contactIdKey(apiKey: string, contactId: string): string {
+  return hash('sha256', `${apiKey}\u0000contact-id\u0000${contactId}`, 'base64url');
+}
+
 /** A look-up's answer for the cache step: the cached result, or whether to call OpenCX. */
 export interface CacheLookup {
   hit?: AuthenticateUserResponseDto;
@@ -107,5 +115,21 @@ export class TokenCache {
   /** Forgets the contact's token. */
   evict(key: string): Promise<void> {
     return this.store.evict(key);
+  }
+
+  /** Notes which contact key `contactId` belongs to, for as long as its token may be cached. */
+  async remember(apiKey: string, contactId: string, key: string): Promise<void> {
+    const index = contactIdKey(apiKey, contactId);
+    const { stamp } = await this.store.lookup(index, CONTACT_INDEX, 1);
+    await this.store.save(index, CONTACT_INDEX, key, this.settings.ttl, stamp);
+  }
+
+  /** Forgets the token of the contact with this id (and the note), wherever the store keeps them. */
+  async evictContactId(apiKey: string, contactId: string): Promise<string | undefined> {
+    const index = contactIdKey(apiKey, contactId);
+    const { value } = await this.store.lookup(index, CONTACT_INDEX, 1);
+    if (typeof value === 'string') await this.store.evict(value);
+    await this.store.evict(index);
+    return typeof value === 'string' ? value : undefined;
   }
 }

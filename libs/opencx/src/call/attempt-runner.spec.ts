@@ -22,6 +22,7 @@ const plan = ({
   limiterKey: 'key',
   timeout: DEFAULTS.timeout,
   deadline: Deadline.after(totalTimeout),
+  operation: 'authenticate-user',
   maxRetries: DEFAULTS.maxRetries,
   retryDelay: DEFAULTS.retryDelay,
   maxRetryDelay: DEFAULTS.maxRetryDelay,

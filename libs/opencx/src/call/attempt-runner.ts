@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import { OpenCxAbortError, OpenCxRateLimitError } from '../errors/opencx.errors.js';
 import type { AttemptRequest, Exchange } from '../http/transport.js';
 import type { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
@@ -14,22 +13,26 @@ export interface CallPlan extends RetryPolicy {
   timeout: number;
   /** The end of the whole call (`totalTimeout` from its start): attempts, waits and backoff within it. */
   deadline: Deadline;
+  /** Which operation this call is, for reports. */
+  operation: 'authenticate-user' | 'delete-contact';
   signal?: AbortSignal;
 }
 
 /** What the runner tells its observer after each attempt (health, `onAttempt`, debug log). */
 export interface AttemptReport {
+  /** Which operation the attempt belongs to. */
+  operation: 'authenticate-user' | 'delete-contact';
   /** The call's API key: only the registration's own key says anything about its health. */
   apiKey: string;
   attempt: number;
   startedAt: number;
-  exchange: Exchange;
+  exchange: Exchange<unknown>;
   /** Ms before the next attempt, or undefined when this was the last. */
   retryDelay?: number;
 }
 
 /** Sends one attempt: the transport, bound to the call's body and secrets. */
-export type SendAttempt = (request: Pick<AttemptRequest, 'timeout' | 'signal'>) => Promise<Exchange>;
+export type SendAttempt<T> = (request: Pick<AttemptRequest<T>, 'timeout' | 'signal'>) => Promise<Exchange<T>>;
 
 /**
  * The attempts of one call: a rate-limit slot before each (released when the attempt ends), then
@@ -44,7 +47,7 @@ export class AttemptRunner {
     private readonly observe: (report: AttemptReport) => void,
   ) {}
 
-  async run(plan: CallPlan, send: SendAttempt): Promise<AuthenticateUserResponseDto> {
+  async run<T>(plan: CallPlan, send: SendAttempt<T>): Promise<T> {
     const { deadline } = plan;
     for (let attempt = 0; ; attempt++) {
       if (plan.signal?.aborted) throw abortErrorOf(plan.signal);
@@ -63,10 +66,10 @@ export class AttemptRunner {
       void release?.(exchange.status === undefined ? 'abandoned' : 'ended');
       const { failure } = exchange;
       const aborted = failure instanceof OpenCxAbortError;
-      let delay = exchange.result || aborted ? undefined : retryDelay(failure, attempt, plan);
+      let delay = exchange.result !== undefined || aborted ? undefined : retryDelay(failure, attempt, plan);
       if (delay !== undefined && delay >= deadline.left()) delay = undefined;
-      this.observe({ apiKey: plan.apiKey, attempt, startedAt, exchange, retryDelay: delay });
-      if (exchange.result) return exchange.result;
+      this.observe({ operation: plan.operation, apiKey: plan.apiKey, attempt, startedAt, exchange, retryDelay: delay });
+      if (exchange.result !== undefined) return exchange.result;
       if (failure instanceof OpenCxRateLimitError && failure.retryAfter !== undefined) {
         // OpenCX's limit is per organisation: hold back every caller of this key, not just this one.
         const pause = this.limiter?.pause(plan.limiterKey, Math.min(failure.retryAfter * 1000, plan.maxRetryAfter));

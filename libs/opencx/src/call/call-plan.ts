@@ -42,5 +42,6 @@ export function planCall(options: ResolvedOpenCxOptions, perCall: unknown, conte
     maxRetryAfter: options.maxRetryAfter,
     signal: call.signal ? AbortSignal.any([call.signal, context.shutdown]) : context.shutdown,
     mode: call.cache ?? 'use',
+    operation: 'authenticate-user',
   };
 }

@@ -10,22 +10,28 @@ import {
 import type { Scrubber } from '../errors/scrub.js';
 import { abortErrorOf } from '../util/deadline.js';
 import { VERSION } from '../version.js';
-import { parseAuthenticateUserResponse, parseErrorBody } from './response-body.js';
+import { parseErrorBody } from './response-body.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** `User-Agent` of every request: OpenCX can tell which client and version called. */
 export const USER_AGENT = `nestjs-opencx/${VERSION} node/${process.versions.node}`;
 
 /** One attempt's result: the answer's status (when one arrived) and either the parsed body or the failure. */
-export type Exchange =
-  | { status: number; result: AuthenticateUserResponseDto; failure?: undefined }
+export type Exchange<T = AuthenticateUserResponseDto> =
+  | { status: number; result: T; failure?: undefined }
   | { status: number | undefined; result?: undefined; failure: unknown };
 
 /** One attempt's request. */
-export interface AttemptRequest {
+export interface AttemptRequest<T = AuthenticateUserResponseDto> {
+  /** `POST` with a JSON body, or `DELETE` without one. */
+  method: 'POST' | 'DELETE';
+  /** Below `baseUrl`, already encoded. */
+  path: string;
   apiKey: string;
-  /** The JSON body, already serialised. */
-  body: string;
+  /** The JSON body, already serialised (POST only). */
+  body?: string;
+  /** Reads a 2xx answer's body, or throws OpenCxInvalidResponseError. */
+  parse: (status: number, text: string) => T;
   /** Milliseconds this attempt may take. */
   timeout: number;
   signal?: AbortSignal;
@@ -34,18 +40,18 @@ export interface AttemptRequest {
 }
 
 /**
- * Sends one POST through the registration's `HttpService`, so interceptors users add to it run
+ * Sends one request through the registration's `HttpService`, so interceptors users add to it run
  * on every request. Never throws: failures come back typed in the {@link Exchange}. The client's
  * own error is dropped because it holds the request headers, `Authorization` included.
  */
 export class Transport {
   constructor(
     private readonly http: HttpService,
-    private readonly url: string,
+    private readonly baseUrl: string,
     private readonly maxResponseBytes: number,
   ) {}
 
-  async post(request: AttemptRequest): Promise<Exchange> {
+  async send<T>(request: AttemptRequest<T>): Promise<Exchange<T>> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -56,10 +62,13 @@ export class Transport {
     request.signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       // The HttpService's own axios instance: its interceptors run; no Observable per call.
-      const response = await this.http.axiosRef.post<string>(this.url, request.body, {
+      const response = await this.http.axiosRef.request<string>({
+        method: request.method,
+        url: `${this.baseUrl}${request.path}`,
+        ...(request.body === undefined ? {} : { data: request.body }),
         headers: {
           authorization: `Bearer ${request.apiKey}`,
-          'content-type': 'application/json',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
           accept: 'application/json',
           'user-agent': USER_AGENT,
         },
@@ -83,10 +92,15 @@ export class Transport {
     }
   }
 
-  private classify(status: number, headers: Record<string, unknown>, text: string, request: AttemptRequest): Exchange {
+  private classify<T>(
+    status: number,
+    headers: Record<string, unknown>,
+    text: string,
+    request: AttemptRequest<T>,
+  ): Exchange<T> {
     if (status >= 200 && status < 300) {
       try {
-        return { status, result: parseAuthenticateUserResponse(status, text) };
+        return { status, result: request.parse(status, text) };
       } catch (error) {
         return { status, failure: error };
       }

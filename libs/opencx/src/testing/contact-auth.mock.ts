@@ -66,12 +66,14 @@ function defaultAnswer(input: AuthenticateUserDto): OpenCxMockResponse {
  */
 export class ContactAuthServiceMock implements Pick<
   ContactAuthService,
-  'authenticateUser' | 'evictContact' | 'checkHealth' | 'httpService'
+  'authenticateUser' | 'evictContact' | 'deleteContact' | 'checkHealth' | 'httpService'
 > {
   /** Every accepted call, oldest first. Input that failed validation is not recorded. */
   readonly calls: ContactAuthMockCall[] = [];
   /** Every `evictContact` call, oldest first. */
   readonly evictions: Array<{ email: string; options: Pick<OpenCxRequestOptions, 'apiKey'> }> = [];
+  /** Every `deleteContact` call, oldest first. */
+  readonly deletions: Array<{ contactId: string; options: Pick<OpenCxRequestOptions, 'apiKey'> }> = [];
   private readonly queue: OpenCxMockAnswer[];
   private http: HttpService | undefined;
 
@@ -90,10 +92,16 @@ export class ContactAuthServiceMock implements Pick<
     this.evictions.push({ email, options });
   }
 
+  /** Records the contact id erased: `deletions`. */
+  async deleteContact(contactId: string, options: Pick<OpenCxRequestOptions, 'apiKey'> = {}): Promise<void> {
+    this.deletions.push({ contactId, options });
+  }
+
   /** Forgets recorded calls, evictions and queued answers. */
   reset(): void {
     this.calls.length = 0;
     this.evictions.length = 0;
+    this.deletions.length = 0;
     this.queue.length = 0;
   }
 

@@ -122,7 +122,7 @@ export interface OpenCxFakeServer {
   setFailureRate(rate: number, status?: number): void;
   /** Changes the per-minute limit (undefined: none) and forgets the current window. */
   setRateLimit(perMinute: number | undefined): void;
-  /** Forgets recorded requests, queued behaviours and the rate-limit window. */
+  /** Forgets recorded requests, queued behaviours, the rate-limit window, issued tokens and deletions. */
   reset(): void;
   /** The contact id (a UUID) this server returns for an email under an API key (default: `apiKey`, else any). */
   contactIdFor(email: string, apiKey?: string): string;
@@ -399,6 +399,8 @@ export async function createOpenCxFakeServer(options: OpenCxFakeServerOptions = 
       fixedWindowStart = undefined;
       failureRate = 0;
       for (const key of Object.keys(statusCounts)) delete statusCounts[Number(key)];
+      for (const map of [contactEmails, generations, issued]) map.clear();
+      deleted.clear();
     },
     contactIdFor: (email, apiKey = options.apiKey ?? '') => fakeContactId(email, fakeOrgId(apiKey)),
     close: () =>
