@@ -70,4 +70,61 @@ describe('CircuitBreaker', () => {
     const breaker = new CircuitBreaker(250, logger);
     await expect(breaker.require(() => Promise.reject(new Error('down')))).rejects.toThrow(/unavailable/);
   });
+
+  it('does not trip while Redis answers other operations: a slow answer behind a busy process is not a failure', async () => {
+    const breaker = new CircuitBreaker(250, logger);
+    let answerSlow!: (value: string) => void;
+    const slow = breaker.run(
+      () => new Promise<string>((resolve) => (answerSlow = resolve)),
+      () => 'local',
+    );
+    // Redis keeps answering other operations while this one's answer waits in the queue.
+    for (let i = 0; i < 5; i++) {
+      await jest.advanceTimersByTimeAsync(100);
+      await breaker.run(
+        () => Promise.resolve('other'),
+        () => 'local',
+      );
+    }
+    answerSlow('redis');
+    await expect(slow).resolves.toBe('redis');
+    expect(breaker.isOpen).toBe(false);
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('waits at most ten timeouts for an operation, even while Redis answers others', async () => {
+    const breaker = new CircuitBreaker(100, logger);
+    const stuck = breaker.run(never, () => 'local');
+    let settled = false;
+    void stuck.then(() => (settled = true));
+    for (let i = 0; i < 9; i++) {
+      await jest.advanceTimersByTimeAsync(50);
+      await breaker.run(
+        () => Promise.resolve('other'),
+        () => 'local',
+      );
+      await jest.advanceTimersByTimeAsync(50);
+    }
+    expect(settled).toBe(false);
+    await jest.advanceTimersByTimeAsync(300);
+    await expect(stuck).resolves.toBe('local');
+  });
+
+  it('tells its owner when it opens and when Redis is back', async () => {
+    const events: string[] = [];
+    const breaker = new CircuitBreaker(250, logger, {
+      opened: () => events.push('opened'),
+      closed: () => events.push('closed'),
+    });
+    await breaker.run(
+      () => Promise.reject(new Error('down')),
+      () => 'local',
+    );
+    jest.advanceTimersByTime(BREAKER_COOLDOWN_MS);
+    await breaker.run(
+      () => Promise.resolve('redis'),
+      () => 'local',
+    );
+    expect(events).toEqual(['opened', 'closed']);
+  });
 });
