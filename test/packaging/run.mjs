@@ -302,9 +302,12 @@ async function checkFakeBin(dir) {
   const child = spawn('npx', ['--no-install', 'nestjs-opencx-fake', '--port', '0', '--api-key', 'sk_bin_key'], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: the cleanup below stops npx and the node it started, together.
+    detached: true,
   });
+  let url;
   try {
-    const url = await new Promise((resolve, reject) => {
+    url = await new Promise((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`the fake's bin printed no URL: ${out}`)), 15_000);
       child.stdout.on('data', (chunk) => {
@@ -326,8 +329,24 @@ async function checkFakeBin(dir) {
     if (response.status !== 200 || typeof body.token !== 'string') {
       throw new Error(`the fake's bin answered ${response.status} ${JSON.stringify(body)}`);
     }
+    // Killing npx alone (as a terminal or a process manager may) stops the fake too: no orphan.
+    child.kill('SIGKILL');
+    const until = Date.now() + 5_000;
+    let alive = true;
+    while (alive && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      alive = await fetch(`${url}/widget/authenticate-user`, { method: 'POST' }).then(
+        () => true,
+        () => false,
+      );
+    }
+    if (alive) throw new Error("the fake's bin outlived npx: an orphan node process");
   } finally {
-    child.kill('SIGINT');
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
   }
 }
 

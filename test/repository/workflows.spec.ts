@@ -32,7 +32,7 @@ describe('repository files that cannot run here', () => {
     expect(() => parse(read(file), { strict: true, uniqueKeys: true })).not.toThrow();
   });
 
-  it('CI mirrors .ci/run: the same suites, Node 20, 22 and 24, chromium and redis-server installed', () => {
+  it('CI mirrors .ci/run: the same suites, Node 20, 22, 24 and 26, chromium and redis-server installed', () => {
     const ci = parse(read('.github/workflows/ci.yml')) as Workflow;
     const full = ci.jobs.full!;
     const steps = full.steps.map((step) => step.run ?? '');
@@ -46,7 +46,7 @@ describe('repository files that cannot run here', () => {
     );
     expect(npmCommands(steps)).toEqual(localFull);
     expect(full.steps.find((step) => step.uses?.startsWith('actions/setup-node'))?.with?.['node-version']).toBe(20);
-    expect(ci.jobs.node!.strategy?.matrix?.node).toEqual([22, 24]);
+    expect(ci.jobs.node!.strategy?.matrix?.node).toEqual([22, 24, 26]);
     expect(npmCommands(ci.jobs.node!.steps.map((step) => step.run ?? ''))).toEqual([
       'npm ci',
       'npm test',

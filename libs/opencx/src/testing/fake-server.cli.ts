@@ -11,7 +11,7 @@ const USAGE = `Usage: nestjs-opencx-fake [--port 8080] [--api-key KEY] [--token-
 Starts a fake OpenCX on 127.0.0.1 that answers POST /widget/authenticate-user like OpenCX does.
   --port        port to listen on (default 8080; 0 for any free port)
   --api-key     the only Bearer key accepted (default: any non-empty key)
-  --token-ttl   lifetime of the issued tokens in seconds (default 3600)
+  --token-ttl   lifetime of every issued token in seconds (default: none for chat-only tokens, 3600 with mcp_access)
   --status      status of a successful answer (default 200)
   --rate-limit  answer 429 past this many calls per minute (default: no limit)
   --latency     milliseconds to wait before every answer (default 0)`;
@@ -62,3 +62,6 @@ console.log(`Point your app at it: OpenCxModule.forRoot({ apiKey, baseUrl: '${fa
 const stop = (): void => void fake.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// Run through `npx`, a killed parent leaves this process to init: stop with it, never orphaned.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && stop(), 500).unref();

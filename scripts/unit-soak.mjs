@@ -1,0 +1,53 @@
+// `npm run test:soak [-- runs]`: the unit suite (libs, apps) in random order, 20 times in a row
+// (or `runs`), while every core is kept busy by spinning processes, as on a loaded CI machine.
+// Each run uses a new seed; a failure prints the seed that reproduces it. Ends with
+// "N passed, M failed" and exits non-zero if any run failed.
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const runs = Number(process.argv[2] ?? 20);
+const spinners = Array.from({ length: availableParallelism() }, () =>
+  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+);
+let passed = 0;
+let failed = 0;
+try {
+  for (let run = 1; run <= runs; run++) {
+    const seed = Math.floor(Math.random() * 2 ** 31);
+    const started = Date.now();
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--experimental-vm-modules',
+        '--no-warnings=ExperimentalWarning',
+        'node_modules/jest/bin/jest.js',
+        '--randomize',
+        `--seed=${seed}`,
+        'libs',
+        'apps',
+      ],
+      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const ok = result.status === 0;
+    if (ok) passed++;
+    else failed++;
+    const summary = /Tests:.*$/m.exec(result.stderr ?? '')?.[0] ?? 'no summary';
+    console.log(
+      `run ${run}/${runs}: ${ok ? 'passed' : 'FAILED'} (seed ${seed}, ${Math.round((Date.now() - started) / 1000)} s) ${summary}`,
+    );
+    if (!ok)
+      console.log(
+        result.stderr
+          .split('\n')
+          .filter((line) => line.includes('●'))
+          .join('\n'),
+      );
+  }
+} finally {
+  for (const spinner of spinners) spinner.kill('SIGKILL');
+}
+console.log(`soak: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
