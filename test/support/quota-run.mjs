@@ -70,6 +70,12 @@ export async function runQuota(run) {
       { length: fullWindows },
       (_, k) => arrivals.filter((t) => t >= first + k * run.windowMs && t < first + (k + 1) * run.windowMs).length,
     );
+    // The most arrivals in any window-long interval: what an upstream with a rolling window counts.
+    let mostInWindow = 0;
+    for (let i = 0, j = 0; i < arrivals.length; i++) {
+      while (arrivals[i] - arrivals[j] >= run.windowMs) j++;
+      mostInWindow = Math.max(mostInWindow, i - j + 1);
+    }
     const waits = outcomes
       .filter((o) => o.served)
       .map((o) => o.waitMs)
@@ -83,6 +89,7 @@ export async function runQuota(run) {
       otherErrors: outcomes.filter((o) => !o.served && !o.limited).length,
       servedBelowServable: Math.max(0, Math.min(run.users, servable) - served),
       quotaUse: perWindow.map((count) => count / run.perWindow),
+      mostInWindow,
       p50WaitMs: percentile(waits, 0.5),
       p99WaitMs: percentile(waits, 0.99),
     };
