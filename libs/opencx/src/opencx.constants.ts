@@ -15,3 +15,6 @@ export const OPENCX_INSTANCE_NAME = 'OPENCX_INSTANCE_NAME';
 
 /** Injection token of what the registrations of one application share (internal). */
 export const OPENCX_SHARED_STATE = 'OPENCX_SHARED_STATE';
+
+/** Injection token of the options as given to `forRoot` / `forRootAsync`, before defaults (internal). */
+export const OPENCX_MODULE_OPTIONS = 'OPENCX_MODULE_OPTIONS';

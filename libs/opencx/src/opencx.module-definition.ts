@@ -3,7 +3,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { ContactAuthService } from './contact-auth.service.js';
 import { OpenCxExceptionFilter } from './opencx-exception.filter.js';
 import { OpenCxSharedModule } from './opencx-shared.module.js';
-import { DEFAULT_OPENCX_NAME, OPENCX_INSTANCE_NAME } from './opencx.constants.js';
+import { DEFAULT_OPENCX_NAME, OPENCX_INSTANCE_NAME, OPENCX_MODULE_OPTIONS } from './opencx.constants.js';
+import { registrationProviders } from './opencx.providers.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import { checkOpenCxName, getContactAuthToken } from './opencx.tokens.js';
 
@@ -23,15 +24,23 @@ export interface OpenCxModuleExtras {
    * any filter. Default false: the module installs nothing global unless asked.
    */
   exceptionFilter?: boolean;
+  /**
+   * Providers added to the registration's module, e.g. for an options factory's own dependencies
+   * (as `@nestjs/axios`'s `extraProviders`). Default none.
+   */
+  extraProviders?: Provider[];
 }
 
 // `forRoot` / `forRootAsync` from Nest's `ConfigurableModuleBuilder` (with `useFactory`,
 // `useClass` and `useExisting`).
-const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: 'OpenCx' })
+const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({
+  moduleName: 'OpenCx',
+  optionsInjectionToken: OPENCX_MODULE_OPTIONS,
+})
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createOpenCxOptions')
   .setExtras<OpenCxModuleExtras>(
-    { isGlobal: false, name: DEFAULT_OPENCX_NAME, exceptionFilter: false },
+    { isGlobal: false, name: DEFAULT_OPENCX_NAME, exceptionFilter: false, extraProviders: [] },
     (definition, extras) => {
       const name = checkOpenCxName(extras.name);
       const token = getContactAuthToken(name);
@@ -46,8 +55,9 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: '
         global: extras.isGlobal,
         providers: [
           ...(definition.providers ?? []),
+          ...(extras.extraProviders ?? []),
           { provide: OPENCX_INSTANCE_NAME, useValue: name },
-          { provide: token, useExisting: ContactAuthService },
+          ...registrationProviders(name, token),
           ...filter,
         ],
         exports,
@@ -58,6 +68,3 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({ moduleName: '
 
 /** The base class of `OpenCxModule`, with its `forRoot` and `forRootAsync`. */
 export const ConfigurableOpenCxModule = built.ConfigurableModuleClass;
-
-/** Injection token of the options as given to `forRoot` / `forRootAsync`, before defaults. */
-export const OPENCX_MODULE_OPTIONS = built.MODULE_OPTIONS_TOKEN;

@@ -132,4 +132,47 @@ describe('OpenCxModule named registrations', () => {
     expect(us.authenticateRequests()[0]!.headers['x-proxy-auth']).toBeUndefined();
     await moduleRef.close();
   });
+
+  it("app.get(ContactAuthService) returns the unnamed registration's service, never a named one's", async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        OpenCxModule.forRoot({ name: 'eu', apiKey: EU_KEY, baseUrl: eu.url }),
+        OpenCxModule.forRoot({ apiKey: US_KEY, baseUrl: us.url }),
+        OpenCxModule.forRoot({ name: 'zz', apiKey: 'sk_zz_canary_3', baseUrl: eu.url }),
+      ],
+    }).compile();
+    us.reset();
+    await moduleRef.get(ContactAuthService, { strict: false }).authenticateUser({ email: 'who@example.com' });
+    expect(us.requests).toHaveLength(1);
+    await moduleRef.close();
+    const namedOnly = await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ name: 'eu', apiKey: EU_KEY, baseUrl: eu.url })],
+    }).compile();
+    expect(() => namedOnly.get(ContactAuthService, { strict: false })).toThrow();
+    await namedOnly.close();
+  });
+
+  it('says what to do when OpenCxModule is imported without forRoot', async () => {
+    const error = await Test.createTestingModule({ imports: [OpenCxModule] })
+      .compile()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxConfigurationError);
+    expect((error as Error).message).toMatch(/OpenCxModule\.forRoot\(\{ apiKey \}\)/);
+  });
+
+  it('adds extraProviders to the registration, for an options factory to inject', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        OpenCxModule.forRootAsync({
+          extraProviders: [{ provide: 'VAULT', useValue: { key: EU_KEY } }],
+          inject: ['VAULT'],
+          useFactory: (vault: { key: string }) => ({ apiKey: vault.key, baseUrl: eu.url }),
+        }),
+      ],
+    }).compile();
+    eu.reset();
+    await moduleRef.get(ContactAuthService).authenticateUser({ email: 'vault@example.com' });
+    expect(eu.requests[0]!.headers.authorization).toBe(`Bearer ${EU_KEY}`);
+    await moduleRef.close();
+  });
 });

@@ -1,9 +1,8 @@
-import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { Inject, Module, Optional, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
 import { OPENCX_INSTANCE_NAME } from './opencx.constants.js';
 import { ConfigurableOpenCxModule } from './opencx.module-definition.js';
-import { OPENCX_PROVIDERS } from './opencx.providers.js';
 
 /**
  * Registers `ContactAuthService`. Use `OpenCxModule.forRoot({ apiKey })` or
@@ -11,14 +10,19 @@ import { OPENCX_PROVIDERS } from './opencx.providers.js';
  * module is created, so a bad configuration stops start-up with a message naming the option.
  * Add `name` to register several organisations and inject each with `@InjectContactAuth(name)`.
  */
-// Exports depend on the registration's name, so they are set in opencx.module-definition.ts.
-@Module({ providers: OPENCX_PROVIDERS })
+// Providers and exports depend on the registration's name: they are set in opencx.module-definition.ts.
+@Module({})
 export class OpenCxModule extends ConfigurableOpenCxModule implements OnModuleInit {
   constructor(
-    @Inject(OPENCX_INSTANCE_NAME) private readonly name: string,
+    @Optional() @Inject(OPENCX_INSTANCE_NAME) private readonly name: string | undefined,
     private readonly moduleRef: ModuleRef,
   ) {
     super();
+    if (name === undefined) {
+      throw new OpenCxConfigurationError([
+        'OpenCxModule was imported as is: import OpenCxModule.forRoot({ apiKey }) or OpenCxModule.forRootAsync({ ... }) instead',
+      ]);
+    }
   }
 
   /** Two registrations under one name would make injection pick one at random: refuse at start-up. */

@@ -1,8 +1,13 @@
 import type { Provider } from '@nestjs/common';
 import { ContactAuthService } from './contact-auth.service.js';
 import type { OpenCxSharedState } from './opencx-shared.module.js';
-import { OPENCX_INSTANCE_NAME, OPENCX_REGISTRATION, OPENCX_SHARED_STATE } from './opencx.constants.js';
-import { OPENCX_MODULE_OPTIONS } from './opencx.module-definition.js';
+import {
+  DEFAULT_OPENCX_NAME,
+  OPENCX_INSTANCE_NAME,
+  OPENCX_MODULE_OPTIONS,
+  OPENCX_REGISTRATION,
+  OPENCX_SHARED_STATE,
+} from './opencx.constants.js';
 import { resolveOpenCxOptions, type OpenCxModuleOptions, type ResolvedOpenCxOptions } from './opencx.options.js';
 import { OpenCxRegistration } from './opencx.registration.js';
 import { MemoryFleetStore } from './store/memory-fleet-store.js';
@@ -36,12 +41,26 @@ async function createStore(options: ResolvedOpenCxOptions): Promise<OpenCxFleetS
     : new RedisFleetStore(options.redis, settings);
 }
 
-/** What `OpenCxModule` provides: the registration's internals, and the service. */
-export const OPENCX_PROVIDERS: Provider[] = [
-  {
+/**
+ * What one registration provides: its internals, and the service under its token. Only the unnamed
+ * registration provides the class token too, so that `app.get(ContactAuthService)` finds the
+ * unnamed one, never another organisation's.
+ */
+export function registrationProviders(name: string, token: string): Provider[] {
+  const registration: Provider = {
     provide: OPENCX_REGISTRATION,
     useFactory: createRegistration,
     inject: [OPENCX_MODULE_OPTIONS, OPENCX_INSTANCE_NAME, OPENCX_SHARED_STATE],
-  },
-  ContactAuthService,
-];
+  };
+  if (name !== DEFAULT_OPENCX_NAME) {
+    return [
+      registration,
+      {
+        provide: token,
+        useFactory: (built: OpenCxRegistration) => new ContactAuthService(built),
+        inject: [OPENCX_REGISTRATION],
+      },
+    ];
+  }
+  return [registration, ContactAuthService, { provide: token, useExisting: ContactAuthService }];
+}
