@@ -343,7 +343,7 @@ async function checkFakeBin(dir) {
     if (alive) throw new Error("the fake's bin outlived npx: an orphan node process");
   } finally {
     try {
-      process.kill(-child.pid, 'SIGKILL');
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     } catch {
       // the group is gone already
     }
