@@ -47,3 +47,45 @@ describeWithRedis('Redis fleet-store contract')(
     });
   },
 );
+
+/** The same contract through ioredis and iovalkey clients: what most NestJS apps hold (BullMQ requires ioredis). */
+describe.each([
+  ['ioredis', async (url: string) => new (await import('ioredis')).Redis(url)],
+  ['iovalkey', async (url: string) => new (await import('iovalkey')).Valkey(url)],
+])('RedisFleetStore with an %s client, against a real redis-server', (_label, connect) => {
+  let redis: RedisServer;
+  const clients: Array<{ disconnect(): void }> = [];
+  const stores: RedisFleetStore[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  beforeEach(() => redis.flush());
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    for (const client of clients.splice(0)) client.disconnect();
+  });
+  afterAll(() => redis?.stop());
+
+  fleetStoreContract({
+    create: async () => {
+      const client = await connect(redis.url);
+      clients.push(client);
+      const store = new RedisFleetStore(client);
+      stores.push(store);
+      return store;
+    },
+    shared: true,
+    advance: (ms) => wait(ms),
+    window: 400,
+  });
+
+  it('is not degraded while Redis answers', async () => {
+    const client = await connect(redis.url);
+    clients.push(client);
+    const store = new RedisFleetStore(client);
+    stores.push(store);
+    await store.save('k', 'p', 'v', 60_000, 0);
+    expect(store.degraded).toBe(false);
+  });
+});

@@ -65,6 +65,13 @@ describe('resolveOpenCxOptions', () => {
     );
   });
 
+  it('refuses a client object of any other kind at start-up, naming the clients it takes', () => {
+    expect(problemOf({ apiKey: KEY, redis: { eval: () => Promise.resolve(null) } })).toContain(
+      'redis must be a redis:// URL or a connected node-redis, ioredis or iovalkey client',
+    );
+    expect(problemOf({ apiKey: KEY, redis: { get: () => 1 } })).toContain('redis must be');
+  });
+
   it('accepts a connected node-redis client in place of a URL', () => {
     const client = { eval: () => Promise.resolve(null), sendCommand: () => Promise.resolve(null) };
     expect(resolveOpenCxOptions({ apiKey: KEY, redis: client }).redis).toBe(client);
