@@ -208,6 +208,17 @@ describe('ContactAuthService against the fake OpenCX server', () => {
       expect(fake.requests).toHaveLength(1);
     });
 
+    it('logs a refused key as an error, outside any HTTP request, at most once a minute', async () => {
+      const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      await boot({ apiKey: 'sk_wrong_key' });
+      await service.authenticateUser({ email: EMAIL }).catch(() => undefined);
+      await service.authenticateUser({ email: EMAIL }).catch(() => undefined);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error).toHaveBeenCalledWith(expect.stringContaining("refused the organisation's API key (401)"));
+      expect(JSON.stringify(error.mock.calls)).not.toContain('sk_wrong_key');
+      error.mockRestore();
+    });
+
     it('maps the fake server refusing our key to OpenCxAuthenticationError with the ErrorDto body', async () => {
       await boot({ apiKey: 'sk_wrong_key' });
       const error = (await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e)) as OpenCxApiError;

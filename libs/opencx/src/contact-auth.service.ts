@@ -5,6 +5,7 @@ import { planCall } from './call/call-plan.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import {
   OpenCxApiError,
+  OpenCxClientRateLimitError,
   OpenCxConfigurationError,
   OpenCxError,
   OpenCxStoreError,
@@ -85,7 +86,12 @@ export class ContactAuthService {
     input: AuthenticateUserInput,
     options: OpenCxRequestOptions = {},
   ): Promise<AuthenticateUserResponseDto> {
-    return typed('authenticateUser', () => this.authenticate(input, options));
+    return typed('authenticateUser', () =>
+      this.authenticate(input, options).catch((error: unknown) => {
+        if (error instanceof OpenCxClientRateLimitError) this.registration.refused(error);
+        throw error;
+      }),
+    );
   }
 
   private authenticate(input: unknown, options: unknown): Promise<AuthenticateUserResponseDto> {

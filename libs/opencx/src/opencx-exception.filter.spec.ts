@@ -94,10 +94,11 @@ describe('OpenCxExceptionFilter', () => {
     expect(run(new OpenCxTimeoutError(5)).setHeader).not.toHaveBeenCalled();
   });
 
-  it('logs an upstream refusal of our credentials as an error for the operator', () => {
-    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  it('warns once per 5xx answer, but leaves a refused key to the registration (which logs it in any context)', () => {
     run(createOpenCxApiError({ status: 401 }));
-    expect(error).toHaveBeenCalledWith(expect.stringContaining("refused the organisation's API key"));
-    error.mockRestore();
+    expect(Logger.prototype.error).not.toHaveBeenCalled();
+    expect(Logger.prototype.warn).not.toHaveBeenCalled();
+    run(createOpenCxApiError({ status: 500 }));
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(expect.stringContaining('OpenCxApiError answered as 502'));
   });
 });

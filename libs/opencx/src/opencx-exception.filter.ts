@@ -22,8 +22,8 @@ function retryAfterOf(error: OpenCxError): number | undefined {
 /**
  * What the library adds to the status and body every `OpenCxError` already carries as an
  * `HttpException`: a `Retry-After` header on a 503 for a rate limit (stock Nest parts cannot send a
- * header from an exception), and one log line for the operator (a refused API key as an error, any
- * other 5xx as a warning: class and status, never a secret). Platform-agnostic (Express or Fastify);
+ * header from an exception), and one warning for the operator per 5xx answer (class and status,
+ * never a secret; a refused API key is logged by the registration, as an error, in any context). Platform-agnostic (Express or Fastify);
  * in microservice and other contexts the typed error goes on unchanged.
  *
  * Not registered unless you ask: `OpenCxModule.forRoot({ ... }, )` with `exceptionFilter: true`,
@@ -42,11 +42,8 @@ export class OpenCxExceptionFilter implements ExceptionFilter<OpenCxError> {
     if (type === 'rpc') return throwError(() => error);
     if (type !== 'http') return error;
     const status = error.getStatus();
-    if (error instanceof OpenCxAuthenticationError) {
-      this.logger.error(
-        `OpenCX refused the organisation's API key (${error.upstreamStatus}): check OPENCX credentials`,
-      );
-    } else if (status >= 500) {
+    // A refused key is logged by the registration itself, in any context; the rest here, per answer.
+    if (status >= 500 && !(error instanceof OpenCxAuthenticationError)) {
       this.logger.warn(`${error.name} answered as ${status}: ${error.message}`);
     }
     const { httpAdapter } = this.adapterHost;

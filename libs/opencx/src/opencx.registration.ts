@@ -6,7 +6,7 @@ import { CachedCall } from './cache/cached-call.js';
 import { TokenCache } from './cache/token-cache.js';
 import { AttemptRunner, type AttemptReport } from './call/attempt-runner.js';
 import { notifyAttempt, outcomeOf, type OpenCxAttemptEvent } from './call/attempt-event.js';
-import { OpenCxAbortError } from './errors/opencx.errors.js';
+import { OpenCxAbortError, type OpenCxClientRateLimitError } from './errors/opencx.errors.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { createHttpClient } from './http/http-client.js';
 import { Transport, type Exchange } from './http/transport.js';
@@ -20,6 +20,11 @@ import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
 export function limiterKeyOf(apiKey: string): string {
   return hash('sha256', apiKey, 'base64url');
 }
+
+/** A refused key is logged at most this often. */
+const REFUSED_KEY_LOG_INTERVAL = 60_000;
+/** A wait for a rate-limit slot longer than this is logged (debug). */
+const SLOW_WAIT_MS = 1_000;
 
 /** Share of the per-minute limit health probes may use: 1 in 20. */
 const PROBE_SHARE = 20;
@@ -40,6 +45,7 @@ export class OpenCxRegistration {
   readonly ownLimiterKey: string;
   private readonly closeHttp: () => void;
   private readonly stopping = new AbortController();
+  private readonly lastLogged = new Map<string, number>();
 
   /**
    * @param store the registration's `store` option, or its own in-memory store (tokens only: the
@@ -72,6 +78,22 @@ export class OpenCxRegistration {
     this.health = new HealthMonitor(options.healthCheckInterval, probeFloor);
   }
 
+  /** Whether `what` was not logged in the last `interval` ms (and so may be now). */
+  once(what: string, interval: number): boolean {
+    const now = performance.now();
+    if (now - (this.lastLogged.get(what) ?? Number.NEGATIVE_INFINITY) < interval) return false;
+    this.lastLogged.set(what, now);
+    return true;
+  }
+
+  /** A client-side refusal, logged as a warning at most once a window (never as an upstream 429). */
+  refused(error: OpenCxClientRateLimitError): void {
+    if (!this.once('client-refusal', this.options.rateLimit ? this.options.rateLimit.window : 60_000)) return;
+    this.logger.warn(
+      `Client-side rate limit (rateLimit option) refused a call before sending it (${error.reason}; a slot in about ${error.retryAfter} s); OpenCX was not asked`,
+    );
+  }
+
   /** Fires when the application shuts down: every call in flight or waiting ends at once. */
   get shutdown(): AbortSignal {
     return this.stopping.signal;
@@ -83,12 +105,19 @@ export class OpenCxRegistration {
    */
   report(
     operation: OpenCxAttemptEvent['operation'],
-    { apiKey, attempt, startedAt, exchange, retryDelay }: Omit<AttemptReport, 'operation'>,
+    { apiKey, attempt, startedAt, exchange, retryDelay, waitedMs = 0 }: Omit<AttemptReport, 'operation'>,
   ): void {
     const { status, failure }: Exchange<unknown> = exchange;
     if (apiKey === this.options.apiKey) {
       if (outcomeOf(status, failure) !== 'aborted')
         this.health.observe(status, failure, operation === 'health-check' ? 'probe' : 'traffic');
+      // Only the operator can fix a refused key: said as an error, in any context, once a minute.
+      if ((status === 401 || status === 403) && this.once('refused-key', REFUSED_KEY_LOG_INTERVAL)) {
+        this.logger.error(`OpenCX refused the organisation's API key (${status}): check the apiKey option`);
+      }
+    }
+    if (waitedMs > SLOW_WAIT_MS) {
+      this.logger.debug(`${operation} attempt ${attempt + 1} waited ${Math.round(waitedMs)} ms for a rate-limit slot`);
     }
     if (retryDelay !== undefined) {
       this.logger.debug(

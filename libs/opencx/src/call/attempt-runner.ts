@@ -29,6 +29,8 @@ export interface AttemptReport {
   exchange: Exchange<unknown>;
   /** Ms before the next attempt, or undefined when this was the last. */
   retryDelay?: number;
+  /** Ms this attempt waited for a rate-limit slot. */
+  waitedMs?: number;
 }
 
 /** Sends one attempt: the transport, bound to the call's body and secrets. */
@@ -52,7 +54,9 @@ export class AttemptRunner {
     for (let attempt = 0; ; attempt++) {
       if (plan.signal?.aborted) throw abortErrorOf(plan.signal);
       if (deadline.left() <= 0) throw deadline.expired();
+      const waitStarted = performance.now();
       const release = await this.limiter?.acquire(plan.limiterKey, deadline, plan.signal);
+      const waitedMs = performance.now() - waitStarted;
       const timeout = Math.min(plan.timeout, deadline.left());
       if (timeout <= 0) {
         void release?.('ended');
@@ -68,7 +72,15 @@ export class AttemptRunner {
       const aborted = failure instanceof OpenCxAbortError;
       let delay = exchange.result !== undefined || aborted ? undefined : retryDelay(failure, attempt, plan);
       if (delay !== undefined && delay >= deadline.left()) delay = undefined;
-      this.observe({ operation: plan.operation, apiKey: plan.apiKey, attempt, startedAt, exchange, retryDelay: delay });
+      this.observe({
+        operation: plan.operation,
+        apiKey: plan.apiKey,
+        attempt,
+        startedAt,
+        exchange,
+        retryDelay: delay,
+        waitedMs,
+      });
       if (exchange.result !== undefined) return exchange.result;
       if (failure instanceof OpenCxRateLimitError && failure.retryAfter !== undefined) {
         // OpenCX's limit is per organisation: hold back every caller of this key, not just this one.
