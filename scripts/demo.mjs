@@ -25,7 +25,15 @@ const { app } = await createApp({
     LOG_FORMAT: process.env.LOG_FORMAT ?? 'text',
   },
 });
-await app.listen(Number(port), '127.0.0.1');
+try {
+  await app.listen(Number(port), '127.0.0.1');
+} catch (error) {
+  await app.close();
+  await fake.close();
+  if (error?.code !== 'EADDRINUSE') throw error;
+  console.error(`Port ${port} is in use. Run the demo on another one: PORT=3001 npm run demo`);
+  process.exit(1);
+}
 const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 const userJwt = new JwtService({ secret: jwtSecret }).sign(
   { sub: 'demo-user-1', email: 'jane.doe@example.com', email_verified: true, name: 'Jane Doe' },

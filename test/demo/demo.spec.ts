@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const DEMO = fileURLToPath(new URL('../../scripts/demo.mjs', import.meta.url));
@@ -39,4 +40,24 @@ describe('npm run demo', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   });
+
+  it('says when its port is taken, and which variable picks another', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const child = spawn(process.execPath, [DEMO], {
+        env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(output).toContain(`Port ${port} is in use`);
+      expect(output).toContain('PORT=');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  }, 20_000);
 });

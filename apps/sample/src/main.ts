@@ -7,6 +7,12 @@ try {
   new Logger('Bootstrap').log(`Listening on ${await app.getUrl()}; Swagger UI at /docs`);
 } catch (error) {
   // A configuration problem is the operator's to fix: say what, without a stack trace.
-  console.error(`Start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  const busy = (error as { code?: unknown } | null)?.code === 'EADDRINUSE';
+  const message = busy
+    ? 'the port is in use: set PORT to a free one'
+    : error instanceof Error
+      ? error.message
+      : String(error);
+  console.error(`Start-up failed: ${message}`);
   process.exit(1);
 }
