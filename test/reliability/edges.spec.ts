@@ -1,5 +1,4 @@
 import { jest } from '@jest/globals';
-import type { Config } from '@jest/types';
 import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
@@ -13,6 +12,7 @@ import {
   type OpenCxModuleOptions,
 } from 'nestjs-opencx';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
+import { REAL_TIMERS_ONLY_DATE_FAKE } from '../../libs/opencx/test/fake-clocks.js';
 import { bufferingLink } from '../support/slow-link.js';
 import { reportSection } from './report.js';
 
@@ -23,20 +23,6 @@ const row = reportSection(
 );
 
 const KEY = 'sk_edges_CANARY_5f0e1d';
-
-/** Every timer but the wall clock's stays real (sockets too): a test can step `Date` alone. */
-const ALL_BUT_DATE: Config.FakeableAPI[] = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-];
 
 describe('promises at the edges (one process)', () => {
   let fake: OpenCxFakeServer;
@@ -92,7 +78,7 @@ describe('promises at the edges (one process)', () => {
   });
 
   it('a wall-clock step frees no slot forward and blocks none backward (intervals on a monotonic clock)', async () => {
-    jest.useFakeTimers({ now: Date.now(), doNotFake: ALL_BUT_DATE });
+    jest.useFakeTimers({ now: Date.now(), doNotFake: REAL_TIMERS_ONLY_DATE_FAKE });
     const service = await boot({ rateLimit: { perMinute: 2, window: 1_000, maxWait: 0 } });
     await service.authenticateUser({ email: 'step0@example.com' });
     await service.authenticateUser({ email: 'step1@example.com' });

@@ -1,26 +1,13 @@
 import { jest } from '@jest/globals';
-import type { Config } from '@jest/types';
 import { createServer } from 'node:net';
 import type { ContactAuthService } from './contact-auth.service.js';
 import type { OpenCxAttemptEvent } from './call/attempt-event.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import type { OpenCxFakeServer } from './testing/index.js';
+import { REAL_TIMERS_ONLY_CLOCKS_FAKE } from '../test/fake-clocks.js';
 import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 const API_KEY = 'sk_health_canary_5';
-
-/** Everything but the clocks: sockets and timers stay real while the test moves time. */
-const REAL_TIMERS: Config.FakeableAPI[] = [
-  'hrtime',
-  'nextTick',
-  'queueMicrotask',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-];
 
 /** A loopback port with nothing listening. */
 async function closedPort(): Promise<number> {
@@ -90,7 +77,7 @@ describe('ContactAuthService.checkHealth', () => {
 
   it('spaces probes by a twentieth of the quota: 12 s at 100 a minute, 6 s at 200', async () => {
     // Only the clocks move: sockets and timers stay real.
-    jest.useFakeTimers({ now: 1_000_000, doNotFake: REAL_TIMERS });
+    jest.useFakeTimers({ now: 1_000_000, doNotFake: REAL_TIMERS_ONLY_CLOCKS_FAKE });
     try {
       for (const [perMinute, spacing] of [
         [100, 12_000],
