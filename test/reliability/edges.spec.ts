@@ -259,4 +259,58 @@ describe('promises at the edges (one process)', () => {
     expect(warnings.join('\n')).not.toMatch(/quiet|sk_edges/);
     jest.restoreAllMocks();
   });
+
+  it('never lets a caller join an identical call whose only caller aborted in the same tick', async () => {
+    const service = await boot();
+    fake.delayNext(1, 100);
+    const leaving = new AbortController();
+    const first = service
+      .authenticateUser({ email: 'race@example.com' }, { signal: leaving.signal })
+      .catch((e: unknown) => e);
+    leaving.abort();
+    const second = await service.authenticateUser({ email: 'race@example.com' }).catch((e: unknown) => e);
+    await first;
+    row({
+      case: 'a caller joins an identical call as its only caller aborts',
+      promise: 'never "aborted by the caller" for a caller that did not abort',
+      outcome: second instanceof Error ? second.name : 'answered',
+    });
+    expect(second).not.toBeInstanceOf(Error);
+  });
+
+  it('counts the keys of one organisation together when they share rateLimit.group', async () => {
+    const shared = await createOpenCxFakeServer({});
+    try {
+      const limit = { perMinute: 2, maxWait: 0, group: 'acme' };
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          OpenCxModule.forRoot({ apiKey: 'sk_group_a_1', baseUrl: shared.url, cache: false, rateLimit: limit }),
+          OpenCxModule.forRoot({
+            name: 'b',
+            apiKey: 'sk_group_b_2',
+            baseUrl: shared.url,
+            cache: false,
+            rateLimit: limit,
+          }),
+        ],
+      }).compile();
+      modules.push(moduleRef);
+      const a = moduleRef.get(ContactAuthService);
+      const b = moduleRef.get<ContactAuthService>(getContactAuthToken('b'));
+      const outcomes = await Promise.all(
+        [a, b, a, b].map((service, i) =>
+          service.authenticateUser({ email: `group${i}@example.com` }).catch((e: unknown) => e),
+        ),
+      );
+      row({
+        case: 'two keys, one rateLimit.group, 2 a minute',
+        promise: 'one organisation, one limit',
+        outcome: `${shared.requests.length} sent`,
+      });
+      expect(shared.requests).toHaveLength(2);
+      expect(outcomes.filter((o) => o instanceof OpenCxClientRateLimitError)).toHaveLength(2);
+    } finally {
+      await shared.close();
+    }
+  });
 });

@@ -1,0 +1,42 @@
+import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
+import { OpenCxValidationError } from '../errors/opencx.errors.js';
+import { OpenCxValidationPipe } from './opencx-validation.pipe.js';
+
+const pipe = new OpenCxValidationPipe();
+const asBody = (value: unknown) => pipe.transform(value, { type: 'body', metatype: AuthenticateUserDto });
+
+/** The field the pipe's 400 names, or 'accepted'. */
+async function fieldOf(value: unknown): Promise<string> {
+  try {
+    await asBody(value);
+    return 'accepted';
+  } catch (error) {
+    return error instanceof OpenCxValidationError ? (error.errors[0]?.field ?? '') : `unexpected ${String(error)}`;
+  }
+}
+
+describe('OpenCxValidationPipe (the stock ValidationPipe, as the DTOs need it)', () => {
+  it('turns a valid body into the DTO, and refuses a typo naming it', async () => {
+    await expect(asBody({ email: 'a@example.com' })).resolves.toBeInstanceOf(AuthenticateUserDto);
+    expect(await fieldOf({ email: 'a@example.com', avatarUrl: 'x' })).toBe('avatarUrl');
+  });
+
+  it('answers 400 naming the field for a prototype key the stock pipe would drop without a word', async () => {
+    expect(await fieldOf(JSON.parse('{"email":"a@example.com","customData":{"constructor":{"x":1}}}'))).toBe(
+      'customData.constructor',
+    );
+    expect(await fieldOf(JSON.parse('{"email":"a@example.com","__proto__":{"x":1}}'))).toBe('__proto__');
+  });
+
+  it('answers 400, not a 500, for a body nested thousands of levels deep, and for a body that is not an object', async () => {
+    let deep: Record<string, unknown> = {};
+    const root = deep;
+    for (let i = 0; i < 5_000; i++) deep = (deep.a = {}) as Record<string, unknown>;
+    expect(await fieldOf({ email: 'a@example.com', customData: root })).toMatch(/^customData(\.a)+$/);
+    expect(await fieldOf(Array.from({ length: 6_000 }, () => ({ a: 1 })))).toBe('(body)');
+  });
+
+  it('leaves other parameters to the stock pipe', async () => {
+    await expect(pipe.transform('42', { type: 'param', metatype: String })).resolves.toBe('42');
+  });
+});
