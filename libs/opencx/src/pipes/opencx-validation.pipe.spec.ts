@@ -29,9 +29,13 @@ describe('OpenCxValidationPipe (the stock ValidationPipe, as the DTOs need it)',
   });
 
   it('answers 400, not a 500, for a body nested thousands of levels deep, and for a body that is not an object', async () => {
-    let deep: Record<string, unknown> = {};
-    const root = deep;
-    for (let i = 0; i < 5_000; i++) deep = (deep.a = {}) as Record<string, unknown>;
+    const root: Record<string, unknown> = {};
+    let deep = root;
+    for (let i = 0; i < 5_000; i++) {
+      const next: Record<string, unknown> = {};
+      deep.a = next;
+      deep = next;
+    }
     expect(await fieldOf({ email: 'a@example.com', customData: root })).toMatch(/^customData(\.a)+$/);
     expect(await fieldOf(Array.from({ length: 6_000 }, () => ({ a: 1 })))).toBe('(body)');
   });

@@ -151,27 +151,27 @@ describe('createOpenCxFakeServer', () => {
   });
 
   describe('as OpenCX documents it, with its assumptions as options', () => {
-    let server: OpenCxFakeServer;
-    afterEach(() => server.close());
+    let own: OpenCxFakeServer;
+    afterEach(() => own.close());
 
     it('mints chat-only tokens without exp, mcp_access ones for an hour with mcp_access in sub.payload', async () => {
-      server = await createOpenCxFakeServer({ apiKey: KEY });
-      const chat = claims(String((await post(server, { email: 'a@example.com' })).json.token));
+      own = await createOpenCxFakeServer({ apiKey: KEY });
+      const chat = claims(String((await post(own, { email: 'a@example.com' })).json.token));
       expect(chat.exp).toBeUndefined();
       const mcp = { server_ids: ['crm'], account_id: 'acct_1' };
-      const scoped = claims(String((await post(server, { email: 'a@example.com', mcp_access: mcp })).json.token));
+      const scoped = claims(String((await post(own, { email: 'a@example.com', mcp_access: mcp })).json.token));
       expect(scoped.exp! - scoped.iat).toBe(3600);
       expect((scoped.sub.payload as { mcp_access?: unknown }).mcp_access).toEqual(mcp);
     });
 
     it('answers the documented 401 body exactly, and 400s as NestJS words them (types, the language enum)', async () => {
-      server = await createOpenCxFakeServer({ apiKey: KEY });
-      expect((await post(server, { email: 'a@example.com' }, 'sk_wrong')).json).toEqual({
+      own = await createOpenCxFakeServer({ apiKey: KEY });
+      expect((await post(own, { email: 'a@example.com' }, 'sk_wrong')).json).toEqual({
         statusCode: 401,
         message: 'Unauthorized',
         error: 'Unauthorized',
       });
-      const bad = await post(server, {
+      const bad = await post(own, {
         email: 'a@example.com',
         language: 'xx',
         name: 7,
@@ -186,34 +186,34 @@ describe('createOpenCxFakeServer', () => {
     });
 
     it('makes each undocumented behaviour an option: unknown fields, check order, Retry-After on 429', async () => {
-      server = await createOpenCxFakeServer({
+      own = await createOpenCxFakeServer({
         apiKey: KEY,
         refuseUnknownFields: false,
         validateBodyFirst: true,
         rateLimitPerMinute: 3,
         rateLimitRetryAfter: false,
       });
-      expect((await post(server, { email: 'a@example.com', future: 1 })).status).toBe(200);
-      expect((await post(server, { name: 'no email' }, 'sk_wrong')).status).toBe(400);
-      await post(server, { email: 'b@example.com' });
-      const limited = await post(server, { email: 'c@example.com' });
+      expect((await post(own, { email: 'a@example.com', future: 1 })).status).toBe(200);
+      expect((await post(own, { name: 'no email' }, 'sk_wrong')).status).toBe(400);
+      await post(own, { email: 'b@example.com' });
+      const limited = await post(own, { email: 'c@example.com' });
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toBeNull();
     });
 
     it('erases a contact: DELETE /contacts/{id}, 404 for one it does not know, its tokens refused after', async () => {
-      server = await createOpenCxFakeServer({ apiKey: KEY });
-      const { token, contact } = (await post(server, { email: 'gone@example.com' })).json as {
+      own = await createOpenCxFakeServer({ apiKey: KEY });
+      const { token, contact } = (await post(own, { email: 'gone@example.com' })).json as {
         token: string;
         contact: { id: string };
       };
       const erase = (id: string) =>
-        fetch(`${server.url}/contacts/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}` } });
-      expect(server.tokenAccepted(token)).toBe(true);
+        fetch(`${own.url}/contacts/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}` } });
+      expect(own.tokenAccepted(token)).toBe(true);
       expect((await erase(contact.id)).status).toBe(200);
-      expect(server.tokenAccepted(token)).toBe(false);
+      expect(own.tokenAccepted(token)).toBe(false);
       expect((await erase(contact.id)).status).toBe(404);
-      const again = (await post(server, { email: 'gone@example.com' })).json as { contact: { id: string } };
+      const again = (await post(own, { email: 'gone@example.com' })).json as { contact: { id: string } };
       expect(again.contact.id).not.toBe(contact.id);
     });
   });
