@@ -45,6 +45,7 @@ export class OpenCxValidationPipe extends ValidationPipe {
     });
   }
 
+  /** Checks a body's shape first (see the class), then validates as Nest's `ValidationPipe` does. */
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata)) {
       const problem = bodyProblem(value);

@@ -44,6 +44,7 @@ export class CircuitBreaker {
     return monotonicNow() < this.openUntil || this.trying;
   }
 
+  /** `operation`'s outcome while Redis answers; `fallback`'s while the breaker is open or when it fails. */
   async run<T>(operation: () => Promise<T>, fallback: () => T | Promise<T>): Promise<T> {
     const halfOpen = this.openUntil !== 0;
     if (this.isOpen) return fallback();
