@@ -97,7 +97,7 @@ export class CachedCall {
     await deadline.race(cache.set(key, request.apiKey, payload, result, found.stamp)).catch(() => undefined);
     const contactId = result.contact?.id;
     if (contactId !== undefined)
-      await deadline.race(cache.remember(request.apiKey, contactId, key)).catch(() => undefined);
+      await deadline.race(cache.remember(request.apiKey, contactId, key, found.stamp)).catch(() => undefined);
     return result;
   }
 

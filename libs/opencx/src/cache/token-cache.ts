@@ -117,11 +117,13 @@ export class TokenCache {
     return this.store.evict(key);
   }
 
-  /** Notes which contact key `contactId` belongs to, for as long as its token may be cached. */
-  async remember(apiKey: string, contactId: string, key: string): Promise<void> {
-    const index = contactIdKey(apiKey, contactId);
-    const { stamp } = await this.store.lookup(index, CONTACT_INDEX, 1);
-    await this.store.save(index, CONTACT_INDEX, key, this.settings.ttl, stamp);
+  /**
+   * Notes which contact key `contactId` belongs to, for as long as its token may be cached; nothing
+   * when the note was evicted after the contact's look-up that gave `stamp` (the store's one clock
+   * stamps both keys, so the note costs one round trip).
+   */
+  remember(apiKey: string, contactId: string, key: string, stamp: number): Promise<void> {
+    return this.store.save(contactIdKey(apiKey, contactId), CONTACT_INDEX, key, this.settings.ttl, stamp);
   }
 
   /** Forgets the token of the contact with this id (and the note), wherever the store keeps them. */
