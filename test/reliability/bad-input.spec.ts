@@ -84,6 +84,16 @@ const fieldValue = (field: string) =>
       ),
       jsonish,
     ),
+    mcp_access: fc.oneof(
+      fc.record(
+        {
+          server_ids: fc.array(fc.string({ maxLength: 40 }), { maxLength: 3 }),
+          account_id: fc.string({ maxLength: 40 }),
+        },
+        { requiredKeys: [] },
+      ),
+      jsonish,
+    ),
   })[field]!;
 const bodyArbitrary = fc.tuple(
   fc.record(Object.fromEntries(FIELDS.map((f) => [f, fieldValue(f)])), { requiredKeys: [] }),
