@@ -66,7 +66,12 @@ describeWithChromium('Swagger UI in a real browser (headless Chromium)', () => {
     await row.waitFor({ timeout: 15_000 });
     expect((await row.locator('.response-col_status').innerText()).trim()).toBe('201');
     const body = await row.locator('.response-col_description pre').first().innerText();
-    expect(JSON.parse(body)).toEqual({ token: expect.any(String), contact: { id: expect.any(String) } });
+    // Swagger's example body asks for mcp_access, so the token lasts an hour and says until when.
+    expect(JSON.parse(body)).toEqual({
+      token: expect.any(String),
+      contact: { id: expect.any(String) },
+      expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
     expect(harness.fake.requests).toHaveLength(1);
 
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
