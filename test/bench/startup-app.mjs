@@ -30,7 +30,7 @@ if (process.env.APP === 'opencx') {
 // oxlint-disable-next-line typescript/no-extraneous-class
 class AppModule {}
 Module({ imports })(AppModule);
-const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+const app = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false });
 await app.init();
 console.log(`ready ${performance.now()}`);
 await app.close();

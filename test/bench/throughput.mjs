@@ -46,8 +46,11 @@ export async function throughput() {
     NestFactory.createApplicationContext(OpenCxModule.forRoot({ ...OPTIONS, baseUrl: upstream.url }), {
       logger: false,
     }),
-    NestFactory.createApplicationContext(HandModule, { logger: false }),
-    NestFactory.createApplicationContext(OpenCxModule.forRoot({ ...OPTIONS, baseUrl: slow.url }), { logger: false }),
+    NestFactory.createApplicationContext(HandModule, { logger: false, abortOnError: false }),
+    NestFactory.createApplicationContext(OpenCxModule.forRoot({ ...OPTIONS, baseUrl: slow.url }), {
+      logger: false,
+      abortOnError: false,
+    }),
   ]);
   const service = opencx.get(ContactAuthService);
   const handCall = byHand(hand.get(HttpService), `${upstream.url}/widget/authenticate-user`);
