@@ -45,6 +45,7 @@ export async function throughput() {
   const [opencx, hand, bounded] = await Promise.all([
     NestFactory.createApplicationContext(OpenCxModule.forRoot({ ...OPTIONS, baseUrl: upstream.url }), {
       logger: false,
+      abortOnError: false,
     }),
     NestFactory.createApplicationContext(HandModule, { logger: false, abortOnError: false }),
     NestFactory.createApplicationContext(OpenCxModule.forRoot({ ...OPTIONS, baseUrl: slow.url }), {
