@@ -93,11 +93,15 @@ export class CachedCall {
       await deadline.race(cache.unlock(key)).catch(() => undefined);
       throw error;
     }
-    // The answer is the call's, whether or not the store keeps it in time.
-    await deadline.race(cache.set(key, request.apiKey, payload, result, found.stamp)).catch(() => undefined);
+    // The answer is the call's, whether or not the store keeps it in time. The token and the contact
+    // id's note are independent writes, so they travel together rather than one after the other.
     const contactId = result.contact?.id;
-    if (contactId !== undefined)
-      await deadline.race(cache.remember(request.apiKey, contactId, key, found.stamp)).catch(() => undefined);
+    await Promise.all([
+      deadline.race(cache.set(key, request.apiKey, payload, result, found.stamp)).catch(() => undefined),
+      contactId === undefined
+        ? undefined
+        : deadline.race(cache.remember(request.apiKey, contactId, key, found.stamp)).catch(() => undefined),
+    ]);
     return result;
   }
 
