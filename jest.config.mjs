@@ -17,7 +17,17 @@ export default {
   coverageThreshold: { global: { statements: 85, branches: 85, functions: 80, lines: 86 } },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
+    // @fastify/static (Swagger UI on Fastify) requires an ESM-only dependency; jest's own require()
+    // loads ESM only from Node 24.9, so below that it is compiled to CommonJS for the Fastify suite.
+    '/content-disposition/dist/.+\\.js$': [
+      'ts-jest',
+      {
+        diagnostics: false,
+        tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', verbatimModuleSyntax: false },
+      },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(?:@fastify/static/node_modules/)?content-disposition/)'],
   moduleNameMapper: {
     '^nestjs-opencx$': '<rootDir>/libs/opencx/src/index.ts',
     '^nestjs-opencx/testing$': '<rootDir>/libs/opencx/src/testing/index.ts',

@@ -47,6 +47,8 @@ describe('on @nestjs/platform-fastify', () => {
     }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     app.useGlobalPipes(new OpenCxValidationPipe());
+    const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('fastify').build());
+    SwaggerModule.setup('docs', app, document);
     // Real HTTP: Fastify's in-process inject() loads an ESM-only dependency jest cannot require on Node 20.
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
@@ -87,9 +89,17 @@ describe('on @nestjs/platform-fastify', () => {
     expect(limited.headers['retry-after']).toBe('9');
   });
 
-  it('documents the error answers in the OpenAPI document built on Fastify', () => {
-    // Swagger UI itself on Fastify needs @fastify/static installed (docs/compatibility.md).
-    const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('fastify').build());
+  it('serves Swagger UI and the OpenAPI document with the error answers on Fastify', async () => {
+    // Swagger UI's assets on Fastify are served by @fastify/static (docs/compatibility.md).
+    const page = await fetch(`${url}/docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('swagger-ui');
+    const asset = await fetch(`${url}/docs/swagger-ui-bundle.js`);
+    expect(asset.status).toBe(200);
+    expect((await asset.text()).length).toBeGreaterThan(10_000);
+    const document = (await (await fetch(`${url}/docs-json`)).json()) as {
+      paths: Record<string, { post?: { responses?: Record<string, unknown> } }>;
+    };
     const responses = document.paths['/chat/token']?.post?.responses ?? {};
     expect(Object.keys(responses)).toEqual(expect.arrayContaining(['400', '502', '503', '504']));
   });
