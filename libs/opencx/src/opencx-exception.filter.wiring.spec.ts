@@ -82,6 +82,13 @@ describe.each(SETUPS)('errors answered right with %s', (_label, extras, setup, r
 
   beforeAll(async () => {
     fake = await createOpenCxFakeServer({ apiKey: KEY });
+  });
+  // A new app per test: a 429 pauses the key, and no test may depend on another's pause.
+  beforeEach(async () => {
+    fake.reset();
+    // The filter's operator log lines are checked in its own spec.
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const moduleRef = await Test.createTestingModule({
       imports: [
         OpenCxModule.forRoot({
@@ -102,17 +109,11 @@ describe.each(SETUPS)('errors answered right with %s', (_label, extras, setup, r
     setup(app);
     await app.init();
   });
-  beforeEach(() => {
-    fake.reset();
-    // The filter's operator log lines are checked in its own spec.
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(() => jest.restoreAllMocks());
-  afterAll(async () => {
+  afterEach(async () => {
     await app.close();
-    await fake.close();
+    jest.restoreAllMocks();
   });
+  afterAll(() => fake.close());
 
   const post = (body: object) => request(app.getHttpServer()).post('/chat/token').send(body);
 
@@ -134,7 +135,10 @@ describe.each(SETUPS)('errors answered right with %s', (_label, extras, setup, r
   });
 
   it('answers a client-side refusal with 503', async () => {
-    // The 429 above paused the key; any call now is refused before it is sent.
+    fake.failNext(1, 429, { retryAfter: 7 });
+    expect((await post({ email: 'b@example.com' })).status).toBe(503);
+    fake.reset();
+    // The 429 paused the key; any call now is refused before it is sent.
     const refused = await post({ email: 'd@example.com' });
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after'] !== undefined).toBe(retryAfterHeader);

@@ -61,6 +61,7 @@ describe('OpenCxHealthIndicator (@nestjs/terminus)', () => {
 
   it('reuses its verdict within the interval instead of probing on every check', async () => {
     const indicator = moduleRef.get(OpenCxHealthIndicator);
+    await indicator.isHealthy();
     fake.reset();
     await indicator.isHealthy();
     await indicator.isHealthy();
