@@ -1,8 +1,14 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { RedisFleetStore } from 'nestjs-opencx/redis';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { fleetStoreContract } from '../../libs/opencx/test/fleet-store.contract.js';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
+import {
+  describeWithRedis,
+  startRedis,
+  startRedisCluster,
+  type RedisCluster,
+  type RedisServer,
+} from '../support/redis-server.mjs';
 
 /** A connected client of each kind the store takes, and how to close it. */
 type Connect = (url: string) => Promise<{ client: ConstructorParameters<typeof RedisFleetStore>[0]; close(): void }>;
@@ -25,9 +31,55 @@ const CLIENTS: Array<[string, Connect]> = [
     },
   ],
   [
+    'ioredis 5',
+    async (url) => {
+      const client = new (await import('ioredis5')).Redis(url);
+      return { client, close: () => client.disconnect() };
+    },
+  ],
+  [
     'iovalkey',
     async (url) => {
       const client = new (await import('iovalkey')).Valkey(url);
+      return { client, close: () => client.disconnect() };
+    },
+  ],
+];
+
+type Node = { host: string; port: number; url: string };
+/** A connected cluster client of each kind, from the cluster's nodes. */
+type ConnectCluster = (nodes: Node[]) => Promise<Awaited<ReturnType<Connect>>>;
+
+const CLUSTER_CLIENTS: Array<[string, ConnectCluster]> = [
+  [
+    'node-redis',
+    async (nodes) => {
+      const client = createCluster({ rootNodes: nodes.map(({ url }) => ({ url })) });
+      await client.connect();
+      return { client, close: () => client.destroy() };
+    },
+  ],
+  [
+    'ioredis',
+    async (nodes) => {
+      const client = new (await import('ioredis')).Cluster(nodes.map(({ host, port }) => ({ host, port })));
+      await new Promise((resolve) => client.once('ready', resolve));
+      return { client, close: () => client.disconnect() };
+    },
+  ],
+  [
+    'ioredis 5',
+    async (nodes) => {
+      const client = new (await import('ioredis5')).Cluster(nodes.map(({ host, port }) => ({ host, port })));
+      await new Promise((resolve) => client.once('ready', resolve));
+      return { client, close: () => client.disconnect() };
+    },
+  ],
+  [
+    'iovalkey',
+    async (nodes) => {
+      const client = new (await import('iovalkey')).Cluster(nodes.map(({ host, port }) => ({ host, port })));
+      await new Promise((resolve) => client.once('ready', resolve));
       return { client, close: () => client.disconnect() };
     },
   ],
@@ -74,3 +126,59 @@ describeWithRedis('Redis fleet-store contract')('RedisFleetStore, against a real
     expect(Object.keys(await redis.dump())).toEqual(['opencx:{k}:token']);
   });
 });
+
+describeWithRedis('Redis Cluster fleet-store contract')('RedisFleetStore, against a real Redis Cluster', () => {
+  let cluster: RedisCluster;
+  const closers: Array<() => void> = [];
+  const stores: RedisFleetStore[] = [];
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+  });
+  beforeEach(() => cluster.flush());
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    for (const close of closers.splice(0)) close();
+  });
+  afterAll(() => cluster?.stop());
+
+  describe.each(CLUSTER_CLIENTS)('with a %s cluster client', (_kind, connect) => {
+    const create = async () => {
+      const { client, close } = await connect(cluster.nodes);
+      closers.push(close);
+      const store = new RedisFleetStore(client);
+      stores.push(store);
+      return store;
+    };
+
+    describe('the fleet-store contract', () => {
+      fleetStoreContract({ create, shared: true, advance: (ms) => wait(ms), window: 400 });
+    });
+
+    it('spreads contacts over the nodes, each script on one slot, and reads them from another client', async () => {
+      const [one, two] = [await create(), await create()];
+      const keys = Array.from({ length: 24 }, (_, i) => `contact-${i}`);
+      for (const key of keys) await one.save(key, 'p', `v-${key}`, 60_000, 0);
+      for (const key of keys) expect((await two.lookup(key, 'p', 1_000)).value).toBe(`v-${key}`);
+      const nodesHolding = await Promise.all(
+        cluster.nodes.map(async ({ url }) => {
+          const node = await startNodeClient(url);
+          try {
+            return (await node.keys('opencx:*')).length;
+          } finally {
+            node.destroy();
+          }
+        }),
+      );
+      expect(nodesHolding.filter((count) => count > 0).length).toBeGreaterThan(1);
+      expect(nodesHolding.reduce((a, b) => a + b, 0)).toBe(keys.length);
+      expect(one.degraded).toBe(false);
+    });
+  });
+});
+
+async function startNodeClient(url: string) {
+  const client = createClient({ url });
+  await client.connect();
+  return client;
+}

@@ -21,4 +21,17 @@ export interface RedisServer {
 }
 
 /** Starts a throw-away redis-server on a free loopback port and waits until it answers. */
-export declare function startRedis(): Promise<RedisServer>;
+export declare function startRedis(extraArgs?: string[]): Promise<RedisServer>;
+
+export interface RedisCluster {
+  /** Every master, each with its share of the hash slots. */
+  nodes: Array<{ host: string; port: number; url: string }>;
+  /** Deletes every key on every node. */
+  flush(): Promise<void>;
+  /** Every key of every node and its value. */
+  dump(): Promise<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/** Starts a throw-away Redis Cluster of `size` (3) masters on loopback ports, ready to use. */
+export declare function startRedisCluster(size?: number): Promise<RedisCluster>;

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 
 /** Debian's redis-server, which `.ci/run` installs. */
@@ -40,11 +42,11 @@ async function withClient(url, use) {
 }
 
 /** Starts a throw-away redis-server on a free loopback port and waits until it answers. */
-export async function startRedis() {
+export async function startRedis(extraArgs = []) {
   const port = await freePort();
   const child = spawn(
     REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
     {
       stdio: 'ignore',
     },
@@ -85,6 +87,53 @@ export async function startRedis() {
       child.kill('SIGCONT');
       child.kill('SIGKILL');
       await exited;
+    },
+  };
+}
+
+/**
+ * Starts a throw-away Redis Cluster of `size` masters on loopback ports: the hash slots split between
+ * them, joined with CLUSTER MEET, and ready once every node says `cluster_state:ok`.
+ */
+export async function startRedisCluster(size = 3) {
+  const dir = mkdtempSync(join(tmpdir(), 'opencx-redis-cluster-'));
+  const nodes = [];
+  try {
+    for (let i = 0; i < size; i++) {
+      nodes.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${i}.conf`)]));
+    }
+    const ports = nodes.map((node) => Number(new URL(node.url).port));
+    const slotsEach = Math.ceil(16384 / size);
+    await Promise.all(
+      nodes.map((node, i) =>
+        withClient(node.url, async (client) => {
+          const first = i * slotsEach;
+          const last = Math.min(16383, first + slotsEach - 1);
+          await client.sendCommand(['CLUSTER', 'ADDSLOTSRANGE', String(first), String(last)]);
+          for (const port of ports) await client.sendCommand(['CLUSTER', 'MEET', '127.0.0.1', String(port)]);
+        }),
+      ),
+    );
+    for (let i = 0; ; i++) {
+      const states = await Promise.all(
+        nodes.map((node) => withClient(node.url, (client) => client.sendCommand(['CLUSTER', 'INFO']))),
+      );
+      if (states.every((info) => String(info).includes('cluster_state:ok'))) break;
+      if (i > 100) throw new Error('the Redis cluster did not form');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.stop()));
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    nodes: nodes.map((node) => ({ host: '127.0.0.1', port: Number(new URL(node.url).port), url: node.url })),
+    flush: async () => void (await Promise.all(nodes.map((node) => node.flush()))),
+    dump: async () => Object.assign({}, ...(await Promise.all(nodes.map((node) => node.dump())))),
+    stop: async () => {
+      await Promise.all(nodes.map((node) => node.stop()));
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
