@@ -21,6 +21,7 @@ import { AUTHENTICATE_USER_PATH, OPENCX_REGISTRATION } from './opencx.constants.
 import { limiterKeyOf, type OpenCxRegistration } from './opencx.registration.js';
 import { apiKeyProblem } from './opencx.options.js';
 import { snapshot } from './input/snapshot.js';
+import type { CallTrace } from './telemetry/telemetry.js';
 
 /**
  * The health probe's body. It lacks the required `email`, so OpenCX refuses it and no contact is
@@ -86,15 +87,17 @@ export class ContactAuthService {
     input: AuthenticateUserInput,
     options: OpenCxRequestOptions = {},
   ): Promise<AuthenticateUserResponseDto> {
-    return typed('authenticateUser', () =>
-      this.authenticate(input, options).catch((error: unknown) => {
-        if (error instanceof OpenCxClientRateLimitError) this.registration.refused(error);
-        throw error;
-      }),
+    return this.registration.telemetry.call('authenticate-user', (trace) =>
+      typed('authenticateUser', () =>
+        this.authenticate(input, options, trace).catch((error: unknown) => {
+          if (error instanceof OpenCxClientRateLimitError) this.registration.refused(error);
+          throw error;
+        }),
+      ),
     );
   }
 
-  private authenticate(input: unknown, options: unknown): Promise<AuthenticateUserResponseDto> {
+  private authenticate(input: unknown, options: unknown, trace: CallTrace): Promise<AuthenticateUserResponseDto> {
     const { registration } = this;
     const plan = planCall(registration.options, options, {
       ownLimiterKey: registration.ownLimiterKey,
@@ -108,9 +111,9 @@ export class ContactAuthService {
     const body = wireBody(dto, extra);
     const { deadline, signal } = plan;
     return registration.cachedCall.run(
-      { apiKey: plan.apiKey, email: dto.email, body, mode: plan.mode, signal, deadline },
+      { apiKey: plan.apiKey, email: dto.email, body, mode: plan.mode, signal, deadline, trace },
       (flightSignal) =>
-        registration.runner.run({ ...plan, signal: flightSignal }, ({ timeout, signal: attemptSignal }) =>
+        registration.runner.run({ ...plan, signal: flightSignal, trace }, ({ timeout, signal: attemptSignal }) =>
           registration.transport.send({
             method: 'POST',
             path: AUTHENTICATE_USER_PATH,
@@ -166,6 +169,10 @@ export class ContactAuthService {
     contactId: string,
     options: Pick<OpenCxRequestOptions, 'apiKey' | 'signal' | 'timeout' | 'totalTimeout' | 'maxRetries'> = {},
   ): Promise<void> {
+    return this.registration.telemetry.call('delete-contact', (trace) => this.erase(contactId, options, trace));
+  }
+
+  private erase(contactId: unknown, options: unknown, trace: CallTrace): Promise<void> {
     return typed('deleteContact', async () => {
       const { registration } = this;
       const plan = planCall(registration.options, options, {
@@ -179,7 +186,7 @@ export class ContactAuthService {
         ]);
       }
       await registration.runner
-        .run({ ...plan, operation: 'delete-contact' }, ({ timeout, signal }) =>
+        .run({ ...plan, operation: 'delete-contact', trace }, ({ timeout, signal }) =>
           registration.transport.send({
             method: 'DELETE',
             path: `/contacts/${encodeURIComponent(contactId)}`,

@@ -51,6 +51,7 @@ describe('resolveOpenCxOptions', () => {
     ['redis', { apiKey: KEY, redis: 'http://localhost:6379' }],
     ['redis', { apiKey: KEY, redis: {} }],
     ['onAttempt', { apiKey: KEY, onAttempt: 'log' }],
+    ['telemetry', { apiKey: KEY, telemetry: 'on' }],
     ['totalTimeout', { apiKey: KEY, totalTimeout: 0 }],
   ])('refuses a bad %s, naming it and never printing the key', (name, options) => {
     const message = problemOf(options);

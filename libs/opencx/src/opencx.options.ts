@@ -121,6 +121,11 @@ export interface OpenCxModuleOptions {
    * it fast. A throwing or rejecting listener is logged and ignored. Default: none.
    */
   onAttempt?: OpenCxAttemptListener;
+  /**
+   * Spans and metrics through OpenTelemetry when `@opentelemetry/api` is installed (an optional
+   * peer; without an SDK registered they cost next to nothing). `false` turns them off. Default true.
+   */
+  telemetry?: boolean;
 }
 
 /** Options with every default applied: what the steps of a call use. */
@@ -141,6 +146,7 @@ export interface ResolvedOpenCxOptions {
   redisTimeout: number;
   healthCheckInterval: number;
   onAttempt?: OpenCxAttemptListener;
+  telemetry: boolean;
 }
 
 /** The defaults, visible and overridable (per module in the options, some per call). */
@@ -155,6 +161,7 @@ export const OPENCX_DEFAULTS = {
   maxResponseBytes: 1_048_576,
   redisTimeout: 1_000,
   healthCheckInterval: 60_000,
+  telemetry: true,
   cache: { ttl: 300_000, skew: 30_000, maxEntries: 100_000 },
   rateLimit: { perMinute: 100, maxWait: 10_000, maxQueue: 1_000, instances: 1, window: 60_000 },
 } as const;
@@ -285,6 +292,7 @@ const MODULE_RULES: Rules = {
   redisTimeout: integer(1, 60_000),
   healthCheckInterval: integer(0, DAY),
   onAttempt: fn,
+  telemetry: check((value) => (typeof value === 'boolean' ? undefined : 'must be true or false')),
 };
 
 const CACHE_MODES: ReadonlySet<unknown> = new Set(['use', 'refresh', 'bypass']);

@@ -12,11 +12,12 @@ import { resolveOpenCxOptions, type OpenCxModuleOptions, type ResolvedOpenCxOpti
 import { OpenCxRegistration } from './opencx.registration.js';
 import { MemoryFleetStore } from './store/memory-fleet-store.js';
 import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
+import { loadTelemetry, NO_TELEMETRY } from './telemetry/telemetry.js';
 
 /**
  * Validates the options (a bad configuration stops start-up here, naming each option), then builds
  * the registration. The Redis entry point, and the `redis` client it may load, are imported only
- * when the `redis` shorthand is set.
+ * when the `redis` shorthand is set; `@opentelemetry/api` only when installed and `telemetry` is on.
  */
 async function createRegistration(
   raw: OpenCxModuleOptions,
@@ -25,7 +26,15 @@ async function createRegistration(
 ): Promise<OpenCxRegistration> {
   const options = resolveOpenCxOptions(raw);
   const store = await createStore(options);
-  return new OpenCxRegistration(options, name, store ?? new MemoryFleetStore(maxEntriesOf(options)), shared, !store);
+  const telemetry = options.telemetry ? await loadTelemetry(name) : NO_TELEMETRY;
+  return new OpenCxRegistration(
+    options,
+    name,
+    store ?? new MemoryFleetStore(maxEntriesOf(options)),
+    shared,
+    !store,
+    telemetry,
+  );
 }
 
 const maxEntriesOf = (options: ResolvedOpenCxOptions): number => (options.cache ? options.cache.maxEntries : 1);

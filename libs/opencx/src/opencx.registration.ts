@@ -15,6 +15,7 @@ import { DEFAULT_OPENCX_NAME } from './opencx.constants.js';
 import type { ResolvedOpenCxOptions } from './opencx.options.js';
 import { ClientRateLimiter } from './rate-limit/client-rate-limiter.js';
 import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
+import { NO_TELEMETRY, type Telemetry } from './telemetry/telemetry.js';
 
 /** The rate limiter's key for an API key: hashed, as it may be stored in Redis. */
 export function limiterKeyOf(apiKey: string): string {
@@ -50,6 +51,7 @@ export class OpenCxRegistration {
   /**
    * @param store the registration's `store` option, or its own in-memory store (tokens only: the
    *   limiter then counts in the application's shared log).
+   * @param telemetry where spans and metrics go (nowhere by default).
    */
   constructor(
     readonly options: ResolvedOpenCxOptions,
@@ -57,6 +59,7 @@ export class OpenCxRegistration {
     readonly store: OpenCxFleetStore,
     shared: OpenCxSharedState,
     ownStore: boolean,
+    readonly telemetry: Telemetry = NO_TELEMETRY,
   ) {
     this.logger = new Logger(name === DEFAULT_OPENCX_NAME ? 'OpenCx' : `OpenCx:${name}`);
     const client = createHttpClient();
@@ -88,6 +91,7 @@ export class OpenCxRegistration {
 
   /** A client-side refusal, logged as a warning at most once a window (never as an upstream 429). */
   refused(error: OpenCxClientRateLimitError): void {
+    this.telemetry.refused();
     if (!this.once('client-refusal', this.options.rateLimit ? this.options.rateLimit.window : 60_000)) return;
     this.logger.warn(
       `Client-side rate limit (rateLimit option) refused a call before sending it (${error.reason}; a slot in about ${error.retryAfter} s); OpenCX was not asked`,
@@ -116,6 +120,13 @@ export class OpenCxRegistration {
         this.logger.error(`OpenCX refused the organisation's API key (${status}): check the apiKey option`);
       }
     }
+    const durationMs = performance.now() - startedAt;
+    this.telemetry.attempt(operation, {
+      status,
+      error: failure instanceof Error ? failure.name : undefined,
+      durationMs,
+      waitedMs: this.limiter ? waitedMs : undefined,
+    });
     if (waitedMs > SLOW_WAIT_MS) {
       this.logger.debug(`${operation} attempt ${attempt + 1} waited ${Math.round(waitedMs)} ms for a rate-limit slot`);
     }
@@ -130,7 +141,7 @@ export class OpenCxRegistration {
       operation,
       attempt: attempt + 1,
       outcome: outcomeOf(status, failure),
-      durationMs: performance.now() - startedAt,
+      durationMs,
       willRetry: retryDelay !== undefined,
     };
     if (status !== undefined) event.status = status;

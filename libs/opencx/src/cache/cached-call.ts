@@ -1,6 +1,7 @@
 import { SingleFlight } from '../call/single-flight.js';
 import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import { OpenCxAbortError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
+import type { CallTrace } from '../telemetry/telemetry.js';
 import type { Deadline } from '../util/deadline.js';
 import { contactKey, payloadHash, type CacheLookup, type TokenCache } from './token-cache.js';
 
@@ -15,6 +16,8 @@ export interface CachedCallRequest {
   signal: AbortSignal;
   /** The end of the call: the look-up, the wait for another instance and the store run within it. */
   deadline: Deadline;
+  /** Told how the cache step answered: joined an identical call, found a token, or asked OpenCX. */
+  trace?: CallTrace;
 }
 
 type Fetch = (signal: AbortSignal) => Promise<AuthenticateUserResponseDto>;
@@ -40,18 +43,35 @@ export class CachedCall {
   constructor(private readonly cache: TokenCache | null) {}
 
   run(request: CachedCallRequest, fetch: Fetch): Promise<AuthenticateUserResponseDto> {
-    const { signal, deadline } = request;
+    const { signal, deadline, trace } = request;
     const cache = request.mode === 'bypass' ? null : this.cache;
-    if (!cache)
-      return this.flights.run(`${request.mode}:${request.apiKey}\u0000${request.body}`, fetch, signal, deadline);
-    const key = contactKey(request.apiKey, request.email);
-    const payload = payloadHash(request.apiKey, request.body);
-    return this.flights.run(
-      `${key}:${request.mode}:${payload}`,
-      (flightSignal) => this.lookupOrFetch(cache, { ...request, signal: flightSignal }, key, payload, fetch),
+    let flightKey: string;
+    let work: Fetch;
+    if (cache) {
+      const key = contactKey(request.apiKey, request.email);
+      const payload = payloadHash(request.apiKey, request.body);
+      flightKey = `${key}:${request.mode}:${payload}`;
+      work = (flightSignal) => this.lookupOrFetch(cache, { ...request, signal: flightSignal }, key, payload, fetch);
+    } else {
+      flightKey = `${request.mode}:${request.apiKey}\u0000${request.body}`;
+      work = (flightSignal) => {
+        trace?.cache('miss');
+        return fetch(flightSignal);
+      };
+    }
+    // The flight's work starts at once for the call that leads it; any other call joined one in flight.
+    let leads = false;
+    const answer = this.flights.run(
+      flightKey,
+      (flightSignal) => {
+        leads = true;
+        return work(flightSignal);
+      },
       signal,
       deadline,
     );
+    if (!leads && !signal.aborted) trace?.cache('joined');
+    return answer;
   }
 
   /**
@@ -81,11 +101,15 @@ export class CachedCall {
     let found: CacheLookup;
     for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, LONGEST_POLL_MS)) {
       found = await this.lookup(cache, request, key, payload);
-      if (found.hit && request.mode === 'use') return found.hit;
+      if (found.hit && request.mode === 'use') {
+        request.trace?.cache('hit');
+        return found.hit;
+      }
       // Locked by another instance: its answer lands in the shared cache, or its lock expires.
       if (found.locked || request.mode === 'refresh') break;
       await deadline.sleep(pause, signal);
     }
+    request.trace?.cache('miss');
     let result: AuthenticateUserResponseDto;
     try {
       result = await fetch(signal);

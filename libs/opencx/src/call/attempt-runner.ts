@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { OpenCxAbortError, OpenCxRateLimitError } from '../errors/opencx.errors.js';
 import type { AttemptRequest, Exchange } from '../http/transport.js';
 import type { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
+import type { CallTrace } from '../telemetry/telemetry.js';
 import { abortErrorOf, type Deadline } from '../util/deadline.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
 
@@ -16,6 +17,8 @@ export interface CallPlan extends RetryPolicy {
   /** Which operation this call is, for reports. */
   operation: 'authenticate-user' | 'delete-contact';
   signal?: AbortSignal;
+  /** The call's trace, told of each attempt. */
+  trace?: CallTrace;
 }
 
 /** What the runner tells its observer after each attempt (health, `onAttempt`, debug log). */
@@ -57,6 +60,7 @@ export class AttemptRunner {
       const waitStarted = performance.now();
       const release = await this.limiter?.acquire(plan.limiterKey, deadline, plan.signal);
       const waitedMs = performance.now() - waitStarted;
+      plan.trace?.attempt(waitedMs);
       const timeout = Math.min(plan.timeout, deadline.left());
       if (timeout <= 0) {
         void release?.('ended');

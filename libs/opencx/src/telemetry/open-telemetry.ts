@@ -1,0 +1,117 @@
+import type * as OpenTelemetryApi from '@opentelemetry/api';
+import { VERSION } from '../version.js';
+import type { AttemptFacts, CacheOutcome, CallTrace, Telemetry, TelemetryOperation } from './telemetry.js';
+
+type Api = typeof OpenTelemetryApi;
+type Attributes = OpenTelemetryApi.Attributes;
+
+/** The instrumentation scope: the package, as OpenTelemetry names a library's tracer and meter. */
+const SCOPE = 'nestjs-opencx';
+
+/** Operation names as attribute values and in span names (snake_case, as OpenTelemetry's own). */
+const OPERATION: Readonly<Record<TelemetryOperation, string>> = {
+  'authenticate-user': 'authenticate_user',
+  'delete-contact': 'delete_contact',
+  'health-check': 'health_check',
+};
+
+/**
+ * Spans and metrics through `@opentelemetry/api`, which the application's SDK (if any) records.
+ * Attributes hold only the operation, the registration's name, class names, statuses, counts and
+ * durations: never the API key, an email, a name, a phone, custom data or a header.
+ */
+export class OpenTelemetryTelemetry implements Telemetry {
+  private readonly tracer: OpenTelemetryApi.Tracer;
+  private readonly calls: OpenTelemetryApi.Counter;
+  private readonly cacheHits: OpenTelemetryApi.Counter;
+  private readonly refusals: OpenTelemetryApi.Counter;
+  private readonly requestDuration: OpenTelemetryApi.Histogram;
+  private readonly waitDuration: OpenTelemetryApi.Histogram;
+
+  constructor(
+    private readonly api: Api,
+    private readonly name: string,
+  ) {
+    this.tracer = api.trace.getTracer(SCOPE, VERSION);
+    const meter = api.metrics.getMeter(SCOPE, VERSION);
+    this.calls = meter.createCounter('opencx.client.calls', {
+      description: 'Calls of authenticateUser and deleteContact, by outcome',
+      unit: '{call}',
+    });
+    this.cacheHits = meter.createCounter('opencx.client.cache.hits', {
+      description: 'Calls answered from the token cache, without asking OpenCX',
+      unit: '{call}',
+    });
+    this.refusals = meter.createCounter('opencx.client.rate_limit.refusals', {
+      description: 'Calls the client-side rate limit refused before sending them (OpenCX was not asked)',
+      unit: '{call}',
+    });
+    this.requestDuration = meter.createHistogram('opencx.client.request.duration', {
+      description: 'Upstream attempts, from sending the request to reading the whole answer',
+      unit: 's',
+    });
+    this.waitDuration = meter.createHistogram('opencx.client.rate_limit.wait.duration', {
+      description: 'Time an attempt waited for a client-side rate-limit slot',
+      unit: 's',
+    });
+  }
+
+  call<T>(operation: TelemetryOperation, work: (trace: CallTrace) => Promise<T>): Promise<T> {
+    const { api } = this;
+    const common = this.common(operation);
+    return this.tracer.startActiveSpan(
+      `opencx.${OPERATION[operation]}`,
+      { kind: api.SpanKind.INTERNAL, attributes: common },
+      async (span) => {
+        let cache: CacheOutcome | undefined;
+        let attempts = 0;
+        let waitedMs = 0;
+        let errorType: string | undefined;
+        const trace: CallTrace = {
+          cache: (outcome) => void (cache = outcome),
+          attempt: (waited) => {
+            attempts++;
+            waitedMs += waited;
+          },
+        };
+        try {
+          return await work(trace);
+        } catch (error) {
+          errorType = error instanceof Error ? error.name : '_OTHER';
+          throw error;
+        } finally {
+          const outcome: Attributes = { 'opencx.outcome': errorType === undefined ? 'success' : 'error' };
+          if (errorType !== undefined) outcome['error.type'] = errorType;
+          if (cache !== undefined) outcome['opencx.cache.outcome'] = cache;
+          span.setAttributes({
+            ...outcome,
+            'opencx.attempts': attempts,
+            'opencx.rate_limit.wait_duration': waitedMs / 1000,
+          });
+          // The class name only: a message is the library's, but a status description is often exported as is.
+          if (errorType !== undefined) span.setStatus({ code: api.SpanStatusCode.ERROR, message: errorType });
+          span.end();
+          this.calls.add(1, { ...common, ...outcome });
+          if (cache === 'hit') this.cacheHits.add(1, common);
+        }
+      },
+    );
+  }
+
+  attempt(operation: TelemetryOperation, facts: AttemptFacts): void {
+    const common = this.common(operation);
+    const attributes: Attributes = { ...common };
+    if (facts.status !== undefined) attributes['http.response.status_code'] = facts.status;
+    if (facts.error !== undefined) attributes['error.type'] = facts.error;
+    this.requestDuration.record(facts.durationMs / 1000, attributes);
+    if (facts.waitedMs !== undefined) this.waitDuration.record(facts.waitedMs / 1000, common);
+  }
+
+  refused(): void {
+    this.refusals.add(1, { 'opencx.registration': this.name });
+  }
+
+  private common(operation: TelemetryOperation): Attributes {
+    return { 'opencx.operation': OPERATION[operation], 'opencx.registration': this.name };
+  }
+}
