@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import type { HttpService } from '@nestjs/axios';
@@ -62,6 +63,8 @@ export class OpenCxRegistration {
     readonly telemetry: Telemetry = NO_TELEMETRY,
   ) {
     this.logger = new Logger(name === DEFAULT_OPENCX_NAME ? 'OpenCx' : `OpenCx:${name}`);
+    // Every call in flight listens for shutdown (and leaves when it ends): many at once is load, not a leak.
+    setMaxListeners(0, this.stopping.signal);
     const client = createHttpClient();
     this.http = client.http;
     this.closeHttp = () => client.close();
