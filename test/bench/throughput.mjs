@@ -42,7 +42,7 @@ export async function throughput() {
   // oxlint-disable-next-line typescript/no-extraneous-class
   class HandModule {}
   Module({ imports: [HttpModule.register({})] })(HandModule);
-  const [opencx, hand, bounded] = await Promise.all([
+  const [opencx, hand, bounded, untraced] = await Promise.all([
     NestFactory.createApplicationContext(OpenCxModule.forRoot({ ...OPTIONS, baseUrl: upstream.url }), {
       logger: false,
       abortOnError: false,
@@ -52,6 +52,10 @@ export async function throughput() {
       logger: false,
       abortOnError: false,
     }),
+    NestFactory.createApplicationContext(
+      OpenCxModule.forRoot({ ...OPTIONS, baseUrl: upstream.url, telemetry: false }),
+      { logger: false, abortOnError: false },
+    ),
   ]);
   const service = opencx.get(ContactAuthService);
   const handCall = byHand(hand.get(HttpService), `${upstream.url}/widget/authenticate-user`);
@@ -74,6 +78,25 @@ export async function throughput() {
         '≥ 1.0×',
         ratio >= 1,
         'cache and limiter off, 64 in flight, new users',
+      ),
+    );
+
+    // @opentelemetry/api is installed here and no SDK is registered: the no-op tracer and meter.
+    const untracedService = untraced.get(ContactAuthService);
+    const traced = await inRounds({
+      'telemetry on': () =>
+        rate(calls, 64, (i) => service.authenticateUser({ email: `otel-${round++}-${i}@example.com` })),
+      'telemetry off': () =>
+        rate(calls, 64, (i) => untracedService.authenticateUser({ email: `plain-${round++}-${i}@example.com` })),
+    });
+    const tracedRatio = medianRatio(traced, 'telemetry on', 'telemetry off');
+    rows.push(
+      row(
+        '5b. OpenTelemetry without an SDK: telemetry on / off',
+        `${fmt(tracedRatio, 2)}×`,
+        '≥ 0.9×',
+        tracedRatio >= 0.9,
+        '@opentelemetry/api installed, no SDK registered; cache and limiter off, 64 in flight',
       ),
     );
 
@@ -112,7 +135,7 @@ export async function throughput() {
       ),
     );
   } finally {
-    await Promise.all([opencx.close(), hand.close(), bounded.close()]);
+    await Promise.all([opencx.close(), hand.close(), bounded.close(), untraced.close()]);
     upstream.child.kill();
     slow.child.kill();
   }
