@@ -1,5 +1,4 @@
 import type { HttpService } from '@nestjs/axios';
-import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { planCall } from './call/call-plan.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
@@ -22,6 +21,7 @@ import { limiterKeyOf, type OpenCxRegistration } from './opencx.registration.js'
 import { apiKeyProblem } from './opencx.options.js';
 import { snapshot } from './input/snapshot.js';
 import type { CallTrace } from './telemetry/telemetry.js';
+import { monotonicNow } from './util/clock.js';
 
 /**
  * The health probe's body. It lacks the required `email`, so OpenCX refuses it and no contact is
@@ -265,7 +265,7 @@ export class ContactAuthService {
     if (registration.shutdown.aborted) return;
     const release = await limiter?.tryAcquire(registration.ownLimiterKey, options.timeout).catch(() => undefined);
     if (limiter && !release) return;
-    const startedAt = performance.now();
+    const startedAt = monotonicNow();
     const exchange = await registration.transport.send({
       method: 'POST',
       path: AUTHENTICATE_USER_PATH,

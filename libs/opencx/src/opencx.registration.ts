@@ -1,6 +1,5 @@
 import { hash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import type { HttpService } from '@nestjs/axios';
 import { CachedCall } from './cache/cached-call.js';
@@ -17,6 +16,7 @@ import type { ResolvedOpenCxOptions } from './opencx.options.js';
 import { ClientRateLimiter } from './rate-limit/client-rate-limiter.js';
 import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
 import { NO_TELEMETRY, type Telemetry } from './telemetry/telemetry.js';
+import { monotonicNow } from './util/clock.js';
 
 /** The rate limiter's key for an API key: hashed, as it may be stored in Redis. */
 export function limiterKeyOf(apiKey: string): string {
@@ -86,7 +86,7 @@ export class OpenCxRegistration {
 
   /** Whether `what` was not logged in the last `interval` ms (and so may be now). */
   once(what: string, interval: number): boolean {
-    const now = performance.now();
+    const now = monotonicNow();
     if (now - (this.lastLogged.get(what) ?? Number.NEGATIVE_INFINITY) < interval) return false;
     this.lastLogged.set(what, now);
     return true;
@@ -123,7 +123,7 @@ export class OpenCxRegistration {
         this.logger.error(`OpenCX refused the organisation's API key (${status}): check the apiKey option`);
       }
     }
-    const durationMs = performance.now() - startedAt;
+    const durationMs = monotonicNow() - startedAt;
     this.telemetry.attempt(operation, {
       status,
       error: failure instanceof Error ? failure.name : undefined,

@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import {
+  OpenCxAbortError,
   OpenCxApiError,
+  OpenCxConnectionError,
   OpenCxRateLimitError,
   OpenCxTimeoutError,
   createOpenCxApiError,
@@ -37,7 +39,10 @@ const failed = (status: number, retryAfter?: number): Exchange => ({
 
 describe('AttemptRunner', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
 
   it('retries by the policy and reports each attempt', async () => {
     const reports: AttemptReport[] = [];
@@ -89,5 +94,98 @@ describe('AttemptRunner', () => {
     const outcome = runner.run(plan({ maxRetries: 1 }), () => Promise.resolve(failed(500))).catch((e: unknown) => e);
     await jest.runAllTimersAsync();
     expect(await outcome).toBeInstanceOf(OpenCxApiError);
+  });
+
+  /** A limiter stand-in that records what it was asked and how each slot was released. */
+  const recordingLimiter = (onAcquire: () => void = () => undefined) => {
+    const released: string[] = [];
+    const limiter = {
+      acquired: 0,
+      released,
+      acquire: () => {
+        limiter.acquired++;
+        onAcquire();
+        return Promise.resolve((how: string) => void released.push(how));
+      },
+      pause: () => Promise.resolve(),
+    };
+    return limiter;
+  };
+  const asLimiter = (limiter: ReturnType<typeof recordingLimiter>) => limiter as unknown as ClientRateLimiter;
+
+  it('sends nothing and asks for no slot for a call whose signal already fired', async () => {
+    const limiter = recordingLimiter();
+    const send = jest.fn(() => Promise.resolve(ok));
+    const caller = new AbortController();
+    caller.abort();
+    await expect(
+      new AttemptRunner(asLimiter(limiter), () => undefined).run(plan({ signal: caller.signal }), send),
+    ).rejects.toBeInstanceOf(OpenCxAbortError);
+    expect(send).not.toHaveBeenCalled();
+    expect(limiter.acquired).toBe(0);
+  });
+
+  it('sends nothing and asks for no slot once the deadline has passed', async () => {
+    const limiter = recordingLimiter();
+    const send = jest.fn(() => Promise.resolve(ok));
+    await expect(
+      new AttemptRunner(asLimiter(limiter), () => undefined).run(plan({ totalTimeout: 0 }), send),
+    ).rejects.toBeInstanceOf(OpenCxTimeoutError);
+    expect(send).not.toHaveBeenCalled();
+    expect(limiter.acquired).toBe(0);
+  });
+
+  it('gives the slot back unused when the wait for it took what was left of the deadline', async () => {
+    const limiter = recordingLimiter(() => jest.advanceTimersByTime(5_000));
+    const send = jest.fn(() => Promise.resolve(ok));
+    await expect(
+      new AttemptRunner(asLimiter(limiter), () => undefined).run(plan({ totalTimeout: 5_000 }), send),
+    ).rejects.toBeInstanceOf(OpenCxTimeoutError);
+    expect(send).not.toHaveBeenCalled();
+    expect(limiter.released).toEqual(['ended']);
+  });
+
+  it('releases a slot as ended after an answer, and as abandoned when no answer came (it may still arrive)', async () => {
+    const limiter = recordingLimiter();
+    const answers: Exchange[] = [
+      { status: undefined, failure: new OpenCxConnectionError('ECONNRESET') },
+      failed(503),
+      ok,
+    ];
+    const result = new AttemptRunner(asLimiter(limiter), () => undefined).run(plan(), () =>
+      Promise.resolve(answers.shift()!),
+    );
+    await jest.runAllTimersAsync();
+    await expect(result).resolves.toBe(ok.result);
+    expect(limiter.released).toEqual(['abandoned', 'ended', 'ended']);
+  });
+
+  it('never retries an aborted attempt, whatever maxRetries allows', async () => {
+    const send = jest.fn(() => Promise.resolve({ status: undefined, failure: new OpenCxAbortError() } as Exchange));
+    const reports: AttemptReport[] = [];
+    await expect(
+      new AttemptRunner(null, (r) => reports.push(r)).run(plan({ maxRetries: 5 }), send),
+    ).rejects.toBeInstanceOf(OpenCxAbortError);
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(reports[0]?.retryDelay).toBeUndefined();
+  });
+
+  it('does not retry when the backoff would end exactly at the deadline, and fails with the answer, not a timeout', async () => {
+    // Full jitter at its top: the delay is 999 ms, all that is left of the call.
+    jest.spyOn(Math, 'random').mockReturnValue(0.999_999_999);
+    const send = jest.fn(() => Promise.resolve(failed(503)));
+    const outcome = new AttemptRunner(null, () => undefined)
+      .run(plan({ totalTimeout: 999, retryDelay: 1_000, maxRetryDelay: 1_000 }), send)
+      .catch((e: unknown) => e);
+    await jest.runAllTimersAsync();
+    expect(await outcome).toBeInstanceOf(OpenCxApiError);
+    expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports the ms each attempt waited for its slot', async () => {
+    const limiter = recordingLimiter(() => jest.advanceTimersByTime(700));
+    const reports: AttemptReport[] = [];
+    await new AttemptRunner(asLimiter(limiter), (r) => reports.push(r)).run(plan(), () => Promise.resolve(ok));
+    expect(reports[0]?.waitedMs).toBe(700);
   });
 });

@@ -1,10 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import { OpenCxAbortError, OpenCxRateLimitError } from '../errors/opencx.errors.js';
 import type { AttemptRequest, Exchange } from '../http/transport.js';
 import type { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
 import type { CallTrace } from '../telemetry/telemetry.js';
 import { abortErrorOf, type Deadline } from '../util/deadline.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
+import { monotonicNow } from '../util/clock.js';
 
 /** One call's settings, per-call overrides applied. */
 export interface CallPlan extends RetryPolicy {
@@ -57,16 +57,16 @@ export class AttemptRunner {
     for (let attempt = 0; ; attempt++) {
       if (plan.signal?.aborted) throw abortErrorOf(plan.signal);
       if (deadline.left() <= 0) throw deadline.expired();
-      const waitStarted = performance.now();
+      const waitStarted = monotonicNow();
       const release = await this.limiter?.acquire(plan.limiterKey, deadline, plan.signal);
-      const waitedMs = performance.now() - waitStarted;
+      const waitedMs = monotonicNow() - waitStarted;
       plan.trace?.attempt(waitedMs);
       const timeout = Math.min(plan.timeout, deadline.left());
       if (timeout <= 0) {
         void release?.('ended');
         throw deadline.expired();
       }
-      const startedAt = performance.now();
+      const startedAt = monotonicNow();
       // The transport never throws: every failure comes back typed in the exchange.
       const exchange = await send({ timeout, signal: plan.signal });
       // Not awaited: the answer need not wait for the limiter's book-keeping. Without an answer
