@@ -133,7 +133,7 @@ describe('CachedCall', () => {
   });
 
   it("holds the contact's lock for as long as the call may last", async () => {
-    const lookup = jest.spyOn(store, 'lookup');
+    const lookup = jest.spyOn(store as OpenCxFleetStore, 'lookup');
     const call = cacheOn(store);
     void call.run(request({ deadline: Deadline.after(12_345) }), upstream.fetch);
     await settle();
@@ -144,7 +144,7 @@ describe('CachedCall', () => {
     const one = cacheOn(store);
     // The second instance's view of the shared store: the contact's lock is the first's until it saves.
     const seenAt: number[] = [];
-    const lookup = store.lookup.bind(store);
+    const lookup: OpenCxFleetStore['lookup'] = store.lookup.bind(store);
     const shared = Object.assign(Object.create(store) as MemoryFleetStore, {
       lookup: async (key: string, payload: string, ttl: number) => {
         seenAt.push(Date.now() - 1_800_000_000_000);

@@ -37,6 +37,23 @@ const failed = (status: number, retryAfter?: number): Exchange => ({
   failure: createOpenCxApiError({ status, retryAfter }),
 });
 
+/** A limiter stand-in that records what it was asked and how each slot was released. */
+const recordingLimiter = (onAcquire: () => void = () => undefined) => {
+  const released: string[] = [];
+  const limiter = {
+    acquired: 0,
+    released,
+    acquire: () => {
+      limiter.acquired++;
+      onAcquire();
+      return Promise.resolve((how: string) => void released.push(how));
+    },
+    pause: () => Promise.resolve(),
+  };
+  return limiter;
+};
+const asLimiter = (limiter: ReturnType<typeof recordingLimiter>) => limiter as unknown as ClientRateLimiter;
+
 describe('AttemptRunner', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
   afterEach(() => {
@@ -95,23 +112,6 @@ describe('AttemptRunner', () => {
     await jest.runAllTimersAsync();
     expect(await outcome).toBeInstanceOf(OpenCxApiError);
   });
-
-  /** A limiter stand-in that records what it was asked and how each slot was released. */
-  const recordingLimiter = (onAcquire: () => void = () => undefined) => {
-    const released: string[] = [];
-    const limiter = {
-      acquired: 0,
-      released,
-      acquire: () => {
-        limiter.acquired++;
-        onAcquire();
-        return Promise.resolve((how: string) => void released.push(how));
-      },
-      pause: () => Promise.resolve(),
-    };
-    return limiter;
-  };
-  const asLimiter = (limiter: ReturnType<typeof recordingLimiter>) => limiter as unknown as ClientRateLimiter;
 
   it('sends nothing and asks for no slot for a call whose signal already fired', async () => {
     const limiter = recordingLimiter();
