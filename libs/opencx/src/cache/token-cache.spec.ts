@@ -2,6 +2,9 @@ import { jest } from '@jest/globals';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import { tokenExpiry } from '../util/token-expiry.js';
 import { TokenCache, contactKey, payloadHash } from './token-cache.js';
+import { TokenCrypto } from './token-crypto.js';
+import { hash } from 'node:crypto';
+import type { OpenCxFleetStore } from '../store/opencx-fleet-store.interface.js';
 import { Logger } from '@nestjs/common';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 
@@ -102,5 +105,99 @@ describe('TokenCache', () => {
       await store.save(key, payload, garbage, 60_000, 0);
       expect(await cache.lookup(key, 'sk_key', payload, 1_000)).toEqual({ locked: true, stamp: expect.any(Number) });
     }
+  });
+
+  it('keys a contact as earlier releases did (SHA-256 of the key and the lower-cased email), so a rolling deploy shares entries', () => {
+    expect(contactKey('sk_key', ' Ada@Example.COM ')).toBe(hash('sha256', 'sk_key\u0000ada@example.com', 'base64url'));
+  });
+
+  /** Puts a value sealed for `key` and `payload` straight into the store, as another instance could. */
+  const plant = async (store: OpenCxFleetStore, plaintext: string) => {
+    const sealed = new TokenCrypto().seal('sk_key', `${key}\u0000${payload}`, plaintext);
+    await store.save(key, payload, sealed, 60_000, 0);
+  };
+
+  it('reads an entry without a contact id, or with one that is not a string, as a token without a contact', async () => {
+    const store = new MemoryFleetStore(10);
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    await plant(store, JSON.stringify({ token: 't1', contactId: 42 }));
+    expect((await hit(cache))?.contact).toBeUndefined();
+    await plant(store, JSON.stringify({ token: 't1', contactId: 'c-9' }));
+    expect((await hit(cache))?.contact?.id).toBe('c-9');
+  });
+
+  it('treats an entry that opens but holds no token as a miss, and says so', async () => {
+    const store = new MemoryFleetStore(10);
+    const logger = quiet();
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
+    for (const plaintext of ['null', '{"token":7}', '[]']) {
+      await plant(store, plaintext);
+      expect(await cache.lookup(key, 'sk_key', payload, 1_000)).toEqual({ locked: true, stamp: expect.any(Number) });
+    }
+    expect(logger.warn).toHaveBeenCalledWith(
+      'A cached token entry failed its integrity check; it is ignored and replaced',
+    );
+  });
+
+  it('passes a plain miss through as the store said it, lock included, without a warning', async () => {
+    const logger = quiet();
+    const store = new MemoryFleetStore(10);
+    jest.spyOn(store as OpenCxFleetStore, 'lookup').mockResolvedValue({ locked: false, stamp: 5 });
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
+    expect(await cache.lookup(key, 'sk_key', payload, 1_000)).toEqual({ locked: false, stamp: 5 });
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it("reads a store's value that is not a string as a failed entry, never throwing", async () => {
+    const logger = quiet();
+    const store = new MemoryFleetStore(10);
+    jest
+      .spyOn(store as OpenCxFleetStore, 'lookup')
+      .mockResolvedValue({ value: 42 as unknown as string, locked: false, stamp: 5 });
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
+    expect(await cache.lookup(key, 'sk_key', payload, 1_000)).toEqual({ locked: true, stamp: 5 });
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps a token with 1 ms to live, and keeps none with less, releasing the lock instead', async () => {
+    const store = new MemoryFleetStore(10);
+    const save = jest.spyOn(store as OpenCxFleetStore, 'save');
+    const unlock = jest.spyOn(store as OpenCxFleetStore, 'unlock');
+    await new TokenCache({ ttl: 1, skew: 0 }, store, quiet()).set(key, 'sk_key', payload, answer('t1'), 0);
+    expect(save).toHaveBeenCalledTimes(1);
+    expect(save.mock.calls[0]?.[3]).toBe(1);
+    const exp = Math.floor(Date.now() / 1000) + 10;
+    await new TokenCache({ ttl: 60_000, skew: 10_000 }, store, quiet()).set(
+      key,
+      'sk_key',
+      payload,
+      answer(jwt({ exp })),
+      0,
+    );
+    expect(save).toHaveBeenCalledTimes(1);
+    expect(unlock).toHaveBeenCalledWith(key);
+  });
+
+  it("finds a contact's key by its contact id, one note per contact, and answers undefined for an unknown id", async () => {
+    const store = new MemoryFleetStore(10);
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    const bob = contactKey('sk_key', 'bob@example.com');
+    await cache.remember('sk_key', 'c-ada', key, 0);
+    await cache.remember('sk_key', 'c-bob', bob, 0);
+    expect(await cache.evictContactId('sk_key', 'c-ada')).toBe(key);
+    expect(await cache.evictContactId('sk_key', 'c-ada')).toBeUndefined();
+    expect(await cache.evictContactId('sk_key', 'c-unknown')).toBeUndefined();
+    expect(await cache.evictContactId('sk_key', 'c-bob')).toBe(bob);
+  });
+
+  it("ignores a contact-id note that is not a string (a custom store's answer)", async () => {
+    const store = new MemoryFleetStore(10);
+    jest
+      .spyOn(store as OpenCxFleetStore, 'lookup')
+      .mockResolvedValue({ value: 42 as unknown as string, locked: true, stamp: 1 });
+    const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    expect(await cache.evictContactId('sk_key', 'c-odd')).toBeUndefined();
+    expect(evict).toHaveBeenCalledTimes(1);
   });
 });
