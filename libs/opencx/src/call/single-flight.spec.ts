@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { jest } from '@jest/globals';
 import { OpenCxAbortError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
 import { Deadline } from '../util/deadline.js';
@@ -113,5 +114,66 @@ describe('SingleFlight', () => {
     await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
     await expect(next).resolves.toBe('answer 2');
     expect(runs.map((signal) => signal.aborted)).toEqual([true, false]);
+  });
+
+  it('lets a caller join new work under a key whose abandoned work settles late', async () => {
+    const flights = new SingleFlight<string>();
+    const [abandoned, current] = [deferred<string>(), deferred<string>()];
+    let runs = 0;
+    const caller = new AbortController();
+    const first = flights.run('k', () => (runs++, abandoned.promise), caller.signal, Deadline.after(60_000));
+    caller.abort();
+    await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
+    const second = flights.run('k', () => (runs++, current.promise), ...patient());
+    abandoned.resolve('late');
+    await Promise.resolve();
+    const third = flights.run('k', () => (runs++, current.promise), ...patient());
+    current.resolve('now');
+    await expect(Promise.all([second, third])).resolves.toEqual(['now', 'now']);
+    expect(runs).toBe(2);
+  });
+
+  it('keeps the newer work joinable when every caller leaves forgotten work under the same key', async () => {
+    const flights = new SingleFlight<string>();
+    const [forgotten, current] = [deferred<string>(), deferred<string>()];
+    let runs = 0;
+    const caller = new AbortController();
+    const first = flights.run('k:1', () => (runs++, forgotten.promise), caller.signal, Deadline.after(60_000));
+    flights.forget('k:');
+    const second = flights.run('k:1', () => (runs++, current.promise), ...patient());
+    caller.abort();
+    await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
+    const third = flights.run('k:1', () => (runs++, current.promise), ...patient());
+    current.resolve('now');
+    await expect(Promise.all([second, third])).resolves.toEqual(['now', 'now']);
+    expect(runs).toBe(2);
+  });
+
+  it('forgets only the keys with the prefix: their next caller starts new work, others still join', async () => {
+    const flights = new SingleFlight<string>();
+    const work = deferred<string>();
+    let runs = 0;
+    const start = (): Promise<string> => (runs++, work.promise);
+    const calls = ['a:1', 'a:2', 'b:a:1'].map((key) => flights.run(key, start, ...patient()));
+    flights.forget('a:');
+    expect(flights.size).toBe(1);
+    calls.push(...['a:1', 'a:2', 'b:a:1'].map((key) => flights.run(key, start, ...patient())));
+    expect(runs).toBe(5);
+    work.resolve('x');
+    await Promise.all(calls);
+  });
+
+  it("leaves nothing behind on a caller's long-lived signal, and no timer, once its call has ended", async () => {
+    jest.useFakeTimers();
+    try {
+      const flights = new SingleFlight<string>();
+      const shutdown = new AbortController().signal;
+      await flights.run('k', () => Promise.resolve('one'), shutdown, Deadline.after(60_000));
+      await flights.run('k', () => Promise.reject(new Error('two')), shutdown, Deadline.after(60_000)).catch(() => 0);
+      expect(getEventListeners(shutdown, 'abort')).toHaveLength(0);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

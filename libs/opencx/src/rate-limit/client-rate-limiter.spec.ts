@@ -3,6 +3,7 @@ import * as fc from 'fast-check';
 import { OpenCxAbortError, OpenCxClientRateLimitError } from '../errors/opencx.errors.js';
 import { ClientRateLimiter, type RateLimitSettings } from './client-rate-limiter.js';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
+import type { OpenCxFleetStore } from '../store/opencx-fleet-store.interface.js';
 import { Deadline } from '../util/deadline.js';
 
 const KEY = 'key-hash';
@@ -170,5 +171,62 @@ describe('ClientRateLimiter', () => {
     expect(await limiter.tryAcquire(KEY, 10_000)).toBeUndefined();
     jest.advanceTimersByTime(2_000);
     expect(await limiter.tryAcquire(KEY, 10_000)).toBeInstanceOf(Function);
+  });
+
+  it('says when to retry after a queue refusal: one slot, a window divided by the limit', async () => {
+    const limiter = new ClientRateLimiter(settings({ perMinute: 6, maxQueue: 0 }), new MemoryFleetStore());
+    const error = (await limiter.acquire(KEY, far()).catch((e: unknown) => e)) as OpenCxClientRateLimitError;
+    expect(error.reason).toBe('max-queue');
+    // (60 s + the 1 s margin) / 6 = 10.2 s, said in whole seconds.
+    expect(error.retryAfter).toBe(11);
+  });
+
+  it("refuses at once a slot that comes exactly when the call's time runs out, asking the store no more", async () => {
+    const store = new MemoryFleetStore();
+    const claim = jest.spyOn(store as OpenCxFleetStore, 'claim');
+    jest.spyOn(store as OpenCxFleetStore, 'reserve').mockResolvedValue({ granted: true, waitMs: 5_000 });
+    const limiter = new ClientRateLimiter(settings(), store);
+    const error = (await limiter
+      .acquire(KEY, Deadline.after(5_000))
+      .catch((e: unknown) => e)) as OpenCxClientRateLimitError;
+    expect(error).toBeInstanceOf(OpenCxClientRateLimitError);
+    expect(error.reason).toBe('time-left');
+    expect(claim).not.toHaveBeenCalled();
+  });
+
+  it('counts the queue down as waiters leave, so the bound applies to those still waiting', async () => {
+    const limiter = new ClientRateLimiter(settings({ perMinute: 2, maxQueue: 2 }), new MemoryFleetStore());
+    await sendNow(limiter);
+    await sendNow(limiter);
+    const leaving = new AbortController();
+    const first = limiter.acquire(KEY, far(), leaving.signal).catch((e: unknown) => e);
+    const second = limiter.acquire(KEY, far());
+    await jest.advanceTimersByTimeAsync(1);
+    expect(limiter.waitingFor(KEY)).toBe(2);
+    leaving.abort();
+    expect(await first).toBeInstanceOf(OpenCxAbortError);
+    expect(limiter.waitingFor(KEY)).toBe(1);
+    const third = limiter.acquire(KEY, far());
+    await jest.advanceTimersByTimeAsync(1);
+    expect(limiter.waitingFor(KEY)).toBe(2);
+    await expect(limiter.acquire(KEY, far())).rejects.toMatchObject({ reason: 'max-queue' });
+    await jest.advanceTimersByTimeAsync(200_000);
+    await Promise.all([second, third]);
+  });
+
+  it('costs the store nothing for a pause of 0 ms', async () => {
+    const store = new MemoryFleetStore();
+    const pause = jest.spyOn(store as OpenCxFleetStore, 'pause');
+    await new ClientRateLimiter(settings(), store).pause(KEY, 0);
+    expect(pause).not.toHaveBeenCalled();
+  });
+
+  it("counts a send in transit for the call's time limit, and at most an hour without one", async () => {
+    const store = new MemoryFleetStore();
+    const reserve = jest.spyOn(store as OpenCxFleetStore, 'reserve');
+    const limiter = new ClientRateLimiter(settings(), store);
+    await limiter.acquire(KEY, Deadline.after(5_000));
+    await limiter.acquire(KEY, Deadline.after(86_400_000));
+    expect(reserve.mock.calls.map((call) => call[2].maxTransit)).toEqual([5_000, 3_600_000]);
   });
 });
