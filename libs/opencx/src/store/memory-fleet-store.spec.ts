@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import * as fc from 'fast-check';
 import { fleetStoreContract } from '../../test/fleet-store.contract.js';
-import { MemoryFleetStore } from './memory-fleet-store.js';
+import { MemoryFleetStore, earliestSlot } from './memory-fleet-store.js';
+import type { OpenCxSlotRequest } from './opencx-fleet-store.interface.js';
 
 const KEY = 'key-hash';
 
@@ -143,5 +144,103 @@ describe('MemoryFleetStore: a wall-clock step', () => {
     expect((await store.lookup('k', 'p')).value).toBe('v');
     jest.advanceTimersByTime(10_001);
     expect((await store.lookup('k', 'p')).value).toBeUndefined();
+  });
+});
+
+describe('MemoryFleetStore: bounds and boundaries', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+  const request: OpenCxSlotRequest = {
+    limit: 1,
+    localLimit: 1,
+    window: 1_000,
+    maxWait: 60_000,
+    maxTransit: 2_000,
+    maxPause: 60_000,
+  };
+
+  it('finds the earliest slot from times in any order', () => {
+    expect(earliestSlot([300, 100, 200], 0, 2, 1_000)).toBe(1_200);
+    expect(earliestSlot([100, 300, 200], 0, 3, 1_000)).toBe(1_100);
+    expect(earliestSlot([100], 0, 2, 1_000)).toBe(0);
+  });
+
+  it('misses an entry the moment its ttl has passed', async () => {
+    const store = new MemoryFleetStore(10);
+    await store.save('a', 'p', 'a', 100, 0);
+    jest.advanceTimersByTime(99);
+    expect((await store.lookup('a', 'p')).value).toBe('a');
+    jest.advanceTimersByTime(1);
+    expect((await store.lookup('a', 'p')).value).toBeUndefined();
+  });
+
+  it('counts a re-saved contact as recently used', async () => {
+    const store = new MemoryFleetStore(2);
+    await store.save('a', 'p', 'a1', 60_000, 0);
+    await store.save('b', 'p', 'b', 60_000, 0);
+    await store.save('a', 'p', 'a2', 60_000, 0);
+    await store.save('c', 'p', 'c', 60_000, 0);
+    expect((await store.lookup('a', 'p')).value).toBe('a2');
+    expect((await store.lookup('b', 'p')).value).toBeUndefined();
+  });
+
+  it('remembers the last maxEntries evictions (a repeated one counting as recent), and forgets older ones', async () => {
+    const store = new MemoryFleetStore(2);
+    const before = (await store.lookup('x', 'p')).stamp;
+    jest.advanceTimersByTime(1);
+    await store.evict('a');
+    await store.evict('b');
+    await store.evict('a');
+    // Both remembered: an answer looked up before them is not kept.
+    await store.save('a', 'p', 'late', 60_000, before);
+    await store.save('b', 'p', 'late', 60_000, before);
+    expect((await store.lookup('a', 'p')).value).toBeUndefined();
+    expect((await store.lookup('b', 'p')).value).toBeUndefined();
+    await store.evict('c');
+    // b's eviction is now the oldest of three: forgotten, so its late answer is kept; a's is not.
+    await store.save('b', 'p', 'late', 60_000, before);
+    await store.save('a', 'p', 'late', 60_000, before);
+    expect((await store.lookup('b', 'p')).value).toBe('late');
+    expect((await store.lookup('a', 'p')).value).toBeUndefined();
+  });
+
+  it('counts an abandoned send until it can no longer arrive, then a window on', async () => {
+    const store = new MemoryFleetStore();
+    await store.reserve(KEY, 'one', request);
+    jest.advanceTimersByTime(500);
+    await store.release(KEY, 'one', request, 'abandoned');
+    jest.advanceTimersByTime(100);
+    // It may arrive until 500 + 2000 ms: the next slot is a window after that.
+    expect(await store.reserve(KEY, 'two', request)).toEqual({ granted: true, waitMs: 2_900 });
+  });
+
+  it('hands on only the real sends of the last window, with how long ago each was', async () => {
+    const store = new MemoryFleetStore();
+    store.recordSend(KEY, 'real-1', request);
+    store.assumeSent(KEY, 2, request, performance.now());
+    jest.advanceTimersByTime(300);
+    await store.release(KEY, 'real-1', request, 'ended');
+    jest.advanceTimersByTime(200);
+    expect(store.recentSends(KEY, 1_000)).toEqual([['real-1', 200]]);
+    expect(store.recentSends(KEY, 200)).toEqual([]);
+    expect(store.recentSends('other', 1_000)).toEqual([]);
+  });
+
+  it('counts assumed sends against the limit as if made when said, exactly as many as said', async () => {
+    const store = new MemoryFleetStore();
+    const three = { ...request, localLimit: 3 };
+    store.assumeSent(KEY, 3, three, performance.now() + 400);
+    expect(await store.reserve(KEY, 'next', three)).toEqual({ granted: true, waitMs: 1_400 });
+    store.assumeSent('four', 3, three, performance.now());
+    expect(await store.reserve('four', 'fourth', { ...three, localLimit: 4 })).toEqual({ granted: true, waitMs: 0 });
+    store.assumeSent('none', 0, request, performance.now());
+    expect(await store.reserve('none', 'first', request)).toEqual({ granted: true, waitMs: 0 });
+  });
+
+  it('counts a send another store granted, so the slot after it waits a window', async () => {
+    const store = new MemoryFleetStore();
+    store.recordSend(KEY, 'elsewhere', request);
+    await store.release(KEY, 'elsewhere', request, 'ended');
+    expect(await store.reserve(KEY, 'here', request)).toEqual({ granted: true, waitMs: 1_000 });
   });
 });
