@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { MAX_UPSTREAM_TEXT, REDACTED, Scrubber } from './scrub.js';
+import { MAX_UPSTREAM_TEXT, REDACTED, Scrubber, stringsIn } from './scrub.js';
 
 const KEY = 'sk_live_CANARY_0123456789abcdef';
 const EMAIL = 'leak.canary@example.com';
@@ -115,5 +115,46 @@ describe('Scrubber against generated echoes', () => {
         },
       ),
     );
+  });
+});
+
+describe('Scrubber, exactly', () => {
+  // Secrets without the shape of an email, a phone or a credential: only the secret layers can catch them.
+  const plain = new Scrubber('sk_plain_key_abcdef', ['zebracrossingalpha', 'Zoe4', 'Bob', 'abcdefg\uffff']);
+
+  it('replaces a secret at the very start with one marker', () => {
+    expect(plain.scrub('zebracrossingalpha said hi')).toBe('[redacted] said hi');
+    expect(plain.scrub('x zebracrossingalpha y')).toBe('x [redacted] y');
+  });
+
+  it('removes a secret shorter than a piece where it occurs whole, and ignores one too short to matter', () => {
+    expect(plain.scrub('hi zoe4 there')).toBe('hi [redacted] there');
+    expect(plain.scrub('Bob said hi')).toBe('Bob said hi');
+  });
+
+  it('ends a removal after the last character, which U+FFFF is one code unit of', () => {
+    expect(plain.scrub('abcdefg\uffffZ!')).toBe('[redacted]Z!');
+  });
+
+  it.each([
+    ['a short number', 'error 404 at 12:30', 'error 404 at 12:30'],
+    ['six digits', 'code 555 010', 'code 555 010'],
+    ['seven digits', 'call 5550100 now', 'call [redacted] now'],
+    ['a number at the end', 'call me at 555 0100 999', 'call me at [redacted]'],
+    ['separators before a number', 'a - (555) 0100', 'a - [redacted]'],
+    ['a short number at the end', 'room 12', 'room 12'],
+  ])('says %s as it must', (_label, text, out) => {
+    expect(plain.scrub(text)).toBe(out);
+  });
+});
+
+describe('stringsIn', () => {
+  it('collects every string and number inside a value, and nothing else', () => {
+    expect(stringsIn({ a: 'x', n: 5551234, deep: [{ b: 'y' }, null, true], z: undefined })).toEqual([
+      'x',
+      '5551234',
+      'y',
+    ]);
+    expect(stringsIn('only')).toEqual(['only']);
   });
 });
