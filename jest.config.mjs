@@ -1,3 +1,17 @@
+// @fastify/static (Swagger UI on Fastify) requires an ESM-only dependency: jest's own require()
+// loads ESM from Node 24.9 on; below that the dependency is compiled to CommonJS for it.
+const [major, minor] = process.versions.node.split('.').map(Number);
+const REQUIRE_ESM = major > 24 || (major === 24 && minor >= 9);
+const ESM_DEPENDENCY_AS_COMMONJS = {
+  '/content-disposition/dist/.+\\.js$': [
+    'ts-jest',
+    {
+      diagnostics: false,
+      tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', verbatimModuleSyntax: false },
+    },
+  ],
+};
+
 /**
  * jest 30 in native ESM mode (run through `node --experimental-vm-modules`): NestJS 12 is ESM only,
  * and jest's CommonJS mode cannot load it on Node 20.
@@ -17,17 +31,13 @@ export default {
   coverageThreshold: { global: { statements: 85, branches: 85, functions: 80, lines: 86 } },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
-    // @fastify/static (Swagger UI on Fastify) requires an ESM-only dependency; jest's own require()
-    // loads ESM only from Node 24.9, so below that it is compiled to CommonJS for the Fastify suite.
-    '/content-disposition/dist/.+\\.js$': [
-      'ts-jest',
-      {
-        diagnostics: false,
-        tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', verbatimModuleSyntax: false },
-      },
-    ],
+    ...(REQUIRE_ESM ? {} : ESM_DEPENDENCY_AS_COMMONJS),
   },
-  transformIgnorePatterns: ['/node_modules/(?!(?:@fastify/static/node_modules/)?content-disposition/)'],
+  ...(REQUIRE_ESM
+    ? {}
+    : { transformIgnorePatterns: ['/node_modules/(?!(?:@fastify/static/node_modules/)?content-disposition/)'] }),
+  // StrykerJS's sandboxes (mutation testing) are copies of the repository: not modules of it.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   moduleNameMapper: {
     '^nestjs-opencx$': '<rootDir>/libs/opencx/src/index.ts',
     '^nestjs-opencx/testing$': '<rootDir>/libs/opencx/src/testing/index.ts',
