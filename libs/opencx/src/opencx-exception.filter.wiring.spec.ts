@@ -95,7 +95,8 @@ describe.each(SETUPS)('errors answered right with %s', (_label, extras, setup, r
           apiKey: KEY,
           baseUrl: fake.url,
           maxRetries: 0,
-          timeout: 200,
+          // Long enough for a new app's first request on a loaded machine; the hang case waits it out once.
+          timeout: 1_000,
           cache: false,
           rateLimit: { maxWait: 0 },
           ...extras,
