@@ -124,9 +124,10 @@ export class OpenCxRegistration {
       }
     }
     const durationMs = monotonicNow() - startedAt;
+    const error = failure instanceof Error ? failure.name : undefined;
     this.telemetry.attempt(operation, {
       status,
-      error: failure instanceof Error ? failure.name : undefined,
+      error,
       durationMs,
       waitedMs: this.limiter ? waitedMs : undefined,
     });
@@ -148,7 +149,7 @@ export class OpenCxRegistration {
       willRetry: retryDelay !== undefined,
     };
     if (status !== undefined) event.status = status;
-    if (failure instanceof Error) event.error = failure.name;
+    if (error !== undefined) event.error = error;
     if (retryDelay !== undefined) event.retryDelayMs = retryDelay;
     notifyAttempt(this.options.onAttempt, event, this.logger);
   }

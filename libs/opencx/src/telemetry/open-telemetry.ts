@@ -27,12 +27,21 @@ export class OpenTelemetryTelemetry implements Telemetry {
   private readonly refusals: OpenTelemetryApi.Counter;
   private readonly requestDuration: OpenTelemetryApi.Histogram;
   private readonly waitDuration: OpenTelemetryApi.Histogram;
+  /** The attributes every record of an operation carries, built once. */
+  private readonly common: Readonly<Record<TelemetryOperation, Attributes>>;
 
   constructor(
     private readonly api: Api,
     private readonly name: string,
   ) {
     this.tracer = api.trace.getTracer(SCOPE, VERSION);
+    const common = (operation: TelemetryOperation): Attributes =>
+      Object.freeze({ 'opencx.operation': OPERATION[operation], 'opencx.registration': name });
+    this.common = {
+      'authenticate-user': common('authenticate-user'),
+      'delete-contact': common('delete-contact'),
+      'health-check': common('health-check'),
+    };
     const meter = api.metrics.getMeter(SCOPE, VERSION);
     this.calls = meter.createCounter('opencx.client.calls', {
       description: 'Calls of authenticateUser and deleteContact, by outcome',
@@ -58,7 +67,7 @@ export class OpenTelemetryTelemetry implements Telemetry {
 
   call<T>(operation: TelemetryOperation, work: (trace: CallTrace) => Promise<T>): Promise<T> {
     const { api } = this;
-    const common = this.common(operation);
+    const common = this.common[operation];
     return this.tracer.startActiveSpan(
       `opencx.${OPERATION[operation]}`,
       { kind: api.SpanKind.INTERNAL, attributes: common },
@@ -99,7 +108,7 @@ export class OpenTelemetryTelemetry implements Telemetry {
   }
 
   attempt(operation: TelemetryOperation, facts: AttemptFacts): void {
-    const common = this.common(operation);
+    const common = this.common[operation];
     const attributes: Attributes = { ...common };
     if (facts.status !== undefined) attributes['http.response.status_code'] = facts.status;
     if (facts.error !== undefined) attributes['error.type'] = facts.error;
@@ -109,9 +118,5 @@ export class OpenTelemetryTelemetry implements Telemetry {
 
   refused(): void {
     this.refusals.add(1, { 'opencx.registration': this.name });
-  }
-
-  private common(operation: TelemetryOperation): Attributes {
-    return { 'opencx.operation': OPERATION[operation], 'opencx.registration': this.name };
   }
 }
