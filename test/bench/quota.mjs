@@ -2,8 +2,10 @@
 // redis-server against a fake OpenCX that refuses past 500 calls a minute, 1,000 distinct users at
 // once, for a fixed and a rolling upstream window, each BENCH_QUOTA_RUNS times (10; 1 in quick
 // mode) on an idle machine and with every core kept busy (quick mode: the scaled run of the Redis
-// suite). A goal is met only when every run had no upstream 429 and at most the quota in any
-// sliding window; "quota used" can never read more than 100% as met.
+// suite). Then Redis fails mid-window, once each way, idle and loaded: killed, frozen for half a
+// window, and restarted empty followed by a wave of new users. A goal is met only when every run
+// had no upstream 429 and at most the quota in any sliding window; "quota used" can never read
+// more than 100% as met.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { runQuota } from '../support/quota-run.mjs';
@@ -27,6 +29,29 @@ async function loaded(work) {
   }
 }
 
+/** Redis failing halfway through the first window: the events of one run, and its first burst's size. */
+const FAULTS = [
+  {
+    name: 'redis-server killed mid-window',
+    users: (size) => size.users,
+    events: (redis, size) => [{ ms: size.windowMs / 2, act: () => redis.process.kill('SIGKILL') }],
+  },
+  {
+    name: 'redis-server frozen mid-window for half a window',
+    users: (size) => size.users,
+    events: (redis, size) => [
+      { ms: size.windowMs / 2, act: redis.freeze },
+      { ms: size.windowMs, act: redis.thaw },
+    ],
+  },
+  {
+    // One window's worth served, then the keys that said so are lost, then new users arrive at once.
+    name: 'redis-server restarted empty mid-window, then a wave of new users',
+    users: (size) => size.perWindow,
+    events: (redis, size) => [{ ms: size.windowMs / 2, act: redis.restart, users: Math.round(0.6 * size.perWindow) }],
+  },
+];
+
 export async function quota() {
   const size = QUICK ? SCALED : FULL;
   const rows = [];
@@ -46,7 +71,49 @@ export async function quota() {
       rows.push(...judge(`1. quota, ${upstreamWindow} window, ${busy ? 'every core busy' : 'idle'}`, results, size));
     }
   }
+  for (const fault of FAULTS) {
+    for (const upstreamWindow of ['fixed', 'rolling']) {
+      for (const busy of [false, true]) {
+        const redis = await startRedis();
+        try {
+          const go = () =>
+            runQuota({
+              ...size,
+              users: fault.users(size),
+              upstreamWindow,
+              redis: redis.url,
+              events: fault.events(redis, size),
+            });
+          const result = busy ? await loaded(go) : await go();
+          rows.push(
+            ...judgeFault(
+              `1. quota, ${fault.name}, ${upstreamWindow} window, ${busy ? 'every core busy' : 'idle'}`,
+              result,
+              size,
+            ),
+          );
+        } finally {
+          redis.thaw();
+          await redis.stop();
+        }
+      }
+    }
+  }
   return rows;
+}
+
+/** A fault's rows: the quota is the promise; calls refused while the fleet is unsure are the price. */
+function judgeFault(label, result, size) {
+  return [
+    row(`${label}: upstream 429s`, String(result.upstream429), '0', result.upstream429 === 0, `${result.sent} sent`),
+    row(
+      `${label}: most requests in any sliding window`,
+      String(result.mostInWindow),
+      `≤ ${size.perWindow}`,
+      result.mostInWindow <= size.perWindow,
+      `${result.served} served, ${result.limited} refused with OpenCxClientRateLimitError, ${result.otherErrors} other errors${result.otherErrors ? ` (${result.otherErrorClasses.join(', ')})` : ''}`,
+    ),
+  ];
 }
 
 /** The rows for one configuration: every run's worst, never a median. */

@@ -12,8 +12,7 @@ const percentile = (sorted, p) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 /**
- * @param {{ instances: number, users: number, perWindow: number, windowMs: number, maxWait: number,
- *   upstreamWindow: 'fixed' | 'rolling', redis?: string }} run
+ * @param {import('./quota-run.d.mts').QuotaRun} run
  */
 export async function runQuota(run) {
   const fake = await createOpenCxFakeServer({
@@ -43,21 +42,31 @@ export async function runQuota(run) {
     }
     const services = modules.map((moduleRef) => moduleRef.get(ContactAuthService));
     const started = Date.now();
-    const outcomes = await Promise.all(
-      Array.from({ length: run.users }, async (_, i) => {
-        const callStarted = Date.now();
-        try {
-          await services[i % services.length].authenticateUser({ email: `quota-user-${i}@example.com` });
-          return { served: true, waitMs: Date.now() - callStarted };
-        } catch (error) {
-          return {
-            served: false,
-            waitMs: Date.now() - callStarted,
-            limited: error instanceof OpenCxClientRateLimitError,
-          };
-        }
+    const call = async (i) => {
+      const callStarted = Date.now();
+      try {
+        await services[i % services.length].authenticateUser({ email: `quota-user-${i}@example.com` });
+        return { served: true, waitMs: Date.now() - callStarted };
+      } catch (error) {
+        return {
+          served: false,
+          waitMs: Date.now() - callStarted,
+          limited: error instanceof OpenCxClientRateLimitError,
+          errorClass: error?.constructor?.name ?? typeof error,
+        };
+      }
+    };
+    const calls = Array.from({ length: run.users }, (_, i) => call(i));
+    // Faults mid-run (Redis killed, frozen, restarted) and waves of new users after them.
+    let next = run.users;
+    await Promise.all(
+      (run.events ?? []).map(async (event) => {
+        await new Promise((resolve) => setTimeout(resolve, event.ms));
+        await event.act?.();
+        for (let k = 0; k < (event.users ?? 0); k++) calls.push(call(next++));
       }),
     );
+    const outcomes = await Promise.all(calls);
     const arrivals = fake
       .authenticateRequests()
       .map((request) => request.receivedAt)
@@ -83,11 +92,13 @@ export async function runQuota(run) {
     // Calls whose slot lay beyond maxWait cannot be served; any other failure is one too many.
     const servable = run.perWindow * (1 + Math.floor(run.maxWait / run.windowMs));
     return {
+      sent: arrivals.length,
       upstream429: fake.statusCounts[429] ?? 0,
       served,
       limited: outcomes.filter((o) => o.limited).length,
       otherErrors: outcomes.filter((o) => !o.served && !o.limited).length,
-      servedBelowServable: Math.max(0, Math.min(run.users, servable) - served),
+      otherErrorClasses: [...new Set(outcomes.filter((o) => !o.served && !o.limited).map((o) => o.errorClass))],
+      servedBelowServable: Math.max(0, Math.min(next, servable) - served),
       quotaUse: perWindow.map((count) => count / run.perWindow),
       mostInWindow,
       p50WaitMs: percentile(waits, 0.5),

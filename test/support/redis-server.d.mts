@@ -17,6 +17,8 @@ export interface RedisServer {
   flush(): Promise<void>;
   /** Every key and its value, for checking what the library stores. */
   dump(): Promise<Record<string, string>>;
+  /** Kills the server and starts an empty one on the same port: a restart that lost every key. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -41,9 +41,8 @@ async function withClient(url, use) {
   }
 }
 
-/** Starts a throw-away redis-server on a free loopback port and waits until it answers. */
-export async function startRedis(extraArgs = []) {
-  const port = await freePort();
+/** Spawns redis-server on `port` and resolves once it answers a PING. */
+async function launch(port, extraArgs) {
   const child = spawn(
     REDIS_SERVER,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
@@ -67,12 +66,26 @@ export async function startRedis(extraArgs = []) {
     child.kill('SIGKILL');
     throw error;
   }
-  const exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  return { child, exited: new Promise((resolve) => child.once('exit', () => resolve())) };
+}
+
+/** Starts a throw-away redis-server on a free loopback port and waits until it answers. */
+export async function startRedis(extraArgs = []) {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let server = await launch(port, extraArgs);
+  const stop = async () => {
+    server.child.kill('SIGCONT');
+    server.child.kill('SIGKILL');
+    await server.exited;
+  };
   return {
     url,
-    process: child,
-    freeze: () => void child.kill('SIGSTOP'),
-    thaw: () => void child.kill('SIGCONT'),
+    get process() {
+      return server.child;
+    },
+    freeze: () => void server.child.kill('SIGSTOP'),
+    thaw: () => void server.child.kill('SIGCONT'),
     flush: () => withClient(url, async (client) => void (await client.flushAll())),
     dump: () =>
       withClient(url, async (client) => {
@@ -83,11 +96,12 @@ export async function startRedis(extraArgs = []) {
         }
         return out;
       }),
-    stop: async () => {
-      child.kill('SIGCONT');
-      child.kill('SIGKILL');
-      await exited;
+    /** Kills the server and starts an empty one on the same port: a restart that lost every key. */
+    restart: async () => {
+      await stop();
+      server = await launch(port, extraArgs);
     },
+    stop,
   };
 }
 
