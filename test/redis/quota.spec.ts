@@ -59,4 +59,40 @@ describeWithRedis('quota suite')('using the whole quota, never more', () => {
     },
     60_000,
   );
+
+  it.each([
+    ['idle', false],
+    ['every core busy', true],
+  ])(
+    'keeps the quota when Redis restarts empty mid-window and a wave of new users follows (%s)',
+    async (_label, loaded) => {
+      if (loaded) unload = loadEveryCore();
+      const own = await startRedis();
+      try {
+        // A window long enough for the breaker's 5 s cool-down to pass inside it: a window's worth
+        // sent, Redis restarted without the keys that said so, then new users once Redis answers again.
+        const WINDOW = 12_000;
+        const result = await runQuota({
+          instances: 3,
+          users: SCALED.perWindow,
+          perWindow: SCALED.perWindow,
+          windowMs: WINDOW,
+          maxWait: 13_200,
+          upstreamWindow: 'rolling',
+          redis: own.url,
+          events: [
+            { ms: 2_000, act: own.restart },
+            { ms: 8_000, users: Math.round(0.6 * SCALED.perWindow) },
+          ],
+        });
+        expect(result.upstream429).toBe(0);
+        expect(result.mostInWindow).toBeLessThanOrEqual(SCALED.perWindow);
+        expect(result.otherErrors).toBe(0);
+        expect(result.served).toBeGreaterThanOrEqual(SCALED.perWindow);
+      } finally {
+        await own.stop();
+      }
+    },
+    60_000,
+  );
 });
