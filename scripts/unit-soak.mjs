@@ -2,18 +2,14 @@
 // (or `runs`), while every core is kept busy by spinning processes, as on a loaded CI machine.
 // Each run uses a new seed; a failure prints the seed that reproduces it. Ends with
 // "N passed, M failed" and exits non-zero if any run failed.
-import { spawn, spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadEveryCore } from '../test/support/busy-cores.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.argv[2] ?? 20);
-// Each spinner also stops once this script is gone, however it ended (a kill skips `finally`).
-const SPIN = `for (let i = 1; ; i++) if (i % 1e7 === 0 && process.ppid !== ${process.pid}) process.exit();`;
-const spinners = Array.from({ length: availableParallelism() }, () =>
-  spawn(process.execPath, ['-e', SPIN], { stdio: 'ignore' }),
-);
+const unload = loadEveryCore();
 let passed = 0;
 let failed = 0;
 try {
@@ -49,7 +45,7 @@ try {
       );
   }
 } finally {
-  for (const spinner of spinners) spinner.kill('SIGKILL');
+  unload();
 }
 console.log(`soak: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

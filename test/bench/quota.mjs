@@ -6,8 +6,7 @@
 // window, and restarted empty followed by a wave of new users. A goal is met only when every run
 // had no upstream 429 and at most the quota in any sliding window; "quota used" can never read
 // more than 100% as met.
-import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { loadEveryCore } from '../support/busy-cores.mjs';
 import { runQuota } from '../support/quota-run.mjs';
 import { startRedis } from '../support/redis-server.mjs';
 import { QUICK, fmt, row } from './lib.mjs';
@@ -19,15 +18,13 @@ const RUNS = Number(process.env.BENCH_QUOTA_RUNS ?? (QUICK ? 1 : 10));
 /** Which Redis faults to run: killed, frozen, restarted (all by default). */
 const FAULT_KEYS = process.env.BENCH_QUOTA_FAULTS?.split(',');
 
-/** Keeps every core busy while `work` runs, as on a loaded CI machine. */
+/** Runs `work` with every core kept busy, as on a loaded CI machine. */
 async function loaded(work) {
-  const spinners = Array.from({ length: availableParallelism() }, () =>
-    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
-  );
+  const unload = loadEveryCore();
   try {
     return await work();
   } finally {
-    for (const spinner of spinners) spinner.kill('SIGKILL');
+    unload();
   }
 }
 
@@ -102,7 +99,6 @@ export async function quota() {
             ),
           );
         } finally {
-          redis.thaw();
           await redis.stop();
         }
       }

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { loadEveryCore } from '../support/busy-cores.mjs';
 import { runQuota, type QuotaRun } from '../support/quota-run.mjs';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
 
@@ -10,14 +9,6 @@ import { describeWithRedis, startRedis, type RedisServer } from '../support/redi
 // maxWait is a tenth over a window: a call at the second window's edge stays servable when a loaded
 // machine is slow to get the first window's sends out (they free their slots that much later).
 const SCALED = { users: 100, perWindow: 40, windowMs: 3_000, maxWait: 3_300 } as const;
-
-/** Keeps every core busy, as on a loaded CI machine: requests then spend longer between send and arrival. */
-function loadEveryCore(): () => void {
-  const spinners: ChildProcess[] = Array.from({ length: availableParallelism() }, () =>
-    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
-  );
-  return () => spinners.forEach((spinner) => spinner.kill('SIGKILL'));
-}
 
 describeWithRedis('quota suite')('using the whole quota, never more', () => {
   let redis: RedisServer;
