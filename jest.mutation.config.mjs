@@ -1,9 +1,12 @@
 import base from './jest.config.mjs';
 
-/** The library's unit specs only: what mutation testing runs against each mutant. */
+/**
+ * The library's unit specs and the fleet-store contract against a real `redis-server` (the Redis
+ * store's only tests): what mutation testing runs against each mutant.
+ */
 export default {
   ...base,
-  testMatch: ['<rootDir>/libs/opencx/src/**/*.spec.ts'],
+  testMatch: ['<rootDir>/libs/opencx/src/**/*.spec.ts', '<rootDir>/test/redis/redis-fleet-store.spec.ts'],
   // The public-API spec reads the sources with the compiler, not the code under test.
   testPathIgnorePatterns: [...base.testPathIgnorePatterns, 'public-api\\.spec\\.ts'],
 };

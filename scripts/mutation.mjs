@@ -23,6 +23,6 @@ const stryker = join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js');
 const result = spawnSync(join(bin, 'node'), [stryker, 'run', '--incremental', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
+  env: { ...process.env, OPENCX_REDIS_CONTRACT: 'quick', PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
 });
 process.exit(result.status ?? 1);

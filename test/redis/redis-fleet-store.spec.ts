@@ -46,6 +46,10 @@ const CLIENTS: Array<[string, Connect]> = [
   ],
 ];
 
+// Mutation testing runs this suite against every mutant of the Redis store: one client and no
+// cluster there keep each run short (`OPENCX_REDIS_CONTRACT=quick`, set by scripts/mutation.mjs).
+const QUICK = process.env.OPENCX_REDIS_CONTRACT === 'quick';
+
 type Node = { host: string; port: number; url: string };
 /** A connected cluster client of each kind, from the cluster's nodes. */
 type ConnectCluster = (nodes: Node[]) => Promise<Awaited<ReturnType<Connect>>>;
@@ -100,22 +104,25 @@ describeWithRedis('Redis fleet-store contract')('RedisFleetStore, against a real
   });
   afterAll(() => redis?.stop());
 
-  describe.each(CLIENTS)('with a %s client: the fleet-store contract', (_kind, connect) => {
-    fleetStoreContract({
-      // Each store its own connection, as each instance of a fleet has.
-      create: async () => {
-        const { client, close } = await connect(redis.url);
-        closers.push(close);
-        const store = new RedisFleetStore(client);
-        stores.push(store);
-        return store;
-      },
-      shared: true,
-      // Redis times the window by its own clock: real time passes.
-      advance: (ms) => wait(ms),
-      window: 400,
-    });
-  });
+  describe.each(QUICK ? CLIENTS.slice(0, 1) : CLIENTS)(
+    'with a %s client: the fleet-store contract',
+    (_kind, connect) => {
+      fleetStoreContract({
+        // Each store its own connection, as each instance of a fleet has.
+        create: async () => {
+          const { client, close } = await connect(redis.url);
+          closers.push(close);
+          const store = new RedisFleetStore(client);
+          stores.push(store);
+          return store;
+        },
+        shared: true,
+        // Redis times the window by its own clock: real time passes.
+        advance: (ms) => wait(ms),
+        window: 400,
+      });
+    },
+  );
 
   it('opens and closes its own connection from a URL, and is not degraded while Redis answers', async () => {
     const store = await RedisFleetStore.connect(redis.url);
@@ -127,55 +134,58 @@ describeWithRedis('Redis fleet-store contract')('RedisFleetStore, against a real
   });
 });
 
-describeWithRedis('Redis Cluster fleet-store contract')('RedisFleetStore, against a real Redis Cluster', () => {
-  let cluster: RedisCluster;
-  const closers: Array<() => void> = [];
-  const stores: RedisFleetStore[] = [];
+(QUICK ? describe.skip : describeWithRedis('Redis Cluster fleet-store contract'))(
+  'RedisFleetStore, against a real Redis Cluster',
+  () => {
+    let cluster: RedisCluster;
+    const closers: Array<() => void> = [];
+    const stores: RedisFleetStore[] = [];
 
-  beforeAll(async () => {
-    cluster = await startRedisCluster(3);
-  });
-  beforeEach(() => cluster.flush());
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-    for (const close of closers.splice(0)) close();
-  });
-  afterAll(() => cluster?.stop());
-
-  describe.each(CLUSTER_CLIENTS)('with a %s cluster client', (_kind, connect) => {
-    const create = async () => {
-      const { client, close } = await connect(cluster.nodes);
-      closers.push(close);
-      const store = new RedisFleetStore(client);
-      stores.push(store);
-      return store;
-    };
-
-    describe('the fleet-store contract', () => {
-      fleetStoreContract({ create, shared: true, advance: (ms) => wait(ms), window: 400 });
+    beforeAll(async () => {
+      cluster = await startRedisCluster(3);
     });
-
-    it('spreads contacts over the nodes, each script on one slot, and reads them from another client', async () => {
-      const [one, two] = [await create(), await create()];
-      const keys = Array.from({ length: 24 }, (_, i) => `contact-${i}`);
-      for (const key of keys) await one.save(key, 'p', `v-${key}`, 60_000, 0);
-      for (const key of keys) expect((await two.lookup(key, 'p', 1_000)).value).toBe(`v-${key}`);
-      const nodesHolding = await Promise.all(
-        cluster.nodes.map(async ({ url }) => {
-          const node = await startNodeClient(url);
-          try {
-            return (await node.keys('opencx:*')).length;
-          } finally {
-            node.destroy();
-          }
-        }),
-      );
-      expect(nodesHolding.filter((count) => count > 0).length).toBeGreaterThan(1);
-      expect(nodesHolding.reduce((a, b) => a + b, 0)).toBe(keys.length);
-      expect(one.degraded).toBe(false);
+    beforeEach(() => cluster.flush());
+    afterEach(async () => {
+      await Promise.all(stores.splice(0).map((store) => store.close()));
+      for (const close of closers.splice(0)) close();
     });
-  });
-});
+    afterAll(() => cluster?.stop());
+
+    describe.each(CLUSTER_CLIENTS)('with a %s cluster client', (_kind, connect) => {
+      const create = async () => {
+        const { client, close } = await connect(cluster.nodes);
+        closers.push(close);
+        const store = new RedisFleetStore(client);
+        stores.push(store);
+        return store;
+      };
+
+      describe('the fleet-store contract', () => {
+        fleetStoreContract({ create, shared: true, advance: (ms) => wait(ms), window: 400 });
+      });
+
+      it('spreads contacts over the nodes, each script on one slot, and reads them from another client', async () => {
+        const [one, two] = [await create(), await create()];
+        const keys = Array.from({ length: 24 }, (_, i) => `contact-${i}`);
+        for (const key of keys) await one.save(key, 'p', `v-${key}`, 60_000, 0);
+        for (const key of keys) expect((await two.lookup(key, 'p', 1_000)).value).toBe(`v-${key}`);
+        const nodesHolding = await Promise.all(
+          cluster.nodes.map(async ({ url }) => {
+            const node = await startNodeClient(url);
+            try {
+              return (await node.keys('opencx:*')).length;
+            } finally {
+              node.destroy();
+            }
+          }),
+        );
+        expect(nodesHolding.filter((count) => count > 0).length).toBeGreaterThan(1);
+        expect(nodesHolding.reduce((a, b) => a + b, 0)).toBe(keys.length);
+        expect(one.degraded).toBe(false);
+      });
+    });
+  },
+);
 
 async function startNodeClient(url: string) {
   const client = createClient({ url });
