@@ -165,6 +165,22 @@ describe('CachedCall', () => {
     expect(upstream.calls).toBe(1);
   });
 
+  it('with refresh, asks OpenCX at once while another instance holds the lock: its token is the one being replaced', async () => {
+    let lookups = 0;
+    const lookup: OpenCxFleetStore['lookup'] = store.lookup.bind(store);
+    const lockedElsewhere = Object.assign(Object.create(store) as MemoryFleetStore, {
+      lookup: async (key: string, payload: string, ttl: number) => {
+        lookups++;
+        return { ...(await lookup(key, payload, ttl)), locked: false };
+      },
+    });
+    const refreshing = cacheOn(lockedElsewhere).run(request({ mode: 'refresh' }), upstream.fetch);
+    await settle();
+    expect([lookups, upstream.calls]).toEqual([1, 1]);
+    upstream.answer('fresh');
+    expect((await refreshing).token).toBe('fresh');
+  });
+
   it('asks OpenCX itself when the store fails, and answers', async () => {
     jest.spyOn(store, 'lookup').mockRejectedValue(new Error('store down'));
     const call = cacheOn(store);
