@@ -2,11 +2,12 @@
 // consumer apps in a temporary folder and, in each, type-checks, boots the app, authenticates a
 // user against createOpenCxFakeServer, and runs the fixture's own test. Fixture dependencies come
 // from the npm registry (npm's cache makes later runs fast). Prints "N passed, M failed".
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const { version } = JSON.parse(readFileSync(join(root, 'libs/opencx/package.json'), 'utf8'));
@@ -279,17 +280,17 @@ const LOAD_ENTRIES = "['nestjs-opencx', 'nestjs-opencx/testing', 'nestjs-opencx/
 const cjs = (code) => ['-r', './block-peer.cjs', '-e', code];
 const esm = (code) => ['--import', './block-peer.mjs', '--input-type=module', '-e', code];
 
-function checkOptionalPeerNotLoaded(dir) {
+async function checkOptionalPeerNotLoaded(dir) {
   for (const file of ['block-peer.cjs', 'block-peer.mjs', 'block-peer-hooks.mjs']) {
     copyFileSync(join(root, 'test/packaging', file), join(dir, file));
   }
-  run(dir, 'node', cjs(`for (const entry of ${LOAD_ENTRIES}) require(entry);`));
-  run(dir, 'node', esm(`for (const entry of ${LOAD_ENTRIES}) await import(entry);`));
+  await run(dir, 'node', cjs(`for (const entry of ${LOAD_ENTRIES}) require(entry);`));
+  await run(dir, 'node', esm(`for (const entry of ${LOAD_ENTRIES}) await import(entry);`));
   // The blockers must be able to fail: loading the terminus entry point is refused by each.
   for (const args of [cjs("require('nestjs-opencx/terminus')"), esm("await import('nestjs-opencx/terminus')")]) {
     let refused = false;
     try {
-      run(dir, 'node', args);
+      await run(dir, 'node', args);
     } catch (error) {
       refused = /@nestjs\/terminus was loaded/.test(String(error.stderr));
     }
@@ -350,49 +351,62 @@ async function checkFakeBin(dir) {
   }
 }
 
-const run = (cwd, command, args) =>
-  execFileSync(command, args, {
+const execFileAsync = promisify(execFile);
+/** Runs a command in a fixture, its stdin closed; its stdout, or an error carrying its stdout and stderr. */
+async function run(cwd, command, args) {
+  const running = execFileAsync(command, args, {
     cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, CI: 'true' },
   });
+  running.child.stdin?.end();
+  return (await running).stdout;
+}
 
+/** One fixture, from an empty folder to its own test passing. */
+async function check(fixture, dir) {
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  mkdirSync(join(dir, 'test'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: basename(dir), private: true, type: fixture.type }));
+  writeFileSync(join(dir, 'tsconfig.json'), fixture.tsconfig);
+  writeFileSync(join(dir, 'src/app.module.ts'), APP_MODULE);
+  writeFileSync(join(dir, 'src/check.ts'), CHECK);
+  writeFileSync(join(dir, 'src/main.ts'), MAIN);
+  for (const [file, text] of Object.entries(fixture.files)) writeFileSync(join(dir, file), text);
+  const npm = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+  await run(dir, 'npm', ['install', ...npm, tarball, ...fixture.deps, ...COMMON]);
+  await run(dir, 'npm', ['install', ...npm, '--save-dev', ...fixture.dev]);
+  await run(dir, 'npx', ['tsc', '-p', 'tsconfig.json']);
+  const booted = JSON.parse((await run(dir, 'node', ['dist/main.js'])).trim().split('\n').pop());
+  if (booted.contactId !== booted.expectedContactId) throw new Error(`boot: unexpected ${JSON.stringify(booted)}`);
+  await run(dir, fixture.test[0], fixture.test.slice(1));
+  await checkOptionalPeerNotLoaded(dir);
+  await checkFakeBin(dir);
+}
+
+// Fixtures are independent folders: two at a time (most of a fixture's time is npm and the
+// compiler waiting on the disk), each reported when it ends.
 const work = mkdtempSync(join(tmpdir(), 'nestjs-opencx-packaging-'));
+const queue = [...fixtures.entries()];
 let passed = 0;
 let failed = 0;
-for (const [index, fixture] of fixtures.entries()) {
-  const dir = join(work, `fixture-${index}`);
-  const started = Date.now();
-  try {
-    mkdirSync(join(dir, 'src'), { recursive: true });
-    mkdirSync(join(dir, 'test'), { recursive: true });
-    writeFileSync(
-      join(dir, 'package.json'),
-      JSON.stringify({ name: `fixture-${index}`, private: true, type: fixture.type }),
-    );
-    writeFileSync(join(dir, 'tsconfig.json'), fixture.tsconfig);
-    writeFileSync(join(dir, 'src/app.module.ts'), APP_MODULE);
-    writeFileSync(join(dir, 'src/check.ts'), CHECK);
-    writeFileSync(join(dir, 'src/main.ts'), MAIN);
-    for (const [file, text] of Object.entries(fixture.files)) writeFileSync(join(dir, file), text);
-    const npm = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
-    run(dir, 'npm', ['install', ...npm, tarball, ...fixture.deps, ...COMMON]);
-    run(dir, 'npm', ['install', ...npm, '--save-dev', ...fixture.dev]);
-    run(dir, 'npx', ['tsc', '-p', 'tsconfig.json']);
-    const booted = JSON.parse(run(dir, 'node', ['dist/main.js']).trim().split('\n').pop());
-    if (booted.contactId !== booted.expectedContactId) throw new Error(`boot: unexpected ${JSON.stringify(booted)}`);
-    run(dir, fixture.test[0], fixture.test.slice(1));
-    checkOptionalPeerNotLoaded(dir);
-    await checkFakeBin(dir);
-    passed++;
-    console.log(`ok   ${fixture.name} (${Math.round((Date.now() - started) / 1000)} s)`);
-  } catch (error) {
-    failed++;
-    const detail = [error.message, error.stdout, error.stderr].filter(Boolean).join('\n').slice(-4000);
-    console.log(`FAIL ${fixture.name}\n${detail}`);
+async function worker() {
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const [index, fixture] = next;
+    const started = Date.now();
+    try {
+      await check(fixture, join(work, `fixture-${index}`));
+      passed++;
+      console.log(`ok   ${fixture.name} (${Math.round((Date.now() - started) / 1000)} s)`);
+    } catch (error) {
+      failed++;
+      const detail = [error.message, error.stdout, error.stderr].filter(Boolean).join('\n').slice(-4000);
+      console.log(`FAIL ${fixture.name}\n${detail}`);
+    }
   }
 }
+await Promise.all(Array.from({ length: Math.min(2, availableParallelism()) }, worker));
 rmSync(work, { recursive: true, force: true });
 console.log(`packaging on Node ${process.version}: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

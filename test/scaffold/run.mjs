@@ -3,11 +3,12 @@
 // packed tarball with the README's own Install line, writes the README's Quick start blocks (the
 // code under each `<!-- quick-start: path -->` marker) into the app, and runs the app's own type
 // check, lint, unit tests and e2e tests. Needs the npm registry. Prints "N passed, M failed".
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const { version } = JSON.parse(readFileSync(join(root, 'libs/opencx/package.json'), 'utf8'));
@@ -38,17 +39,25 @@ function installLine(major) {
 /** ESM apps (nodenext) need `.js` on relative imports, as the README says. */
 const withJsExtensions = (code) => code.replace(/from '(\.{1,2}\/[^']+)'/g, "from '$1.js'");
 
-/** Runs a command; its stdout and stderr together, or an error carrying them. */
-function run(cwd, command, args) {
-  const result = spawnSync(command, args, {
+const execFileAsync = promisify(execFile);
+/** Runs a command, its stdin closed; its stdout and stderr together, or an error carrying them. */
+async function run(cwd, command, args) {
+  const running = execFileAsync(command, args, {
     cwd,
     encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, CI: 'true', NO_COLOR: '1' },
     timeout: 600_000,
   });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0) throw Object.assign(new Error(`${command} ${args.join(' ')} failed`), { stdout: output });
-  return output;
+  running.child.stdin?.end();
+  try {
+    const { stdout, stderr } = await running;
+    return `${stdout}${stderr}`;
+  } catch (error) {
+    throw Object.assign(new Error(`${command} ${args.join(' ')} failed`), {
+      stdout: `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    });
+  }
 }
 
 const scaffolds = [
@@ -56,34 +65,41 @@ const scaffolds = [
   { name: '@nestjs/cli 11 (CommonJS, jest, eslint)', cli: '@nestjs/cli@11', major: 11, esm: false },
 ];
 
-const work = mkdtempSync(join(tmpdir(), 'nestjs-opencx-scaffold-'));
-let passed = 0;
-let failed = 0;
-for (const scaffold of scaffolds) {
-  const started = Date.now();
+/** One scaffold: a new app, the package installed the README's way, its Quick start passing the app's own checks. */
+async function check(scaffold, work) {
   const dir = join(work, `app${scaffold.major}`);
-  try {
-    run(work, 'npx', ['-y', scaffold.cli, 'new', `app${scaffold.major}`, '--package-manager', 'npm', '--skip-git']);
-    const npm = ['--no-audit', '--no-fund', '--loglevel=error'];
-    run(dir, 'npm', ['install', ...npm, ...installLine(scaffold.major)]);
-    for (const { path, code } of quickStartBlocks()) {
-      writeFileSync(join(dir, path), scaffold.esm ? withJsExtensions(code) : code);
-    }
-    run(dir, 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
-    run(dir, 'npm', ['run', 'lint']);
-    run(dir, 'npm', ['test']);
-    // The scaffold's own test and the Quick start's two: all three must have run.
-    const e2e = run(dir, 'npm', ['run', 'test:e2e']);
-    const ran = Number(/Tests:?\s+(\d+) passed/.exec(e2e)?.[1] ?? 0);
-    if (ran < 3) throw new Error(`the e2e suite ran ${ran} tests, expected 3:\n${e2e}`);
-    passed++;
-    console.log(`ok   ${scaffold.name} (${Math.round((Date.now() - started) / 1000)} s)`);
-  } catch (error) {
-    failed++;
-    const detail = [error.message, error.stdout].filter(Boolean).join('\n').slice(-4000);
-    console.log(`FAIL ${scaffold.name}\n${detail}`);
+  await run(work, 'npx', ['-y', scaffold.cli, 'new', `app${scaffold.major}`, '--package-manager', 'npm', '--skip-git']);
+  const npm = ['--no-audit', '--no-fund', '--loglevel=error'];
+  await run(dir, 'npm', ['install', ...npm, ...installLine(scaffold.major)]);
+  for (const { path, code } of quickStartBlocks()) {
+    writeFileSync(join(dir, path), scaffold.esm ? withJsExtensions(code) : code);
   }
+  await run(dir, 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+  await run(dir, 'npm', ['run', 'lint']);
+  await run(dir, 'npm', ['test']);
+  // The scaffold's own test and the Quick start's two: all three must have run.
+  const e2e = await run(dir, 'npm', ['run', 'test:e2e']);
+  const ran = Number(/Tests:?\s+(\d+) passed/.exec(e2e)?.[1] ?? 0);
+  if (ran < 3) throw new Error(`the e2e suite ran ${ran} tests, expected 3:\n${e2e}`);
 }
+
+// The two scaffolds are independent apps: both at once, each reported when it ends.
+const work = mkdtempSync(join(tmpdir(), 'nestjs-opencx-scaffold-'));
+const results = await Promise.all(
+  scaffolds.map(async (scaffold) => {
+    const started = Date.now();
+    try {
+      await check(scaffold, work);
+      console.log(`ok   ${scaffold.name} (${Math.round((Date.now() - started) / 1000)} s)`);
+      return true;
+    } catch (error) {
+      const detail = [error.message, error.stdout].filter(Boolean).join('\n').slice(-4000);
+      console.log(`FAIL ${scaffold.name}\n${detail}`);
+      return false;
+    }
+  }),
+);
 rmSync(work, { recursive: true, force: true });
-console.log(`scaffold: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+const passed = results.filter(Boolean).length;
+console.log(`scaffold: ${passed} passed, ${results.length - passed} failed`);
+process.exit(passed === results.length ? 0 : 1);
