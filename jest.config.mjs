@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 // @fastify/static (Swagger UI on Fastify) requires an ESM-only dependency: jest's own require()
 // loads ESM from Node 24.9 on; below that the dependency is compiled to CommonJS for it.
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -19,6 +21,9 @@ const ESM_DEPENDENCY_AS_COMMONJS = {
  */
 export default {
   testEnvironment: 'node',
+  // jest's default is a worker less than the cores: one on two cores, which runs the suites one
+  // after another, and the suites that mostly wait (Redis windows, servers, browsers) wait in turn.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
