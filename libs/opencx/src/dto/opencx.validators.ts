@@ -15,13 +15,14 @@ export function IsOptionalField(): PropertyDecorator {
  * Keeps a free-form object exactly as the caller gave it, for Nest's stock `ValidationPipe` too.
  * class-transformer would rebuild it key by key: rebuilding assigns a JSON `"__proto__"` key as a
  * prototype, drops a `"constructor"` key, and recurses once per level (a body nested a few
- * thousand levels deep overflows the stack: a 500). Declared as a string, class-transformer turns
- * the value into text in one step instead of walking it; the transform then puts the caller's own
- * value back, for the validators below to check (depth and keys included).
+ * thousand levels deep overflows the stack: a 500). Declared as a boolean, class-transformer turns
+ * the value into `true` in one step instead of walking it (a string or a number would call the
+ * object's own `toString` or `valueOf`, and a JSON key of that name makes that throw: a 500); the
+ * transform then puts the caller's own value back, for the validators below to check.
  */
 export function KeepRaw(): PropertyDecorator {
   return applyDecorators(
-    Type(() => String),
+    Type(() => Boolean),
     Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true }),
   );
 }

@@ -28,6 +28,15 @@ describe('OpenCxValidationPipe (the stock ValidationPipe, as the DTOs need it)',
     expect(await fieldOf(JSON.parse('{"email":"a@example.com","__proto__":{"x":1}}'))).toBe('__proto__');
   });
 
+  it('keeps free-form keys named like Object.prototype methods, which a string conversion would call', async () => {
+    const customData = JSON.parse('{"toString":false,"valueOf":1,"list":[{"toString":{}}]}') as object;
+    const headers = JSON.parse('{"toString":"x","valueOf":"y"}') as object;
+    const query_params = JSON.parse('{"toString":"1"}') as object;
+    const dto = await asBody({ email: 'a@example.com', customData, http_action_overrides: { headers, query_params } });
+    expect(dto).toMatchObject({ customData, http_action_overrides: { headers, query_params } });
+    expect(await fieldOf({ email: 'a@example.com', customData: { toString: false }, name: 7 })).toBe('name');
+  });
+
   it('answers 400, not a 500, for a body nested thousands of levels deep, and for a body that is not an object', async () => {
     const root: Record<string, unknown> = {};
     let deep = root;
