@@ -56,6 +56,9 @@ function expectClientMistakeContract(status: number, json: { fields?: { field: s
   expect(status !== 400 || (json.fields?.length ?? 0) > 0).toBe(true);
 }
 
+// Keys an object inherits (a JSON key can shadow them) as often as arbitrary ones.
+const orInheritedName = (keys: fc.Arbitrary<string>) =>
+  fc.oneof(keys, fc.constantFrom('toString', 'valueOf', 'constructor', 'hasOwnProperty'));
 const jsonish = fc.oneof(
   fc.string(),
   fc.integer(),
@@ -63,7 +66,7 @@ const jsonish = fc.oneof(
   fc.boolean(),
   fc.constant(null),
   fc.array(fc.string(), { maxLength: 3 }),
-  fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }),
+  fc.dictionary(orInheritedName(fc.string()), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }),
 );
 const fieldValue = (field: string) =>
   ({
@@ -77,8 +80,11 @@ const fieldValue = (field: string) =>
     http_action_overrides: fc.oneof(
       fc.record(
         {
-          query_params: fc.dictionary(fc.string({ minLength: 1 }), fc.oneof(fc.string(), fc.integer(), fc.boolean())),
-          headers: fc.dictionary(fc.string({ minLength: 1 }), fc.string()),
+          query_params: fc.dictionary(
+            orInheritedName(fc.string({ minLength: 1 })),
+            fc.oneof(fc.string(), fc.integer(), fc.boolean()),
+          ),
+          headers: fc.dictionary(orInheritedName(fc.string({ minLength: 1 })), fc.string()),
         },
         { requiredKeys: [] },
       ),
