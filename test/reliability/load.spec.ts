@@ -14,7 +14,9 @@ afterAll(() => report.write());
 const TOTAL = 5_000;
 const CONCURRENCY = 100;
 const FAILURE_RATE = 0.2;
-const DEADLINE_MS = 10_000;
+// The library's default totalTimeout (30 s) and a margin: no call outlives it, so a request still
+// open then has hung. (On a loaded CI machine, one request in 5,000 has taken more than 10 s.)
+const DEADLINE_MS = 35_000;
 const DOCUMENTED = new Set([201, 502, 503, 504]);
 
 setFlagsFromString('--expose-gc');
