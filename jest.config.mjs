@@ -24,7 +24,6 @@ export default {
   // jest's default is a worker less than the cores: one on two cores, which runs the suites one
   // after another, and the suites that mostly wait (Redis windows, servers, browsers) wait in turn.
   maxWorkers: Math.max(2, availableParallelism() - 1),
-  testSequencer: '<rootDir>/test/support/waiting-first.sequencer.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
