@@ -1,5 +1,12 @@
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
-import { OPENCX_DEFAULTS, resolveOpenCxOptions, type OpenCxModuleOptions } from './opencx.options.js';
+import {
+  OPENCX_DEFAULTS,
+  apiKeyProblem,
+  checkCallOptions,
+  redisClientKind,
+  resolveOpenCxOptions,
+  type OpenCxModuleOptions,
+} from './opencx.options.js';
 
 const KEY = 'sk_live_options_canary_99';
 
@@ -87,5 +94,120 @@ describe('resolveOpenCxOptions', () => {
       resolveOpenCxOptions({ apiKey: KEY, baseUrl: 'http://127.0.0.1:1', timeout: 1, maxRetries: 0, retryDelay: 0 }),
     ).not.toThrow();
     expect(() => resolveOpenCxOptions({ apiKey: KEY, timeout: 600_000, maxRetries: 10 })).not.toThrow();
+  });
+});
+
+const PREFIX = 'Invalid OpenCxModule options: ';
+const STORE_METHODS = ['lookup', 'save', 'unlock', 'evict', 'reserve', 'claim', 'release', 'pause', 'pausedFor'];
+const aStore = (without?: string): Record<string, () => Promise<void>> =>
+  Object.fromEntries(STORE_METHODS.filter((m) => m !== without).map((m) => [m, () => Promise.resolve()]));
+const ok = (): Promise<null> => Promise.resolve(null);
+
+describe('the option rules, message by message', () => {
+  it.each([
+    [{ apiKey: '' }, 'apiKey is required'],
+    [{ apiKey: 'sk_key ' }, 'apiKey must be a string of printable characters without spaces'],
+    [{ apiKey: ' sk_key' }, 'apiKey must be a string of printable characters without spaces'],
+    [{ apiKey: 'sk_kéy' }, 'apiKey must be a string of printable characters without spaces'],
+    [{ apiKey: KEY, baseUrl: 'ftp://api.open.cx' }, 'baseUrl must be an http or https URL without credentials'],
+    [{ apiKey: KEY, baseUrl: 'https://user@api.open.cx' }, 'baseUrl must be an http or https URL without credentials'],
+    [{ apiKey: KEY, baseUrl: 'https://:pw@api.open.cx' }, 'baseUrl must be an http or https URL without credentials'],
+    [{ apiKey: KEY, redis: 'redis://' }, 'redis must be a redis:// or rediss:// URL'],
+    [{ apiKey: KEY, redis: 'redis://host name' }, 'redis must be a redis:// or rediss:// URL'],
+    [{ apiKey: KEY, redis: ' redis://host' }, 'redis must be a redis:// or rediss:// URL'],
+    [
+      { apiKey: KEY, rateLimit: { group: '' } },
+      'rateLimit.group must be 1 to 64 letters, digits, "_", ".", ":" or "-"',
+    ],
+    [
+      { apiKey: KEY, rateLimit: { group: 'a b' } },
+      'rateLimit.group must be 1 to 64 letters, digits, "_", ".", ":" or "-"',
+    ],
+    [
+      { apiKey: KEY, rateLimit: { group: 'g'.repeat(65) } },
+      'rateLimit.group must be 1 to 64 letters, digits, "_", ".", ":" or "-"',
+    ],
+    [{ apiKey: KEY, rateLimit: { group: 7 } }, 'rateLimit.group must be 1 to 64 letters, digits, "_", ".", ":" or "-"'],
+    [
+      { apiKey: KEY, store: aStore(), redis: 'redis://host' },
+      'store and redis cannot both be set: redis is a shorthand for a RedisFleetStore',
+    ],
+    [{ apiKey: KEY, store: null }, `store must implement OpenCxFleetStore (missing: ${STORE_METHODS.join(', ')})`],
+    [{ apiKey: KEY, onAttempt: {} }, 'onAttempt must be a function'],
+    [{ apiKey: KEY, telemetry: 1 }, 'telemetry must be true or false'],
+    [
+      { apiKey: KEY, totalTimeout: 5_000, rateLimit: { maxWait: 5_001 } },
+      'rateLimit.maxWait (5001 ms) is longer than totalTimeout (5000 ms): raise totalTimeout or lower maxWait',
+    ],
+    [
+      { apiKey: KEY, totalTimeout: 9_999 },
+      'rateLimit.maxWait (10000 ms) is longer than totalTimeout (9999 ms): raise totalTimeout or lower maxWait',
+    ],
+  ])('refuses %j: %s', (options, problem) => {
+    expect(problemOf(options)).toBe(`${PREFIX}${problem}`);
+  });
+
+  it.each(STORE_METHODS)('names a store without %s', (method) => {
+    expect(problemOf({ apiKey: KEY, store: aStore(method) })).toBe(
+      `${PREFIX}store must implement OpenCxFleetStore (missing: ${method})`,
+    );
+  });
+
+  it.each([
+    [{ apiKey: KEY, redis: 'redis://127.0.0.1:6379' }],
+    [{ apiKey: KEY, redis: 'rediss://cache.internal:6380/0' }],
+    [{ apiKey: KEY, store: aStore() }],
+    [{ apiKey: KEY, rateLimit: { group: 'eu-west_1.prod:a' } }],
+    [{ apiKey: KEY, rateLimit: { group: 'g'.repeat(64) } }],
+    [{ apiKey: KEY, totalTimeout: 5_000, rateLimit: { maxWait: 5_000 } }],
+    // No limiter, no wait to bound.
+    [{ apiKey: KEY, totalTimeout: 5_000, rateLimit: false }],
+    [{ apiKey: '!~' }],
+  ])('accepts %j', (options) => {
+    expect(problemOf(options)).toBe('');
+  });
+
+  it('says what is wrong with a key given to a call, or nothing', () => {
+    expect(apiKeyProblem(undefined)).toBe('apiKey is required');
+    expect(apiKeyProblem('')).toBe('apiKey is required');
+    expect(apiKeyProblem('a b')).toBe('apiKey must be a string of printable characters without spaces');
+    expect(apiKeyProblem(KEY)).toBeUndefined();
+  });
+
+  it('checks a call\'s options by the same rules, naming them "per-call"', () => {
+    expect(() => checkCallOptions({ timeout: 0 })).toThrow(
+      `${PREFIX}per-call timeout must be an integer from 1 to 600000`,
+    );
+    expect(() => checkCallOptions({ signal: {} })).toThrow(`${PREFIX}per-call signal must be an AbortSignal`);
+    expect(() => checkCallOptions({ cache: 'always' })).toThrow(
+      `${PREFIX}per-call cache must be 'use', 'refresh' or 'bypass'`,
+    );
+    expect(() => checkCallOptions({ retries: 1 })).toThrow(`${PREFIX}per-call retries is not an option`);
+    expect(() =>
+      checkCallOptions({ signal: new AbortController().signal, cache: 'bypass', timeout: 1, extraFields: { a: 1 } }),
+    ).not.toThrow();
+  });
+});
+
+describe('redisClientKind', () => {
+  it.each([
+    ['node-redis', { eval: ok, sendCommand: ok }],
+    ['ioredis', { eval: ok, defineCommand: ok, evalsha: ok }],
+    // ioredis has sendCommand too: its own methods decide.
+    ['ioredis', { eval: ok, defineCommand: ok, evalsha: ok, sendCommand: ok }],
+  ])('tells a %s client by its methods', (kind, client) => {
+    expect(redisClientKind(client)).toBe(kind);
+  });
+
+  it.each([
+    ['null', null],
+    ['a URL', 'redis://host'],
+    ['no eval', { sendCommand: ok, defineCommand: ok, evalsha: ok }],
+    ['eval alone', { eval: ok }],
+    ['defineCommand without evalsha', { eval: ok, defineCommand: ok }],
+    ['evalsha without defineCommand', { eval: ok, evalsha: ok }],
+    ['a function carrying the methods', Object.assign(() => undefined, { eval: ok, sendCommand: ok })],
+  ])('finds no client in %s', (_label, value) => {
+    expect(redisClientKind(value)).toBeUndefined();
   });
 });

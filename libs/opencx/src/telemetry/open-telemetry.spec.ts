@@ -1,3 +1,4 @@
+import * as api from '@opentelemetry/api';
 import { context, metrics, trace, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
@@ -8,6 +9,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { useOpenCxHarness } from '../../test/opencx-harness.js';
+import { OpenTelemetryTelemetry } from './open-telemetry.js';
 
 const KEY = 'sk_otel_canary_31';
 const USER = {
@@ -154,6 +156,44 @@ describe('OpenTelemetry spans and metrics', () => {
     const refused = spans('opencx.authenticate_user')[1];
     expect(refused?.attributes).toMatchObject({ 'error.type': 'OpenCxClientRateLimitError', 'opencx.attempts': 0 });
     expect(h.fake.authenticateRequests()).toHaveLength(1);
+  });
+
+  it('describes each instrument, with its unit', async () => {
+    const service = await h.boot({ rateLimit: { perMinute: 1, maxWait: 0 } });
+    await service.authenticateUser(USER);
+    await service.authenticateUser(USER);
+    await expect(service.authenticateUser({ email: 'other@example.com' })).rejects.toThrow();
+    const { resourceMetrics } = await reader.collect();
+    const described = Object.fromEntries(
+      resourceMetrics.scopeMetrics
+        .filter((scope) => scope.scope.name === 'nestjs-opencx')
+        .flatMap((scope) => scope.metrics)
+        .map(({ descriptor }) => [descriptor.name, [descriptor.description, descriptor.unit]]),
+    );
+    expect(described).toEqual({
+      'opencx.client.calls': ['Calls of authenticateUser and deleteContact, by outcome', '{call}'],
+      'opencx.client.cache.hits': ['Calls answered from the token cache, without asking OpenCX', '{call}'],
+      'opencx.client.rate_limit.refusals': [
+        'Calls the client-side rate limit refused before sending them (OpenCX was not asked)',
+        '{call}',
+      ],
+      'opencx.client.request.duration': [
+        'Upstream attempts, from sending the request to reading the whole answer',
+        's',
+      ],
+      'opencx.client.rate_limit.wait.duration': ['Time an attempt waited for a client-side rate-limit slot', 's'],
+    });
+  });
+
+  it("adds up a call's waits for a rate-limit slot, in seconds", async () => {
+    const telemetry = new OpenTelemetryTelemetry(api, 'waits');
+    await telemetry.call('authenticate-user', (calls) => {
+      calls.attempt(250);
+      calls.attempt(1_500);
+      return Promise.resolve();
+    });
+    const [call] = exporter.getFinishedSpans().filter((span) => span.attributes['opencx.registration'] === 'waits');
+    expect(call?.attributes).toMatchObject({ 'opencx.attempts': 2, 'opencx.rate_limit.wait_duration': 1.75 });
   });
 
   it('traces deleteContact as its own operation', async () => {

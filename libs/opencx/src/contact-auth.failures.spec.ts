@@ -1,0 +1,254 @@
+import { jest } from '@jest/globals';
+import { createServer, type AddressInfo } from 'node:net';
+import type { ContactAuthService } from './contact-auth.service.js';
+import {
+  OpenCxConfigurationError,
+  OpenCxError,
+  OpenCxStoreError,
+  OpenCxTimeoutError,
+  OpenCxValidationError,
+} from './errors/opencx.errors.js';
+import type { OpenCxModuleOptions } from './opencx.options.js';
+import { MemoryFleetStore } from './store/memory-fleet-store.js';
+import type { OpenCxFleetStore, OpenCxReservation } from './store/opencx-fleet-store.interface.js';
+import { HealthMonitor } from './health/health-monitor.js';
+import { useOpenCxHarness } from '../test/opencx-harness.js';
+
+// The service's own decisions around the steps it delegates: what it makes of a store or a
+// health check that fails, of bad arguments, and what it reports of the fleet.
+
+const API_KEY = 'sk_failures_canary_3';
+const EMAIL = 'failures.canary@example.com';
+const SECRET = 'store-detail-canary-7';
+
+const METHODS = ['lookup', 'save', 'unlock', 'evict', 'reserve', 'claim', 'release', 'pause', 'pausedFor'] as const;
+
+/** A store in this process's memory, with some operations replaced, and `degraded` as given. */
+function storeWith(
+  overrides: Partial<Pick<OpenCxFleetStore, (typeof METHODS)[number]>> = {},
+  degraded?: boolean,
+): OpenCxFleetStore {
+  const memory = new MemoryFleetStore();
+  const entries = METHODS.map((method) => [method, overrides[method] ?? memory[method].bind(memory)]);
+  return { ...Object.fromEntries(entries), ...(degraded === undefined ? {} : { degraded }) } as OpenCxFleetStore;
+}
+
+const failing = (): Promise<never> => Promise.reject(new TypeError(`${SECRET} ${API_KEY} ${EMAIL}`));
+
+const never = (): Promise<never> => new Promise(() => undefined);
+const noSlot = (): Promise<OpenCxReservation> => Promise.resolve({ granted: false, waitMs: 60_000 });
+const pausedHalfAMinute = (): Promise<number> => Promise.resolve(30_000);
+
+/** A loopback port with nothing listening. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The error a promise rejects with. */
+const rejection = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => {
+      throw new Error('resolved');
+    },
+    (error: unknown) => error,
+  );
+
+describe('ContactAuthService around its steps', () => {
+  const h = useOpenCxHarness({ apiKey: API_KEY, retryDelay: 1, maxRetryDelay: 5 });
+  const boot = (options: Partial<OpenCxModuleOptions> = {}): Promise<ContactAuthService> => h.boot(options);
+  afterEach(() => jest.restoreAllMocks());
+
+  describe('authenticateUser', () => {
+    it("turns a plain error from the application's store into an OpenCxError naming only its class", async () => {
+      const service = await boot({ store: storeWith({ reserve: failing, claim: failing }) });
+      const error = await rejection(service.authenticateUser({ email: EMAIL }));
+      expect(error).toBeInstanceOf(OpenCxError);
+      expect((error as Error).message).toBe('authenticateUser failed unexpectedly (TypeError)');
+      expect((error as OpenCxError).getStatus()).toBe(500);
+      expect(JSON.stringify((error as OpenCxError).getResponse())).toContain('Internal server error');
+      expect(JSON.stringify(error) + String(error)).not.toMatch(new RegExp(`${SECRET}|${API_KEY}|${EMAIL}`));
+    });
+  });
+
+  describe('evictContact', () => {
+    it.each([
+      ['options that are not an object', [EMAIL, null], 'options must be an object'],
+      ['options that are a string', [EMAIL, 'sk_x'], 'options must be an object'],
+      ['an empty email', ['', {}], 'email must be a non-empty string'],
+      ['an email that is not a string', [42, {}], 'email must be a non-empty string'],
+      [
+        'a per-call key with a space',
+        [EMAIL, { apiKey: 'sk bad' }],
+        'apiKey must be a string of printable characters without spaces',
+      ],
+    ])('refuses %s, naming the problem', async (_label, args, problem) => {
+      const service = await boot();
+      const evict = service.evictContact.bind(service) as (...values: unknown[]) => Promise<void>;
+      const error = await rejection(evict(...args));
+      expect(error).toBeInstanceOf(OpenCxConfigurationError);
+      expect((error as Error).message).toBe(`Invalid OpenCxModule options: evictContact: ${problem}`);
+    });
+
+    it('says so when the fleet store cannot be reached, naming only the error class', async () => {
+      const service = await boot({ store: storeWith({ evict: failing }) });
+      const error = await rejection(service.evictContact(EMAIL));
+      expect(error).toBeInstanceOf(OpenCxStoreError);
+      expect((error as Error).message).toBe('evictContact could not reach the fleet store (TypeError)');
+    });
+  });
+
+  describe('deleteContact', () => {
+    it.each([
+      ['an empty id', ''],
+      ['an id with a space', 'a b'],
+      ['an id of 129 characters', 'c'.repeat(129)],
+      ['an id with a non-ASCII letter', 'contäct'],
+      ['an id with a control character', 'id\n'],
+    ])('refuses %s as the contactId field, sending nothing', async (_label, contactId) => {
+      const service = await boot();
+      const error = await rejection(service.deleteContact(contactId));
+      expect(error).toBeInstanceOf(OpenCxValidationError);
+      expect((error as OpenCxValidationError).errors).toEqual([
+        { field: 'contactId', messages: ['contactId must be a contact id: 1 to 128 printable characters'] },
+      ]);
+      expect(h.fake.requests).toHaveLength(0);
+    });
+
+    it('takes an id of 128 printable characters, escaped in the path', async () => {
+      const service = await boot();
+      const contactId = `${'c'.repeat(121)}/?#%&~!`;
+      expect(contactId).toHaveLength(128);
+      await service.deleteContact(contactId);
+      expect(h.fake.requests.map((request) => [request.method, request.path])).toEqual([
+        ['DELETE', `/contacts/${encodeURIComponent(contactId)}`],
+      ]);
+    });
+
+    it('rejects with the upstream error other than 404, without the contact id', async () => {
+      const service = await boot({ maxRetries: 0 });
+      const contactId = 'contact-id-canary-81';
+      h.fake.failNext(1, 500, { body: { statusCode: 500, message: `no contact ${contactId}`, error: contactId } });
+      const error = await rejection(service.deleteContact(contactId));
+      expect(error).toMatchObject({ upstreamStatus: 500 });
+      expect(
+        JSON.stringify(error) + String(error) + JSON.stringify((error as OpenCxError).getResponse()),
+      ).not.toContain(contactId);
+    });
+
+    it("says so when the contact's tokens could not be evicted from the fleet store", async () => {
+      const service = await boot({ store: storeWith({ evict: failing }) });
+      const { contact } = await service.authenticateUser({ email: EMAIL });
+      const error = await rejection(service.deleteContact(contact!.id));
+      expect(error).toBeInstanceOf(OpenCxStoreError);
+      expect((error as Error).message).toBe("deleteContact could not evict the contact's tokens (TypeError)");
+    });
+
+    it('ends by totalTimeout when the store never answers the eviction, with the timeout error', async () => {
+      const service = await boot({ store: storeWith({ evict: never }) });
+      const { contact } = await service.authenticateUser({ email: EMAIL });
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      try {
+        const deleting = rejection(service.deleteContact(contact!.id, { totalTimeout: 2_000 }));
+        await jest.advanceTimersByTimeAsync(2_000);
+        await expect(deleting).resolves.toBeInstanceOf(OpenCxTimeoutError);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+  });
+
+  describe('checkHealth', () => {
+    it.each<[string, Partial<OpenCxModuleOptions>, string]>([
+      ['no shared store', {}, 'local'],
+      ['a store that does not say', { store: storeWith() }, 'shared'],
+      ['a store that answers from Redis', { store: storeWith({}, false) }, 'shared'],
+      ['a store that failed over to memory', { store: storeWith({}, true) }, 'degraded'],
+    ])('with %s, says the fleet is %s', async (_label, options, fleet) => {
+      const service = await boot(options);
+      await expect(service.checkHealth()).resolves.toMatchObject({ fleet, status: 'up' });
+    });
+
+    it('reports down, OpenCX not checked, while the limiter has no free slot for a probe', async () => {
+      const service = await boot({ store: storeWith({ reserve: noSlot }) });
+      await expect(service.checkHealth()).resolves.toMatchObject({
+        status: 'down',
+        reachable: false,
+        apiKey: 'unverified',
+        reason: 'not checked yet: no free rate-limit slot for a probe',
+        source: 'probe',
+      });
+      expect(h.fake.requests).toHaveLength(0);
+    });
+
+    it('reports down, naming only the error class, when the check itself fails', async () => {
+      // Nothing the probe does throws; a defect in the monitor must still not escape.
+      jest.spyOn(HealthMonitor.prototype, 'check').mockRejectedValue(new RangeError(`${SECRET} ${API_KEY}`));
+      const service = await boot();
+      const health = await service.checkHealth();
+      expect(health).toMatchObject({
+        status: 'down',
+        reachable: false,
+        apiKey: 'unverified',
+        reason: 'health check failed (RangeError)',
+        source: 'probe',
+      });
+      expect(Date.parse(health.checkedAt)).not.toBeNaN();
+      expect(JSON.stringify(health)).not.toMatch(new RegExp(`${SECRET}|${API_KEY}`));
+    });
+
+    it('says a Redis fleet is shared, then degraded once Redis has failed', async () => {
+      const redis = { eval: failing, sendCommand: () => Promise.resolve(undefined) };
+      const service = await boot({ redis, healthCheckInterval: 0 });
+      const first = await service.checkHealth();
+      const second = await service.checkHealth();
+      expect([first.fleet, second.fleet]).toEqual(['shared', 'degraded']);
+    });
+
+    it('reports down while an upstream 429 pauses the key, until when', async () => {
+      const service = await boot({ store: storeWith({ pausedFor: pausedHalfAMinute }) });
+      const before = Date.now();
+      const health = await service.checkHealth();
+      expect(health).toMatchObject({
+        status: 'down',
+        reason: `paused after an upstream 429 until ${health.pausedUntil}`,
+      });
+      const until = Date.parse(health.pausedUntil!);
+      expect(until).toBeGreaterThanOrEqual(before + 30_000);
+      expect(until).toBeLessThanOrEqual(Date.now() + 30_000);
+    });
+
+    it('reads a store that cannot say whether the key is paused as not paused', async () => {
+      const service = await boot({ store: storeWith({ pausedFor: failing }) });
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up' });
+    });
+
+    it('tells the limiter how the probe ended: abandoned without an answer, ended with one', async () => {
+      const outcomes: string[] = [];
+      const memory = new MemoryFleetStore();
+      const store = storeWith({
+        release: (key, id, request, outcome) => {
+          outcomes.push(outcome);
+          return memory.release(key, id, request, outcome);
+        },
+      });
+      const service = await boot({ store, healthCheckInterval: 0 });
+      await service.checkHealth();
+      // The body OpenCX refuses for want of an email: no contact is created.
+      expect(h.fake.requests.map((request) => request.rawBody)).toEqual(['{}']);
+      const refused = await boot({ store, healthCheckInterval: 0, baseUrl: `http://127.0.0.1:${await closedPort()}` });
+      await refused.checkHealth();
+      expect(outcomes).toEqual(['ended', 'abandoned']);
+    });
+
+    it('sends no probe once the application is shutting down', async () => {
+      const service = await boot();
+      await h.moduleRef.close();
+      await service.checkHealth();
+      expect(h.fake.requests).toHaveLength(0);
+    });
+  });
+});
