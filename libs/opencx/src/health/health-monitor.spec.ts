@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import {
   OpenCxApiError,
   OpenCxConnectionError,
@@ -41,6 +42,38 @@ describe('assessExchange', () => {
   });
 });
 
+describe('assessExchange reasons', () => {
+  it.each([
+    [401, 'down', 'API key refused (401)'],
+    [403, 'down', 'API key lacks the scope for this endpoint (403)'],
+    [404, 'down', 'endpoint not found (404): check baseUrl'],
+    [429, 'up', 'rate limited (429)'],
+    [400, 'up', 'reachable; API key not verified (400)'],
+    [499, 'up', 'reachable; API key not verified (499)'],
+    [408, 'down', 'OpenCX answered 408'],
+    [500, 'down', 'OpenCX answered 500'],
+    [399, 'down', 'OpenCX answered 399'],
+    [300, 'down', 'OpenCX answered 300'],
+  ] as const)('says why an answer of %i is %s: %s', (status, verdict, reason) => {
+    expect(assessExchange(status, undefined)).toMatchObject({ status: verdict, reason });
+  });
+
+  it('says an answer that came without a status was invalid, and that OpenCX was reached', () => {
+    expect(assessExchange(undefined, new OpenCxInvalidResponseError(0, 'cut short'))).toEqual({
+      status: 'down',
+      reachable: true,
+      apiKey: 'unverified',
+      reason: 'invalid answer',
+    });
+  });
+
+  it('says only "connection failed" when the failure has no code', () => {
+    expect(assessExchange(undefined, new OpenCxConnectionError(undefined))).toMatchObject({
+      reason: 'connection failed',
+    });
+  });
+});
+
 /** How many probes `checks` health checks ran, on a monitor with this interval and floor. */
 async function probesFor(interval: number, floor: number, checks: number): Promise<number> {
   const monitor = new HealthMonitor(interval, floor);
@@ -79,5 +112,42 @@ describe('HealthMonitor', () => {
 
   it('never probes more often than its floor, whatever the interval, answering from memory', async () => {
     expect(await probesFor(0, 12_000, 50)).toBe(1);
+  });
+
+  it('knows nothing before any exchange', () => {
+    expect(new HealthMonitor(60_000, 0).last()).toBeUndefined();
+  });
+
+  it('probes again, within the floor, while no probe has told it anything (each declined)', async () => {
+    const monitor = new HealthMonitor(60_000, 12_000);
+    let probes = 0;
+    for (let i = 0; i < 3; i++) {
+      await expect(
+        monitor.check(async () => {
+          probes++;
+        }),
+      ).resolves.toBeUndefined();
+    }
+    expect(probes).toBe(3);
+  });
+
+  describe('on a fake clock', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('answers from the last exchange for exactly `interval` ms, then probes', async () => {
+      const monitor = new HealthMonitor(1_000, 0);
+      let probes = 0;
+      const probe = async (): Promise<void> => {
+        probes++;
+        monitor.observe(400, undefined, 'probe');
+      };
+      monitor.observe(200, undefined);
+      jest.advanceTimersByTime(999);
+      await expect(monitor.check(probe)).resolves.toMatchObject({ source: 'traffic' });
+      jest.advanceTimersByTime(1);
+      await expect(monitor.check(probe)).resolves.toMatchObject({ source: 'probe' });
+      expect(probes).toBe(1);
+    });
   });
 });

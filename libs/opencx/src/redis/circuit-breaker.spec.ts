@@ -3,6 +3,8 @@ import { Logger } from '@nestjs/common';
 import { BREAKER_COOLDOWN_MS, CircuitBreaker } from './circuit-breaker.js';
 
 const never = (): Promise<string> => new Promise(() => undefined);
+const ok = (): Promise<string> => Promise.resolve('redis');
+const down = (): Promise<string> => Promise.reject(new Error('connection refused'));
 
 describe('CircuitBreaker', () => {
   let logger: Logger;
@@ -126,5 +128,53 @@ describe('CircuitBreaker', () => {
       () => 'local',
     );
     expect(events).toEqual(['opened', 'closed']);
+  });
+
+  it('says so once an outage, with what failed, and that it works on its share; then once that Redis is back', async () => {
+    const events: string[] = [];
+    const breaker = new CircuitBreaker(250, logger, {
+      opened: () => events.push('opened'),
+      closed: () => events.push('closed'),
+    });
+    // Answers alone do not tell the owner anything.
+    await breaker.run(ok, () => 'local');
+    expect(events).toEqual([]);
+    const first = breaker.run(never, () => 'local');
+    await jest.advanceTimersByTimeAsync(250);
+    await first;
+    // The trial after the cool-down fails again: still the same outage.
+    jest.advanceTimersByTime(BREAKER_COOLDOWN_MS);
+    await breaker.run(down, () => 'local');
+    expect(events).toEqual(['opened']);
+    expect(jest.mocked(logger.warn).mock.calls).toEqual([
+      [
+        `Redis unavailable (no answer within 250 ms); this instance works on its own share of the limit, retrying every ${BREAKER_COOLDOWN_MS} ms`,
+      ],
+    ]);
+    jest.advanceTimersByTime(BREAKER_COOLDOWN_MS);
+    await breaker.run(ok, () => 'local');
+    await breaker.run(ok, () => 'local');
+    expect(events).toEqual(['opened', 'closed']);
+    expect(jest.mocked(logger.log).mock.calls).toEqual([['Redis is back; the fleet shares state again']]);
+    // A new outage is told again.
+    await breaker.run(down, () => 'local');
+    expect(events).toEqual(['opened', 'closed', 'opened']);
+    expect(logger.warn).toHaveBeenCalledTimes(2);
+    expect(logger.warn).toHaveBeenLastCalledWith(expect.stringContaining('Redis unavailable (connection refused)'));
+  });
+
+  it('leaves no timer behind once an operation has settled, and names a failure that is not an Error only as one', async () => {
+    const breaker = new CircuitBreaker(250, logger);
+    await breaker.run(
+      () => Promise.resolve('redis'),
+      () => 'local',
+    );
+    await breaker.run(
+      // oxlint-disable-next-line prefer-promise-reject-errors -- a client may reject with anything
+      () => Promise.reject('sk_secret_canary'),
+      () => 'local',
+    );
+    expect(jest.getTimerCount()).toBe(0);
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^Redis unavailable \(error\);/));
   });
 });
