@@ -2,10 +2,13 @@
 // consumer apps in a temporary folder and, in each, type-checks, boots the app, authenticates a
 // user against createOpenCxFakeServer, and runs the fixture's own test. Fixture dependencies come
 // from the npm registry (npm's cache makes later runs fast). Prints "N passed, M failed".
-import { execFile, spawn } from 'node:child_process';
+// `-- --node <dir>` (repeatable) checks each fixture on that Node too (a folder holding its `node`,
+// put first on PATH for the fixture's commands): the fixture is installed and compiled once, as
+// what npm installs does not depend on the Node that will run it.
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -268,9 +271,22 @@ test('named registrations, the testing module and the terminus indicator work', 
 ];
 
 // jest's CommonJS mode loads ESM-only NestJS 12 only through Node's require(esm) from 24.9 on.
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major > 24 || (major === 24 && minor >= 9))
-  fixtures.push(jestCommonJs('NestJS 12, CommonJS, jest (Node >= 24.9)', NEST12, true));
+const requireEsmInJest = (nodeVersion) => {
+  const [major, minor] = nodeVersion.split('.').map(Number);
+  return major > 24 || (major === 24 && minor >= 9);
+};
+fixtures.push({ ...jestCommonJs('NestJS 12, CommonJS, jest (Node >= 24.9)', NEST12, true), on: requireEsmInJest });
+
+/** The Nodes to check on: this one, then each `--node <dir>`; `path` is what goes first on PATH. */
+const nodes = [{ version: process.versions.node, path: undefined }];
+for (let i = 2; i < process.argv.length; i++) {
+  if (process.argv[i] !== '--node' || !process.argv[i + 1]) throw new Error('usage: run.mjs [--node <dir>]...');
+  const path = process.argv[++i];
+  nodes.push({
+    version: execFileSync(join(path, 'node'), ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim(),
+    path,
+  });
+}
 
 // The optional peers must never be loaded by the main, testing and redis entry points (@nestjs/terminus only by
 // `nestjs-opencx/terminus`, redis only for a `redis` URL): the
@@ -280,17 +296,17 @@ const LOAD_ENTRIES = "['nestjs-opencx', 'nestjs-opencx/testing', 'nestjs-opencx/
 const cjs = (code) => ['-r', './block-peer.cjs', '-e', code];
 const esm = (code) => ['--import', './block-peer.mjs', '--input-type=module', '-e', code];
 
-async function checkOptionalPeerNotLoaded(dir) {
+async function checkOptionalPeerNotLoaded(dir, node) {
   for (const file of ['block-peer.cjs', 'block-peer.mjs', 'block-peer-hooks.mjs']) {
     copyFileSync(join(root, 'test/packaging', file), join(dir, file));
   }
-  await run(dir, 'node', cjs(`for (const entry of ${LOAD_ENTRIES}) require(entry);`));
-  await run(dir, 'node', esm(`for (const entry of ${LOAD_ENTRIES}) await import(entry);`));
+  await run(dir, 'node', cjs(`for (const entry of ${LOAD_ENTRIES}) require(entry);`), node);
+  await run(dir, 'node', esm(`for (const entry of ${LOAD_ENTRIES}) await import(entry);`), node);
   // The blockers must be able to fail: loading the terminus entry point is refused by each.
   for (const args of [cjs("require('nestjs-opencx/terminus')"), esm("await import('nestjs-opencx/terminus')")]) {
     let refused = false;
     try {
-      await run(dir, 'node', args);
+      await run(dir, 'node', args, node);
     } catch (error) {
       refused = /@nestjs\/terminus was loaded/.test(String(error.stderr));
     }
@@ -299,9 +315,10 @@ async function checkOptionalPeerNotLoaded(dir) {
 }
 
 /** `npx nestjs-opencx-fake` from the installed package: prints its URL and answers like OpenCX. */
-async function checkFakeBin(dir) {
+async function checkFakeBin(dir, node) {
   const child = spawn('npx', ['--no-install', 'nestjs-opencx-fake', '--port', '0', '--api-key', 'sk_bin_key'], {
     cwd: dir,
+    env: environment(node),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: the cleanup below stops npx and the node it started, together.
     detached: true,
@@ -352,20 +369,27 @@ async function checkFakeBin(dir) {
 }
 
 const execFileAsync = promisify(execFile);
+/** The commands' environment: `node`'s folder first on PATH (npx and the test runners start that Node too). */
+const environment = (node) => ({
+  ...process.env,
+  CI: 'true',
+  ...(node?.path ? { PATH: `${node.path}${delimiter}${process.env.PATH ?? ''}` } : {}),
+});
+
 /** Runs a command in a fixture, its stdin closed; its stdout, or an error carrying its stdout and stderr. */
-async function run(cwd, command, args) {
+async function run(cwd, command, args, node) {
   const running = execFileAsync(command, args, {
     cwd,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, CI: 'true' },
+    env: environment(node),
   });
   running.child.stdin?.end();
   return (await running).stdout;
 }
 
-/** One fixture, from an empty folder to its own test passing. */
-async function check(fixture, dir) {
+/** One fixture's app, from an empty folder to installed and compiled. */
+async function prepare(fixture, dir) {
   mkdirSync(join(dir, 'src'), { recursive: true });
   mkdirSync(join(dir, 'test'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: basename(dir), private: true, type: fixture.type }));
@@ -378,35 +402,66 @@ async function check(fixture, dir) {
   await run(dir, 'npm', ['install', ...npm, tarball, ...fixture.deps, ...COMMON]);
   await run(dir, 'npm', ['install', ...npm, '--save-dev', ...fixture.dev]);
   await run(dir, 'npx', ['tsc', '-p', 'tsconfig.json']);
-  const booted = JSON.parse((await run(dir, 'node', ['dist/main.js'])).trim().split('\n').pop());
+}
+
+/** The prepared app on one Node: it boots, its own test passes, the optional peers stay unloaded, the fake's bin works. */
+async function check(fixture, dir, node) {
+  const booted = JSON.parse((await run(dir, 'node', ['dist/main.js'], node)).trim().split('\n').pop());
   if (booted.contactId !== booted.expectedContactId) throw new Error(`boot: unexpected ${JSON.stringify(booted)}`);
-  await run(dir, fixture.test[0], fixture.test.slice(1));
-  await checkOptionalPeerNotLoaded(dir);
-  await checkFakeBin(dir);
+  await run(dir, fixture.test[0], fixture.test.slice(1), node);
+  await checkOptionalPeerNotLoaded(dir, node);
+  await checkFakeBin(dir, node);
 }
 
 // Fixtures are independent folders: two at a time (most of a fixture's time is npm and the
-// compiler waiting on the disk), each reported when it ends.
+// compiler waiting on the disk), each prepared once and checked on each of its Nodes in turn, each
+// check reported when it ends.
 const work = mkdtempSync(join(tmpdir(), 'nestjs-opencx-packaging-'));
 const queue = [...fixtures.entries()];
 let passed = 0;
 let failed = 0;
+const report = (fixture, node, started, error) => {
+  const label = `${fixture.name} on Node ${node.version}`;
+  if (!error) {
+    passed++;
+    console.log(`ok   ${label} (${Math.round((Date.now() - started) / 1000)} s)`);
+    return;
+  }
+  failed++;
+  const detail = [error.message, error.stdout, error.stderr].filter(Boolean).join('\n').slice(-4000);
+  console.log(`FAIL ${label}\n${detail}`);
+};
 async function worker() {
   for (let next = queue.shift(); next; next = queue.shift()) {
     const [index, fixture] = next;
-    const started = Date.now();
+    const on = nodes.filter((node) => fixture.on?.(node.version) ?? true);
+    if (on.length === 0) continue;
+    const dir = join(work, `fixture-${index}`);
+    let started = Date.now();
+    let unprepared;
     try {
-      await check(fixture, join(work, `fixture-${index}`));
-      passed++;
-      console.log(`ok   ${fixture.name} (${Math.round((Date.now() - started) / 1000)} s)`);
+      await prepare(fixture, dir);
     } catch (error) {
-      failed++;
-      const detail = [error.message, error.stdout, error.stderr].filter(Boolean).join('\n').slice(-4000);
-      console.log(`FAIL ${fixture.name}\n${detail}`);
+      unprepared = error;
+    }
+    for (const node of on) {
+      if (unprepared) {
+        report(fixture, node, started, unprepared);
+        continue;
+      }
+      try {
+        await check(fixture, dir, node);
+        report(fixture, node, started);
+      } catch (error) {
+        report(fixture, node, started, error);
+      }
+      started = Date.now();
     }
   }
 }
 await Promise.all(Array.from({ length: Math.min(2, availableParallelism()) }, worker));
 rmSync(work, { recursive: true, force: true });
-console.log(`packaging on Node ${process.version}: ${passed} passed, ${failed} failed`);
+console.log(
+  `packaging on Node ${nodes.map((node) => `v${node.version}`).join(', ')}: ${passed} passed, ${failed} failed`,
+);
 process.exit(failed === 0 ? 0 : 1);

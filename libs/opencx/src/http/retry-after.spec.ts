@@ -17,6 +17,13 @@ describe('parseRetryAfter', () => {
     [{ 'retry-after': 'Fri, 31 Dec 9999 23:59:59 GMT' }, 86_400],
     [{ 'retry-after-ms': 'NaN', 'retry-after': '2' }, 2],
     [{}, undefined],
+    // Whitespace around a number is allowed, anything else makes the header invalid.
+    [{ 'retry-after-ms': ' 250.25 ', 'retry-after': '2' }, 0.250_25],
+    [{ 'retry-after-ms': '250x', 'retry-after': '2' }, 2],
+    [{ 'retry-after-ms': 'x250', 'retry-after': '2' }, 2],
+    [{ 'retry-after-ms': '250.', 'retry-after': '2' }, 2],
+    [{ 'retry-after': '2.55' }, 2.55],
+    [{ 'retry-after': '2.' }, undefined],
   ])('%p gives %p seconds', (headers, expected) => {
     expect(parseRetryAfter(headers, now)).toBe(expected);
   });
