@@ -15,6 +15,25 @@ async function fieldOf(value: unknown): Promise<string> {
   }
 }
 
+/** The errors of the pipe's OpenCxValidationError, or 'accepted'. */
+const errorsOf = (value: unknown): Promise<unknown> =>
+  asBody(value).then(
+    () => 'accepted',
+    (error: OpenCxValidationError) => error.errors,
+  );
+
+/** An object `levels` deep (itself the first level): `{ a: { a: … } }`. */
+const nested = (levels: number): Record<string, unknown> => {
+  const root: Record<string, unknown> = {};
+  let deep = root;
+  for (let i = 1; i < levels; i++) {
+    const next: Record<string, unknown> = {};
+    deep.a = next;
+    deep = next;
+  }
+  return root;
+};
+
 describe('OpenCxValidationPipe (the stock ValidationPipe, as the DTOs need it)', () => {
   it('turns a valid body into the DTO, and refuses a typo naming it', async () => {
     await expect(asBody({ email: 'a@example.com' })).resolves.toBeInstanceOf(AuthenticateUserDto);
@@ -47,6 +66,28 @@ describe('OpenCxValidationPipe (the stock ValidationPipe, as the DTOs need it)',
     }
     expect(await fieldOf({ email: 'a@example.com', customData: root })).toMatch(/^customData(\.a)+$/);
     expect(await fieldOf(Array.from({ length: 6_000 }, () => ({ a: 1 })))).toBe('(body)');
+  });
+
+  it('says what is wrong, naming the field', async () => {
+    await expect(errorsOf('not an object')).resolves.toEqual([
+      { field: '(body)', messages: ['the body must be a JSON object'] },
+    ]);
+    await expect(errorsOf(JSON.parse('{"email":"a@example.com","customData":{"a":{"prototype":1}}}'))).resolves.toEqual(
+      [{ field: 'customData.a.prototype', messages: ['customData.a.prototype is not an allowed key'] }],
+    );
+    const deepest = `customData${'.a'.repeat(32)}`;
+    await expect(errorsOf({ email: 'a@example.com', customData: nested(33) })).resolves.toEqual([
+      { field: deepest, messages: [`${deepest} is nested more than 32 levels deep`] },
+    ]);
+    const [atLimit] = (await errorsOf({ email: 'a@example.com', customData: nested(32) })) as Array<{ field: string }>;
+    expect(atLimit?.field).toBe('customData');
+  });
+
+  it('checks bodies only, and only those with a class to validate against', async () => {
+    const prototypeKey = JSON.parse('{"__proto__":{"x":1}}') as object;
+    await expect(pipe.transform(prototypeKey, { type: 'query', metatype: Object })).resolves.toBe(prototypeKey);
+    await expect(pipe.transform(prototypeKey, { type: 'body' })).resolves.toBe(prototypeKey);
+    await expect(pipe.transform(prototypeKey, { type: 'body', metatype: Object })).resolves.toBe(prototypeKey);
   });
 
   it('leaves other parameters to the stock pipe', async () => {
