@@ -26,7 +26,7 @@ interface Workflow {
 /** `npm ...` commands in the order a workflow job or .ci/run runs them: arguments, redirections and `&` left off. */
 const npmCommands = (lines: string[]): string[] =>
   lines
-    .map((line) => line.trim().replace(/^setsid /, ''))
+    .map((line) => line.trim().replace(/^background /, ''))
     .filter((line) => /^npm (ci|test|run )/.test(line))
     .map((line) => line.split(/ -- | >| &/)[0]!);
 
