@@ -9,7 +9,8 @@ export default {
   testMatch: ['<rootDir>/libs/opencx/src/**/*.spec.ts', '<rootDir>/test/redis/redis-fleet-store.spec.ts'],
   // The public-API spec reads the sources with the compiler, not the code under test.
   testPathIgnorePatterns: [...base.testPathIgnorePatterns, 'public-api\\.spec\\.ts'],
-  // A mutant that leaves a promise pending fails its test in 3 s (jest's default is 5 s) rather than
-  // running into StrykerJS's own time-out, which restarts the worker. No spec here takes a second.
+  // A mutant that leaves a promise pending fails its test in 3 s (jest's default is 5 s) rather
+  // than running into StrykerJS's own time-out, which restarts the worker. The slowest spec here
+  // takes about a second.
   testTimeout: 3_000,
 };

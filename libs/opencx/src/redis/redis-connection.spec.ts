@@ -1,0 +1,102 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
+
+// The optional peer `redis`, replaced: what the connection asks of it, and what it does when the
+// server is not there (or the package is not installed).
+
+interface FakeClient {
+  options: Record<string, unknown>;
+  connect: () => Promise<unknown>;
+  destroy(): void;
+  on(event: string, listener: () => void): void;
+  errorListeners: number;
+}
+
+let connect: () => Promise<unknown> = () => Promise.resolve();
+let created: FakeClient | undefined;
+
+const createClient = (options: Record<string, unknown>): FakeClient => {
+  created = {
+    options,
+    connect: () => connect(),
+    destroy: () => undefined,
+    errorListeners: 0,
+    on(event) {
+      if (event === 'error') this.errorListeners++;
+    },
+  };
+  return created;
+};
+
+/** `connectRedis`, loaded fresh with `redis` exporting `exports`. */
+async function withRedis(exports: object): Promise<typeof import('./redis-connection.js').connectRedis> {
+  jest.resetModules();
+  jest.unstable_mockModule('redis', () => exports);
+  return (await import('./redis-connection.js')).connectRedis;
+}
+
+describe('connectRedis', () => {
+  let logger: Logger;
+  beforeEach(() => {
+    jest.useFakeTimers();
+    logger = new Logger('test');
+    jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    created = undefined;
+    connect = () => Promise.resolve();
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('opens a client that fails commands at once while disconnected and reconnects in the background', async () => {
+    const connectRedis = await withRedis({ createClient });
+    const client = await connectRedis('redis://127.0.0.1:6379', logger);
+    expect(client).toBe(created);
+    const { reconnectStrategy, ...socket } = created!.options.socket as Record<string, unknown>;
+    expect({ ...created!.options, socket }).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 1_000 },
+    });
+    const backoff = reconnectStrategy as (retries: number) => number;
+    expect([0, 1, 2, 3, 4, 5, 10].map(backoff)).toEqual([100, 200, 400, 800, 1_600, 2_000, 2_000]);
+    // node-redis throws an 'error' event without a listener: one is there.
+    expect(created!.errorListeners).toBe(1);
+    expect(logger.warn).not.toHaveBeenCalled();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('takes createClient from the default export too', async () => {
+    const connectRedis = await withRedis({ default: { createClient } });
+    const client = await connectRedis('redis://h', logger);
+    expect(client).toBe(created);
+  });
+
+  it('warns, and goes on, when the first connection fails', async () => {
+    connect = () => Promise.reject(new Error('ECONNREFUSED'));
+    const connectRedis = await withRedis({ createClient });
+    const client = await connectRedis('redis://h', logger);
+    expect(client).toBe(created);
+    expect(logger.warn).toHaveBeenCalledWith('Redis is not reachable yet; using in-memory behaviour until it is');
+  });
+
+  it('waits at most a second for the first connection', async () => {
+    connect = () => new Promise(() => undefined);
+    const connectRedis = await withRedis({ createClient });
+    let done = false;
+    const connecting = connectRedis('redis://h', logger).then(() => (done = true));
+    await jest.advanceTimersByTimeAsync(999);
+    expect(done).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await connecting;
+    expect(done).toBe(true);
+  });
+
+  it('says how to install the optional peer when it has no createClient', async () => {
+    const connectRedis = await withRedis({ createClient: 'not a function' });
+    const failure = connectRedis('redis://h', logger);
+    await expect(failure).rejects.toMatchObject({ name: OpenCxConfigurationError.name });
+    await expect(failure).rejects.toThrow(
+      'Invalid OpenCxModule options: redis is a URL, but the optional peer dependency "redis" is not installed: run `npm install redis`',
+    );
+  });
+});
