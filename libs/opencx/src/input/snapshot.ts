@@ -15,8 +15,9 @@ export function snapshot(input: unknown, extraFields: unknown): InputSnapshot {
   try {
     return structuredClone({ input, extraFields });
   } catch (error) {
+    // By name: the error comes from Node's own realm, which under jest's vm is not this one.
     const message =
-      error instanceof RangeError
+      (error as Error | undefined)?.name === 'RangeError'
         ? 'the input is nested too deeply'
         : 'the input must be plain data (no functions, symbols or proxies)';
     throw new OpenCxValidationError([{ field: '(body)', messages: [message] }]);
