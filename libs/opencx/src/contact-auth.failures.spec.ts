@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { createServer, type AddressInfo } from 'node:net';
 import type { ContactAuthService } from './contact-auth.service.js';
 import {
+  OpenCxApiError,
   OpenCxConfigurationError,
   OpenCxError,
   OpenCxStoreError,
@@ -130,10 +131,11 @@ describe('ContactAuthService around its steps', () => {
 
     it('rejects with the upstream error other than 404, without the contact id', async () => {
       const service = await boot({ maxRetries: 0 });
-      const contactId = 'contact-id-canary-81';
+      const contactId = 'contact-7731-eu';
       h.fake.failNext(1, 500, { body: { statusCode: 500, message: `no contact ${contactId}`, error: contactId } });
       const error = await rejection(service.deleteContact(contactId));
-      expect(error).toMatchObject({ upstreamStatus: 500 });
+      expect(error).toMatchObject({ upstreamStatus: 500, body: { statusCode: 500 } });
+      expect(JSON.stringify((error as OpenCxApiError).body)).not.toContain(contactId);
       expect(
         JSON.stringify(error) + String(error) + JSON.stringify((error as OpenCxError).getResponse()),
       ).not.toContain(contactId);
