@@ -177,4 +177,25 @@ describe('CircuitBreaker', () => {
     expect(jest.getTimerCount()).toBe(0);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^Redis unavailable \(error\);/));
   });
+
+  it.each([
+    ['late by more than half the timeout: a blocked process, so it waits on', 160, 'redis'],
+    ['late by less than half the timeout: Redis was silent on time, so it gives up', 90, 'local'],
+  ])('judges a time-out that fired %s', async (_label, lateMs, outcome) => {
+    // The timer fires when due on the fake clock; reading the clock then says how late it ran.
+    let late = 0;
+    const clock = performance.now.bind(performance);
+    jest.spyOn(performance, 'now').mockImplementation(() => clock() + late);
+    const breaker = new CircuitBreaker(250, logger);
+    let answer!: (value: string) => void;
+    const slow = breaker.run(
+      () => new Promise<string>((resolve) => (answer = resolve)),
+      () => 'local',
+    );
+    late = lateMs;
+    await jest.advanceTimersByTimeAsync(250);
+    late = 0;
+    answer('redis');
+    await expect(slow).resolves.toBe(outcome);
+  });
 });
