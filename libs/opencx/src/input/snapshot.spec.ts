@@ -1,5 +1,6 @@
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { snapshot } from './snapshot.js';
+import { nestedObject } from '../../test/nested-object.js';
 
 /** The errors of the OpenCxValidationError `snapshot` throws for this input. */
 function errorsOf(input: unknown): unknown {
@@ -37,13 +38,6 @@ describe('snapshot', () => {
   });
 
   it('refuses absurd nesting as the body, not with a stack overflow', () => {
-    const root: Record<string, unknown> = {};
-    let deep = root;
-    for (let i = 0; i < 50_000; i++) {
-      const next: Record<string, unknown> = {};
-      deep.a = next;
-      deep = next;
-    }
-    expect(errorsOf(root)).toEqual([{ field: '(body)', messages: ['the input is nested too deeply'] }]);
+    expect(errorsOf(nestedObject(50_001))).toEqual([{ field: '(body)', messages: ['the input is nested too deeply'] }]);
   });
 });

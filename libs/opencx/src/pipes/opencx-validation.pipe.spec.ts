@@ -1,6 +1,7 @@
 import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { OpenCxValidationPipe } from './opencx-validation.pipe.js';
+import { nestedObject } from '../../test/nested-object.js';
 
 const pipe = new OpenCxValidationPipe();
 const asBody = (value: unknown) => pipe.transform(value, { type: 'body', metatype: AuthenticateUserDto });
@@ -21,18 +22,6 @@ const errorsOf = (value: unknown): Promise<unknown> =>
     () => 'accepted',
     (error: OpenCxValidationError) => error.errors,
   );
-
-/** An object `levels` deep (itself the first level): `{ a: { a: … } }`. */
-const nested = (levels: number): Record<string, unknown> => {
-  const root: Record<string, unknown> = {};
-  let deep = root;
-  for (let i = 1; i < levels; i++) {
-    const next: Record<string, unknown> = {};
-    deep.a = next;
-    deep = next;
-  }
-  return root;
-};
 
 describe('OpenCxValidationPipe (the stock ValidationPipe, as the DTOs need it)', () => {
   it('turns a valid body into the DTO, and refuses a typo naming it', async () => {
@@ -57,14 +46,7 @@ describe('OpenCxValidationPipe (the stock ValidationPipe, as the DTOs need it)',
   });
 
   it('answers 400, not a 500, for a body nested thousands of levels deep, and for a body that is not an object', async () => {
-    const root: Record<string, unknown> = {};
-    let deep = root;
-    for (let i = 0; i < 5_000; i++) {
-      const next: Record<string, unknown> = {};
-      deep.a = next;
-      deep = next;
-    }
-    expect(await fieldOf({ email: 'a@example.com', customData: root })).toMatch(/^customData(\.a)+$/);
+    expect(await fieldOf({ email: 'a@example.com', customData: nestedObject(5_001) })).toMatch(/^customData(\.a)+$/);
     expect(await fieldOf(Array.from({ length: 6_000 }, () => ({ a: 1 })))).toBe('(body)');
   });
 
@@ -76,10 +58,12 @@ describe('OpenCxValidationPipe (the stock ValidationPipe, as the DTOs need it)',
       [{ field: 'customData.a.prototype', messages: ['customData.a.prototype is not an allowed key'] }],
     );
     const deepest = `customData${'.a'.repeat(32)}`;
-    await expect(errorsOf({ email: 'a@example.com', customData: nested(33) })).resolves.toEqual([
+    await expect(errorsOf({ email: 'a@example.com', customData: nestedObject(33) })).resolves.toEqual([
       { field: deepest, messages: [`${deepest} is nested more than 32 levels deep`] },
     ]);
-    const [atLimit] = (await errorsOf({ email: 'a@example.com', customData: nested(32) })) as Array<{ field: string }>;
+    const [atLimit] = (await errorsOf({ email: 'a@example.com', customData: nestedObject(32) })) as Array<{
+      field: string;
+    }>;
     expect(atLimit?.field).toBe('customData');
   });
 
