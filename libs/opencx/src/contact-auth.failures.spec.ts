@@ -1,5 +1,4 @@
 import { jest } from '@jest/globals';
-import { createServer, type AddressInfo } from 'node:net';
 import type { ContactAuthService } from './contact-auth.service.js';
 import {
   OpenCxApiError,
@@ -13,6 +12,7 @@ import type { OpenCxModuleOptions } from './opencx.options.js';
 import { MemoryFleetStore } from './store/memory-fleet-store.js';
 import type { OpenCxFleetStore, OpenCxReservation } from './store/opencx-fleet-store.interface.js';
 import { HealthMonitor } from './health/health-monitor.js';
+import { closedPort } from '../test/closed-port.js';
 import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 // The service's own decisions around the steps it delegates: what it makes of a store or a
@@ -39,15 +39,6 @@ const failing = (): Promise<never> => Promise.reject(new TypeError(`${SECRET} ${
 const never = (): Promise<never> => new Promise(() => undefined);
 const noSlot = (): Promise<OpenCxReservation> => Promise.resolve({ granted: false, waitMs: 60_000 });
 const pausedHalfAMinute = (): Promise<number> => Promise.resolve(30_000);
-
-/** A loopback port with nothing listening. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The error a promise rejects with. */
 const rejection = (promise: Promise<unknown>): Promise<unknown> =>

@@ -1,22 +1,13 @@
 import { jest } from '@jest/globals';
-import { createServer } from 'node:net';
 import type { ContactAuthService } from './contact-auth.service.js';
 import type { OpenCxAttemptEvent } from './call/attempt-event.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import type { OpenCxFakeServer } from './testing/index.js';
 import { REAL_TIMERS_ONLY_CLOCKS_FAKE } from '../test/fake-clocks.js';
+import { closedPort } from '../test/closed-port.js';
 import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 const API_KEY = 'sk_health_canary_5';
-
-/** A loopback port with nothing listening. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('ContactAuthService.checkHealth', () => {
   const h = useOpenCxHarness({ apiKey: API_KEY, cache: false });
