@@ -132,6 +132,23 @@ describe('CachedCall', () => {
     expect([(await refreshing).token, (await after).token]).toEqual(['t2', 't3']);
   });
 
+  it("evicting a contact by its id lets a new call join another contact's flight as before", async () => {
+    const call = cacheOn(store);
+    const issued = call.run(request(), upstream.fetch);
+    await settle();
+    upstream.answer('ada', 'contact-1');
+    await issued;
+    const bob = { email: 'bob@example.com', body: '{"email":"bob@example.com"}' };
+    const first = call.run(request(bob), upstream.fetch);
+    await settle();
+    await call.evictContactId(API_KEY, 'contact-1');
+    const second = call.run(request(bob), upstream.fetch);
+    await settle();
+    upstream.answer('bob');
+    expect([(await first).token, (await second).token]).toEqual(['bob', 'bob']);
+    expect(upstream.calls).toBe(2);
+  });
+
   it("holds the contact's lock for as long as the call may last", async () => {
     const lookup = jest.spyOn(store as OpenCxFleetStore, 'lookup');
     const call = cacheOn(store);

@@ -107,6 +107,19 @@ describe('TokenCache', () => {
     }
   });
 
+  it('opens only a string: a store whose client answers bytes is read as a miss, and says so', async () => {
+    const store = new MemoryFleetStore(10);
+    const logger = quiet();
+    await new TokenCache({ ttl: 60_000, skew: 0 }, store, logger).set(key, 'sk_key', payload, answer('t1'), 0);
+    const { value } = await store.lookup(key, payload);
+    // A store written without types, or whose Redis client hands back buffers, can answer bytes.
+    const bytes = Buffer.from(value ?? '', 'base64') as unknown as string;
+    jest.spyOn(store, 'lookup').mockResolvedValue({ value: bytes, locked: false, stamp: 1 });
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
+    expect(await cache.lookup(key, 'sk_key', payload, 1_000)).toEqual({ locked: true, stamp: 1 });
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+
   it('keys a contact as earlier releases did (SHA-256 of the key and the lower-cased email), so a rolling deploy shares entries', () => {
     expect(contactKey('sk_key', ' Ada@Example.COM ')).toBe(hash('sha256', 'sk_key\u0000ada@example.com', 'base64url'));
   });

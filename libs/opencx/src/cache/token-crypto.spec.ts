@@ -32,4 +32,14 @@ describe('TokenCrypto', () => {
       expect(crypto.open('sk_a', CONTEXT, bad.toString('base64'))).toBeUndefined();
     }
   });
+
+  it('opens an empty plaintext, but no value cut down to its IV and the first bytes of its tag', () => {
+    const crypto = new TokenCrypto();
+    const sealed = Buffer.from(crypto.seal('sk_a', CONTEXT, ''), 'base64');
+    expect(crypto.open('sk_a', CONTEXT, sealed.toString('base64'))).toBe('');
+    // AES-GCM takes tags as short as 4 bytes unless told otherwise: a prefix of the tag must not pass.
+    for (const length of [16, 20, 24, 27]) {
+      expect(crypto.open('sk_a', CONTEXT, sealed.subarray(0, length).toString('base64'))).toBeUndefined();
+    }
+  });
 });
