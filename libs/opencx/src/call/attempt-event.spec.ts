@@ -24,6 +24,8 @@ describe('attempt events', () => {
     ['aborted', undefined, new OpenCxAbortError()],
     ['timeout', undefined, new OpenCxTimeoutError(1_000)],
     ['connection-error', undefined, new OpenCxConnectionError('ECONNRESET')],
+    // The failure's class names the outcome before the status does.
+    ['connection-error', 502, new OpenCxConnectionError('ECONNRESET')],
     ['invalid-response', 200, new OpenCxInvalidResponseError(200, 'no token')],
     ['http-error', 503, createOpenCxApiError({ status: 503 })],
     ['connection-error', undefined, new Error('unknown failure without an answer')],
