@@ -175,4 +175,48 @@ describe('OpenCxModule named registrations', () => {
     expect(eu.requests[0]!.headers.authorization).toBe(`Bearer ${EU_KEY}`);
     await moduleRef.close();
   });
+
+  describe('rateLimit.group', () => {
+    /** Compiles two registrations with these limits: the shared limit's check runs at start-up. */
+    const compile = (
+      first: { apiKey: string; group?: string; perMinute: number },
+      second: { apiKey: string; group?: string; perMinute: number },
+    ) =>
+      Test.createTestingModule({
+        imports: [first, second].map(({ apiKey, group, perMinute }, i) =>
+          OpenCxModule.forRoot({
+            name: i === 0 ? 'eu' : 'us',
+            apiKey,
+            baseUrl: eu.url,
+            healthCheckInterval: 0,
+            rateLimit: group === undefined ? { perMinute } : { perMinute, group },
+          }),
+        ),
+      }).compile();
+
+    it('counts the keys of one group as one limit: they must count it the same way', async () => {
+      const error = await compile(
+        { apiKey: EU_KEY, group: 'acme', perMinute: 100 },
+        { apiKey: US_KEY, group: 'acme', perMinute: 5 },
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenCxConfigurationError);
+      expect((error as Error).message).toMatch(/registrations "eu" and "us" share one OpenCX limit/);
+    });
+
+    it('keeps groups apart from each other, and a group apart from an API key spelled like it', async () => {
+      for (const [first, second] of [
+        [
+          { apiKey: EU_KEY, group: 'acme', perMinute: 100 },
+          { apiKey: EU_KEY, group: 'globex', perMinute: 5 },
+        ],
+        [
+          { apiKey: EU_KEY, group: US_KEY, perMinute: 100 },
+          { apiKey: US_KEY, perMinute: 5 },
+        ],
+      ] as const) {
+        const moduleRef = await compile(first, second);
+        await moduleRef.close();
+      }
+    });
+  });
 });
