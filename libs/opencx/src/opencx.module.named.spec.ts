@@ -46,6 +46,23 @@ describe('OpenCxModule named registrations', () => {
   });
   afterAll(() => Promise.all([eu.close(), us.close()]));
 
+  /** Compiles two registrations with these limits: the shared limit's check runs at start-up. */
+  const compile = (
+    first: { apiKey: string; group?: string; perMinute: number },
+    second: { apiKey: string; group?: string; perMinute: number },
+  ) =>
+    Test.createTestingModule({
+      imports: [first, second].map(({ apiKey, group, perMinute }, i) =>
+        OpenCxModule.forRoot({
+          name: i === 0 ? 'eu' : 'us',
+          apiKey,
+          baseUrl: eu.url,
+          healthCheckInterval: 0,
+          rateLimit: group === undefined ? { perMinute } : { perMinute, group },
+        }),
+      ),
+    }).compile();
+
   it('gives each registration its own organisation: each call reaches its own server with its own key', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
@@ -177,23 +194,6 @@ describe('OpenCxModule named registrations', () => {
   });
 
   describe('rateLimit.group', () => {
-    /** Compiles two registrations with these limits: the shared limit's check runs at start-up. */
-    const compile = (
-      first: { apiKey: string; group?: string; perMinute: number },
-      second: { apiKey: string; group?: string; perMinute: number },
-    ) =>
-      Test.createTestingModule({
-        imports: [first, second].map(({ apiKey, group, perMinute }, i) =>
-          OpenCxModule.forRoot({
-            name: i === 0 ? 'eu' : 'us',
-            apiKey,
-            baseUrl: eu.url,
-            healthCheckInterval: 0,
-            rateLimit: group === undefined ? { perMinute } : { perMinute, group },
-          }),
-        ),
-      }).compile();
-
     it('counts the keys of one group as one limit: they must count it the same way', async () => {
       const error = await compile(
         { apiKey: EU_KEY, group: 'acme', perMinute: 100 },
@@ -215,6 +215,7 @@ describe('OpenCxModule named registrations', () => {
         ],
       ] as const) {
         const moduleRef = await compile(first, second);
+        expect(moduleRef.get(getContactAuthToken('us'))).toBeInstanceOf(ContactAuthService);
         await moduleRef.close();
       }
     });
