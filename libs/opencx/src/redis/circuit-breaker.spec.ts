@@ -68,6 +68,33 @@ describe('CircuitBreaker', () => {
     expect(logger.log).toHaveBeenCalledWith(expect.stringContaining('back'));
   });
 
+  it('keeps to one trial when an operation sent before the outage ends during it', async () => {
+    const breaker = new CircuitBreaker(60_000, logger);
+    let answerEarly!: (value: string) => void;
+    const early = breaker.run(
+      () => new Promise<string>((resolve) => (answerEarly = resolve)),
+      () => 'local',
+    );
+    await breaker.run(down, () => 'local');
+    jest.advanceTimersByTime(BREAKER_COOLDOWN_MS);
+    // The trial: Redis never answers it within this test.
+    void breaker.run(never, () => 'local');
+    answerEarly('redis');
+    await expect(early).resolves.toBe('redis');
+    // The early operation was no trial: the breaker stays half-open until the trial's outcome.
+    expect(breaker.isOpen).toBe(true);
+  });
+
+  it('treats an operation that throws instead of rejecting as a failure', async () => {
+    const breaker = new CircuitBreaker(250, logger);
+    const throws = (): Promise<string> => {
+      throw new Error('client not connected');
+    };
+    await expect(breaker.run(throws, () => 'local')).resolves.toBe('local');
+    expect(breaker.isOpen).toBe(true);
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('Redis unavailable (client not connected)'));
+  });
+
   it('require() rejects instead of falling back', async () => {
     const breaker = new CircuitBreaker(250, logger);
     await expect(breaker.require(() => Promise.reject(new Error('down')))).rejects.toThrow(/unavailable/);
