@@ -5,6 +5,10 @@ import { BREAKER_COOLDOWN_MS, CircuitBreaker } from './circuit-breaker.js';
 const never = (): Promise<string> => new Promise(() => undefined);
 const ok = (): Promise<string> => Promise.resolve('redis');
 const down = (): Promise<string> => Promise.reject(new Error('connection refused'));
+/** A client that throws instead of rejecting, as some do when not connected. */
+const throws = (): Promise<string> => {
+  throw new Error('client not connected');
+};
 
 describe('CircuitBreaker', () => {
   let logger: Logger;
@@ -87,9 +91,6 @@ describe('CircuitBreaker', () => {
 
   it('treats an operation that throws instead of rejecting as a failure', async () => {
     const breaker = new CircuitBreaker(250, logger);
-    const throws = (): Promise<string> => {
-      throw new Error('client not connected');
-    };
     await expect(breaker.run(throws, () => 'local')).resolves.toBe('local');
     expect(breaker.isOpen).toBe(true);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('Redis unavailable (client not connected)'));
