@@ -134,6 +134,26 @@ describeWithRedis('Redis fleet-store contract')('RedisFleetStore, against a real
     await store.close();
     expect(Object.keys(await redis.dump())).toEqual(['opencx:{k}:token']);
   });
+
+  it('leaves the fleet on close: the others count on the whole limit again, not on a silent member', async () => {
+    const [leaving, staying] = await Promise.all([
+      RedisFleetStore.connect(redis.url),
+      RedisFleetStore.connect(redis.url),
+    ]);
+    stores.push(staying);
+    const request = { limit: 4, localLimit: 4, window: 1_000, maxWait: 0, maxTransit: 60_000, maxPause: 60_000 };
+    for (const [store, id] of [
+      [leaving, 'a'],
+      [staying, 'b'],
+    ] as const) {
+      expect(await store.reserve('k', id, request)).toEqual({ granted: true, waitMs: 0 });
+      await store.release('k', id, request, 'ended');
+    }
+    await leaving.close();
+    // Past half a window: a member not heard of since then may be on its own, sending its share.
+    await wait(600);
+    for (const id of ['c', 'd']) expect((await staying.reserve('k', id, request)).granted).toBe(true);
+  });
 });
 
 (QUICK ? describe.skip : describeWithRedis('Redis Cluster fleet-store contract'))(
