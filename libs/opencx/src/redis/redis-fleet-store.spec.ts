@@ -193,6 +193,13 @@ describe('RedisFleetStore', () => {
     // An eviction that cannot reach the fleet says so, and still clears this process's copy.
     await expect(store.evict('c')).rejects.toThrow('Redis is unavailable');
     await expect(store.lookup('c', 'p', 500)).resolves.toMatchObject({ value: undefined });
+    // Only a look-up made after the eviction may save again.
+    await store.save('c', 'p', 'stale', 1_000, miss.stamp);
+    await expect(store.lookup('c', 'p', 500)).resolves.toMatchObject({ value: undefined });
+    jest.advanceTimersByTime(1);
+    const fresh = await store.lookup('c', 'p', 500);
+    await store.save('c', 'p', 'fresh', 1_000, fresh.stamp);
+    await expect(store.lookup('c', 'p', 500)).resolves.toMatchObject({ value: 'fresh' });
   });
 
   it('keeps a copy of what Redis stored, and serves it only while Redis is unreachable', async () => {
@@ -305,6 +312,16 @@ describe('RedisFleetStore', () => {
     const afterDrop = redis.calls.length;
     await jest.advanceTimersByTimeAsync(120_000);
     expect(redis.calls.length).toBe(afterDrop);
+  });
+
+  it('starts beating for a release after an outage, so the release does not wait for the next call', async () => {
+    await failOver();
+    await store.reserve('k', 'id1', REQUEST);
+    await recover();
+    await store.release('k', 'id1', REQUEST, 'ended');
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(redis.named('RELEASE')).toHaveLength(1);
+    expect(carried(redis.last('RELEASE'))).toContainEqual(['id1', '10000', 'e']);
   });
 
   it('beats at least every 50 ms for short windows', async () => {
