@@ -65,6 +65,21 @@ describe('connectRedis', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it("is closed by the store that opened it, and a client's throw on close is not the store's", async () => {
+    // What the store needs of a node-redis client beyond the connection.
+    const nodeRedis = (options: Record<string, unknown>) =>
+      Object.assign(createClient(options), { eval: () => Promise.resolve(0), sendCommand: () => Promise.resolve() });
+    await withRedis({ createClient: nodeRedis });
+    const { RedisFleetStore } = await import('./redis-fleet-store.js');
+    const store = await RedisFleetStore.connect('redis://127.0.0.1:6379');
+    const destroy = jest.fn(() => {
+      throw new Error('The client is closed');
+    });
+    created!.destroy = destroy;
+    await expect(store.close()).resolves.toBeUndefined();
+    expect(destroy).toHaveBeenCalledTimes(1);
+  });
+
   it('takes createClient from the default export too', async () => {
     const connectRedis = await withRedis({ default: { createClient } });
     const client = await connectRedis('redis://h', logger);
