@@ -40,6 +40,13 @@ const never = (): Promise<never> => new Promise(() => undefined);
 const noSlot = (): Promise<OpenCxReservation> => Promise.resolve({ granted: false, waitMs: 60_000 });
 const pausedHalfAMinute = (): Promise<number> => Promise.resolve(30_000);
 
+/** Per-call options whose `apiKey` getter throws, as a proxy or a badly built object can. */
+const hostileOptions = (): { apiKey: string } => ({
+  get apiKey(): string {
+    throw new TypeError(`${SECRET} ${API_KEY}`);
+  },
+});
+
 /** The error a promise rejects with. */
 const rejection = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(
@@ -83,6 +90,13 @@ describe('ContactAuthService around its steps', () => {
       const error = await rejection(evict(...args));
       expect(error).toBeInstanceOf(OpenCxConfigurationError);
       expect((error as Error).message).toBe(`Invalid OpenCxModule options: evictContact: ${problem}`);
+    });
+
+    it('turns a throwing options getter into an OpenCxError naming the method and the class only', async () => {
+      const service = await boot();
+      const error = await rejection(service.evictContact(EMAIL, hostileOptions()));
+      expect(error).toBeInstanceOf(OpenCxError);
+      expect((error as Error).message).toBe('evictContact failed unexpectedly (TypeError)');
     });
 
     it('says so when the fleet store cannot be reached, naming only the error class', async () => {
@@ -132,6 +146,14 @@ describe('ContactAuthService around its steps', () => {
       ).not.toContain(contactId);
     });
 
+    it('turns a throwing options getter into an OpenCxError naming the method and the class only', async () => {
+      const service = await boot();
+      const error = await rejection(service.deleteContact('contact-1', hostileOptions()));
+      expect(error).toBeInstanceOf(OpenCxError);
+      expect((error as Error).message).toBe('deleteContact failed unexpectedly (TypeError)');
+      expect(h.fake.requests).toHaveLength(0);
+    });
+
     it("says so when the contact's tokens could not be evicted from the fleet store", async () => {
       const service = await boot({ store: storeWith({ evict: failing }) });
       const { contact } = await service.authenticateUser({ email: EMAIL });
@@ -141,11 +163,19 @@ describe('ContactAuthService around its steps', () => {
     });
 
     it('ends by totalTimeout when the store never answers the eviction, with the timeout error', async () => {
-      const service = await boot({ store: storeWith({ evict: never }) });
+      let evicting!: () => void;
+      const evictAsked = new Promise<void>((resolve) => (evicting = resolve));
+      const evict = (): Promise<never> => {
+        evicting();
+        return never();
+      };
+      const service = await boot({ store: storeWith({ evict }) });
       const { contact } = await service.authenticateUser({ email: EMAIL });
       jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
       try {
         const deleting = rejection(service.deleteContact(contact!.id, { totalTimeout: 2_000 }));
+        // OpenCX has answered the DELETE: the time left runs out on the eviction alone.
+        await evictAsked;
         await jest.advanceTimersByTimeAsync(2_000);
         await expect(deleting).resolves.toBeInstanceOf(OpenCxTimeoutError);
       } finally {
