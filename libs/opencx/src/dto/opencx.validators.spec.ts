@@ -50,8 +50,14 @@ describe('jsonObjectProblem', () => {
     [{ a: [[1]] }, undefined],
     [{ a: [[1, Number.NaN]] }, 'must hold only finite numbers'],
     [{ a: { b: new Date(0) } }, 'must hold only JSON values (string, number, boolean, null, array, object)'],
+    [
+      { a: 1, b: { c: 2, d: new Date(0) } },
+      'must hold only JSON values (string, number, boolean, null, array, object)',
+    ],
     [JSON.parse('{"a":{"__proto__":{"x":1}}}') as object, 'must not use the key "__proto__"'],
-    [{ a: 'x'.repeat(60) }, 'must be at most 64 bytes as JSON'],
+    // {"a":""} is 8 bytes: with 56 more it is exactly the limit.
+    [{ a: 'x'.repeat(56) }, undefined],
+    [{ a: 'x'.repeat(57) }, 'must be at most 64 bytes as JSON'],
     // Bytes, not characters: 30 "é" are 60 bytes in UTF-8.
     [{ a: 'é'.repeat(30) }, 'must be at most 64 bytes as JSON'],
   ])('%j: %s', (value, problem) => {
