@@ -2,6 +2,7 @@ import {
   OpenCxAbortError,
   OpenCxApiError,
   OpenCxAuthenticationError,
+  OpenCxClientRateLimitError,
   OpenCxConfigurationError,
   OpenCxConnectionError,
   OpenCxError,
@@ -56,6 +57,23 @@ describe('OpenCX errors', () => {
       message: 'OpenCX answered 429: a; b',
       upstreamStatus: 429,
       retryAfter: 30,
+    });
+  });
+
+  it("shows a client-side refusal's retryAfter and reason in JSON", () => {
+    expect(JSON.parse(JSON.stringify(new OpenCxClientRateLimitError(3, 'max-queue')))).toEqual({
+      name: 'OpenCxClientRateLimitError',
+      message: 'Client-side rate limit (rateLimit option): no slot for 3 s (max-queue)',
+      retryAfter: 3,
+      reason: 'max-queue',
+    });
+  });
+
+  it('answers an error of a status Node has no phrase for with the generic "Error"', () => {
+    expect(new OpenCxError('custom', 599, 'try later').getResponse()).toEqual({
+      statusCode: 599,
+      message: 'try later',
+      error: 'Error',
     });
   });
 
