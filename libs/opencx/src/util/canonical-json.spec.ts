@@ -8,6 +8,10 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('writes an undefined array item as null, as JSON.stringify does', () => {
+    expect(canonicalJson([1, undefined])).toBe('[1,null]');
+  });
+
   it('means what JSON.stringify means, whatever the key order', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
