@@ -200,6 +200,18 @@ describe('OpenTelemetry spans and metrics', () => {
     expect(call?.attributes).toMatchObject({ 'opencx.attempts': 2, 'opencx.rate_limit.wait_duration': 1.75 });
   });
 
+  it('names a failure that is not an Error "_OTHER", as the semantic conventions ask', async () => {
+    const telemetry = new OpenTelemetryTelemetry(api, 'odd-failure');
+    // oxlint-disable-next-line prefer-promise-reject-errors -- the case under test
+    await expect(telemetry.call('authenticate-user', () => Promise.reject('thrown as a string'))).rejects.toBe(
+      'thrown as a string',
+    );
+    const [call] = exporter
+      .getFinishedSpans()
+      .filter((span) => span.attributes['opencx.registration'] === 'odd-failure');
+    expect(call?.attributes).toMatchObject({ 'error.type': '_OTHER', 'opencx.outcome': 'error' });
+  });
+
   it('traces deleteContact as its own operation', async () => {
     const service = await h.boot();
     const { contact } = await service.authenticateUser(USER);
