@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { STATUS_CODES } from 'node:http';
 import { HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
+import { logged } from '../test/logged.js';
 import type { HttpAdapterHost } from '@nestjs/core';
 import {
   OpenCxAbortError,
@@ -100,5 +101,11 @@ describe('OpenCxExceptionFilter', () => {
     expect(Logger.prototype.warn).not.toHaveBeenCalled();
     run(createOpenCxApiError({ status: 500 }));
     expect(Logger.prototype.warn).toHaveBeenCalledWith(expect.stringContaining('OpenCxApiError answered as 502'));
+  });
+
+  it('logs under the OpenCx context', async () => {
+    jest.restoreAllMocks();
+    const lines = await logged(() => run(createOpenCxApiError({ status: 500 })));
+    expect(lines).toEqual([['warn', expect.stringContaining('OpenCxApiError answered as 502'), 'OpenCx']]);
   });
 });

@@ -20,8 +20,8 @@ describe('createHttpClient', () => {
     const { request } = await http.axiosRef.get<unknown>(url);
     expect(sockets.length).toBe(1);
     const { socket } = request as ClientRequest;
-    expect(socket.destroyed).toBe(false);
+    expect(socket?.destroyed).toBe(false);
     close();
-    expect(socket.destroyed).toBe(true);
+    expect(socket?.destroyed).toBe(true);
   });
 });

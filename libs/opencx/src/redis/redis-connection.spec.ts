@@ -29,6 +29,10 @@ const createClient = (options: Record<string, unknown>): FakeClient => {
   return created;
 };
 
+/** A node-redis client as the store needs it: the connection's, and the commands it sends. */
+const nodeRedis = (options: Record<string, unknown>) =>
+  Object.assign(createClient(options), { eval: () => Promise.resolve(0), sendCommand: () => Promise.resolve() });
+
 /** `connectRedis`, loaded fresh with `redis` exporting `exports`. */
 async function withRedis(exports: object): Promise<typeof import('./redis-connection.js').connectRedis> {
   jest.resetModules();
@@ -66,9 +70,6 @@ describe('connectRedis', () => {
   });
 
   it("is closed by the store that opened it, and a client's throw on close is not the store's", async () => {
-    // What the store needs of a node-redis client beyond the connection.
-    const nodeRedis = (options: Record<string, unknown>) =>
-      Object.assign(createClient(options), { eval: () => Promise.resolve(0), sendCommand: () => Promise.resolve() });
     await withRedis({ createClient: nodeRedis });
     const { RedisFleetStore } = await import('./redis-fleet-store.js');
     const store = await RedisFleetStore.connect('redis://127.0.0.1:6379');
@@ -92,6 +93,18 @@ describe('connectRedis', () => {
     const client = await connectRedis('redis://h', logger);
     expect(client).toBe(created);
     expect(logger.warn).toHaveBeenCalledWith('Redis is not reachable yet; using in-memory behaviour until it is');
+  });
+
+  it('is opened by the store with a warning under the OpenCx:redis context', async () => {
+    connect = () => Promise.reject(new Error('ECONNREFUSED'));
+    await withRedis({ createClient: nodeRedis });
+    // Loaded after the reset, as the store is: one Logger class for both.
+    const { logged } = await import('../../test/logged.js');
+    const { RedisFleetStore } = await import('./redis-fleet-store.js');
+    const lines = await logged(async () => (await RedisFleetStore.connect('redis://h')).close());
+    expect(lines).toEqual([
+      ['warn', 'Redis is not reachable yet; using in-memory behaviour until it is', 'OpenCx:redis'],
+    ]);
   });
 
   it('waits at most a second for the first connection', async () => {

@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { OpenCxSlotRequest } from '../store/opencx-fleet-store.interface.js';
 import { BREAKER_COOLDOWN_MS } from './circuit-breaker.js';
+import { logged } from '../../test/logged.js';
 import { RedisFleetStore } from './redis-fleet-store.js';
 import { CLAIM, EVICT, LEAVE, LOOKUP, PAUSE, PAUSED_FOR, RELEASE, RESERVE, STORE, UNLOCK } from './redis.scripts.js';
 
@@ -178,6 +179,12 @@ describe('RedisFleetStore', () => {
     await expect(store.lookup('c', 'payload', 500)).resolves.toEqual({ locked: true, stamp: 43 });
     redis.answers.LOOKUP = [0, '', 0, 44];
     await expect(store.lookup('c', 'payload', 500)).resolves.toEqual({ locked: false, stamp: 44 });
+  });
+
+  it('logs under the OpenCx:redis context', async () => {
+    jest.restoreAllMocks();
+    const lines = await logged(failOver);
+    expect(lines).toEqual([['warn', expect.stringMatching(/^Redis unavailable/), 'OpenCx:redis']]);
   });
 
   it('while Redis is down, answers from memory with stamps of its own clock, and keeps only what it can date', async () => {
