@@ -3,7 +3,13 @@ import { MAX_UPSTREAM_TEXT, REDACTED, Scrubber, stringsIn } from './scrub.js';
 
 const KEY = 'sk_live_CANARY_0123456789abcdef';
 const EMAIL = 'leak.canary@example.com';
-const scrubber = new Scrubber(KEY, [EMAIL, 'Ada Lovelace-Byron', '+15550100999', 'hdr_secret_value']);
+// A value whose JSON escaping changes every other character: no piece of it as is matches.
+const QUOTED = 'q"u"o"t"e"d"v"a"l';
+// Built in each test, not when the file loads: mutation testing then knows which tests run the constructor.
+let scrubber: Scrubber;
+beforeEach(() => {
+  scrubber = new Scrubber(KEY, [EMAIL, 'Ada Lovelace-Byron', '+15550100999', 'hdr_secret_value', QUOTED]);
+});
 
 describe('Scrubber', () => {
   it.each([
@@ -11,6 +17,7 @@ describe('Scrubber', () => {
     ['URL-encoded', encodeURIComponent(EMAIL)],
     ['in upper case', EMAIL.toUpperCase()],
     ['JSON-escaped', JSON.stringify('a"b' + KEY).slice(1, -1)],
+    ['JSON-escaped, every other character', JSON.stringify(QUOTED).slice(1, -1)],
     ['cut short', KEY.slice(0, 12)],
     ['as an 8-character piece', KEY.slice(9, 17)],
     ['in base64', Buffer.from(KEY).toString('base64')],
@@ -120,7 +127,10 @@ describe('Scrubber against generated echoes', () => {
 
 describe('Scrubber, exactly', () => {
   // Secrets without the shape of an email, a phone or a credential: only the secret layers can catch them.
-  const plain = new Scrubber('sk_plain_key_abcdef', ['zebracrossingalpha', 'Zoe4', 'Bob', 'abcdefg\uffff']);
+  let plain: Scrubber;
+  beforeEach(() => {
+    plain = new Scrubber('sk_plain_key_abcdef', ['zebracrossingalpha', 'Zoe4', 'Bob', 'abcdefg\uffff']);
+  });
 
   it('replaces a secret at the very start with one marker', () => {
     expect(plain.scrub('zebracrossingalpha said hi')).toBe('[redacted] said hi');
