@@ -1,10 +1,13 @@
 import * as fc from 'fast-check';
-import { MAX_UPSTREAM_TEXT, REDACTED, Scrubber, stringsIn } from './scrub.js';
+import { MAX_UPSTREAM_TEXT, REDACTED, Scrubber, stringsIn, withheld } from './scrub.js';
 
-const KEY = 'sk_live_CANARY_0123456789abcdef';
+// Random after its prefix, as real keys are: no run of it is an ordinary word.
+const KEY = 'sk_live_Q7mXz2Rv9Kp4Tw1Nb8Jc';
 const EMAIL = 'leak.canary@example.com';
 // A value whose JSON escaping changes every other character: no piece of it as is matches.
 const QUOTED = 'q"u"o"t"e"d"v"a"l';
+/** `text` with `separator` between each two of its characters. */
+const between = (text: string, separator: string): string => Array.from(text).join(separator);
 // Built in each test, not when the file loads: mutation testing then knows which tests run the constructor.
 let scrubber: Scrubber;
 beforeEach(() => {
@@ -16,15 +19,24 @@ describe('Scrubber', () => {
     ['as is', EMAIL],
     ['URL-encoded', encodeURIComponent(EMAIL)],
     ['in upper case', EMAIL.toUpperCase()],
-    ['JSON-escaped', JSON.stringify('a"b' + KEY).slice(1, -1)],
     ['JSON-escaped, every other character', JSON.stringify(QUOTED).slice(1, -1)],
-    ['cut short', KEY.slice(0, 12)],
-    ['as an 8-character piece', KEY.slice(9, 17)],
-    ['in base64', Buffer.from(KEY).toString('base64')],
-  ])('removes a secret echoed %s', (_form, echoed) => {
+  ])('removes a personal value echoed %s', (_form, echoed) => {
     const out = scrubber.scrub(`user ${echoed} refused`);
     expect(out).toContain(REDACTED);
     expect(out.toLowerCase()).not.toContain(echoed.toLowerCase().slice(0, 8));
+  });
+
+  it.each([
+    ['as is', KEY],
+    ['JSON-escaped', JSON.stringify('a"b' + KEY).slice(1, -1)],
+    ['cut short', KEY.slice(0, 12)],
+    ['as an 8-character piece', KEY.slice(9, 17)],
+    ['as a 6-character piece', KEY.slice(13, 19)],
+    ['in base64', Buffer.from(KEY).toString('base64')],
+    ['with spaces between its characters', between(KEY, ' ')],
+  ])('withholds the whole text when it echoes the key %s, saying only its length', (_form, echoed) => {
+    const text = `user ${echoed} refused`;
+    expect(scrubber.scrub(text)).toBe(withheld(text.length));
   });
 
   it('removes the name and a header value, and words shaped like emails or phones', () => {
@@ -34,7 +46,7 @@ describe('Scrubber', () => {
   });
 
   it('marks each removed run with one "[redacted]"', () => {
-    expect(scrubber.scrub(`a ${EMAIL} b ${KEY} c`)).toBe('a [redacted] b [redacted] c');
+    expect(scrubber.scrub(`a ${EMAIL} b hdr_secret_value c`)).toBe('a [redacted] b [redacted] c');
   });
 
   it('keeps ordinary text and cuts it to a bound first', () => {
@@ -47,9 +59,9 @@ describe('Scrubber', () => {
     expect(scrubber.scrub(huge)).toBe(scrubber.scrub(huge.slice(0, MAX_UPSTREAM_TEXT)));
   });
 
-  it('places redaction right when lower case is longer than the text (60 × İ before the key)', () => {
-    const out = scrubber.scrub(`${'İ'.repeat(60)} ${KEY} Ada Lovelace-Byron`);
-    expect(out).not.toContain(KEY.slice(0, 6));
+  it('places redaction right when lower case is longer than the text (60 × İ before the email)', () => {
+    const out = scrubber.scrub(`${'İ'.repeat(60)} ${EMAIL} Ada Lovelace-Byron`);
+    expect(out).toBe(`${'İ'.repeat(60)} ${REDACTED} ${REDACTED}`);
     expect(out).not.toContain('Lovelace');
     expect(out.startsWith('İ'.repeat(60))).toBe(true);
   });
@@ -129,7 +141,7 @@ describe('Scrubber, exactly', () => {
   // Secrets without the shape of an email, a phone or a credential: only the secret layers can catch them.
   let plain: Scrubber;
   beforeEach(() => {
-    plain = new Scrubber('sk_plain_key_abcdef', ['zebracrossingalpha', 'Zoe4', 'Bob', 'abcdefg\uffff']);
+    plain = new Scrubber('sk_plain_key_q8zw', ['zebracrossingalpha', 'Zoe4', 'Bob', 'abcdefg\uffff']);
   });
 
   it('replaces a secret at the very start with one marker', () => {
@@ -166,5 +178,235 @@ describe('stringsIn', () => {
       'y',
     ]);
     expect(stringsIn('only')).toEqual(['only']);
+  });
+});
+
+/**
+ * What a reader gets back out of `text`, worked out independently of the scrubber: %XX, HTML
+ * entities (numeric with or without `;`, a few named) and `\u` escapes decoded, three rounds deep,
+ * compatibility forms made plain (NFKC), every format, control, combining, variation-selector and
+ * filler character removed, in lower case.
+ */
+const NAMED: Record<string, string> = { lowbar: '_', period: '.', num: '#', colon: ':', amp: '&' };
+const fromCode = (digits: string, radix: number): string => {
+  const code = parseInt(digits, radix);
+  return code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
+};
+function readBack(text: string): string {
+  let decoded = text;
+  for (let round = 0; round < 3; round++) {
+    decoded = decoded
+      .replace(/(?:%[0-9a-f]{2})+/gi, (run) => Buffer.from(run.replaceAll('%', ''), 'hex').toString('utf8'))
+      .replace(/&#x([0-9a-f]+);?/gi, (_m, hex: string) => fromCode(hex, 16))
+      .replace(/&#(\d+);?/g, (_m, dec: string) => fromCode(dec, 10))
+      .replace(/\\u([0-9a-f]{4})/gi, (_m, hex: string) => fromCode(hex, 16))
+      .replace(/&([a-z]+);/gi, (m, name: string) => NAMED[name] ?? m);
+  }
+  const ignorable = /[\p{Cf}\p{Cc}\p{Mn}\p{Me}\p{Variation_Selector}\u115f\u1160\u3164\uffa0\u2800]/gu;
+  // Removed before NFKC too: NFKC would compose a letter and a mark put after it into one character.
+  return decoded.replace(ignorable, '').normalize('NFKC').replace(ignorable, '').toLowerCase();
+}
+const reversed = (text: string): string => Array.from(text).toReversed().join('');
+/** Whether the key, or 6 consecutive characters of it, forwards or reversed, can be read back out of `text`. */
+const keyReadable = (text: string): boolean => {
+  const read = readBack(text);
+  return KEY_PIECES.some((piece) => read.includes(piece) || read.includes(reversed(piece)));
+};
+
+/** Every byte of `text`'s UTF-8 as %XX. */
+const percentEncoded = (text: string): string =>
+  Array.from(Buffer.from(text), (byte) => byte)
+    .map((byte) => `%${byte.toString(16).padStart(2, '0').toUpperCase()}`)
+    .join('');
+const fullwidth = (text: string): string =>
+  text.replace(/[\x21-\x7e]/g, (c) => String.fromCodePoint(c.charCodeAt(0) - 0x21 + 0xff01));
+
+describe('Scrubber, failing closed on the key', () => {
+  it.each([
+    ['U+2066 (left-to-right isolate)', between(KEY, '\u2066')],
+    ['U+2069 (pop directional isolate)', between(KEY, '\u2069')],
+    ['U+061C (Arabic letter mark)', between(KEY, '\u061c')],
+    ['U+034F (combining grapheme joiner)', between(KEY, '\u034f')],
+    ['U+FE0F (variation selector 16)', between(KEY, '\ufe0f')],
+    ['U+180B (Mongolian free variation selector)', between(KEY, '\u180b')],
+    ['U+3164 (Hangul filler)', between(KEY, '\u3164')],
+    ['U+E0020 (tag space)', between(KEY, '\u{e0020}')],
+    ['NUL', between(KEY, '\u0000')],
+    ['ESC', between(KEY, '\u001b')],
+    ['fullwidth', fullwidth(KEY)],
+    ['with every byte percent-encoded', percentEncoded(KEY)],
+    ['reversed', reversed(KEY)],
+    ['as decimal HTML entities', Array.from(KEY, (c) => `&#${c.codePointAt(0)};`).join('')],
+    ['as hexadecimal HTML entities', Array.from(KEY, (c) => `&#x${c.codePointAt(0)!.toString(16)};`).join('')],
+    ['with named HTML entities', KEY.replaceAll('_', '&lowbar;')],
+  ])('withholds the text when the key echoes with %s', (_form, echoed) => {
+    const text = `key ${echoed} refused`;
+    expect(keyReadable(text)).toBe(true);
+    const out = scrubber.scrub(text);
+    expect(keyReadable(out)).toBe(false);
+    expect(out).toBe(withheld(text.length));
+  });
+});
+
+describe('Scrubber, deciding on what it cannot read', () => {
+  it.each([
+    ['a named HTML entity it does not decode', 'caf&eacute; refused'],
+    ['an "&" before a letter (an entity without its ";")', 'Q&A refused'],
+    ['%XX nested ten deep', `x%${'25'.repeat(9)}41`],
+  ])('withholds a text with %s', (_label, text) => {
+    expect(scrubber.scrub(text)).toBe(withheld(text.length));
+  });
+
+  it('keeps a text whose encodings it reads', () => {
+    for (const text of ['Tom &amp; Jerry &lt;3 &#65;', `x%${'25'.repeat(2)}41`, 'a \\u0041 b']) {
+      expect(scrubber.scrub(text)).toBe(text);
+    }
+  });
+
+  it('judges what it keeps of one answer together: the key in pieces of 5 over a message list', () => {
+    const pieces = KEY.match(/.{1,5}/g)!;
+    const kept = pieces.map((piece) => scrubber.scrub(piece)).filter((out) => !out.startsWith('[withheld'));
+    expect(keyReadable(kept.join('; '))).toBe(false);
+    expect(kept.length).toBeLessThan(pieces.length);
+  });
+
+  it('removes a personal value with characters that show nothing inside it', () => {
+    const out = scrubber.scrub(`name ${between('Ada Lovelace-Byron', '\u2066')} refused`);
+    expect(out).toBe(`name ${REDACTED} refused`);
+  });
+});
+
+describe('Scrubber against generated forms of the key (fast-check)', () => {
+  const RUNS = Number(process.env.FC_RUNS ?? 200);
+  /** Ways to write one character that a reader still reads as it. */
+  const lookalike = {
+    fullwidth: (c: string) => (/[\x21-\x7e]/.test(c) ? String.fromCodePoint(c.charCodeAt(0) - 0x21 + 0xff01) : c),
+    bold: (c: string) =>
+      /[a-z]/.test(c)
+        ? String.fromCodePoint(0x1d41a + c.charCodeAt(0) - 97)
+        : /[A-Z]/.test(c)
+          ? String.fromCodePoint(0x1d400 + c.charCodeAt(0) - 65)
+          : /\d/.test(c)
+            ? String.fromCodePoint(0x1d7ce + Number(c))
+            : c,
+    accented: (c: string) => `${c}\u0301`,
+    enclosed: (c: string) => `${c}\u20dd`,
+    plain: (c: string) => c,
+  };
+  /** Ways to encode one character that decoding undoes. */
+  const encoding = {
+    percent: (c: string) => [...Buffer.from(c)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+    decimal: (c: string) => `&#${c.codePointAt(0)};`,
+    decimalBare: (c: string) => `&#00${c.codePointAt(0)}`,
+    hex: (c: string) => `&#X${c.codePointAt(0)!.toString(16)};`,
+    named: (c: string) => ({ _: '&lowbar;', '.': '&period;' })[c as '_' | '.'] ?? c,
+    escape: (c: string) => (c.length === 1 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c),
+  };
+  const FILLERS = [
+    '\u2066',
+    '\u2069',
+    '\u061c',
+    '\u034f',
+    '\ufe0f',
+    '\u180b',
+    '\u3164',
+    '\u{e0020}',
+    '\u0000',
+    '\u001b',
+    '\u200b',
+    '\u00ad',
+    '\u115f',
+    '\u1160',
+    '\uffa0',
+    '\u2800',
+    '\u{e0100}',
+    '\u202e',
+  ];
+  const form = fc.record({
+    start: fc.nat({ max: KEY.length - 6 }),
+    length: fc.integer({ min: 6, max: 12 }),
+    caseOf: fc.constantFrom('upper', 'lower', 'as is', 'alternate'),
+    look: fc.constantFrom(...(Object.keys(lookalike) as Array<keyof typeof lookalike>)),
+    filler: fc.option(fc.constantFrom(...FILLERS), { nil: undefined }),
+    reversed: fc.boolean(),
+    encodings: fc.array(
+      fc.record({
+        kind: fc.constantFrom(...(Object.keys(encoding) as Array<keyof typeof encoding>)),
+        all: fc.boolean(),
+      }),
+      { maxLength: 2 },
+    ),
+    picks: fc.infiniteStream(fc.boolean()),
+    before: fc.constantFrom('', 'key ', 'Invalid API key: ', '« '),
+    after: fc.constantFrom('', ' refused', '"}', ' …'),
+  });
+
+  type Form = typeof form extends fc.Arbitrary<infer T> ? T : never;
+
+  /** The echo a generated form describes: a run of the key, altered, perhaps reversed, then encoded. */
+  function echo(f: Form): string {
+    const cased = (c: string, i: number): string =>
+      f.caseOf === 'upper' || (f.caseOf === 'alternate' && i % 2)
+        ? c.toUpperCase()
+        : f.caseOf === 'lower'
+          ? c.toLowerCase()
+          : c;
+    let chars = Array.from(KEY.slice(f.start, f.start + f.length)).map((c, i) => lookalike[f.look](cased(c, i)));
+    const { filler } = f;
+    if (filler !== undefined) chars = chars.flatMap((c, i) => (i === 0 ? [c] : [filler, c]));
+    if (f.reversed) chars = chars.toReversed();
+    // A reference without its ";" is outermost only: encoding its digits again would change what it says.
+    const encodings = f.encodings.filter((e, i) => e.kind !== 'decimalBare' || i === f.encodings.length - 1);
+    for (const { kind, all } of encodings) {
+      // Every character of an element: an earlier encoding made it several.
+      const encode = (element: string): string => Array.from(element, (c) => encoding[kind](c)).join('');
+      chars = chars.map((c) => (all || kind === 'decimalBare' || f.picks.next().value ? encode(c) : c));
+    }
+    return `${f.before}${chars.join('')}${f.after}`;
+  }
+
+  it('withholds, whole, every text a run of 6 or more of the key can be read back out of', () => {
+    fc.assert(
+      fc.property(form, (f) => {
+        const text = echo(f);
+        const out = new Scrubber(KEY, [EMAIL]).scrub(text);
+        // The generator makes real echoes: each that fits in what is kept gives the key back to a reader.
+        expect(text.length > MAX_UPSTREAM_TEXT || keyReadable(text)).toBe(true);
+        expect(out).toBe(keyReadable(text.slice(0, MAX_UPSTREAM_TEXT)) ? withheld(text.length) : out);
+        expect(keyReadable(out)).toBe(false);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('keeps ordinary text as it is', () => {
+    const word = fc.constantFrom(
+      'email',
+      'must',
+      'be',
+      'an',
+      'invalid',
+      'field',
+      'name',
+      'is',
+      'too',
+      'long',
+      'Bad',
+      'Request',
+      'code',
+      '&amp;',
+      '%20',
+      'ß',
+      'İ',
+      '—',
+      '😀',
+    );
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 30 }), fc.constantFrom(' ', ', ', '; ', ': '), (words, separator) => {
+        const text = words.join(separator).slice(0, MAX_UPSTREAM_TEXT);
+        expect(new Scrubber(KEY, [EMAIL]).scrub(text)).toBe(text);
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
