@@ -15,9 +15,9 @@ function cut(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-/** A key as a path shows it. */
+/** A key as a path shows it: `""` for the empty key, which would otherwise name nothing. */
 export function shownKey(key: string): string {
-  return cut(key, MAX_KEY_SHOWN);
+  return key === '' ? '""' : cut(key, MAX_KEY_SHOWN);
 }
 
 /** The path of `key` inside the field at `parent` ('' for the body itself), bounded. */
@@ -28,5 +28,11 @@ export function fieldPath(parent: string, key: string): string {
 /** `message` about the field named `key`, with the key as a path shows it (class-validator's messages repeat it). */
 export function messageAbout(key: string, message: string, max: number): string {
   const shown = shownKey(key);
-  return cut(shown === key ? message : message.split(key).join(shown), max);
+  const rewritten =
+    shown === key
+      ? message
+      : key === ''
+        ? message.replace(/(property|each value in) {2}/, `$1 ${shown} `)
+        : message.split(key).join(shown);
+  return cut(rewritten, max);
 }

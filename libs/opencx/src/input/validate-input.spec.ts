@@ -81,6 +81,10 @@ describe('validateAuthenticateUser', () => {
       'avatarUrl: property avatarUrl should not exist',
     ]);
   });
+
+  it('names an unknown empty key as "", not as nothing', () => {
+    expect(problems({ email: 'a@example.com', '': 0 })).toEqual(['"": property "" should not exist']);
+  });
 });
 
 describe('extra fields', () => {
