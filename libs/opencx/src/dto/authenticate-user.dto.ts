@@ -1,12 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsObject, IsString, IsUrl, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsEmail, IsString, IsUrl, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
 import { OPENCX_LANGUAGES, type OpenCxLanguage } from '../languages.js';
 import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
 import { AUTHENTICATE_USER_LIMITS } from './authenticate-user.limits.js';
 import { McpAccessDto } from './mcp-access.dto.js';
-import { HasDigits, IsJsonObject, IsOpenCxLanguage, IsOptionalField, KeepRaw } from './opencx.validators.js';
+import {
+  HasDigits,
+  IsJsonObject,
+  IsObjectValue,
+  IsOpenCxLanguage,
+  IsOptionalField,
+  KeepRaw,
+} from './opencx.validators.js';
 
 // OpenCX asks for the number "including the country code" and shows +1234567890, nothing more:
 // a phone number as people write one is taken, with or without the +. ASCII digits and the
@@ -124,7 +131,7 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
     type: () => HttpActionOverridesDto,
   })
   @IsOptionalField()
-  @IsObject({ message: 'http_action_overrides must be an object' })
+  @IsObjectValue()
   @ValidateNested()
   @Type(() => HttpActionOverridesDto)
   http_action_overrides?: HttpActionOverridesDto;
@@ -137,7 +144,7 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
     type: () => McpAccessDto,
   })
   @IsOptionalField()
-  @IsObject({ message: 'mcp_access must be an object' })
+  @IsObjectValue()
   @ValidateNested()
   @Type(() => McpAccessDto)
   mcp_access?: McpAccessDto;

@@ -199,6 +199,18 @@ export function IsOpenCxLanguage(options?: ValidationOptions): PropertyDecorator
 }
 
 /**
+ * An object, for a nested DTO: neither null, an array nor a function (class-validator's `IsObject`
+ * takes a function, which `ValidateNested` then finds nothing wrong with).
+ */
+export function IsObjectValue(options?: ValidationOptions): PropertyDecorator {
+  return ValidateProblem(
+    'isObjectValue',
+    (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? undefined : 'must be an object'),
+    options,
+  );
+}
+
+/**
  * An array with an item at every index, and no proxy: class-validator's `each` rules skip the
  * empty slots of `[, 'crm']`, and JSON would send them as `null`.
  */

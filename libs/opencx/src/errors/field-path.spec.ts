@@ -6,6 +6,11 @@ describe('field paths in a 400', () => {
     expect(fieldPath('customData.plan', 'tier')).toBe('customData.plan.tier');
   });
 
+  it("names the parent for class-validator's error without a property (an unknown nested value)", () => {
+    expect(fieldPath('mcp_access', undefined as unknown as string)).toBe('mcp_access');
+    expect(fieldPath('', undefined as unknown as string)).toBe('(body)');
+  });
+
   it('shows an empty key as "" so the path still names something', () => {
     expect(fieldPath('', '')).toBe('""');
     expect(fieldPath('customData', '')).toBe('customData.""');

@@ -20,13 +20,18 @@ export function shownKey(key: string): string {
   return key === '' ? '""' : cut(key, MAX_KEY_SHOWN);
 }
 
-/** The path of `key` inside the field at `parent` ('' for the body itself), bounded. */
-export function fieldPath(parent: string, key: string): string {
+/**
+ * The path of `key` inside the field at `parent` ('' for the body itself), bounded. Without a key
+ * (class-validator's error about a nested value of no known class), the parent itself.
+ */
+export function fieldPath(parent: string, key: string | undefined): string {
+  if (typeof key !== 'string') return parent || '(body)';
   return cut(parent ? `${parent}.${shownKey(key)}` : shownKey(key), MAX_FIELD_PATH);
 }
 
 /** `message` about the field named `key`, with the key as a path shows it (class-validator's messages repeat it). */
-export function messageAbout(key: string, message: string, max: number): string {
+export function messageAbout(key: string | undefined, message: string, max: number): string {
+  if (typeof key !== 'string') return cut(message, max);
   const shown = shownKey(key);
   const rewritten =
     shown === key

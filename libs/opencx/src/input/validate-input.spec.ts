@@ -82,6 +82,12 @@ describe('validateAuthenticateUser', () => {
     ]);
   });
 
+  it.each(['http_action_overrides', 'mcp_access'])('refuses a function as %s, naming it', (field) => {
+    const found = problems({ email: 'a@example.com', [field]: () => ({}) });
+    expect(found[0]).toBe(`${field}: ${field} must be an object`);
+    expect(found.every((problem) => problem.startsWith(`${field}: `))).toBe(true);
+  });
+
   it('names an unknown empty key as "", not as nothing', () => {
     expect(problems({ email: 'a@example.com', '': 0 })).toEqual(['"": property "" should not exist']);
   });

@@ -156,6 +156,10 @@ describe('OpenCxValidationPipe, against input that throws or is huge', () => {
     expect(caught.errors[0]?.field.length).toBeLessThanOrEqual(200);
   });
 
+  it.each(['http_action_overrides', 'mcp_access'])('refuses a function as %s, naming it', async (field) => {
+    expect(await fieldOf({ email: 'a@example.com', [field]: () => ({}) })).toBe(field);
+  });
+
   it('refuses a sparse server_ids naming it', async () => {
     // oxlint-disable-next-line no-sparse-arrays
     expect(await fieldOf({ email: 'a@example.com', mcp_access: { server_ids: [, 'crm'] } })).toBe(
