@@ -31,6 +31,18 @@ const secretPhone = fc.stringMatching(/^[1-9]\d{7,11}$/).map((digits) => `+${rem
 const boom = (): never => {
   throw new TypeError('thrown while read');
 };
+/** `value`, which fast-check prints as `label` when a run fails (its own printing would read it and throw). */
+const labelled = <T extends object>(value: T, label: string): T =>
+  Object.defineProperty(value, fc.toStringMethod, { value: () => label });
+/** A proxy whose traps throw on every property but the one fast-check prints it with. */
+const throwingProxy = <T extends object>(target: T, label: string): T =>
+  new Proxy(target, {
+    get: (_target, key) => (key === fc.toStringMethod ? () => label : boom()),
+    has: (_target, key) => key === fc.toStringMethod || (typeof key === 'symbol' ? false : boom()),
+    ownKeys: boom,
+    getPrototypeOf: boom,
+    getOwnPropertyDescriptor: boom,
+  });
 
 /**
  * Values no caller should send, and some they might: wrong types, odd numbers, proxies, getters,
@@ -61,11 +73,17 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant([, 'crm']),
   fc.constant(Object.create(null) as object),
   fc.constant(Object.freeze({ a: 1 })),
-  fc.constant({ toJSON: boom, valueOf: boom, toString: boom }),
-  fc.constant(Object.defineProperty({}, 'a', { get: boom, enumerable: true })),
-  fc.constant(new Proxy({}, { get: boom, ownKeys: boom, getPrototypeOf: boom, getOwnPropertyDescriptor: boom })),
-  fc.constant(new Proxy(['crm'], { get: boom })),
-  fc.constant(new Proxy({ a: 1 }, {})),
+  fc.constant(labelled({ toJSON: boom, valueOf: boom, toString: boom }, '{ toJSON, valueOf, toString that throw }')),
+  fc.constant(labelled(Object.defineProperty({}, 'a', { get: boom, enumerable: true }), '{ get a() { throw } }')),
+  // Fresh for each run: its getter answers once, then throws (a check passes, a later read fails).
+  fc.constant(null).map(() => {
+    let reads = 0;
+    const value = Object.defineProperty({}, 'a', { get: () => (reads++ === 0 ? 'x' : boom()), enumerable: true });
+    return labelled(value, '{ get a() { once, then throw } }');
+  }),
+  fc.constant(throwingProxy({}, 'Proxy({}) that throws')),
+  fc.constant(throwingProxy(['crm'], "Proxy(['crm']) that throws")),
+  fc.constant(new Proxy(labelled({ a: 1 }, 'Proxy({ a: 1 })'), {})),
   fc.nat({ max: 70_000 }).map((length) => 'x'.repeat(length)),
 );
 
@@ -111,12 +129,34 @@ const FIELDS = {
   ),
   mcp_access: fc.oneof(
     fc.record(
-      { server_ids: fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }), hostileValue) },
+      {
+        server_ids: fc.oneof(
+          fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
+          // oxlint-disable-next-line no-sparse-arrays
+          fc.constantFrom([, 'crm'], ['crm', , 'billing']),
+          hostileValue,
+        ),
+      },
       { requiredKeys: [] },
     ),
     hostileValue,
   ),
 };
+
+/** A body OpenCX would take, holding personal values in every field it can. */
+export const sendableInput: fc.Arbitrary<Record<string, unknown>> = fc.record(
+  {
+    email: secretEmail,
+    name: secretWord.map((w) => `Ada ${w}`),
+    phone: secretPhone,
+    language: fc.constantFrom('en', 'cy'),
+    customData: fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), secretWord, { maxKeys: 3 }),
+    chat_context: secretWord.map((w) => `VIP ${w}`),
+    http_action_overrides: fc.record({ headers: fc.dictionary(fc.constantFrom('X-Secret', 'X-Tier'), secretWord) }),
+    mcp_access: fc.record({ server_ids: fc.array(fc.constantFrom('crm', 'billing'), { maxLength: 2 }) }),
+  },
+  { requiredKeys: ['email'] },
+);
 
 /** How the input object itself is handed over. */
 const WRAPS = {
@@ -132,13 +172,27 @@ const WRAPS = {
   },
   proxied: (fields: Record<string, unknown>): unknown => new Proxy(fields, {}),
   withThrowingGetter: (fields: Record<string, unknown>): unknown =>
-    Object.defineProperty({ ...fields }, 'name', { get: boom, enumerable: true }),
+    labelled(
+      Object.defineProperty({ ...fields }, 'name', { get: boom, enumerable: true }),
+      '{ …, get name() { throw } }',
+    ),
 };
 
-/** An authenticate-user input: the body's fields (each valid or hostile), unknown keys, handed over some way; or anything at all. */
+/** A sendable body with one field given by {@link FIELDS} (valid or hostile): each hostile value met alone. */
+const oneFieldOff: fc.Arbitrary<Record<string, unknown>> = fc
+  .constantFrom(...(Object.keys(FIELDS) as Array<keyof typeof FIELDS>))
+  .chain((field) => fc.tuple(sendableInput, FIELDS[field]).map(([body, value]) => ({ ...body, [field]: value })));
+
+/**
+ * An authenticate-user input: a sendable body; one with a field off; the body's fields each valid
+ * or hostile, with unknown keys, handed over some way (frozen, without prototype, as a proxy, with
+ * a getter that throws); or anything at all.
+ */
 export const authenticateInput: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 1, arbitrary: sendableInput },
+  { weight: 3, arbitrary: oneFieldOff },
   {
-    weight: 9,
+    weight: 3,
     arbitrary: fc
       .record({
         fields: fc.record(FIELDS, { requiredKeys: [] }),
@@ -151,7 +205,16 @@ export const authenticateInput: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: hostileValue },
 );
 
-/** Per-call options: none, ordinary ones, or hostile ones (wrong types, getters, proxies, `extraFields` of any kind). */
+/** A value of any type that is no object: objects of every kind are {@link hostileValue}'s. */
+const notAnObject = hostileValue.filter(
+  (value) => value === null || (typeof value !== 'object' && typeof value !== 'function'),
+);
+
+/**
+ * Per-call options: none, a plain object of ordinary or hostile values (wrong types, getters and
+ * proxies inside `extraFields`), or something that is no object at all. The options object itself
+ * is never a proxy or a getter: the call's options are read by spreading them.
+ */
 export const callOptions: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant(undefined),
   fc.record(
@@ -164,19 +227,20 @@ export const callOptions: fc.Arbitrary<unknown> = fc.oneof(
       totalTimeout: fc.oneof(fc.integer({ min: 1, max: 5000 }), hostileValue),
       maxRetries: fc.oneof(fc.integer({ min: 0, max: 2 }), hostileValue),
       extraFields: fc.oneof(fc.dictionary(freeKey, fc.oneof(secretWord, hostileValue), { maxKeys: 2 }), hostileValue),
-      signal: fc.oneof(fc.constant(AbortSignal.abort()), hostileValue),
+      // Not a proxy whose traps throw: the call's options check a signal by running them.
+      signal: fc.oneof(fc.constant(AbortSignal.abort()), notAnObject, fc.jsonValue({ maxDepth: 2 })),
       unknownOption: hostileValue,
     },
     { requiredKeys: [] },
   ),
-  hostileValue,
+  notAnObject,
 );
 
-/** Everything an error shows: message, stack, string, JSON and the body your API would answer with. */
-export function printed(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error;
+/** Everything an error shows, each on its own: message, stack, string, JSON and the body your API would answer with. */
+export function printed(error: unknown): string[] {
+  if (!(error instanceof Error)) return [typeof error];
   const response = error instanceof OpenCxError ? JSON.stringify(error.getResponse()) : '';
-  return [error.message, error.stack, String(error), JSON.stringify(error), response].join('\n');
+  return [error.message, error.stack ?? '', String(error), JSON.stringify(error), response];
 }
 
 /** Longest message or answer body an error may have, in characters. */
@@ -201,6 +265,8 @@ export function errorProblem(
   if (error instanceof OpenCxValidationError && (error.errors.length === 0 || error.errors.some((e) => !e.field))) {
     return 'a validation error naming no field';
   }
-  const leaked = leakedSecret(printed(error));
+  const leaked = printed(error)
+    .map(leakedSecret)
+    .find((run) => run !== undefined);
   return leaked === undefined ? undefined : `shows a personal value: ${leaked}`;
 }

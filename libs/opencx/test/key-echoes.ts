@@ -1,11 +1,5 @@
 import * as fc from 'fast-check';
 
-/** Runs of a property: small for `npm test`, as many as `FC_RUNS` says for a long run. */
-export function propertyRuns(small: number): number {
-  const asked = Number(process.env.FC_RUNS);
-  return Number.isInteger(asked) && asked > 0 ? asked : small;
-}
-
 const NAMED: Record<string, string> = { lowbar: '_', period: '.', num: '#', colon: ':', amp: '&' };
 const fromCode = (digits: string, radix: number): string => {
   const code = parseInt(digits, radix);

@@ -199,13 +199,20 @@ export function IsOpenCxLanguage(options?: ValidationOptions): PropertyDecorator
 }
 
 /**
- * An object, for a nested DTO: neither null, an array nor a function (class-validator's `IsObject`
- * takes a function, which `ValidateNested` then finds nothing wrong with).
+ * An object, for a nested DTO: a plain object or the DTO class's instance; not null, an array, a
+ * function, a date or another built-in (class-validator's `IsObject` takes a function, and
+ * `ValidateNested` then finds nothing wrong with a function or a date).
  */
 export function IsObjectValue(options?: ValidationOptions): PropertyDecorator {
   return ValidateProblem(
     'isObjectValue',
-    (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? undefined : 'must be an object'),
+    (value) =>
+      value !== null &&
+      typeof value === 'object' &&
+      !types.isProxy(value) &&
+      Object.prototype.toString.call(value) === '[object Object]'
+        ? undefined
+        : 'must be an object',
     options,
   );
 }

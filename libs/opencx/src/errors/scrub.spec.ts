@@ -1,6 +1,7 @@
 import * as fc from 'fast-check';
-import { keyEcho, keyReadable, propertyRuns, reversed } from '../../test/key-echoes.js';
+import { keyEcho, keyReadable, reversed } from '../../test/key-echoes.js';
 import { MAX_UPSTREAM_TEXT, REDACTED, Scrubber, stringsIn, withheld } from './scrub.js';
+import { propertyParameters, propertyTimeout } from '../../test/property-runs.js';
 
 // Random after its prefix, as real keys are: no run of it is an ordinary word.
 const KEY = 'sk_live_Q7mXz2Rv9Kp4Tw1Nb8Jc';
@@ -246,48 +247,56 @@ describe('Scrubber, deciding on what it cannot read', () => {
 });
 
 describe('Scrubber against generated forms of the key (fast-check)', () => {
-  const RUNS = propertyRuns(200);
-  it('withholds, whole, every text a run of 6 or more of the key can be read back out of', () => {
-    fc.assert(
-      fc.property(keyEcho(KEY), (text) => {
-        const out = new Scrubber(KEY, [EMAIL]).scrub(text);
-        // The generator makes real echoes: each that fits in what is kept gives the key back to a reader.
-        expect(text.length > MAX_UPSTREAM_TEXT || keyReadable(KEY, text)).toBe(true);
-        expect(out).toBe(keyReadable(KEY, text.slice(0, MAX_UPSTREAM_TEXT)) ? withheld(text.length) : out);
-        expect(keyReadable(KEY, out)).toBe(false);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  const RUNS = propertyParameters(200);
+  it(
+    'withholds, whole, every text a run of 6 or more of the key can be read back out of',
+    () => {
+      fc.assert(
+        fc.property(keyEcho(KEY), (text) => {
+          const out = new Scrubber(KEY, [EMAIL]).scrub(text);
+          // The generator makes real echoes: each that fits in what is kept gives the key back to a reader.
+          expect(text.length > MAX_UPSTREAM_TEXT || keyReadable(KEY, text)).toBe(true);
+          expect(out).toBe(keyReadable(KEY, text.slice(0, MAX_UPSTREAM_TEXT)) ? withheld(text.length) : out);
+          expect(keyReadable(KEY, out)).toBe(false);
+        }),
+        RUNS,
+      );
+    },
+    propertyTimeout(RUNS),
+  );
 
-  it('keeps ordinary text as it is', () => {
-    const word = fc.constantFrom(
-      'email',
-      'must',
-      'be',
-      'an',
-      'invalid',
-      'field',
-      'name',
-      'is',
-      'too',
-      'long',
-      'Bad',
-      'Request',
-      'code',
-      '&amp;',
-      '%20',
-      'ß',
-      'İ',
-      '—',
-      '😀',
-    );
-    fc.assert(
-      fc.property(fc.array(word, { maxLength: 30 }), fc.constantFrom(' ', ', ', '; ', ': '), (words, separator) => {
-        const text = words.join(separator).slice(0, MAX_UPSTREAM_TEXT);
-        expect(new Scrubber(KEY, [EMAIL]).scrub(text)).toBe(text);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'keeps ordinary text as it is',
+    () => {
+      const word = fc.constantFrom(
+        'email',
+        'must',
+        'be',
+        'an',
+        'invalid',
+        'field',
+        'name',
+        'is',
+        'too',
+        'long',
+        'Bad',
+        'Request',
+        'code',
+        '&amp;',
+        '%20',
+        'ß',
+        'İ',
+        '—',
+        '😀',
+      );
+      fc.assert(
+        fc.property(fc.array(word, { maxLength: 30 }), fc.constantFrom(' ', ', ', '; ', ': '), (words, separator) => {
+          const text = words.join(separator).slice(0, MAX_UPSTREAM_TEXT);
+          expect(new Scrubber(KEY, [EMAIL]).scrub(text)).toBe(text);
+        }),
+        RUNS,
+      );
+    },
+    propertyTimeout(RUNS),
+  );
 });

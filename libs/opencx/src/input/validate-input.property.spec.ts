@@ -2,8 +2,10 @@ import * as fc from 'fast-check';
 import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { authenticateInput, errorProblem } from '../../test/hostile-input.js';
-import { propertyRuns } from '../../test/key-echoes.js';
 import { validateAuthenticateUser, wireBody } from './validate-input.js';
+import { propertyParameters, propertyTimeout } from '../../test/property-runs.js';
+
+const RUNS = propertyParameters(300);
 
 /** What is wrong with what `validateAuthenticateUser` made of `input`; undefined when it kept its promise. */
 function problemOf(input: unknown): string | undefined {
@@ -30,12 +32,16 @@ function problemOf(input: unknown): string | undefined {
 }
 
 describe('validateAuthenticateUser, for any input (fast-check)', () => {
-  it('returns a DTO whose wire body passes again, or throws a bounded OpenCxValidationError naming a field and no personal value', () => {
-    fc.assert(
-      fc.property(authenticateInput, (input) => {
-        expect(problemOf(input)).toBeUndefined();
-      }),
-      { numRuns: propertyRuns(300) },
-    );
-  });
+  it(
+    'returns a DTO whose wire body passes again, or throws a bounded OpenCxValidationError naming a field and no personal value',
+    () => {
+      fc.assert(
+        fc.property(authenticateInput, (input) => {
+          expect(problemOf(input)).toBeUndefined();
+        }),
+        RUNS,
+      );
+    },
+    propertyTimeout(RUNS),
+  );
 });

@@ -3,8 +3,10 @@ import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { validateAuthenticateUser } from '../input/validate-input.js';
 import { authenticateInput, errorProblem } from '../../test/hostile-input.js';
-import { propertyRuns } from '../../test/key-echoes.js';
 import { OpenCxValidationPipe } from './opencx-validation.pipe.js';
+import { propertyParameters, propertyTimeout } from '../../test/property-runs.js';
+
+const RUNS = propertyParameters(300);
 
 const pipe = new OpenCxValidationPipe();
 
@@ -27,27 +29,35 @@ async function problemOf(body: unknown): Promise<string | undefined> {
 }
 
 describe('OpenCxValidationPipe.transform, for any body (fast-check)', () => {
-  it('returns a DTO the library accepts, or rejects with a bounded OpenCxValidationError naming a field and no personal value', async () => {
-    await fc.assert(
-      fc.asyncProperty(authenticateInput, async (body) => {
-        expect(await problemOf(body)).toBeUndefined();
-      }),
-      { numRuns: propertyRuns(300) },
-    );
-  });
+  it(
+    'returns a DTO the library accepts, or rejects with a bounded OpenCxValidationError naming a field and no personal value',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(authenticateInput, async (body) => {
+          expect(await problemOf(body)).toBeUndefined();
+        }),
+        RUNS,
+      );
+    },
+    propertyTimeout(RUNS),
+  );
 
-  it('answers a JSON body, as a parser gives it, the same way', async () => {
-    await fc.assert(
-      fc.asyncProperty(authenticateInput, async (body) => {
-        let json: unknown;
-        try {
-          json = JSON.parse(JSON.stringify(body) ?? 'null');
-        } catch {
-          json = null;
-        }
-        expect(await problemOf(json)).toBeUndefined();
-      }),
-      { numRuns: propertyRuns(300) },
-    );
-  });
+  it(
+    'answers a JSON body, as a parser gives it, the same way',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(authenticateInput, async (body) => {
+          let json: unknown;
+          try {
+            json = JSON.parse(JSON.stringify(body) ?? 'null');
+          } catch {
+            json = null;
+          }
+          expect(await problemOf(json)).toBeUndefined();
+        }),
+        RUNS,
+      );
+    },
+    propertyTimeout(RUNS),
+  );
 });

@@ -156,8 +156,13 @@ describe('OpenCxValidationPipe, against input that throws or is huge', () => {
     expect(caught.errors[0]?.field.length).toBeLessThanOrEqual(200);
   });
 
-  it.each(['http_action_overrides', 'mcp_access'])('refuses a function as %s, naming it', async (field) => {
-    expect(await fieldOf({ email: 'a@example.com', [field]: () => ({}) })).toBe(field);
+  it.each([
+    ['http_action_overrides', () => ({})],
+    ['mcp_access', () => ({})],
+    ['http_action_overrides', new Date(0)],
+    ['mcp_access', new Map()],
+  ])('refuses %s given as %p, naming it', async (field, value) => {
+    expect(await fieldOf({ email: 'a@example.com', [field]: value })).toBe(field);
   });
 
   it('refuses a sparse server_ids naming it', async () => {
