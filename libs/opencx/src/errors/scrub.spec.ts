@@ -233,6 +233,14 @@ describe('Scrubber, deciding on what it cannot read', () => {
     }
   });
 
+  it('withholds a text that gives back any of the keys it was given', () => {
+    const other = 'sk_tenant_b_Q1w2E3r4T5';
+    const both = new Scrubber([other, KEY], [EMAIL]);
+    expect(both.scrub(`bad ${KEY}`)).toBe(withheld(`bad ${KEY}`.length));
+    expect(both.scrub(`bad ${other}`)).toBe(withheld(`bad ${other}`.length));
+    expect(both.scrub('bad request')).toBe('bad request');
+  });
+
   it('judges what it keeps of one answer together: the key in pieces of 5 over a message list', () => {
     const pieces = KEY.match(/.{1,5}/g)!;
     const kept = pieces.map((piece) => scrubber.scrub(piece)).filter((out) => !out.startsWith('[withheld'));

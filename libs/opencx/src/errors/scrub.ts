@@ -76,9 +76,14 @@ export class Scrubber {
   private readonly whole: string[] = [];
   private kept = '';
 
-  /** `apiKey` first, then the request's personal values. */
-  constructor(apiKey: string, values: Iterable<string>) {
-    this.key = new SecretReadings([apiKey, JSON.stringify(apiKey).slice(1, -1), ...base64Forms(apiKey)]);
+  /**
+   * @param apiKeys the key the request was sent with, and any other the answer must not give back
+   *   (the registration's own, for a call made with a per-call key).
+   * @param values the request's personal values.
+   */
+  constructor(apiKeys: string | readonly string[], values: Iterable<string>) {
+    const keys = typeof apiKeys === 'string' ? [apiKeys] : apiKeys;
+    this.key = new SecretReadings(keys.flatMap((key) => [key, JSON.stringify(key).slice(1, -1), ...base64Forms(key)]));
     for (const value of values) this.add(value);
   }
 
