@@ -51,6 +51,13 @@ describe('Scrubber', () => {
     expect(scrubber.scrub(`a ${EMAIL} b hdr_secret_value c`)).toBe('a [redacted] b [redacted] c');
   });
 
+  it('keeps no line break, control or direction character: a kept text cannot forge a log line', () => {
+    expect(scrubber.scrub('bad\r\n[Nest] 1  - LOG forged\u2028line\u0085x\u001b[31m')).toBe(
+      'bad  [Nest] 1  - LOG forged line x [31m',
+    );
+    expect(scrubber.scrub('a\u202eb\u2066c\u200bd')).toBe('a b c d');
+  });
+
   it('keeps ordinary text and cuts it to a bound first', () => {
     expect(scrubber.scrub('email must be an email')).toBe('email must be an email');
     expect(scrubber.scrub('x'.repeat(10_000))).toHaveLength(MAX_UPSTREAM_TEXT);

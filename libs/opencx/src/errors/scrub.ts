@@ -22,6 +22,9 @@ const KEPT_TAIL = 2 * MAX_UPSTREAM_TEXT;
 
 // Characters that show nothing, or join the one before: an echo may hide a value behind them.
 const INVISIBLE = /[\p{Cf}\p{Cc}\p{Mn}\p{Me}\p{Default_Ignorable_Code_Point}\u2800]/u;
+// Characters that break or turn a line, or say nothing visible: kept text gets a space instead, so
+// a message printed in a log stays on its line and reads as it is.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
 /** `text` lower-cased without invisible characters, and for each of its code units the index in `text` it came from. */
 function normalise(text: string): { folded: string; from: number[] } {
@@ -112,7 +115,8 @@ export class Scrubber {
 
   /**
    * `text` with every piece of a personal value, and every word shaped like an email, a phone
-   * number or a credential, replaced. Matching runs on a lower-cased copy without invisible
+   * number or a credential, replaced, and every control, format or line-separator character made a
+   * space. Matching runs on a lower-cased copy without invisible
    * characters, mapped back to the original's positions, so neither a longer lower case nor a
    * zero-width space can misplace it.
    */
@@ -135,7 +139,7 @@ export class Scrubber {
       if (!hidden[i]) out += cut[i];
       else if (i === 0 || !hidden[i - 1]) out += REDACTED;
     }
-    return scrubShapes(out);
+    return scrubShapes(out).replace(UNPRINTABLE, ' ');
   }
 }
 
