@@ -5,7 +5,7 @@
  */
 
 /** Consecutive characters of a secret that count as giving it away. */
-export const SECRET_RUN = 6;
+const SECRET_RUN = 6;
 
 // Characters a reader's eye skips: format (Cf), control (Cc) and combining (Mn, Me) characters,
 // and every default-ignorable code point (variation selectors, tags, the Hangul fillers U+115F,
@@ -18,7 +18,7 @@ const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{N}]/gu;
  * mathematical letters become ASCII, accents come apart), every ignorable character removed, in
  * one case (upper then lower, so `ß` and `ſ` meet `ss` and `s`).
  */
-export function fold(text: string): string {
+function fold(text: string): string {
   return text.normalize('NFKD').toUpperCase().toLowerCase().normalize('NFKD').replace(IGNORABLE, '');
 }
 
