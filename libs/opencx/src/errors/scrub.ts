@@ -116,9 +116,8 @@ export class Scrubber {
   /**
    * `text` with every piece of a personal value, and every word shaped like an email, a phone
    * number or a credential, replaced, and every control, format or line-separator character made a
-   * space. Matching runs on a lower-cased copy without invisible
-   * characters, mapped back to the original's positions, so neither a longer lower case nor a
-   * zero-width space can misplace it.
+   * space. Matching runs on a lower-cased copy without invisible characters, mapped back to the
+   * original's positions, so neither a longer lower case nor a zero-width space can misplace it.
    */
   private redact(cut: string): string {
     const { folded, from } = normalise(cut);
