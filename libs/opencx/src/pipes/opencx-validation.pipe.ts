@@ -19,8 +19,8 @@ function invalid(field: string, message: string): OpenCxValidationError {
  * `forbidNonWhitelisted`, `transform`, and errors as {@link OpenCxValidationError}, whose 400
  * names each field), plus one check before class-transformer sees a body: a body that is not a
  * JSON object, holds a `__proto__` / `constructor` / `prototype` key anywhere (the stock pipe
- * silently drops those: data lost without a word), is nested absurdly deep, or holds a proxy or a
- * getter that fails, is a 400 naming the field. Paths and messages in a 400 are bounded, however
+ * silently drops those: data lost without a word), is nested absurdly deep, or holds a proxy, a
+ * getter that fails or an array with empty slots, is a 400 naming the field. Paths and messages in a 400 are bounded, however
  * long the body's keys. Use it where the README's `ValidationPipe` would go; any option can be
  * overridden.
  *
