@@ -20,6 +20,14 @@ const withEmail = (fields: Record<string, unknown>): Record<string, unknown> => 
 const deep = (levels: number): Record<string, unknown> =>
   Array.from({ length: levels - 1 }).reduce<Record<string, unknown>>((inner) => ({ a: inner }), { leaf: 1 });
 
+/** The phone pattern the DTO's Swagger metadata shows. */
+function phonePattern(): string {
+  const properties = Reflect.getMetadata('swagger/apiModelProperties', AuthenticateUserDto.prototype, 'phone') as {
+    pattern: string;
+  };
+  return properties.pattern;
+}
+
 describe('phone, as OpenCX documents it', () => {
   it.each([
     ['the documented example', '+1234567890'],
@@ -32,9 +40,11 @@ describe('phone, as OpenCX documents it', () => {
     ['an extension', '+1 555 0100 ext. 23'],
     ['a short extension mark', '+1-555-0100 x23'],
     ["RFC 3966's extension", '+1 555 0100;ext=23'],
+    ['an extension in capitals', '+1 555 0100 EXT. 23'],
     ['a three-digit service number', '112'],
-  ])('takes %s (%s)', (_label, phone) => {
+  ])("takes %s (%s), as Swagger's pattern says too", (_label, phone) => {
     expect(badFields(withEmail({ phone }))).toEqual([]);
+    expect(new RegExp(phonePattern()).test(phone)).toBe(true);
   });
 
   it.each([

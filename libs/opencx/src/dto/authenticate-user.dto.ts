@@ -21,7 +21,8 @@ import {
 // "(+44)"), an optional extension (" ext. 23", " x23", "#23", ";ext=23"), beginning and ending with
 // a digit, a parenthesis or the +. Letters, line breaks and other scripts' digits cannot be one as
 // typed. The digit count is this library's bound.
-const PHONE = /^(?:\+\(?|\(\+?)?\d(?:[\d ()./-]*\d)?(?: ?(?:ext\.? ?|x|#)\d{1,7}|;ext=\d{1,7})?$/i;
+// No flags, so Swagger's \`pattern\` (which has none) says exactly the same.
+const PHONE = /^(?:\+\(?|\(\+?)?\d(?:[\d ()./-]*\d)?(?: ?(?:[eE][xX][tT]\.? ?|[xX]|#)\d{1,7}|;ext=\d{1,7})?$/;
 
 /**
  * The body of `POST /widget/authenticate-user` (`AuthenticateUserPayloadDto` upstream). Property
