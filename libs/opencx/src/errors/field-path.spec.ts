@@ -16,6 +16,10 @@ describe('field paths in a 400', () => {
     expect(fieldPath('customData', '')).toBe('customData.""');
   });
 
+  it('counts a key by its characters, not its code units', () => {
+    expect(shownKey('😀'.repeat(MAX_KEY_SHOWN))).toBe('😀'.repeat(MAX_KEY_SHOWN));
+  });
+
   it('cuts a long key, and a long path, ending with …, without splitting a character', () => {
     const key = '😀'.repeat(60_000);
     expect(Array.from(shownKey(key))).toHaveLength(MAX_KEY_SHOWN);

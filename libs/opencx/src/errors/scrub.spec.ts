@@ -261,6 +261,33 @@ describe('Scrubber, deciding on what it cannot read', () => {
   });
 });
 
+describe('Scrubber, the edges of its key readings', () => {
+  it('compares a key by its letters and digits joined, however short the runs between its punctuation', () => {
+    const dashed = new Scrubber('sk-a1b2-c3d4-e5f6', []);
+    const text = `key ${between('sk-a1b2-c3d4-e5f6', ' ')}`;
+    expect(dashed.scrub(text)).toBe(withheld(text.length));
+  });
+
+  it('looks for a key shorter than 6 characters whole, and for nothing less', () => {
+    const short = new Scrubber('k-9x', []);
+    expect(short.scrub('key k-9x refused')).toBe(withheld('key k-9x refused'.length));
+    expect(short.scrub('key K 9 X refused')).toBe(withheld('key K 9 X refused'.length));
+    expect(short.scrub('key k-9 refused')).toBe('key k-9 refused');
+  });
+
+  it('reads numeric references as a browser does: leading zeros, and U+FFFD past U+10FFFF', () => {
+    const zeros = Array.from(KEY.slice(0, 8), (c) => `&#${'0'.repeat(12)}${c.codePointAt(0)};`).join('');
+    expect(scrubber.scrub(zeros)).toBe(withheld(zeros.length));
+    for (const text of ['&#x110000; &#xFFFFFFFFF;', '%u0041 \\u{10FFFF} \\x41']) {
+      expect(scrubber.scrub(text)).toBe(text);
+    }
+  });
+
+  it('ends a removal after the whole last character when it is a surrogate pair', () => {
+    expect(new Scrubber(KEY, ['abcdefg😀']).scrub('abcdefg😀Z!')).toBe('[redacted]Z!');
+  });
+});
+
 describe('Scrubber against generated forms of the key (fast-check)', () => {
   const RUNS = propertyParameters(200);
   it(
