@@ -2,14 +2,12 @@
  * nestjs-opencx/testing: a drop-in mock of `ContactAuthService` for unit tests, and a fake OpenCX
  * server for tests that should exercise the real client over HTTP (the library's own do).
  */
-export {
-  createOpenCxFakeServer,
-  type OpenCxFakeServer,
-  type OpenCxFakeServerOptions,
-  type RecordedRequest,
-  type FakeBehaviour,
-} from './fake-server.js';
-export { fakeContactId, fakeOrgId, signFakeToken } from './fake-token.js';
+export { createOpenCxFakeServer } from './fake-server.js';
+export type { OpenCxFakeServer, FakeScript, RecordedRequest, FakeBehaviour } from './fake-server.interface.js';
+export type { OpenCxFakeServerOptions, FakeRequestEvent } from './fake-server.options.js';
+export type { FakeRoute } from './fake-routes.js';
+export type { FakeContact, FakeContactInit } from './fake-contacts.js';
+export { fakeContactId, fakeOrgId, signFakeToken, type FakeMcpAccess } from './fake-token.js';
 export {
   ContactAuthServiceMock,
   type ContactAuthMockOptions,
