@@ -366,7 +366,7 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
 
 describe('sample app start-up', () => {
   it('refuses to start without OPENCX_API_KEY, naming it, without a stack trace', async () => {
-    const env = sampleEnv({ url: 'http://127.0.0.1:9' } as never);
+    const env = sampleEnv({ url: 'http://127.0.0.1:9' });
     delete env.OPENCX_API_KEY;
     const app = spawnSampleApp(env);
     expect(await app.exited).toBe(1);
