@@ -2,24 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { JwtService } from '@nestjs/jwt';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { CANARY, SAMPLE_JWT, sampleEnv, spawnSampleApp, type SampleProcess } from '../support/sample-app.js';
+import { describeWithChromium, launchChromium, SCREENSHOT_DIR } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const FAKE_CLI = fileURLToPath(new URL('../../libs/opencx/dist/esm/testing/fake-server.cli.js', import.meta.url));
-const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url));
 /** Short enough to see a renewal before expiry within the test, long enough for a busy machine. */
 const TOKEN_TTL_SECONDS = 8;
-const hasChromium = existsSync(CHROMIUM);
-
-if (!hasChromium) {
-  const message = `\n*** SKIPPED: token renewal browser test: ${CHROMIUM} is missing (apt-get install -y chromium). ***\n`;
-  // In CI the browser test is required: .ci/run installs chromium, so a missing binary is a failure.
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(message);
-}
-
-const describeWithChromium = hasChromium ? describe : describe.skip;
 
 /** Resolves with the first capture of `pattern` in the process's output, or rejects when it exits first. */
 function waitForLine(lines: string[], exited: Promise<unknown>, pattern: RegExp, what: string): Promise<string> {
@@ -59,82 +48,81 @@ interface Issued {
   receivedAt: number;
 }
 
-describeWithChromium('token renewal page in a real browser (headless Chromium) against the fake CLI', () => {
-  let fake: ReturnType<typeof startFakeCli> | undefined;
-  let app: SampleProcess | undefined;
-  let appUrl: string;
-  let browser: Browser | undefined;
+describeWithChromium('token renewal')(
+  'token renewal page in a real browser (headless Chromium) against the fake CLI',
+  () => {
+    let fake: ReturnType<typeof startFakeCli> | undefined;
+    let app: SampleProcess | undefined;
+    let appUrl: string;
+    let browser: Browser | undefined;
 
-  beforeAll(async () => {
-    if (!existsSync(FAKE_CLI)) throw new Error(`${FAKE_CLI} is missing: run \`npm run build\` first`);
-    fake = startFakeCli();
-    const fakeUrl = await waitForLine(fake.lines, fake.exited, /listening on (http:\/\/[\d.:]+)/, 'the fake CLI');
-    app = spawnSampleApp(sampleEnv({ url: fakeUrl }));
-    appUrl = await waitForLine(app.lines, app.exited, /Listening on (http:\/\/[\d.:[\]]+)/, 'the sample app');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
-  }, 60_000);
+    beforeAll(async () => {
+      if (!existsSync(FAKE_CLI)) throw new Error(`${FAKE_CLI} is missing: run \`npm run build\` first`);
+      fake = startFakeCli();
+      const fakeUrl = await waitForLine(fake.lines, fake.exited, /listening on (http:\/\/[\d.:]+)/, 'the fake CLI');
+      app = spawnSampleApp(sampleEnv({ url: fakeUrl }));
+      appUrl = await waitForLine(app.lines, app.exited, /Listening on (http:\/\/[\d.:[\]]+)/, 'the sample app');
+      browser = await launchChromium();
+    }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    for (const process of [app, fake]) {
-      if (process && process.child.exitCode === null) {
-        process.child.kill('SIGTERM');
-        await process.exited;
+    afterAll(async () => {
+      await browser?.close();
+      for (const process of [app, fake]) {
+        if (process && process.child.exitCode === null) {
+          process.child.kill('SIGTERM');
+          await process.exited;
+        }
       }
-    }
-  });
-
-  it('gets a token, shows its expiry, renews it before it expires and again after a 401', async () => {
-    const page = await browser!.newPage();
-    page.setDefaultTimeout(20_000);
-    const issued: Issued[] = [];
-    page.on('response', (response) => {
-      if (!response.url().endsWith('/v1/me/opencx-token')) return;
-      void response.json().then((body: { token: string; expiresAt: string }) => {
-        issued.push({ token: body.token, expiresAt: body.expiresAt, receivedAt: Date.now() });
-      });
     });
-    const jwt = new JwtService({ secret: CANARY.jwtSecret }).sign(
-      { sub: 'user-1', email: CANARY.email, email_verified: true, name: 'Canary Person' },
-      { expiresIn: '5m', issuer: SAMPLE_JWT.issuer, audience: SAMPLE_JWT.audience },
-    );
-    await page.goto(`${appUrl}/renewal#jwt=${jwt}`);
-    // Selectors, not evaluated functions: the page's Content-Security-Policy (helmet's) forbids eval.
-    await page.locator('#log li').first().waitFor();
-    // The JWT leaves the address bar once read.
-    expect(page.url()).toBe(`${appUrl}/renewal`);
-    const first = issued[0]!;
-    expect(first.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(Date.parse(first.expiresAt) - first.receivedAt).toBeLessThanOrEqual(TOKEN_TTL_SECONDS * 1000);
-    expect(await page.locator('#expires').innerText()).toBe(first.expiresAt);
 
-    // Renewed by the page's own timer, before the first token expired.
-    await page.locator('body[data-renewals="1"]').waitFor({ timeout: TOKEN_TTL_SECONDS * 1000 + 10_000 });
-    const second = issued[1]!;
-    expect(second.token).not.toBe(first.token);
-    expect(second.receivedAt).toBeLessThan(Date.parse(first.expiresAt));
-    expect(await page.locator('#expires').innerText()).toBe(second.expiresAt);
+    it('gets a token, shows its expiry, renews it before it expires and again after a 401', async () => {
+      const page = await browser!.newPage();
+      page.setDefaultTimeout(20_000);
+      const issued: Issued[] = [];
+      page.on('response', (response) => {
+        if (!response.url().endsWith('/v1/me/opencx-token')) return;
+        void response.json().then((body: { token: string; expiresAt: string }) => {
+          issued.push({ token: body.token, expiresAt: body.expiresAt, receivedAt: Date.now() });
+        });
+      });
+      const jwt = new JwtService({ secret: CANARY.jwtSecret }).sign(
+        { sub: 'user-1', email: CANARY.email, email_verified: true, name: 'Canary Person' },
+        { expiresIn: '5m', issuer: SAMPLE_JWT.issuer, audience: SAMPLE_JWT.audience },
+      );
+      await page.goto(`${appUrl}/renewal#jwt=${jwt}`);
+      // Selectors, not evaluated functions: the page's Content-Security-Policy (helmet's) forbids eval.
+      await page.locator('#log li').first().waitFor();
+      // The JWT leaves the address bar once read.
+      expect(page.url()).toBe(`${appUrl}/renewal`);
+      const first = issued[0]!;
+      expect(first.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(Date.parse(first.expiresAt) - first.receivedAt).toBeLessThanOrEqual(TOKEN_TTL_SECONDS * 1000);
+      expect(await page.locator('#expires').innerText()).toBe(first.expiresAt);
 
-    // A 401 from the widget: renewed at once, long before the current token's expiry.
-    const clicked = Date.now();
-    await page.locator('#simulate-401').click();
-    await page.locator('body[data-renewals="2"]').waitFor();
-    // (Within the second of the last renewal, the fake mints the very same JWT: what is checked is the new call.)
-    const third = issued[2]!;
-    expect(third.receivedAt).toBeGreaterThanOrEqual(clicked);
-    expect(third.receivedAt).toBeLessThan(Date.parse(second.expiresAt));
-    expect(await page.locator('#log').innerText()).toContain('renewed after a 401');
+      // Renewed by the page's own timer, before the first token expired.
+      await page.locator('body[data-renewals="1"]').waitFor({ timeout: TOKEN_TTL_SECONDS * 1000 + 10_000 });
+      const second = issued[1]!;
+      expect(second.token).not.toBe(first.token);
+      expect(second.receivedAt).toBeLessThan(Date.parse(first.expiresAt));
+      expect(await page.locator('#expires').innerText()).toBe(second.expiresAt);
 
-    // The fake saw exactly these three calls, one log line each.
-    const minted = fake!.lines.filter((line) => / POST \/widget\/authenticate-user 200 \d+ ms$/.test(line));
-    expect(minted).toHaveLength(3);
-    expect(fake!.lines.join('\n')).not.toContain(CANARY.email);
+      // A 401 from the widget: renewed at once, long before the current token's expiry.
+      const clicked = Date.now();
+      await page.locator('#simulate-401').click();
+      await page.locator('body[data-renewals="2"]').waitFor();
+      // (Within the second of the last renewal, the fake mints the very same JWT: what is checked is the new call.)
+      const third = issued[2]!;
+      expect(third.receivedAt).toBeGreaterThanOrEqual(clicked);
+      expect(third.receivedAt).toBeLessThan(Date.parse(second.expiresAt));
+      expect(await page.locator('#log').innerText()).toContain('renewed after a 401');
 
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await page.screenshot({ path: `${SCREENSHOT_DIR}token-renewal.png`, fullPage: true });
-  }, 60_000);
-});
+      // The fake saw exactly these three calls, one log line each.
+      const minted = fake!.lines.filter((line) => / POST \/widget\/authenticate-user 200 \d+ ms$/.test(line));
+      expect(minted).toHaveLength(3);
+      expect(fake!.lines.join('\n')).not.toContain(CANARY.email);
+
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: `${SCREENSHOT_DIR}token-renewal.png`, fullPage: true });
+    }, 60_000);
+  },
+);
