@@ -78,13 +78,14 @@ describeWithChromium('token renewal')(
     it('gets a token, shows its expiry, renews it before it expires and again after a 401', async () => {
       const page = await browser!.newPage();
       page.setDefaultTimeout(20_000);
-      const issued: Issued[] = [];
+      // Each answer's body is read asynchronously: wait for all of them before looking.
+      const answers: Array<Promise<Issued>> = [];
       page.on('response', (response) => {
         if (!response.url().endsWith('/v1/me/opencx-token')) return;
-        void response.json().then((body: { token: string; expiresAt: string }) => {
-          issued.push({ token: body.token, expiresAt: body.expiresAt, receivedAt: Date.now() });
-        });
+        const receivedAt = Date.now();
+        answers.push(response.json().then((body: { token: string; expiresAt: string }) => ({ ...body, receivedAt })));
       });
+      const issued = (): Promise<Issued[]> => Promise.all(answers);
       const jwt = new JwtService({ secret: CANARY.jwtSecret }).sign(
         { sub: 'user-1', email: CANARY.email, email_verified: true, name: 'Canary Person' },
         { expiresIn: '5m', issuer: SAMPLE_JWT.issuer, audience: SAMPLE_JWT.audience },
@@ -94,14 +95,14 @@ describeWithChromium('token renewal')(
       await page.locator('#log li').first().waitFor();
       // The JWT leaves the address bar once read.
       expect(page.url()).toBe(`${appUrl}/renewal`);
-      const first = issued[0]!;
+      const first = (await issued())[0]!;
       expect(first.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT/);
       expect(Date.parse(first.expiresAt) - first.receivedAt).toBeLessThanOrEqual(TOKEN_TTL_SECONDS * 1000);
       expect(await page.locator('#expires').innerText()).toBe(first.expiresAt);
 
       // Renewed by the page's own timer, before the first token expired.
       await page.locator('body[data-renewals="1"]').waitFor({ timeout: TOKEN_TTL_SECONDS * 1000 + 10_000 });
-      const second = issued[1]!;
+      const second = (await issued())[1]!;
       expect(second.token).not.toBe(first.token);
       expect(second.receivedAt).toBeLessThan(Date.parse(first.expiresAt));
       expect(await page.locator('#expires').innerText()).toBe(second.expiresAt);
@@ -111,7 +112,7 @@ describeWithChromium('token renewal')(
       await page.locator('#simulate-401').click();
       await page.locator('body[data-renewals="2"]').waitFor();
       // (Within the second of the last renewal, the fake mints the very same JWT: what is checked is the new call.)
-      const third = issued[2]!;
+      const third = (await issued())[2]!;
       expect(third.receivedAt).toBeGreaterThanOrEqual(clicked);
       expect(third.receivedAt).toBeLessThan(Date.parse(second.expiresAt));
       expect(await page.locator('#log').innerText()).toContain('renewed after a 401');
