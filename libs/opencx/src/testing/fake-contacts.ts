@@ -159,6 +159,7 @@ export class FakeContactBook {
     return true;
   }
 
+  /** Whether the organisation has this contact (not deleted). */
   has(orgId: string, id: string): boolean {
     return this.orgs.get(orgId)?.byId.has(id) ?? false;
   }
@@ -180,6 +181,7 @@ export class FakeContactBook {
     return this.page(orgId, {}, 0, Infinity).items;
   }
 
+  /** Forgets every contact of every organisation. */
   clear(): void {
     this.orgs.clear();
   }

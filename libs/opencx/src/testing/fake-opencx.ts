@@ -44,6 +44,7 @@ export class FakeOpenCx {
 
   constructor(private readonly options: OpenCxFakeServerOptions) {}
 
+  /** The answer to one request: its method, where it goes, its headers and its parsed body. */
   answer(method: string, target: FakeTarget, headers: IncomingHttpHeaders, body: unknown): FakeAnswer {
     const { route } = target;
     if (route === undefined) return fail(404, `Cannot ${method} ${target.path}`);
@@ -86,6 +87,7 @@ export class FakeOpenCx {
     return this.contacts.has(known.orgId, known.contactId);
   }
 
+  /** Forgets the issued tokens and every contact. */
   reset(): void {
     this.issued.clear();
     this.contacts.clear();

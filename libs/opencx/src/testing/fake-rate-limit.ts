@@ -40,6 +40,7 @@ export class FakeRateLimit {
     this.reset();
   }
 
+  /** Forgets every window, keeping the limit. */
   reset(): void {
     this.keys.clear();
     this.gridStart = undefined;

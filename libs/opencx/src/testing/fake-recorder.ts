@@ -15,6 +15,7 @@ export class RequestRecorder {
 
   constructor(private readonly maxBodyBytes: number) {}
 
+  /** Keeps a request (letting the oldest bodies go past the budget) and hands it to whoever waits for it. */
   record(request: RecordedRequest): void {
     this.requests.push(request);
     if (request.bodyBytes > 0) {
@@ -30,6 +31,7 @@ export class RequestRecorder {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Forgets every request (the array stays the same object). */
   clear(): void {
     this.requests.length = 0;
     this.holding.length = 0;
