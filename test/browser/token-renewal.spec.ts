@@ -60,7 +60,8 @@ describeWithChromium('token renewal')(
       if (!existsSync(FAKE_CLI)) throw new Error(`${FAKE_CLI} is missing: run \`npm run build\` first`);
       fake = startFakeCli();
       const fakeUrl = await waitForLine(fake.lines, fake.exited, /listening on (http:\/\/[\d.:]+)/, 'the fake CLI');
-      app = spawnSampleApp(sampleEnv({ url: fakeUrl }));
+      // A generous attempt timeout: a retry on a busy machine would be a fourth call at the fake.
+      app = spawnSampleApp(sampleEnv({ url: fakeUrl }, { OPENCX_TIMEOUT_MS: '5000' }));
       appUrl = await waitForLine(app.lines, app.exited, /Listening on (http:\/\/[\d.:[\]]+)/, 'the sample app');
       browser = await launchChromium();
     }, 60_000);
