@@ -198,7 +198,7 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
     });
   });
 
-  describe('upstream error mapping (OpenCxExceptionFilter)', () => {
+  describe('upstream error mapping (retryAfter: true)', () => {
     it.each([
       ['OpenCX refusing our key', () => h.fake.failNext(1, 401), 502],
       ['OpenCX 403', () => h.fake.failNext(1, 403), 502],
@@ -218,7 +218,20 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       h.fake.failNext(3, 429, { retryAfter: 120 });
       const response = await asService({ email: CANARY.email }).expect(503);
       expect(response.headers['retry-after']).toBe('120');
+      expect(response.body).toMatchObject({ statusCode: 503, retryAfter: 120 });
       expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it("logs an upstream failure for the operator by class and status only, never the upstream's text", async () => {
+      const echo = `key ${CANARY.orgApiKey} for ${CANARY.email}, forged\n[Nest] 1 - ERROR line`;
+      h.fake.failNext(3, 500, { body: { statusCode: 500, message: echo } });
+      await asService({ email: CANARY.email }).expect(502);
+      // Once a minute per kind of answer: an earlier test's 502 may have written it.
+      expect(h.lines.some((l) => l.includes('"level":"warn"') && l.includes('OpenCxApiError answered as 502'))).toBe(
+        true,
+      );
+      const all = h.lines.join('\n');
+      for (const secret of ['forged', 'ERROR line', CANARY.orgApiKey, CANARY.email]) expect(all).not.toContain(secret);
     });
 
     it('logs upstream credential refusal as an error for the operator', async () => {
