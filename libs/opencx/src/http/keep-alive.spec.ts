@@ -104,8 +104,9 @@ describe('kept-alive connections', () => {
 
   it('does not mark a failure on a reused socket as stale once part of the answer arrived', async () => {
     server.set((served, request, response) => {
-      if (served === 0) return void response.end('ok');
-      request.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial', () => request.socket.destroy());
+      if (served === 0) response.end('ok');
+      else
+        request.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial', () => request.socket.destroy());
     });
     expect((await send()).result).toBe('ok');
     const second = await send();
