@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
+import { createOpenCxFakeServer } from 'nestjs-opencx/testing';
 import {
   CANARY,
   SAMPLE_JWT,
@@ -409,4 +410,37 @@ describe('sample app throttling', () => {
     await call('other_service_key_0000000000').expect(201);
     await h.close();
   });
+});
+
+describe('sample app API docs', () => {
+  it.each<{ label: string; env: Record<string, string>; status: number }>([
+    { label: 'in production', env: { NODE_ENV: 'production' }, status: 404 },
+    { label: 'in production with API_DOCS=true', env: { NODE_ENV: 'production', API_DOCS: 'true' }, status: 200 },
+    { label: 'outside production with API_DOCS=false', env: { API_DOCS: 'false' }, status: 404 },
+    { label: 'outside production', env: {}, status: 200 },
+  ])('$label: /docs and /docs-json answer $status', async ({ env, status }) => {
+    const h = await startSampleApp(env);
+    try {
+      await request(h.url).get('/docs/').expect(status);
+      await request(h.url).get('/docs-json').expect(status);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('refuses an API_DOCS that is neither true nor false, naming it', async () => {
+    const fake = await createOpenCxFakeServer({ apiKey: CANARY.orgApiKey });
+    const app = spawnSampleApp(sampleEnv(fake, { API_DOCS: 'yes' }));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const started = new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'still running')));
+      expect(await Promise.race([app.exited, started])).toBe(1);
+      expect(app.lines.join('\n')).toContain('API_DOCS must be true or false');
+    } finally {
+      // An app that started instead must not outlive the test.
+      clearTimeout(timer);
+      app.child.kill('SIGKILL');
+      await fake.close();
+    }
+  }, 15_000);
 });

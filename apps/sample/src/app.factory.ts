@@ -75,6 +75,8 @@ export async function createApp(
   app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   limitServer(app, config.maxConnections);
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  if (config.apiDocs) {
+    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  }
   return { app, config };
 }
