@@ -265,7 +265,7 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       } finally {
         await refused.close();
       }
-    });
+    }, 20_000);
 
     it('sets helmet headers and no CORS header by default', async () => {
       const response = await request(server()).get('/health').set('origin', 'https://evil.example');
@@ -387,7 +387,7 @@ describe('sample app start-up', () => {
     expect(await app.exited).toBe(1);
     expect(app.lines.join('\n')).toContain('OPENCX_API_KEY is required');
     expect(app.lines.join('\n')).not.toMatch(/\bat .*\.js:\d+/);
-  });
+  }, 20_000);
 });
 
 describe('sample app throttling', () => {
@@ -400,7 +400,7 @@ describe('sample app throttling', () => {
     const blocked = await call(CANARY.serviceKey);
     expect(blocked.status).toBe(429);
     await h.close();
-  });
+  }, 20_000);
 
   it('answers 429 with Retry-After past the per-caller limit, counting each caller separately', async () => {
     const h = await startSampleApp({ THROTTLE_LIMIT: '3' });
@@ -410,7 +410,7 @@ describe('sample app throttling', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     await call('other_service_key_0000000000').expect(201);
     await h.close();
-  });
+  }, 20_000);
 });
 
 describe('sample app API docs', () => {
