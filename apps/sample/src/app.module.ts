@@ -54,7 +54,7 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [sampleConfig(env)] }),
         OpenCxModule.forRootAsync({
           // Retry-After on a rate limit's 503, and a log line for the operator on OpenCX's failures.
-          exceptionFilter: true,
+          retryAfter: true,
           imports: [ConfigModule],
           inject: [ConfigService],
           // The library validates these (and names a bad one) when the module starts.

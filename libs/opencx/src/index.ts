@@ -23,7 +23,7 @@ export type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
 export { MemoryFleetStore } from './store/memory-fleet-store.js';
 export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 export { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
-export { OpenCxExceptionFilter } from './opencx-exception.filter.js';
+export { OpenCxRetryAfterInterceptor } from './opencx-retry-after.interceptor.js';
 export { ApiOpenCxErrorResponses } from './swagger/api-opencx-error-responses.decorator.js';
 export { validateAuthenticateUser } from './input/validate-input.js';
 export { OpenCxValidationPipe } from './pipes/opencx-validation.pipe.js';

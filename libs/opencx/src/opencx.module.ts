@@ -30,7 +30,7 @@ export class OpenCxModule extends ConfigurableOpenCxModule implements OnModuleIn
     const names = this.moduleRef.get<string, string>(OPENCX_INSTANCE_NAME, { strict: false, each: true });
     if (names.filter((name) => name === this.name).length > 1) {
       throw new OpenCxConfigurationError([
-        `two OpenCxModule registrations are named "${this.name}": give each its own name`,
+        `two OpenCxModule registrations are named "${this.name}": give each its own name, or register it once and share it (README, "Sharing one registration")`,
       ]);
     }
   }

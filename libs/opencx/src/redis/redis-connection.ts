@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
 import type { NodeRedisClient } from '../opencx.options.js';
+import { importOptional } from '../util/optional-import.js';
 
 const CONNECT_TIMEOUT_MS = 1_000;
 const INSTALL = 'npm install redis';
@@ -17,11 +18,10 @@ type CreateClient = (options: object) => OwnedRedisClient;
 /** Loads the optional peer `redis`, or stops start-up saying how to install it. */
 async function loadCreateClient(): Promise<CreateClient> {
   try {
-    const redis = (await import('redis')) as unknown as {
-      createClient?: CreateClient;
-      default?: { createClient?: CreateClient };
-    };
-    const createClient = redis.createClient ?? redis.default?.createClient;
+    const redis = await importOptional<{ createClient?: CreateClient; default?: { createClient?: CreateClient } }>(
+      'redis',
+    );
+    const createClient = redis?.createClient ?? redis?.default?.createClient;
     if (typeof createClient === 'function') return createClient;
   } catch {
     // reported below
