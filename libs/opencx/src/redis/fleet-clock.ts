@@ -1,0 +1,83 @@
+/** How far, in ms, an estimate of fleet time may differ from the server's clock before one of them is taken to have stepped. */
+export const CLOCK_TOLERANCE = 250;
+/** A beat answered within this many ms re-anchors the estimate; a slower one keeps the old anchor (it overestimates by the round trip). */
+const ANCHOR_ROUND_TRIP = 50;
+
+/** The fleet's timing, from the store's options. */
+export interface FleetTiming {
+  /** Ms between two heartbeats of an instance. */
+  heartbeat: number;
+  /** Ms without a heartbeat after which a member is dropped. */
+  forget: number;
+}
+
+/**
+ * This instance's view of the fleet: its estimate of fleet time, and the fleet's size. The estimate
+ * is anchored on the fleet time of a heartbeat and this process's monotonic clock when that beat
+ * was sent, so it overestimates by at most the round trip and never goes back. Every per-key script
+ * takes its `now` from here: none reads the server's clock, so a step of that clock moves nothing.
+ */
+export class FleetClock {
+  /** Fleet time minus monotonic time; undefined until a beat answers. */
+  private offset: number | undefined;
+  private beatAnsweredAt = Number.NEGATIVE_INFINITY;
+  private lastSize = 0;
+
+  constructor(private readonly timing: FleetTiming) {}
+
+  /** Whether a heartbeat has answered, so the estimate exists. */
+  get anchored(): boolean {
+    return this.offset !== undefined;
+  }
+
+  /** The fleet's size (this instance included) the last heartbeat reported; 0 before any. */
+  get size(): number {
+    return this.lastSize;
+  }
+
+  /** Fleet time at monotonic time `mono` (ms); only once {@link anchored}. */
+  at(mono: number): number {
+    return Math.round(mono + (this.offset ?? Number.NaN));
+  }
+
+  /** Whether the last heartbeat before `mono` found this instance alone, recently enough to still hold. */
+  aloneAt(mono: number): boolean {
+    return this.lastSize === 1 && mono - this.beatAnsweredAt < this.timing.forget;
+  }
+
+  /** The heartbeat script's arguments after the instance id (see BEAT), for a beat sent at `mono`. */
+  beatArguments(mono: number, leaving: boolean): Array<string | number> {
+    const known = this.anchored && mono - this.beatAnsweredAt < this.timing.forget - this.timing.heartbeat;
+    return [
+      this.anchored ? this.at(mono) : '',
+      this.timing.forget,
+      CLOCK_TOLERANCE,
+      2 * this.timing.heartbeat + CLOCK_TOLERANCE,
+      Math.max(60_000, 2 * this.timing.forget),
+      leaving ? '1' : '0',
+      known ? '1' : '0',
+    ];
+  }
+
+  /**
+   * Learns from a heartbeat's reply {fleet time, size, lost}, sent at `sentAt` and answered at
+   * `answeredAt`: whether the fleet's state was lost while this instance was part of it (so its
+   * recent sends must be handed back), or undefined for a reply that makes no sense.
+   */
+  learn(reply: unknown, sentAt: number, answeredAt: number): { lost: boolean } | undefined {
+    if (!Array.isArray(reply)) return undefined;
+    const [time, size, lost] = reply.map(Number);
+    if (!Number.isFinite(time) || !Number.isInteger(size) || size! < 0) return undefined;
+    const wasAnchored = this.anchored;
+    const candidate = time! - sentAt;
+    if (
+      this.offset === undefined ||
+      (candidate > this.offset &&
+        (answeredAt - sentAt <= ANCHOR_ROUND_TRIP || candidate - this.offset > CLOCK_TOLERANCE))
+    )
+      this.offset = candidate;
+    this.lastSize = Math.max(1, size!);
+    this.beatAnsweredAt = answeredAt;
+    return { lost: wasAnchored && lost === 1 };
+  }
+}

@@ -1,0 +1,16 @@
+// Helpers every script starts with. Whatever is read from Redis is untrusted (anyone who can write
+// to it may have written it, and a dump may be restored from elsewhere): a key of the wrong type is
+// deleted and read as empty, a value that is no number is none. A bad key is that key's problem,
+// never an error reply, so it never counts as an outage.
+export const LUA_HELPERS = `
+local function num(v)
+  local n = tonumber(v)
+  if n == nil or n ~= n or n == math.huge or n == -math.huge then return nil end
+  return n
+end
+local function ms(n) return string.format('%.0f', n) end
+local function typed(key, kind)
+  local t = redis.call('TYPE', key).ok
+  if t ~= kind and t ~= 'none' then redis.call('DEL', key) return false end
+  return t == kind
+end`;
