@@ -55,26 +55,34 @@ describeWithRedis('Redis clock step suite')("a step of the Redis server's clock"
     ['back an hour', -3_600_000],
     ['back ten windows', -10 * WINDOW],
     ['forward an hour', 3_600_000],
-  ])('%s: never lets more than the limit through in a real window', async (_label, step) => {
-    const [a, b] = await fleet(2);
-    const start = performance.now();
-    expect(await send(a!, LIMIT, 'before')).toBe(LIMIT);
-    offset.ms = step;
-    // Still inside the window of the first sends, whichever instance asks.
-    expect(await send(b!, LIMIT, 'after-b')).toBe(0);
-    expect(await send(a!, LIMIT, 'after-a')).toBe(0);
-    expect(performance.now() - start).toBeLessThan(WINDOW);
-  }, 20_000);
+  ])(
+    '%s: never lets more than the limit through in a real window',
+    async (_label, step) => {
+      const [a, b] = await fleet(2);
+      const start = performance.now();
+      expect(await send(a!, LIMIT, 'before')).toBe(LIMIT);
+      offset.ms = step;
+      // Still inside the window of the first sends, whichever instance asks.
+      expect(await send(b!, LIMIT, 'after-b')).toBe(0);
+      expect(await send(a!, LIMIT, 'after-a')).toBe(0);
+      expect(performance.now() - start).toBeLessThan(WINDOW);
+    },
+    20_000,
+  );
 
   it.each([
     ['back ten windows', -10 * WINDOW],
     ['back an hour', -3_600_000],
-  ])('%s: refuses no longer than the window of the sends already made', async (_label, step) => {
-    const [a, b] = await fleet(2);
-    expect(await send(a!, LIMIT, 'before')).toBe(LIMIT);
-    offset.ms = step;
-    // A window after the sends (and a round trip), the slots are free again.
-    await wait(WINDOW + 200);
-    expect(await send(b!, LIMIT, 'later')).toBe(LIMIT);
-  }, 20_000);
+  ])(
+    '%s: refuses no longer than the window of the sends already made',
+    async (_label, step) => {
+      const [a, b] = await fleet(2);
+      expect(await send(a!, LIMIT, 'before')).toBe(LIMIT);
+      offset.ms = step;
+      // A window after the sends (and a round trip), the slots are free again.
+      await wait(WINDOW + 200);
+      expect(await send(b!, LIMIT, 'later')).toBe(LIMIT);
+    },
+    20_000,
+  );
 });

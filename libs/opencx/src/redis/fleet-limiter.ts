@@ -1,9 +1,5 @@
 import type { MemoryFleetStore } from '../store/memory-fleet-store.js';
-import type {
-  OpenCxReservation,
-  OpenCxSendOutcome,
-  OpenCxSlotRequest,
-} from '../store/opencx-fleet-store.interface.js';
+import type { OpenCxReservation, OpenCxSendOutcome, OpenCxSlotRequest } from '../store/opencx-fleet-store.interface.js';
 import { monotonicNow } from '../util/clock.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { FleetClock } from './fleet-clock.js';
