@@ -36,7 +36,7 @@ describeWithRedis('Redis clock step suite')("a step of the Redis server's clock"
     await redis.flush();
   });
   afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
+    for (const close of closers.splice(0).toReversed()) await close();
   });
   afterAll(() => redis?.stop());
 

@@ -4,11 +4,12 @@ import { createClient } from 'redis';
 import { closedPort } from '../../libs/opencx/test/closed-port.js';
 import { describeWithRedis, startRedis } from '../support/redis-server.mjs';
 
+const quiet = (): void => undefined;
+
 /** Warnings Nest's loggers write while `run` runs, each with when (ms after the start). */
 async function warnings(run: () => Promise<unknown>): Promise<Array<[string, number]>> {
   const lines: Array<[string, number]> = [];
   const start = performance.now();
-  const quiet = () => undefined;
   Logger.overrideLogger({
     log: quiet,
     error: quiet,

@@ -18,6 +18,23 @@ const WRITES: Array<[string, (client: ReturnType<typeof createClient>, key: stri
   ['a sorted set of absurd scores', (client, key) => client.zAdd(key, [{ score: 1e300, value: 'x' }])],
 ];
 
+/** Every operation of the store, on one contact and one limiter key, as the library runs them. */
+async function exercise(subject: RedisFleetStore): Promise<void> {
+  const found = await subject.lookup(CONTACT, 'p', 1_000);
+  await subject.save(CONTACT, 'p', 'sealed', 60_000, found.stamp);
+  await subject.unlock(CONTACT);
+  await subject.evict(CONTACT);
+  // Granted (after the short pause of the round before, if it is still on).
+  const slot = await subject.reserve(LIMITER, 'id-1', request);
+  expect(slot.granted).toBe(true);
+  expect(slot.waitMs).toBeLessThanOrEqual(10);
+  await subject.claim(LIMITER, 'id-2', request);
+  await subject.release(LIMITER, 'id-1', request, 'ended');
+  await subject.release(LIMITER, 'id-2', request, 'ended');
+  await subject.pause(LIMITER, 10);
+  await subject.pausedFor(LIMITER);
+}
+
 describeWithRedis('Redis wrong types suite')("wrong-typed or garbage values at the library's keys", () => {
   let redis: RedisServer;
   let client: ReturnType<typeof createClient>;
@@ -38,23 +55,6 @@ describeWithRedis('Redis wrong types suite')("wrong-typed or garbage values at t
     client?.destroy();
     await redis?.stop();
   });
-
-  /** Every operation of the store, on one contact and one limiter key, as the library runs them. */
-  async function exercise(subject: RedisFleetStore): Promise<void> {
-    const found = await subject.lookup(CONTACT, 'p', 1_000);
-    await subject.save(CONTACT, 'p', 'sealed', 60_000, found.stamp);
-    await subject.unlock(CONTACT);
-    await subject.evict(CONTACT);
-    // Granted (after the short pause of the round before, if it is still on).
-    const slot = await subject.reserve(LIMITER, 'id-1', request);
-    expect(slot.granted).toBe(true);
-    expect(slot.waitMs).toBeLessThanOrEqual(10);
-    await subject.claim(LIMITER, 'id-2', request);
-    await subject.release(LIMITER, 'id-1', request, 'ended');
-    await subject.release(LIMITER, 'id-2', request, 'ended');
-    await subject.pause(LIMITER, 10);
-    await subject.pausedFor(LIMITER);
-  }
 
   it.each(WRITES)(
     "treats %s at any of the library's keys as that key's problem: overwritten, never an outage",

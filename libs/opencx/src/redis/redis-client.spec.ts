@@ -87,8 +87,9 @@ describe('scriptRunner', () => {
   });
 });
 
+const ok = () => Promise.resolve(undefined);
+
 describe('redisClientKind', () => {
-  const ok = () => Promise.resolve(undefined);
   it.each([
     ['node-redis', { eval: ok, sendCommand: ok }],
     ['ioredis', { eval: ok, defineCommand: ok, evalsha: ok }],

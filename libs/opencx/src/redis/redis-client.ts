@@ -86,11 +86,10 @@ export function scriptRunner(client: OpenCxRedisClient): RunScript {
     case 'node-redis': {
       const node = client as NodeRedisClient;
       bySource = (script, keys, args) => node.eval(script.source, { keys, arguments: args });
-      const evalSha = node.evalSha;
-      byHash =
-        typeof evalSha === 'function'
-          ? (script, keys, args) => evalSha.call(node, script.sha, { keys, arguments: args })
-          : bySource;
+      byHash = (script, keys, args) =>
+        typeof node.evalSha === 'function'
+          ? node.evalSha(script.sha, { keys, arguments: args })
+          : bySource(script, keys, args);
       break;
     }
     case 'ioredis': {

@@ -189,14 +189,16 @@ describe('RedisFleetStore', () => {
   });
 
   it('refuses options it cannot use, naming each', () => {
-    const make = (options: object) => () => new RedisFleetStore(redis, options);
-    expect(make({ prefix: 'a{b}' })).toThrow(OpenCxConfigurationError);
-    expect(make({ prefix: '' })).toThrow('redis prefix must be 1 to 64 letters, digits or . _ : -');
-    expect(make({ heartbeat: 5 })).toThrow('redis heartbeat must be an integer from 10 to 60000');
-    expect(make({ timeout: 1.5, maxEntries: 0 })).toThrow(
+    expect(() => new RedisFleetStore(redis, { prefix: 'a{b}' })).toThrow(OpenCxConfigurationError);
+    expect(() => new RedisFleetStore(redis, { prefix: '' })).toThrow(
+      'redis prefix must be 1 to 64 letters, digits or . _ : -',
+    );
+    expect(() => new RedisFleetStore(redis, { heartbeat: 5 })).toThrow(
+      'redis heartbeat must be an integer from 10 to 60000',
+    );
+    expect(() => new RedisFleetStore(redis, { timeout: 1.5, maxEntries: 0 })).toThrow(
       'Invalid OpenCxModule options: redis timeout must be an integer from 1 to 60000; redis maxEntries must be an integer from 1 to 9007199254740991',
     );
-    expect(make({ timeout: undefined, heartbeat: 200 })).not.toThrow();
   });
 
   it("stamps a look-up with the fleet's time, and marks an eviction a second past this instance's", async () => {

@@ -44,7 +44,7 @@ export class MemoryFleetStore implements OpenCxFleetStore {
 
   lookup(key: string, payload: string, lockTtl = 0): Promise<OpenCxStoreLookup> {
     const now = monotonicNow();
-    this.longestLock = Math.max(this.longestLock, Math.min(Number(lockTtl) || 0, LONGEST_CALL));
+    this.longestLock = Math.max(this.longestLock, Math.min(Number.isFinite(lockTtl) ? lockTtl : 0, LONGEST_CALL));
     const item = this.entries.get(key);
     this.entries.delete(key);
     const live = item && item.expiresAt > now ? item : undefined;

@@ -74,7 +74,7 @@ export class SlidingLogs {
   sweep(now: number, interval: number): void {
     if (now - this.sweptAt < interval) return;
     this.sweptAt = now;
-    for (const [key, { window }] of [...this.logs]) {
+    for (const [key, { window }] of this.logs) {
       const log = this.live(key, now, window);
       if (log.plan.size === 0 && log.sends.size === 0) this.logs.delete(key);
     }

@@ -15,7 +15,8 @@ export interface FleetStoreContractSubject {
 
 /** The test runner's `it` (jest, vitest, mocha, `node:test`): the suite registers one case per rule. */
 export interface FleetStoreContractRunner {
-  it(name: string, test: () => Promise<void>): unknown;
+  /** Registers one case. */
+  it: (name: string, test: () => Promise<void>) => unknown;
 }
 
 const KEY = 'contract-key-hash';
@@ -23,8 +24,13 @@ const KEY = 'contract-key-hash';
 const AFTER_EVICTION = 1_050;
 
 /** Saves after a look-up, as the cache does: the look-up's stamp goes with the save. */
-async function saveNow(store: OpenCxFleetStore, key: string, payload: string, value: string, ttl: number) {
-  return store.save(key, payload, value, ttl, (await store.lookup(key, payload, 1_000)).stamp);
+async function saveNow(store: OpenCxFleetStore, key: string, payload: string, entry: string, ttl: number) {
+  return store.save(key, payload, entry, ttl, (await store.lookup(key, payload, 1_000)).stamp);
+}
+
+/** The entry a look-up finds for `key` and `payload`. */
+async function value(store: OpenCxFleetStore, key: string, payload: string): Promise<string | undefined> {
+  return (await store.lookup(key, payload, 1_000)).value;
 }
 
 /**
@@ -52,8 +58,6 @@ export function runFleetStoreContract(subject: FleetStoreContractSubject, { it }
     assert.deepEqual(await store.reserve(KEY, id, request), { granted: true, waitMs: 0 });
     await store.release(KEY, id, request, 'ended');
   };
-  const value = async (store: OpenCxFleetStore, key: string, payload: string) =>
-    (await store.lookup(key, payload, 1_000)).value;
 
   it('answers an entry only for the payload it was saved with, and replaces it on save', async () => {
     const store = await subject.create();
