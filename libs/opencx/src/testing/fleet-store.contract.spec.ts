@@ -7,10 +7,33 @@ import { runFleetStoreContract } from './fleet-store.contract.js';
 function casesFor(create: () => OpenCxFleetStore): Map<string, () => Promise<void>> {
   const cases = new Map<string, () => Promise<void>>();
   runFleetStoreContract(
-    { create, shared: false, window: 1_000, advance: async (ms) => void jest.advanceTimersByTime(ms) },
+    {
+      create,
+      shared: false,
+      window: 1_000,
+      advance: async (ms) => {
+        jest.advanceTimersByTime(ms);
+      },
+    },
     { it: (name, test) => cases.set(name, test) },
   );
   return cases;
+}
+
+/** A custom store written from the public types alone: one that forgets evictions. */
+function careless(): OpenCxFleetStore {
+  const inner = new MemoryFleetStore();
+  return {
+    lookup: (key, payload, lockTtl) => inner.lookup(key, payload, lockTtl),
+    save: (key, payload, value, ttlMs) => inner.save(key, payload, value, ttlMs, Number.POSITIVE_INFINITY),
+    unlock: () => inner.unlock(),
+    evict: (key) => inner.evict(key),
+    reserve: (key, id, request) => inner.reserve(key, id, request),
+    claim: (key, id, request) => inner.claim(key, id, request),
+    release: (key, id, request, outcome) => inner.release(key, id, request, outcome),
+    pause: (key, ms) => inner.pause(key, ms),
+    pausedFor: (key) => inner.pausedFor(key),
+  };
 }
 
 describe('runFleetStoreContract', () => {
@@ -24,21 +47,6 @@ describe('runFleetStoreContract', () => {
   });
 
   it('fails a store that keeps an answer looked up before an eviction, with an assertion of its own', async () => {
-    // A custom store written from the public types alone: one that forgets evictions.
-    const careless = (): OpenCxFleetStore => {
-      const inner = new MemoryFleetStore();
-      return {
-        lookup: (key, payload, lockTtl) => inner.lookup(key, payload, lockTtl),
-        save: (key, payload, value, ttlMs) => inner.save(key, payload, value, ttlMs, Number.POSITIVE_INFINITY),
-        unlock: (key) => inner.unlock(key),
-        evict: (key) => inner.evict(key),
-        reserve: (key, id, request) => inner.reserve(key, id, request),
-        claim: (key, id, request) => inner.claim(key, id, request),
-        release: (key, id, request, outcome) => inner.release(key, id, request, outcome),
-        pause: (key, ms) => inner.pause(key, ms),
-        pausedFor: (key) => inner.pausedFor(key),
-      };
-    };
     const cases = casesFor(careless);
     const eviction = cases.get('keeps no answer whose look-up came before an eviction of the contact');
     await expect(eviction!()).rejects.toMatchObject({ name: 'AssertionError' });
