@@ -105,10 +105,10 @@ export async function clockShiftedClient(url: string, offset: { ms: number }) {
 }
 
 /**
- * Waits until the server has run for the store's start hold (3 s with default settings): a server
+ * Waits until the server has run for the store's start hold (4 s with default settings): a server
  * that started since may have lost what the fleet sent, so for that long the store grants nothing.
  */
-export async function pastStartHold(url: string, seconds = 3): Promise<void> {
+export async function pastStartHold(url: string, seconds = 4): Promise<void> {
   const client = createClient({ url });
   await client.connect();
   try {

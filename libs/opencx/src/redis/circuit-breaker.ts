@@ -50,6 +50,11 @@ export class CircuitBreaker {
     return monotonicNow() < this.openUntil || this.trying;
   }
 
+  /** Whether Redis failed and no trial has succeeded since (open, or half-open waiting for its trial). */
+  get tripped(): boolean {
+    return this.openUntil !== 0;
+  }
+
   /** `operation`'s outcome while Redis answers; `fallback`'s while the breaker is open or when it fails. */
   async run<T>(operation: () => Promise<T>, fallback: () => T | Promise<T>): Promise<T> {
     const halfOpen = this.openUntil !== 0;

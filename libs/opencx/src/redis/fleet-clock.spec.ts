@@ -3,7 +3,7 @@ import { CLOCK_TOLERANCE, FleetClock } from './fleet-clock.js';
 const timing = { heartbeat: 1_000, forget: 3_000 };
 
 describe('FleetClock', () => {
-  it('has no estimate until a heartbeat answers, then anchors on the time the beat was sent', () => {
+  it("has no estimate until a heartbeat answers, then anchors half-way through the beat's round trip", () => {
     const clock = new FleetClock(timing);
     expect(clock.anchored).toBe(false);
     expect(clock.size).toBe(0);
@@ -11,11 +11,11 @@ describe('FleetClock', () => {
     expect(clock.learn([5_000_000, 3, 1], 100, 110)).toEqual({ lost: false });
     expect(clock.anchored).toBe(true);
     expect(clock.size).toBe(3);
-    // Sent at 100, the fleet time then: an overestimate by at most the round trip.
-    expect(clock.at(100)).toBe(5_000_000);
-    expect(clock.at(1_100)).toBe(5_001_000);
+    // Read by the server somewhere between 100 and 110: taken as at 105, off by at most 5 ms.
+    expect(clock.at(105)).toBe(5_000_000);
+    expect(clock.at(1_105)).toBe(5_001_000);
     // Anchored and heard lately: the script checks this instance is still a member.
-    expect(clock.beatArguments(1_100, true)).toEqual([5_001_000, 3_000, CLOCK_TOLERANCE, 2_250, 60_000, '1', '1']);
+    expect(clock.beatArguments(1_105, true)).toEqual([5_001_000, 3_000, CLOCK_TOLERANCE, 2_250, 60_000, '1', '1']);
   });
 
   it('says the fleet lost its state only to an instance that was part of it', () => {
@@ -25,21 +25,23 @@ describe('FleetClock', () => {
     expect(clock.learn([3_000, 1, 0], 2_000, 2_001)).toEqual({ lost: false });
   });
 
-  it('never goes back, and re-anchors forward only on a quick answer or a step of the fleet', () => {
+  it("keeps the quickest beat as its anchor, until it has aged or the fleet's time moved", () => {
     const clock = new FleetClock(timing);
-    clock.learn([10_000, 1, 0], 0, 5);
-    // An answer a little behind: kept as it was.
-    clock.learn([10_980, 1, 0], 1_000, 1_005);
-    expect(clock.at(1_000)).toBe(11_000);
-    // A little ahead, but slow to come back: the old anchor holds.
-    clock.learn([12_040, 1, 0], 2_000, 2_200);
-    expect(clock.at(2_000)).toBe(12_000);
-    // A little ahead and quick: taken.
-    clock.learn([13_040, 1, 0], 3_000, 3_010);
-    expect(clock.at(3_000)).toBe(13_040);
-    // Far ahead (the fleet followed another instance), even slow: taken.
-    clock.learn([20_000, 1, 0], 4_000, 4_500);
-    expect(clock.at(4_000)).toBe(20_000);
+    // A slow first beat: taken, there is no other.
+    clock.learn([10_100, 1, 0], 0, 200);
+    expect(clock.at(100)).toBe(10_100);
+    // A quick one: better, taken (in either direction).
+    clock.learn([11_000, 1, 0], 1_000, 1_010);
+    expect(clock.at(1_005)).toBe(11_000);
+    // Slower than the anchor: not taken while the anchor is young.
+    clock.learn([12_030, 1, 0], 2_000, 2_060);
+    expect(clock.at(2_030)).toBe(12_025);
+    // The fleet's time moved by more than the tolerance (a step another instance made): taken, slow or not.
+    clock.learn([20_000, 1, 0], 3_000, 3_100);
+    expect(clock.at(3_050)).toBe(20_000);
+    // Any beat as quick as the aged anchor's round trip replaces it.
+    clock.learn([21_010, 1, 0], 4_000, 4_020);
+    expect(clock.at(4_010)).toBe(21_010);
   });
 
   it('ignores a reply that makes no sense', () => {

@@ -1,7 +1,9 @@
 /** How far, in ms, an estimate of fleet time may differ from the server's clock before one of them is taken to have stepped. */
 export const CLOCK_TOLERANCE = 250;
-/** A beat answered within this many ms re-anchors the estimate; a slower one keeps the old anchor (it overestimates by the round trip). */
-const ANCHOR_ROUND_TRIP = 50;
+/** A beat answered within this many ms always re-anchors the estimate. */
+const ANCHOR_ROUND_TRIP = 20;
+/** How much an anchor's round trip is taken to grow per beat: a slower beat re-anchors once the anchor has aged that much. */
+const ANCHOR_AGEING = 1;
 
 /** The fleet's timing, from the store's options. */
 export interface FleetTiming {
@@ -13,13 +15,17 @@ export interface FleetTiming {
 
 /**
  * This instance's view of the fleet: its estimate of fleet time, and the fleet's size. The estimate
- * is anchored on the fleet time of a heartbeat and this process's monotonic clock when that beat
- * was sent, so it overestimates by at most the round trip and never goes back. Every per-key script
- * takes its `now` from here: none reads the server's clock, so a step of that clock moves nothing.
+ * is anchored on the fleet time a heartbeat read and this process's monotonic clock half-way
+ * through that beat's round trip, so it is off by at most half the round trip. The quickest beat
+ * is the best anchor: a slower one replaces it only once the anchor has aged, or when the fleet's
+ * time moved (another instance or a step of the server's clock). Every per-key script takes its
+ * `now` from here: none reads the server's clock, so a step of that clock moves nothing.
  */
 export class FleetClock {
   /** Fleet time minus monotonic time; undefined until a beat answers. */
   private offset: number | undefined;
+  /** The round trip of the beat the offset comes from, aged by each beat since. */
+  private anchorRoundTrip = Number.POSITIVE_INFINITY;
   private beatAnsweredAt = Number.NEGATIVE_INFINITY;
   private lastSize = 0;
 
@@ -69,13 +75,17 @@ export class FleetClock {
     const [time, size, lost] = reply.map(Number);
     if (!Number.isFinite(time) || !Number.isInteger(size) || size! < 0) return undefined;
     const wasAnchored = this.anchored;
-    const candidate = time! - sentAt;
+    const roundTrip = Math.max(0, answeredAt - sentAt);
+    const candidate = time! - (sentAt + answeredAt) / 2;
+    this.anchorRoundTrip += ANCHOR_AGEING;
     if (
       this.offset === undefined ||
-      (candidate > this.offset &&
-        (answeredAt - sentAt <= ANCHOR_ROUND_TRIP || candidate - this.offset > CLOCK_TOLERANCE))
-    )
+      roundTrip <= Math.max(ANCHOR_ROUND_TRIP, this.anchorRoundTrip) ||
+      Math.abs(candidate - this.offset) > CLOCK_TOLERANCE + roundTrip / 2
+    ) {
       this.offset = candidate;
+      this.anchorRoundTrip = roundTrip;
+    }
     this.lastSize = Math.max(1, size!);
     this.beatAnsweredAt = answeredAt;
     return { lost: wasAnchored && lost === 1 };

@@ -55,14 +55,14 @@ describe('RedisFleetStore: the limiter', () => {
       '10000',
       '45000',
       '2000',
-      '3',
+      '4',
       '0',
       '',
       '3660000',
     ]);
     await store.claim('k', 'id1', { ...REQUEST, window: 3_000 });
     // A grace of at least 200 ms; the probe names the send just granted.
-    expect(redis.last('CLAIM').args.slice(6, 12)).toEqual(['45000', '200', '3', '0', 'id1', '3603000']);
+    expect(redis.last('CLAIM').args.slice(6, 12)).toEqual(['45000', '200', '4', '0', 'id1', '3603000']);
   });
 
   it('answers a reservation and a claim as Redis decided', async () => {
@@ -180,8 +180,8 @@ describe('RedisFleetStore: the limiter', () => {
     await store.reserve('k', 'settling', small);
     const notBefore = Number(redis.last('RESERVE').args[9]);
     expect(notBefore).toBeGreaterThanOrEqual(Number(redis.last('RESERVE').args[0]) + 59_000);
-    // Settled: Redis alone decides.
-    await jest.advanceTimersByTimeAsync(4_000);
+    // Settled (a reconnection, two heartbeats, a timeout and a margin later): Redis alone decides.
+    await jest.advanceTimersByTimeAsync(4_500);
     await store.reserve('k', 'settled', small);
     expect(redis.last('RESERVE').args[9]).toBe('0');
   });

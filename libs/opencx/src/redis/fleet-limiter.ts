@@ -62,6 +62,8 @@ export class FleetLimiter {
   private readonly keys = new Map<string, KeyState>();
   private failedAt: number | undefined;
   private settledAt = Number.NEGATIVE_INFINITY;
+  /** The fleet's size when Redis was lost: the share holds until grants have settled (a restarted Redis forgot the members). */
+  private sizeAtFailure = 0;
 
   constructor(private readonly parts: FleetLimiterParts) {}
 
@@ -128,6 +130,7 @@ export class FleetLimiter {
   /** Redis was judged down by an operation sent at `sentAt` (the first of this outage). */
   failOver(sentAt: number): void {
     this.failedAt = sentAt;
+    this.sizeAtFailure = Math.max(this.parts.clock.size, this.settling() ? this.sizeAtFailure : 0);
   }
 
   /** Redis answers again: this instance's recent sends go back to it, and grants settle. */
@@ -159,9 +162,13 @@ export class FleetLimiter {
     return this.keys.size;
   }
 
-  /** Runs `operation` on Redis when the fleet clock is there and the breaker lets it; else `alone`. */
+  /**
+   * Runs `operation` on Redis when the fleet clock is there and Redis is in use; else `alone`. A
+   * limiter operation is never the breaker's trial (a heartbeat is): a grant must not come before
+   * this instance has handed its sends back.
+   */
   private async pooled<T>(operation: () => Promise<T>, alone: () => T | Promise<T>): Promise<T> {
-    if (!(await this.parts.ready())) return alone();
+    if (!(await this.parts.ready()) || this.parts.breaker.tripped) return alone();
     return this.parts.breaker.run(operation, alone);
   }
 
@@ -248,9 +255,17 @@ export class FleetLimiter {
     return this.parts.clock.at(monotonicNow());
   }
 
-  /** This instance's share of the limit: the limit over the fleet's size, never more than `localLimit`. */
+  /**
+   * This instance's share of the limit: the limit over the fleet's size (as it was when Redis was
+   * lost, until grants have settled), never more than `localLimit`.
+   */
   private share(request: OpenCxSlotRequest): number {
-    return Math.min(request.localLimit, Math.max(1, Math.floor(request.limit / Math.max(1, this.parts.clock.size))));
+    const size = Math.max(
+      1,
+      this.parts.clock.size,
+      this.failedAt !== undefined || this.settling() ? this.sizeAtFailure : 0,
+    );
+    return Math.min(request.localLimit, Math.max(1, Math.floor(request.limit / size)));
   }
 
   /**

@@ -46,7 +46,7 @@ export async function connectRedis(url: string, logger: Logger): Promise<OwnedRe
     disableOfflineQueue: true,
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
-      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 1_000),
     },
   });
   client.on('error', () => undefined);

@@ -44,6 +44,8 @@ const DEFAULTS = { timeout: 1_000, maxEntries: 100_000, heartbeat: 1_000, prefix
 const FORGET_BEATS = 3;
 /** Slack added to the waits derived from the heartbeat and the timeout. */
 const MARGIN = 500;
+/** How long a client may take to reconnect after Redis is back (node-redis's, ioredis's and this store's own backoff cap about there). */
+const RECONNECT = 1_000;
 /** How long an eviction marker lives: longer than any call that started before it (the longest `totalTimeout`). */
 const EVICTION_TTL = 3_600_000;
 /**
@@ -104,9 +106,9 @@ export class RedisFleetStore implements OpenCxFleetStore {
       local: this.local,
       names: this.names,
       ready: () => this.ready(),
-      // Every live instance has beaten, and handed its sends back, by then.
-      holdSeconds: Math.ceil((heartbeat + timeout + MARGIN) / 1_000),
-      settleMs: 2 * heartbeat + timeout + MARGIN,
+      // Every live instance has reconnected, beaten, and handed its sends back, by then.
+      holdSeconds: Math.ceil((RECONNECT + heartbeat + timeout + MARGIN) / 1_000),
+      settleMs: RECONNECT + 2 * heartbeat + timeout + MARGIN,
     });
     // Eager: the fleet's size is known before any call, and an unreachable Redis is said at start-up.
     this.timer = setInterval(() => void this.beat(), heartbeat).unref();

@@ -1,0 +1,117 @@
+import { setTimeout as wait } from 'node:timers/promises';
+import type { ContactAuthService } from 'nestjs-opencx';
+import { RedisFleetStore } from 'nestjs-opencx/redis';
+import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
+import { Instances, mostInWindow, pastStartHold } from './fleet-harness.js';
+
+const KEY = 'sk_fault_cost_key';
+// OpenCX's minute scaled to 3 s and the store's heartbeat and timeout with it (a start hold of 2 s).
+const QUOTA = 30;
+const WINDOW = 3_000;
+const STORE = { heartbeat: 200, timeout: 300 };
+
+describeWithRedis('fault cost suite')('faults cost little quota', () => {
+  let redis: RedisServer;
+  let fake: OpenCxFakeServer;
+  let fleet: Instances;
+  const stores: RedisFleetStore[] = [];
+
+  beforeEach(async () => {
+    redis = await startRedis();
+    await pastStartHold(redis.url, 2);
+    fake = await createOpenCxFakeServer({
+      apiKey: KEY,
+      rateLimitPerMinute: QUOTA,
+      rateLimitWindowMs: WINDOW,
+      rateLimitWindow: 'rolling',
+    });
+    fleet = new Instances({
+      apiKey: KEY,
+      baseUrl: fake.url,
+      cache: false,
+      maxRetries: 0,
+      totalTimeout: 4 * WINDOW,
+      rateLimit: { perMinute: QUOTA, window: WINDOW, maxWait: WINDOW + 300, maxQueue: 10_000 },
+    });
+  }, 30_000);
+  afterEach(async () => {
+    await fleet?.close();
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    await fake?.close();
+    await redis?.stop();
+  }, 30_000);
+
+  /** An instance on its own store (the heartbeat scaled with the window). */
+  async function instance(): Promise<ContactAuthService> {
+    const store = await RedisFleetStore.connect(redis.url, STORE);
+    stores.push(store);
+    return fleet.start({ store });
+  }
+
+  it('keeps serving a share while Redis is away, and the whole quota within a window of its return', async () => {
+    const services = [await instance(), await instance(), await instance()];
+    const start = Date.now();
+    const calls: Array<Promise<unknown>> = [];
+    let stop = false;
+    // Steady demand, twice the quota, spread over the instances, until the end of the run.
+    const demand = (async () => {
+      for (let i = 0; !stop; i++) {
+        calls.push(services[i % 3]!.authenticateUser({ email: `steady-${i}@example.com` }).catch(() => undefined));
+        await wait(WINDOW / QUOTA / 2);
+      }
+    })();
+    await wait(4_000);
+    const killedAt = Date.now() - start;
+    await redis.stop();
+    await wait(4_000);
+    await redis.restart();
+    const backAt = Date.now() - start;
+    await wait(3 * WINDOW);
+    stop = true;
+    await demand;
+    await Promise.all(calls);
+    const arrivals = fake
+      .authenticateRequests()
+      .map((request) => request.receivedAt - start)
+      .toSorted((a, b) => a - b);
+    expect(fake.statusCounts[429] ?? 0).toBe(0);
+    expect(mostInWindow(arrivals, WINDOW)).toBeLessThanOrEqual(QUOTA);
+    // Away: no send for at most a window, plus the operation that found Redis gone, plus a margin.
+    const away = arrivals.filter((at) => at >= killedAt - WINDOW && at <= backAt);
+    const gaps = away.slice(1).map((at, i) => at - away[i]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(WINDOW + STORE.timeout + 500);
+    // Each instance kept its share: the quota's third, or more, in the window before Redis came back.
+    expect(arrivals.filter((at) => at > backAt - WINDOW && at <= backAt).length).toBeGreaterThanOrEqual(QUOTA / 3 - 1);
+    // Back: the whole quota in the window that starts a window after Redis returned.
+    const pooled = arrivals.filter((at) => at > backAt + WINDOW && at <= backAt + 2 * WINDOW).length;
+    expect(pooled).toBeGreaterThanOrEqual(0.9 * QUOTA);
+  }, 60_000);
+
+  it("gives a stopped instance's booked slots back to the others soon after their time", async () => {
+    const request = {
+      limit: 10,
+      localLimit: 10,
+      window: WINDOW,
+      maxWait: 2 * WINDOW,
+      maxTransit: 5_000,
+      maxPause: 60_000,
+    };
+    const [stopping, staying] = [
+      await RedisFleetStore.connect(redis.url, STORE),
+      await RedisFleetStore.connect(redis.url, STORE),
+    ];
+    stores.push(staying);
+    for (let i = 0; i < 10; i++) {
+      expect((await staying.reserve('k', `sent-${i}`, request)).waitMs).toBe(0);
+      await staying.release('k', `sent-${i}`, request, 'ended');
+    }
+    // The next window's slots, all booked by an instance that then stops without using them.
+    for (let i = 0; i < 10; i++) expect((await stopping.reserve('k', `booked-${i}`, request)).granted).toBe(true);
+    await stopping.close();
+    await wait(WINDOW + 300);
+    // Past the bookings' time and a short grace: the slots are free again, not a window later.
+    const next = await staying.reserve('k', 'next', request);
+    expect(next).toEqual({ granted: true, waitMs: 0 });
+  }, 30_000);
+});
