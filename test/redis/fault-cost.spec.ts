@@ -53,10 +53,10 @@ describeWithRedis('fault cost suite')('faults cost little quota', () => {
     const services = [await instance(), await instance(), await instance()];
     const start = Date.now();
     const calls: Array<Promise<unknown>> = [];
-    let stop = false;
+    const demanding = { on: true };
     // Steady demand, twice the quota, spread over the instances, until the end of the run.
     const demand = (async () => {
-      for (let i = 0; !stop; i++) {
+      for (let i = 0; demanding.on; i++) {
         calls.push(services[i % 3]!.authenticateUser({ email: `steady-${i}@example.com` }).catch(() => undefined));
         await wait(WINDOW / QUOTA / 2);
       }
@@ -68,7 +68,7 @@ describeWithRedis('fault cost suite')('faults cost little quota', () => {
     await redis.restart();
     const backAt = Date.now() - start;
     await wait(3 * WINDOW);
-    stop = true;
+    demanding.on = false;
     await demand;
     await Promise.all(calls);
     const arrivals = fake
