@@ -14,6 +14,8 @@ const SCRIPT_NAMES = new Map<string, string>(
 
 /** The fleet time the scripted heartbeat reports at monotonic 0. */
 export const FLEET = 1_700_000_000_000;
+/** The server's clock the scripted heartbeat reports at monotonic 0: 42 s behind fleet time. */
+export const SERVER = FLEET - 42_000;
 
 export interface Call {
   script: string;
@@ -39,8 +41,13 @@ export class ScriptedRedis {
       return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
     }
     const standard: Record<string, unknown> = {
-      BEAT: [FLEET + Math.round(performance.now()), this.fleet, this.lost ? 1 : 0],
-      LOOKUP: [0, '', 1],
+      BEAT: [
+        FLEET + Math.round(performance.now()),
+        this.fleet,
+        this.lost ? 1 : 0,
+        SERVER + Math.round(performance.now()),
+      ],
+      LOOKUP: [0, '', 1, FLEET + Math.round(performance.now())],
       STORE: 1,
       RESERVE: [1, 0, 0],
       CLAIM: [0, 0],
@@ -78,8 +85,8 @@ export const REQUEST: OpenCxSlotRequest = {
   maxPause: 45_000,
 };
 
-/** The (member, offset, kind) triples a limiter script carries after its twelve fixed arguments. */
+/** The (member, offset, kind) triples a limiter script carries after its fifteen fixed arguments. */
 export const carried = (call: Call): string[][] => {
-  const rest = call.args.slice(12);
+  const rest = call.args.slice(15);
   return Array.from({ length: rest.length / 3 }, (_, i) => rest.slice(3 * i, 3 * i + 3));
 };

@@ -1,21 +1,24 @@
 import { LUA_HELPERS } from './lua.js';
 import { redisScript } from './redis-client.js';
 
-// A contact's token, lock and eviction marker (see RedisKeys.contact). Times are fleet time, sent
-// by the caller; no script here reads the server's clock.
+// A contact's token, lock and eviction marker (see RedisKeys.contact). A look-up is dated, and an
+// eviction marked, in fleet time as the script reads it (see fleetNow): so a look-up and an
+// eviction are ordered however late either script ran, on any instance.
 
 /**
- * The contact's entry if it is for this payload, else the contact's lock if free: KEYS token, lock;
- * ARGV payload, owner, lockTtl. Returns {hit, value, locked}.
+ * The contact's entry if it is for this payload, else the contact's lock if free, and when: KEYS
+ * token, lock; ARGV payload, owner, lockTtl, estimate, offset, below, above. Returns {hit, value,
+ * locked, now}.
  */
 export const LOOKUP = redisScript(`${LUA_HELPERS}
+local now = fleetNow(ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 local v = typed(KEYS[1], 'string') and redis.call('GET', KEYS[1])
 if v and redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. '.' then return {1, v, 0} end
+if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. '.' then return {1, v, 0, now} end
 typed(KEYS[2], 'string')
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return {0, '', 1} end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return {0, '', 1, now} end
 if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
-return {0, '', 0}`);
+return {0, '', 0, now}`);
 
 /**
  * Keeps the entry unless the contact was evicted at or after the look-up's stamp, and releases this
@@ -42,13 +45,13 @@ if typed(KEYS[1], 'string') and redis.call('GET', KEYS[1]) == ARGV[1] then retur
 return 0`);
 
 /**
- * Removes the entry and marks the contact evicted as of `marker` (never earlier than a marker
- * already there), so a call that looked up before cannot store its answer: KEYS token, evicted;
- * ARGV marker, ttl.
+ * Removes the entry and marks the contact evicted as of now and a margin (never earlier than a
+ * marker already there), so a call that looked up before cannot store its answer: KEYS token,
+ * evicted; ARGV margin, ttl, estimate, offset, below, above.
  */
 export const EVICT = redisScript(`${LUA_HELPERS}
 redis.call('DEL', KEYS[1])
-local marker = tonumber(ARGV[1])
+local marker = fleetNow(ARGV[3], ARGV[4], ARGV[5], ARGV[6]) + tonumber(ARGV[1])
 if typed(KEYS[2], 'string') then
   local before = num(redis.call('GET', KEYS[2]))
   if before and before > marker then marker = before end

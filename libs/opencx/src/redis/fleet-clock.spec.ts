@@ -1,21 +1,29 @@
 import { CLOCK_TOLERANCE, FleetClock } from './fleet-clock.js';
 
-const timing = { heartbeat: 1_000, forget: 3_000 };
+const timing = { heartbeat: 1_000, forget: 3_000, timeout: 1_000 };
 
 describe('FleetClock', () => {
   it("has no estimate until a heartbeat answers, then anchors half-way through the beat's round trip", () => {
     const clock = new FleetClock(timing);
     expect(clock.anchored).toBe(false);
     expect(clock.size).toBe(0);
-    expect(clock.beatArguments(100, false)).toEqual(['', 3_000, CLOCK_TOLERANCE, 2_250, 60_000, '0', '0']);
-    expect(clock.learn([5_000_000, 3, 1], 100, 110)).toEqual({ lost: false });
+    // No estimate yet; forget, how far the server's clock may stray below and above it, a newcomer's cap, ttl.
+    expect(clock.beatArguments(100, false)).toEqual(['', 3_000, 250, 1_250, 2_250, 60_000, '0', '0']);
+    expect(clock.scriptTime()).toEqual({ offset: '', below: 250, above: 1_250 });
+    expect(clock.learn([5_000_000, 3, 1, 4_999_000], 100, 110)).toEqual({ lost: false });
     expect(clock.anchored).toBe(true);
     expect(clock.size).toBe(3);
     // Read by the server somewhere between 100 and 110: taken as at 105, off by at most 5 ms.
     expect(clock.at(105)).toBe(5_000_000);
     expect(clock.at(1_105)).toBe(5_001_000);
     // Anchored and heard lately: the script checks this instance is still a member.
-    expect(clock.beatArguments(1_105, true)).toEqual([5_001_000, 3_000, CLOCK_TOLERANCE, 2_250, 60_000, '1', '1']);
+    expect(clock.beatArguments(1_105, true)).toEqual([5_001_000, 3_000, 255, 1_255, 2_250, 60_000, '1', '1']);
+    // Per-key scripts read the server's clock plus the offset the beat learnt, within the estimate's error and more.
+    expect(clock.scriptTime()).toEqual({
+      offset: 1_000,
+      below: CLOCK_TOLERANCE + 5,
+      above: 1_000 + CLOCK_TOLERANCE + 5,
+    });
   });
 
   it('says the fleet lost its state only to an instance that was part of it', () => {

@@ -45,7 +45,8 @@ describe('RedisFleetStore: the limiter', () => {
   it("sends the limiter's request in the order the script reads it, with this instance's fleet time", async () => {
     jest.advanceTimersByTime(700);
     await store.reserve('k', 'id1', REQUEST);
-    // now, limit, window, maxWait, id, maxTransit, maxPause, grace, hold (s), notBefore, probe, horizon.
+    // estimate, limit, window, maxWait, id, maxTransit, maxPause, grace, hold (s), notBefore, probe,
+    // horizon, the server clock's offset, and how far it may stray below and above the estimate.
     expect(redis.last('RESERVE').args).toEqual([
       String(FLEET + 700),
       '30',
@@ -59,6 +60,9 @@ describe('RedisFleetStore: the limiter', () => {
       '0',
       '',
       '3660000',
+      '42000',
+      '250',
+      '1250',
     ]);
     await store.claim('k', 'id1', { ...REQUEST, window: 3_000 });
     // A grace of at least 200 ms; the probe names the send just granted.

@@ -113,7 +113,7 @@ export class FleetLimiter {
     // Also here, so the pause holds if Redis fails before it ends.
     await this.parts.local.pause(key, ms);
     await this.pooled(
-      async () => void (await this.parts.run(PAUSE, [this.parts.names.limiter(key).pause], [this.now(), ms])),
+      async () => void (await this.parts.run(PAUSE, [this.parts.names.limiter(key).pause], [ms, ...this.time()])),
       () => undefined,
     );
   }
@@ -122,7 +122,8 @@ export class FleetLimiter {
     const maxPause = this.keys.get(key)?.request.maxPause ?? DEFAULT_MAX_PAUSE;
     return this.pooled(
       async () =>
-        Number(await this.parts.run(PAUSED_FOR, [this.parts.names.limiter(key).pause], [this.now(), maxPause])) || 0,
+        Number(await this.parts.run(PAUSED_FOR, [this.parts.names.limiter(key).pause], [maxPause, ...this.time()])) ||
+        0,
       () => this.parts.local.pausedFor(key),
     );
   }
@@ -205,6 +206,7 @@ export class FleetLimiter {
     state.due.clear();
     for (const [member, at] of due) triples.push(member, at - mono, 'r');
     const grace = graceOf(request.window);
+    const time = parts.clock.scriptTime();
     const args = [
       now,
       request.limit,
@@ -218,6 +220,9 @@ export class FleetLimiter {
       notBefore > 0 ? parts.clock.at(notBefore) : 0,
       handBack ? '' : this.probe(sends, request.window - 2 * grace),
       HORIZON + request.window,
+      time.offset,
+      time.below,
+      time.above,
       ...triples,
     ];
     let reply: unknown[];
@@ -251,8 +256,10 @@ export class FleetLimiter {
     return state;
   }
 
-  private now(): number {
-    return this.parts.clock.at(monotonicNow());
+  /** The arguments by which a script reads fleet time (see fleetNow). */
+  private time(): Array<string | number> {
+    const { offset, below, above } = this.parts.clock.scriptTime();
+    return [this.parts.clock.at(monotonicNow()), offset, below, above];
   }
 
   /**

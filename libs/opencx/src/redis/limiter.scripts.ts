@@ -3,10 +3,10 @@ import { redisScript } from './redis-client.js';
 
 /**
  * The sliding log of a limiter key, shared by the fleet: KEYS log (bookings), sent (sends), pause.
- * ARGV: now (the caller's fleet time: no script here reads the server's clock), limit, window,
- * maxWait, id, maxTransit, maxPause, grace, hold (s), notBefore, probe, horizon, then triples
- * (member, offset from now, kind): 'r' a release (re-timed to its end if it was sent, else its
- * booking dropped), 'i' a send handed back (made while Redis was unreachable, or before Redis
+ * ARGV: estimate, limit, window, maxWait, id, maxTransit, maxPause, grace, hold (s), notBefore,
+ * probe, horizon, offset, below, above (now is fleetNow of estimate, offset, below, above), then
+ * triples (member, offset from now, kind): 'r' a release (re-timed to its end if it was sent, else
+ * its booking dropped), 'i' a send handed back (made while Redis was unreachable, or before Redis
  * lost it; never moved earlier). A send in transit is scored by the latest it can arrive and
  * counts as reaching OpenCX now until then.
  *
@@ -21,6 +21,7 @@ const LOG = `${LUA_HELPERS}
 local now, limit, window, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local id, transit, maxPause, grace = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local hold, notBefore, probe, horizon = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], tonumber(ARGV[12])
+now = fleetNow(now, ARGV[13], ARGV[14], ARGV[15])
 local plan, sent = KEYS[1], KEYS[2]
 typed(plan, 'zset')
 typed(sent, 'zset')
@@ -37,7 +38,7 @@ if typed(KEYS[3], 'string') then
     end
   end
 end
-for i = 13, #ARGV, 3 do
+for i = 16, #ARGV, 3 do
   local member, at, kind = ARGV[i], ms(now + tonumber(ARGV[i + 1])), ARGV[i + 2]
   if kind == 'i' then
     redis.call('ZADD', plan, 'GT', at, member)
@@ -106,19 +107,19 @@ keep(plan)
 keep(sent)
 return {state}`);
 
-/** A pause never shortens one already set: KEYS pause; ARGV now, ms. */
+/** A pause never shortens one already set: KEYS pause; ARGV ms, estimate, offset, below, above. */
 export const PAUSE = redisScript(`${LUA_HELPERS}
-local now, length = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, length = fleetNow(ARGV[2], ARGV[3], ARGV[4], ARGV[5]), tonumber(ARGV[1])
 local till = typed(KEYS[1], 'string') and num(redis.call('GET', KEYS[1])) or 0
 if now + length > till then redis.call('SET', KEYS[1], ms(now + length), 'PX', ms(length)) end
 return 1`);
 
-/** Ms until the pause ends, never more than maxPause: KEYS pause; ARGV now, maxPause. */
+/** Ms until the pause ends, never more than maxPause: KEYS pause; ARGV maxPause, estimate, offset, below, above. */
 export const PAUSED_FOR = redisScript(`${LUA_HELPERS}
 if not typed(KEYS[1], 'string') then return 0 end
 local till = num(redis.call('GET', KEYS[1]))
 if till == nil then redis.call('DEL', KEYS[1]) return 0 end
-local left = math.min(tonumber(ARGV[2]), till - tonumber(ARGV[1]))
+local left = math.min(tonumber(ARGV[1]), till - fleetNow(ARGV[2], ARGV[3], ARGV[4], ARGV[5]))
 if left <= 0 then return 0 end
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ms(left)) end
 return left`);

@@ -45,7 +45,7 @@ describe('RedisFleetStore', () => {
     expect(redis.last('BEAT')).toEqual({
       script: 'BEAT',
       keys: ['opencx:{fleet}:clock', 'opencx:{fleet}:members'],
-      args: [instance, '', '3000', '250', '2250', '60000', '0', '0'],
+      args: [instance, '', '3000', '250', '1250', '2250', '60000', '0', '0'],
     });
     await jest.advanceTimersByTimeAsync(3_000);
     expect(redis.calls.map(({ script }) => script)).toEqual(['BEAT', 'BEAT', 'BEAT', 'BEAT']);
@@ -113,22 +113,25 @@ describe('RedisFleetStore', () => {
     );
   });
 
-  it("stamps a look-up with the fleet's time, and marks an eviction a second past this instance's", async () => {
+  it('dates a look-up and an eviction by the fleet time the script read, and tells it how', async () => {
     jest.advanceTimersByTime(250);
     const instance = redis.last('BEAT').args[0];
-    expect(await store.lookup('c', 'payload', 500.4)).toEqual({ locked: true, stamp: FLEET + 250 });
-    expect(redis.last('LOOKUP').args).toEqual(['payload', instance, '500']);
+    // The estimate, and the server clock's offset with how far it may stray from it (see fleetNow).
+    const time = [String(FLEET + 250), '42000', '250', '1250'];
+    redis.answers.LOOKUP = [0, '', 1, FLEET + 260];
+    expect(await store.lookup('c', 'payload', 500.4)).toEqual({ locked: true, stamp: FLEET + 260 });
+    expect(redis.last('LOOKUP').args).toEqual(['payload', instance, '500', ...time]);
     await store.evict('c');
-    // Instances agree on fleet time within the tolerance and a round trip: a look-up before is never later.
-    expect(redis.last('EVICT').args).toEqual([String(FLEET + 1_250), '3600000']);
-    redis.answers.LOOKUP = [1, 'payload.sealed.entry', 0];
+    // Half a second past when the script runs: a look-up that read fleet time before is never later.
+    expect(redis.last('EVICT').args).toEqual(['500', '3600000', ...time]);
+    redis.answers.LOOKUP = [1, 'payload.sealed.entry', 0, FLEET + 270];
     expect(await store.lookup('c', 'payload', 500)).toEqual({
       value: 'sealed.entry',
       locked: false,
-      stamp: FLEET + 250,
+      stamp: FLEET + 270,
     });
-    redis.answers.LOOKUP = [0, '', 0];
-    expect(await store.lookup('c', 'payload', 500)).toEqual({ locked: false, stamp: FLEET + 250 });
+    redis.answers.LOOKUP = [0, '', 0, 'garbage'];
+    expect(await store.lookup('c', 'payload', 500)).toEqual({ locked: false, stamp: 0 });
   });
 
   it('sends whole ms to Lua, and the largest safe integers for infinite times', async () => {
@@ -197,9 +200,10 @@ describe('RedisFleetStore', () => {
   it('reads a pause in fleet time, as at most maxPause, or 60 s for a key no request told it of', async () => {
     redis.answers.PAUSED_FOR = 7;
     await expect(store.pausedFor('unknown')).resolves.toBe(7);
-    expect(redis.last('PAUSED_FOR').args).toEqual([String(FLEET), '60000']);
+    const time = [String(FLEET), '42000', '250', '1250'];
+    expect(redis.last('PAUSED_FOR').args).toEqual(['60000', ...time]);
     await store.pause('k', 2_000.2);
-    expect(redis.last('PAUSE').args).toEqual([String(FLEET), '2000']);
+    expect(redis.last('PAUSE').args).toEqual(['2000', ...time]);
     redis.answers.PAUSED_FOR = 'garbage';
     await expect(store.pausedFor('k')).resolves.toBe(0);
   });
@@ -209,7 +213,7 @@ describe('RedisFleetStore', () => {
     await store.release('a', 'id1', REQUEST, 'ended');
     await store.close();
     expect(redis.named('RELEASE').flatMap(carried)).toEqual([['id1', '0', 'r']]);
-    expect(redis.last('BEAT').args[6]).toBe('1');
+    expect(redis.last('BEAT').args[7]).toBe('1');
     const sent = redis.calls.length;
     await store.close();
     await jest.advanceTimersByTimeAsync(60_000);

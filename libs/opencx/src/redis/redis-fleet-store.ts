@@ -49,11 +49,11 @@ const RECONNECT = 1_000;
 /** How long an eviction marker lives: longer than any call that started before it (the longest `totalTimeout`). */
 const EVICTION_TTL = 3_600_000;
 /**
- * An eviction counts from this long after the evicting instance's fleet time: instances agree on
- * fleet time within the clock tolerance and a round trip, so a look-up that came before the
- * eviction never carries a later stamp.
+ * An eviction counts from this long after its script ran: look-ups and evictions read fleet time
+ * from the server's clock, exactly, unless a step of that clock since the last heartbeat made one
+ * fall back on its instance's estimate (off by a tolerance and half a round trip).
  */
-const EVICTION_MARGIN = 1_000;
+const EVICTION_MARGIN = 500;
 
 /**
  * The fleet store in Redis: tokens (stored `payload-hash.sealed-entry`, so a look-up compares the
@@ -94,7 +94,7 @@ export class RedisFleetStore implements OpenCxFleetStore {
     this.run = scriptRunner(client);
     this.names = new RedisKeys(prefix);
     this.local = new MemoryFleetStore(maxEntries);
-    this.clock = new FleetClock({ heartbeat, forget: FORGET_BEATS * heartbeat });
+    this.clock = new FleetClock({ heartbeat, forget: FORGET_BEATS * heartbeat, timeout });
     this.breaker = new CircuitBreaker(timeout, heartbeat, new Logger('OpenCx:redis'), {
       opened: (sentAt) => this.failOver(sentAt),
       closed: () => void this.limiter.recover(),
@@ -140,10 +140,12 @@ export class RedisFleetStore implements OpenCxFleetStore {
     };
     if (!(await this.ready())) return alone();
     return this.breaker.run(async () => {
-      const stamp = this.clock.at(monotonicNow());
       const { token, lock } = this.names.contact(key);
-      const reply = await this.run(LOOKUP, [token, lock], [payload, this.instance, Math.max(1, Math.round(lockTtl))]);
-      const [hit, value, locked] = Array.isArray(reply) ? reply : [];
+      const args = [payload, this.instance, Math.max(1, Math.round(lockTtl)), ...this.timeArguments()];
+      const reply = await this.run(LOOKUP, [token, lock], args);
+      const [hit, value, locked, now] = Array.isArray(reply) ? reply : [];
+      // Never a negative stamp (those are this process's own, for a look-up made without Redis).
+      const stamp = Math.max(0, Number(now) || 0);
       if (Number(locked) === 1) this.locks.add(key);
       if (Number(hit) === 1) return { value: String(value).slice(payload.length + 1), locked: false, stamp };
       return { locked: Number(locked) === 1, stamp };
@@ -177,8 +179,8 @@ export class RedisFleetStore implements OpenCxFleetStore {
     await this.local.evict(key);
     if (!(await this.ready())) throw new Error('Redis is unavailable');
     const { token, evicted } = this.names.contact(key);
-    const marker = this.clock.at(monotonicNow()) + EVICTION_MARGIN;
-    await this.breaker.require(() => this.run(EVICT, [token, evicted], [marker, EVICTION_TTL]));
+    const args = [EVICTION_MARGIN, EVICTION_TTL, ...this.timeArguments()];
+    await this.breaker.require(() => this.run(EVICT, [token, evicted], args));
   }
 
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation> {
@@ -214,6 +216,12 @@ export class RedisFleetStore implements OpenCxFleetStore {
     } catch {
       // never connected, or already closed
     }
+  }
+
+  /** The arguments by which a script reads fleet time (see fleetNow). */
+  private timeArguments(): Array<string | number> {
+    const { offset, below, above } = this.clock.scriptTime();
+    return [this.clock.at(monotonicNow()), offset, below, above];
   }
 
   /** Keys of the limiter this instance keeps state for (an idle instance forgets them). */
