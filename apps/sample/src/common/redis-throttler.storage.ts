@@ -62,7 +62,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
         timeToBlockExpire: Math.ceil(Math.max(blocked ?? 0, 0) / 1000),
       };
     } catch {
-      this.logger.warn('Redis unavailable; the throttler counts in memory for a few seconds');
+      // Said once an outage: requests that were waiting on Redis fail together.
+      if (!this.degraded) this.logger.warn('Redis unavailable; the throttler counts in memory for a few seconds');
       this.skipUntil = performance.now() + SKIP_REDIS_MS;
       return this.local.increment(key, ttl, limit, blockDuration, name);
     } finally {
