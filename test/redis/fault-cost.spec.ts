@@ -77,10 +77,12 @@ describeWithRedis('fault cost suite')('faults cost little quota', () => {
       .toSorted((a, b) => a - b);
     expect(fake.statusCounts[429] ?? 0).toBe(0);
     expect(mostInWindow(arrivals, WINDOW)).toBeLessThanOrEqual(QUOTA);
-    // Away: no send for at most a window, plus the operation that found Redis gone, plus a margin.
-    const away = arrivals.filter((at) => at >= killedAt - WINDOW && at <= backAt);
-    const gaps = away.slice(1).map((at, i) => at - away[i]!);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(WINDOW + STORE.timeout + 500);
+    // Away: the first send on its own comes a window after the operation that found Redis gone (which
+    // waits its timeout, longer when the process itself is held up), and the window's 1/60 margin.
+    // (Requests granted before it and still on their way may arrive just after: a second is left to them.)
+    const firstAlone = arrivals.find((at) => at > killedAt + 1_000);
+    expect(firstAlone).toBeDefined();
+    expect(firstAlone! - killedAt).toBeLessThanOrEqual(WINDOW + WINDOW / 60 + STORE.timeout + 1_000);
     // Each instance kept its share: the quota's third, or more, in the window before Redis came back.
     expect(arrivals.filter((at) => at > backAt - WINDOW && at <= backAt).length).toBeGreaterThanOrEqual(QUOTA / 3 - 1);
     // Back: the whole quota in the window that starts a window after Redis returned.

@@ -37,7 +37,8 @@ describeWithRedis('Redis start-up suite')('a bad Redis at start-up', () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       });
       expect(lines.length).toBeGreaterThan(0);
-      expect(lines[0]![1]).toBeLessThan(1_500);
+      // The connect timeout (1 s), and a margin for a machine held up by other work.
+      expect(lines[0]![1]).toBeLessThan(2_500);
       expect(lines.map(([line]) => line).join('\n')).toMatch(/Redis/);
       // Neither the URL nor its port is in the warning.
       expect(lines.map(([line]) => line).join('\n')).not.toContain(new URL(url).port);
@@ -56,9 +57,10 @@ describeWithRedis('Redis start-up suite')('a bad Redis at start-up', () => {
       const lines = await warnings(async () => {
         store = new RedisFleetStore(client);
         expect(store.degraded).toBe(true);
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
       });
-      expect(lines.some(([line, at]) => /Redis unavailable/.test(line) && at < 1_500)).toBe(true);
+      // Its 1 s timeout, or longer when the process itself was held up (a busy process is not an outage).
+      expect(lines.some(([line, at]) => /Redis unavailable/.test(line) && at < 3_000)).toBe(true);
       expect(store!.degraded).toBe(true);
     } finally {
       redis.thaw();
