@@ -78,24 +78,27 @@ describe('RedisFleetStore: the limiter', () => {
     await expect(store.claim('k', 'id3', REQUEST)).resolves.toBe(1_500);
   });
 
-  it('sends releases at once, those of one turn together, unless an operation of the key carries them first', async () => {
+  it('sends releases within 20 ms, those close together together, unless an operation of the key carries them first', async () => {
     await store.reserve('k', 'a', REQUEST);
     await store.reserve('k', 'b', REQUEST);
     await store.release('k', 'a', REQUEST, 'ended');
+    await jest.advanceTimersByTimeAsync(5);
     await store.release('k', 'b', REQUEST, 'abandoned');
-    await jest.advanceTimersByTimeAsync(0);
-    // An abandoned request may still arrive: in transit for maxTransit more.
+    await jest.advanceTimersByTimeAsync(14);
+    expect(redis.named('RELEASE')).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    // Each timed by its end; an abandoned request may still arrive: in transit for maxTransit more.
     expect(redis.named('RELEASE').map(carried)).toEqual([
       [
-        ['a', '0', 'r'],
-        ['b', '10000', 'r'],
+        ['a', '-20', 'r'],
+        ['b', '9985', 'r'],
       ],
     ]);
     await store.reserve('k', 'c', REQUEST);
     await store.release('k', 'c', REQUEST, 'ended');
     await store.claim('k', 'd', REQUEST);
     expect(carried(redis.last('CLAIM'))).toEqual([['c', '0', 'r']]);
-    await jest.advanceTimersByTimeAsync(0);
+    await jest.advanceTimersByTimeAsync(20);
     expect(redis.named('RELEASE')).toHaveLength(1);
   });
 
@@ -103,11 +106,11 @@ describe('RedisFleetStore: the limiter', () => {
     await store.reserve('k', 'a', REQUEST);
     redis.answers.RELEASE = new Error('ERR something about the script');
     await store.release('k', 'a', REQUEST, 'ended');
-    await jest.advanceTimersByTimeAsync(0);
-    expect(carried(redis.last('RELEASE'))).toEqual([['a', '0', 'r']]);
+    await jest.advanceTimersByTimeAsync(20);
+    expect(carried(redis.last('RELEASE'))).toEqual([['a', '-20', 'r']]);
     jest.advanceTimersByTime(100);
     await store.claim('k', 'b', REQUEST);
-    expect(carried(redis.last('CLAIM'))).toEqual([['a', '-100', 'r']]);
+    expect(carried(redis.last('CLAIM'))).toEqual([['a', '-120', 'r']]);
     expect(store.degraded).toBe(false);
   });
 

@@ -36,6 +36,9 @@ interface KeyState {
   usedAt: number;
 }
 
+/** How long releases wait for others of their key, so that a burst's ends travel together. */
+const RELEASE_BATCH_MS = 20;
+
 /** A booking's grace after its time before the fleet drops it as unclaimed. */
 const graceOf = (window: number): number => Math.max(200, Math.ceil(window / 30));
 
@@ -101,12 +104,12 @@ export class FleetLimiter {
     const state = this.state(key, request);
     state.due.set(id, monotonicNow() + (outcome === 'abandoned' ? request.maxTransit : 0));
     if (state.flushing) return;
-    // The releases of one turn of the event loop travel together, unless an operation of the key carries them first.
+    // Releases close together travel together, unless an operation of the key carries them first.
     state.flushing = true;
-    setImmediate(() => {
+    setTimeout(() => {
       state.flushing = false;
       if (state.due.size > 0) void this.sync(key, false);
-    });
+    }, RELEASE_BATCH_MS).unref();
   }
 
   async pause(key: string, ms: number): Promise<void> {

@@ -52,12 +52,16 @@ for i = 16, #ARGV, 3 do
 end
 redis.call('ZREMRANGEBYSCORE', plan, '-inf', ms(now - window))
 redis.call('ZREMRANGEBYSCORE', sent, '-inf', ms(now - window))
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', plan, '-inf', ms(now - grace))) do
-  if not redis.call('ZSCORE', sent, member) then redis.call('ZREM', plan, member) end
-end
 local state, held = 0, 0
 if probe ~= '' and not redis.call('ZSCORE', sent, probe) then state = 1 end
-if hold > 0 then
+-- Before a grant: bookings nobody claimed are dropped (only a full log can be held back by one),
+-- and a server that started less than the hold ago grants nothing yet.
+local function beforeGrant()
+  if redis.call('ZCARD', plan) >= limit then
+    for _, member in ipairs(redis.call('ZRANGEBYSCORE', plan, '-inf', ms(now - grace))) do
+      if not redis.call('ZSCORE', sent, member) then redis.call('ZREM', plan, member) end
+    end
+  end
   local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
   if up and up < hold then
     held = (hold - up) * 1000
@@ -85,6 +89,7 @@ end`;
 /** Books a send: {granted, wait, state}. Nothing is booked when lost. */
 export const RESERVE = redisScript(`${LOG}
 if state == 1 then return {0, 0, 1} end
+beforeGrant()
 local at = math.max(slot(plan, math.huge), slot(sent, now), paused, notBefore, now + held)
 if at - now <= maxWait then book(at) end
 keep(plan)
@@ -95,6 +100,7 @@ return {1, at - now, state}`);
 /** Sends a booked call if the sends allow it: {wait, state}. Nothing is booked when lost. */
 export const CLAIM = redisScript(`${LOG}
 if state == 1 then return {0, 1} end
+beforeGrant()
 local at = math.max(slot(sent, now), paused, notBefore, now + held)
 book(at)
 keep(plan)

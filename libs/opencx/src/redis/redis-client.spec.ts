@@ -43,6 +43,35 @@ describe('scriptRunner', () => {
     expect(calls).toEqual(['evalSha', 'eval', 'evalSha']);
   });
 
+  it('loads a script once when many calls find it missing at once: the others wait, then run it by SHA-1', async () => {
+    const calls: string[] = [];
+    let loaded = false;
+    let finishLoad!: () => void;
+    const client = {
+      eval: () => {
+        calls.push('eval');
+        return new Promise((resolve) => {
+          finishLoad = () => {
+            loaded = true;
+            resolve('ok');
+          };
+        });
+      },
+      evalSha: () => {
+        calls.push('evalSha');
+        return loaded ? Promise.resolve('ok') : noScript();
+      },
+      sendCommand: () => Promise.resolve(undefined),
+    };
+    const run = scriptRunner(client);
+    const all = Promise.all([run(SCRIPT, [], []), run(SCRIPT, [], []), run(SCRIPT, [], [])]);
+    await new Promise((resolve) => setImmediate(resolve));
+    finishLoad();
+    await expect(all).resolves.toEqual(['ok', 'ok', 'ok']);
+    expect(calls.filter((call) => call === 'eval')).toHaveLength(1);
+    expect(calls.filter((call) => call === 'evalSha')).toHaveLength(5);
+  });
+
   it('passes on any other failure as it came', async () => {
     const down = new Error('The client is closed');
     const client = { eval: () => Promise.resolve('never'), evalSha: () => Promise.reject(down), sendCommand: () => 0 };

@@ -101,13 +101,31 @@ export function scriptRunner(client: OpenCxRedisClient): RunScript {
     default:
       throw new OpenCxConfigurationError(['redis must be a connected node-redis, ioredis or iovalkey client']);
   }
+  // One load at a time per script: calls that find it missing while it loads wait, then ask again by hash.
+  const loading = new Map<string, Promise<unknown>>();
   return async (script, keys, args) => {
     const text = args.map(String);
     try {
       return await byHash(script, keys, text);
     } catch (error) {
       if (replyCode(error) !== 'NOSCRIPT') throw error;
-      return bySource(script, keys, text);
+    }
+    const load = loading.get(script.sha);
+    if (load) {
+      await load.catch(() => undefined);
+      try {
+        return await byHash(script, keys, text);
+      } catch (error) {
+        // Another server (a cluster's node, a restart) that has not seen it: loaded with this call.
+        if (replyCode(error) !== 'NOSCRIPT') throw error;
+      }
+    }
+    const loaded = bySource(script, keys, text);
+    loading.set(script.sha, loaded);
+    try {
+      return await loaded;
+    } finally {
+      if (loading.get(script.sha) === loaded) loading.delete(script.sha);
     }
   };
 }

@@ -84,7 +84,7 @@ describe('RedisFleetStore', () => {
     await store.pause('k', 2_000);
     await store.pausedFor('k');
     await store.release('k', 'id1', REQUEST, 'ended');
-    await jest.advanceTimersByTimeAsync(0);
+    await jest.advanceTimersByTimeAsync(20);
     const contact = ['shop:{c1}:token', 'shop:{c1}:lock', 'shop:{c1}:evicted'];
     const limiter = ['shop:{k}:log', 'shop:{k}:sent', 'shop:{k}:pause'];
     expect(redis.calls.map(({ script, keys }) => [script, keys])).toEqual([
