@@ -19,6 +19,7 @@ describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-
   let redis: RedisServer;
   let fake: OpenCxFakeServer;
   const modules: TestingModule[] = [];
+  const clients: Array<{ destroy(): void }> = [];
 
   /** One "instance" of the app: its own registration sharing the Redis server. */
   async function instance(options: Partial<OpenCxModuleOptions> = {}): Promise<ContactAuthService> {
@@ -40,6 +41,7 @@ describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-
   });
   afterEach(async () => {
     await Promise.all(modules.splice(0).map((moduleRef) => moduleRef.close()));
+    for (const client of clients.splice(0)) client.destroy();
   });
   afterAll(async () => {
     await fake?.close();
@@ -170,7 +172,10 @@ describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-
   /** The app's own node-redis client, counting the scripts the library runs on it (heartbeats aside). */
   async function countedClient() {
     const client = createClient({ url: redis.url });
+    client.on('error', () => undefined);
     await client.connect();
+    // Closed after the case, passed or failed.
+    clients.push(client);
     const scripts: Array<{ how: 'evalSha' | 'eval'; key: string; bytes: number }> = [];
     const note = (how: 'evalSha' | 'eval', text: string, keys: string[]) => {
       if (!keys[0]!.includes('{fleet}')) scripts.push({ how, key: keys[0]!, bytes: text.length });
@@ -199,27 +204,23 @@ describeWithRedis('Redis add-on suite')('the Redis add-on, against a real redis-
     expect(scripts.length - missScripts).toBe(1);
     await modules.pop()!.close();
     expect(client.isOpen).toBe(true);
-    client.destroy();
   });
 
-  it('costs five Redis round trips a miss, each by SHA-1 once the server has the script', async () => {
-    const { client, counted, scripts } = await countedClient();
+  it('costs four or five Redis round trips a miss, each by SHA-1 once the server has the script', async () => {
+    const { counted, scripts } = await countedClient();
     const service = await instance({ redis: counted });
     for (let i = 0; i < 20; i++) await service.authenticateUser({ email: `trip${i}@example.com` });
-    await new Promise((resolve) => setImmediate(resolve));
-    // Look-up (and lock), rate-limit slot, store (and unlock), the contact id's note, the slot's release.
+    await modules.pop()!.close();
     const bySha = scripts.filter(({ how }) => how === 'evalSha');
-    expect(
-      bySha
-        .slice(0, 5)
-        .map(({ key }) => key.split(':').at(-1))
-        .toSorted((a, b) => String(a).localeCompare(String(b))),
-    ).toEqual(['log', 'log', 'token', 'token', 'token']);
-    expect(bySha).toHaveLength(100);
+    const kinds = (kind: string) => bySha.filter(({ key }) => key.endsWith(`:${kind}`)).length;
+    // Look-up (and lock), store (and unlock), the contact id's note for deleteContact: three a miss.
+    expect(kinds('token')).toBe(60);
+    // The rate-limit slot, and its release on its own unless the next call's slot carried it.
+    expect(kinds('log')).toBeGreaterThanOrEqual(21);
+    expect(kinds('log')).toBeLessThanOrEqual(40);
+    expect(bySha).toHaveLength(kinds('token') + kinds('log'));
     // Each script's text crosses the wire once, when the server first asks for it.
     expect(scripts.filter(({ how }) => how === 'eval').length).toBeLessThanOrEqual(5);
     expect(bySha.every(({ bytes }) => bytes === 40)).toBe(true);
-    await modules.pop()!.close();
-    client.destroy();
   });
 });

@@ -7,15 +7,20 @@ const CONTACT = 'contact-key-hash';
 const LIMITER = 'limiter-key-hash';
 const request = { limit: 3, localLimit: 3, window: 1_000, maxWait: 1_000, maxTransit: 10_000, maxPause: 60_000 };
 
-/** Whatever someone with access to Redis may leave at a key: each wrong type, and garbage of the right one. */
-const WRITES: Array<[string, (client: ReturnType<typeof createClient>, key: string) => Promise<unknown>]> = [
-  ['a hash', (client, key) => client.hSet(key, 'field', 'value')],
-  ['a string', (client, key) => client.set(key, 'garbage')],
-  ['a list', (client, key) => client.rPush(key, ['a', 'b'])],
-  ['a set', (client, key) => client.sAdd(key, 'member')],
-  ['a sorted set', (client, key) => client.zAdd(key, [{ score: 1, value: 'member' }])],
-  ['a string that is no number', (client, key) => client.set(key, 'nan')],
-  ['a sorted set of absurd scores', (client, key) => client.zAdd(key, [{ score: 1e300, value: 'x' }])],
+type Transaction = ReturnType<ReturnType<typeof createClient>['multi']>;
+
+/**
+ * Whatever someone with access to Redis may leave at a key: each wrong type, and garbage of the
+ * right one. Written in one transaction with the key's deletion (the store's heartbeat runs meanwhile).
+ */
+const WRITES: Array<[string, (multi: Transaction, key: string) => Transaction]> = [
+  ['a hash', (multi, key) => multi.hSet(key, 'field', 'value')],
+  ['a string', (multi, key) => multi.set(key, 'garbage')],
+  ['a list', (multi, key) => multi.rPush(key, ['a', 'b'])],
+  ['a set', (multi, key) => multi.sAdd(key, 'member')],
+  ['a sorted set', (multi, key) => multi.zAdd(key, [{ score: 1, value: 'member' }])],
+  ['a string that is no number', (multi, key) => multi.set(key, 'nan')],
+  ['a sorted set of absurd scores', (multi, key) => multi.zAdd(key, [{ score: 1e300, value: 'x' }])],
 ];
 
 /** Every operation of the store, on one contact and one limiter key, as the library runs them. */
@@ -65,8 +70,7 @@ describeWithRedis('Redis wrong types suite')("wrong-typed or garbage values at t
       const keys = (await client.keys('*')).toSorted();
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) {
-        await client.del(key);
-        await write(client, key);
+        await write(client.multi().del(key), key).exec();
         await exercise(store);
         expect([key, store.degraded]).toEqual([key, false]);
         await expect(store.evict(CONTACT)).resolves.toBeUndefined();
