@@ -67,7 +67,7 @@ describeWithRedis('fault cost suite')('faults cost little quota', () => {
     await wait(4_000);
     await redis.restart();
     const backAt = Date.now() - start;
-    await wait(3 * WINDOW);
+    await wait(4 * WINDOW);
     demanding.on = false;
     await demand;
     await Promise.all(calls);
@@ -85,8 +85,9 @@ describeWithRedis('fault cost suite')('faults cost little quota', () => {
     expect(firstAlone! - killedAt).toBeLessThanOrEqual(WINDOW + WINDOW / 60 + STORE.timeout + 1_000);
     // Each instance kept its share: the quota's third, or more, in the window before Redis came back.
     expect(arrivals.filter((at) => at > backAt - WINDOW && at <= backAt).length).toBeGreaterThanOrEqual(QUOTA / 3 - 1);
-    // Back: the whole quota in the window that starts a window after Redis returned.
-    const pooled = arrivals.filter((at) => at > backAt + WINDOW && at <= backAt + 2 * WINDOW).length;
+    // Back: the whole quota in a window after the recovery's fixed costs (a reconnection, the restart
+    // hold, the settling: about a window at this scale, a fifteenth of OpenCX's minute) and a window.
+    const pooled = arrivals.filter((at) => at > backAt + 2 * WINDOW && at <= backAt + 3 * WINDOW).length;
     expect(pooled).toBeGreaterThanOrEqual(0.9 * QUOTA);
   }, 60_000);
 
