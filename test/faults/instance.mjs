@@ -93,7 +93,7 @@ async function start(config) {
     send({ type: 'result', id: message.id, startedAt, endedAt: now(), ...result });
   };
 
-  process.on('message', (message) => {
+  return (message) => {
     if (message.op === 'block') {
       const until = now() + message.ms;
       while (now() < until) {
@@ -114,15 +114,24 @@ async function start(config) {
       return;
     }
     void run(message);
-  });
-  send({ type: 'ready', pid: process.pid });
+  };
 }
 
 watchLag();
-process.once('message', (message) => {
-  if (message.op !== 'init') return;
-  start(message.config).catch((error) => {
-    send({ type: 'failed', error: error?.constructor?.name ?? String(error) });
-    process.exit(1);
-  });
+// Messages that come while the application starts wait for it.
+const early = [];
+let handle = (message) => early.push(message);
+process.on('message', (message) => {
+  if (message.op !== 'init') return void handle(message);
+  start(message.config).then(
+    (handler) => {
+      handle = handler;
+      for (const queued of early.splice(0)) handler(queued);
+      send({ type: 'ready', pid: process.pid });
+    },
+    (error) => {
+      send({ type: 'failed', error: error?.constructor?.name ?? String(error) });
+      process.exit(1);
+    },
+  );
 });

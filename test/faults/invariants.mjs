@@ -9,7 +9,7 @@ export const CLOCK_EPSILON_MS = 5;
 /** Timer and scheduling granularity a call's deadline may overrun by, beyond measured stalls. */
 export const DEADLINE_SLACK_MS = 250;
 /** Idle Redis commands per instance per window: right after the load, and once idle for six windows. */
-export const IDLE_BUDGET = { short: 60, long: 12 };
+export const IDLE_BUDGET = { short: 60, long: 8 };
 
 const violation = (check, message, detail) => ({ check, message, detail });
 /** `items` grouped by `by(item)` (Map.groupBy is Node 21+). */

@@ -1,0 +1,164 @@
+// Named regression cases: schedules written out, each for one break the simulation found on the
+// library (the commit it was found on, the invariant or goal it broke). They run in the short form
+// (`npm run test:faults -- --short`) and alone with `-- --case <name>`. Each is expected to pass once
+// its break is fixed.
+import { MAIN_KEY } from './plan.mjs';
+
+/** A plan with the simulation's usual settings; `shape` overrides them. */
+function casePlan(name, shape, steps) {
+  const windowMs = shape.windowMs ?? 3_000;
+  const limit = shape.limit ?? 20;
+  const maxWait = shape.maxWait ?? 2 * windowMs;
+  const { options, ...rest } = shape;
+  const plan = {
+    name,
+    seed: undefined,
+    instances: 3,
+    windowMs,
+    limit,
+    upstreamWindow: 'rolling',
+    redisVia: 'client',
+    offlineQueue: false,
+    registrations: [{ key: MAIN_KEY }],
+    perCallKeys: [],
+    idle: { long: false },
+    ...rest,
+    options: {
+      timeout: 2_000,
+      totalTimeout: maxWait + windowMs,
+      maxRetries: 0,
+      retryDelay: 50,
+      maxRetryDelay: 200,
+      redisTimeout: 500,
+      cache: { ttl: 10 * windowMs },
+      rateLimit: { perMinute: limit, window: windowMs, maxWait, maxQueue: 1_000 },
+      ...options,
+    },
+  };
+  const sorted = steps.toSorted((a, b) => a.at - b.at);
+  return { ...plan, loadMs: Math.max(...sorted.map((s) => s.at)) + windowMs, steps: sorted };
+}
+
+let user = 0;
+/** `count` new users at `at` (spread by `spreadMs`), on the given slots in turn. */
+function users(at, count, slots, { spreadMs = 0, ...extra } = {}) {
+  return Array.from({ length: count }, (_, i) => ({
+    at: at + Math.floor((i * spreadMs) / Math.max(1, count)),
+    do: 'auth',
+    slot: slots[i % slots.length],
+    email: `c${user++}@sim.test`,
+    ...extra,
+  }));
+}
+
+/** The cases, by name: `plan()` builds the schedule (fresh user names each time). */
+export const CASES = [
+  {
+    name: 'case-1-cold-failover',
+    broke: 'quota, upstream-429',
+    what: 'three instances start with Redis up; Redis is killed before any call and stays down; 4.5 windows of demand',
+    plan: () =>
+      casePlan('case-1-cold-failover', {}, [
+        { at: -1, do: 'redis-kill', phase: 'before-load' },
+        ...users(0, 90, [0, 1, 2], { spreadMs: 1_500 }),
+      ]),
+  },
+  {
+    name: 'case-2-clock-back',
+    broke: 'quota, upstream-429',
+    what: "Redis's clock steps back an hour while demand is twice the quota",
+    plan: () =>
+      casePlan('case-2-clock-back', {}, [
+        ...users(0, 120, [0, 1, 2], { spreadMs: 9_000 }),
+        { at: 4_500, do: 'clock-step', deltaMs: -3_600_000 },
+      ]),
+  },
+  {
+    name: 'case-4-wrong-types',
+    broke: 'store, refusals',
+    what: 'a hash at the pause key, a string at the log key and a hash at a token key, then calls, evictions and deletes',
+    plan: () => {
+      const first = users(0, 12, [0, 1, 2]);
+      const later = users(2_500, 24, [0, 1, 2], { spreadMs: 6_000 });
+      const returning = first.slice(0, 6).flatMap((u, i) => [
+        { at: 3_000 + i * 800, do: 'evict', slot: i % 3, email: u.email },
+        { at: 3_400 + i * 800, do: i % 2 ? 'delete' : 'auth', slot: (i + 1) % 3, email: u.email },
+      ]);
+      return casePlan('case-4-wrong-types', {}, [
+        ...first,
+        { at: 1_500, do: 'garbage', role: 'pause', variant: 'hash', pick: 0 },
+        { at: 1_600, do: 'garbage', role: 'log', variant: 'string', pick: 0 },
+        { at: 1_700, do: 'garbage', role: 'token', variant: 'hash', pick: 0 },
+        ...later,
+        ...returning,
+      ]);
+    },
+  },
+  {
+    name: 'case-4-stale-members',
+    broke: 'refusals',
+    what: "500 members that stopped beating added to the fleet's membership, then steady demand within the quota",
+    plan: () =>
+      casePlan('case-4-stale-members', {}, [
+        ...users(0, 6, [0, 1, 2]),
+        { at: 1_000, do: 'stale-members', count: 500, pick: 0 },
+        ...users(1_500, 20, [0, 1, 2], { spreadMs: 6_000 }),
+      ]),
+  },
+  {
+    name: 'case-12-idle-commands',
+    broke: 'idle',
+    what: 'fifty per-call API keys used once each, then the fleet idle for six windows',
+    plan: () => {
+      const perCallKeys = Array.from({ length: 50 }, (_, i) => `sk_sim_tenant_${i}`);
+      const calls = perCallKeys.map((apiKey, i) => ({ at: i * 40, do: 'auth', slot: i % 3, email: `c${user++}@sim.test`, apiKey }));
+      return casePlan('case-12-idle-commands', { perCallKeys, idle: { long: true } }, calls);
+    },
+  },
+  {
+    name: 'case-20-restart-then-new-users',
+    broke: 'quota, upstream-429',
+    what: 'one instance uses the whole quota; Redis restarts empty; within a heartbeat new users arrive on the two instances that had not used the key',
+    plan: () =>
+      casePlan('case-20-restart-then-new-users', { limit: 30 }, [
+        ...users(0, 30, [0]),
+        { at: 1_500, do: 'redis-restart' },
+        ...users(1_700, 18, [1, 2]),
+      ]),
+  },
+  {
+    name: 'case-1b-killed-mid-window',
+    broke: 'cut-off, refusals',
+    what: 'Redis killed mid-window under twice the quota of demand, back after three windows',
+    plan: () =>
+      casePlan('case-1b-killed-mid-window', {}, [
+        ...users(0, 120, [0, 1, 2], { spreadMs: 12_000 }),
+        { at: 1_500, do: 'redis-kill', phase: 'mid-window' },
+        { at: 10_500, do: 'redis-start' },
+      ]),
+  },
+  {
+    name: 'case-1b-empty-restart',
+    broke: 'refusals, recovery',
+    what: 'Redis restarted empty (a restart of some ms) under steady demand above the quota',
+    plan: () =>
+      casePlan('case-1b-empty-restart', {}, [
+        ...users(0, 100, [0, 1, 2], { spreadMs: 10_000 }),
+        { at: 2_000, do: 'redis-restart' },
+      ]),
+  },
+  {
+    name: 'case-1b-instance-restart',
+    broke: 'recovery, refusals',
+    what: 'an instance killed and restarted under steady demand above the quota, its calls going to the new one',
+    plan: () =>
+      casePlan('case-1b-instance-restart', {}, [
+        ...users(0, 100, [0, 1, 2], { spreadMs: 10_000 }),
+        { at: 2_000, do: 'instance-kill', slot: 2 },
+        { at: 2_500, do: 'instance-start', slot: 2 },
+      ]),
+  },
+];
+
+/** The case named `name`, or undefined. */
+export const caseNamed = (name) => CASES.find((c) => c.name === name);
