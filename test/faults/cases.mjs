@@ -54,6 +54,19 @@ function users(at, count, slots, { spreadMs = 0, ...extra } = {}) {
 /** The cases, by name: `plan()` builds the schedule (fresh user names each time). */
 export const CASES = [
   {
+    name: 'control-steady-overload',
+    broke: 'nothing: a control without faults, so the checks are seen to pass a healthy fleet',
+    what: 'demand of twice the quota spread over ten seconds, on three instances, no fault',
+    plan: () => casePlan('control-steady-overload', {}, users(0, 100, [0, 1, 2], { spreadMs: 10_000 })),
+  },
+  {
+    name: 'control-refusing-overload',
+    broke: 'nothing: a control without faults in which the limiter must refuse',
+    what: 'demand of five times the quota, a wait of one window: most calls are refused, rightly',
+    plan: () =>
+      casePlan('control-refusing-overload', { maxWait: 3_000 }, users(0, 150, [0, 1, 2], { spreadMs: 4_500 })),
+  },
+  {
     name: 'case-1-cold-failover',
     broke: 'quota, upstream-429',
     what: 'three instances start with Redis up; Redis is killed before any call and stays down; 4.5 windows of demand',

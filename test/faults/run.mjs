@@ -86,7 +86,13 @@ function report(result) {
   console.log(`${mark} ${result.name} (${((result.durationMs ?? 0) / 1000).toFixed(0)} s)`);
   if (result.ok) return;
   if (result.schedule) console.log(result.schedule.replace(/^/gm, '     '));
-  for (const v of result.violations) console.log(`     ✗ ${v.check}: ${v.message}${v.detail ? ` ${JSON.stringify(v.detail)}` : ''}`);
+  // The first few of each check, then how many more: one break often shows in many calls.
+  const byCheck = new Map();
+  for (const v of result.violations) byCheck.set(v.check, [...(byCheck.get(v.check) ?? []), v]);
+  for (const [check, list] of byCheck) {
+    for (const v of list.slice(0, 3)) console.log(`     ✗ ${check}: ${v.message}${v.detail ? ` ${JSON.stringify(v.detail)}` : ''}`);
+    if (list.length > 3) console.log(`     ✗ ${check}: ... and ${list.length - 3} more`);
+  }
   console.log(`     replay: ${result.replay}`);
 }
 
