@@ -171,6 +171,17 @@ export const CASES = [
         { at: 2_500, do: 'instance-start', slot: 2 },
       ]),
   },
+  {
+    name: 'case-22-short-deadline-drops-sends',
+    broke: 'quota, upstream-429',
+    what: 'a whole quota of calls in flight (OpenCX takes 400 ms); a call with a 300 ms totalTimeout on another instance; then new users',
+    plan: () =>
+      casePlan('case-22-short-deadline-drops-sends', { limit: 10, latencyMs: 400 }, [
+        ...users(0, 10, [0]),
+        ...users(100, 1, [1], { totalTimeout: 300 }),
+        ...users(1_500, 10, [2]),
+      ]),
+  },
 ];
 
 /** The case named `name`, or undefined. */

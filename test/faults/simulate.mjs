@@ -54,7 +54,13 @@ export async function simulate(plan, dir) {
     admin = createClient({ url: redis.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 100 } });
     admin.on('error', () => undefined);
     await admin.connect();
-    upstream = await startUpstream({ windowMs: w, limit: plan.limit, mode: plan.upstreamWindow, keys: limitKeys(plan) });
+    upstream = await startUpstream({
+      windowMs: w,
+      limit: plan.limit,
+      mode: plan.upstreamWindow,
+      keys: limitKeys(plan),
+      latencyMs: plan.latencyMs,
+    });
     const config = {
       redisUrl: redis.url,
       redisVia: plan.redisVia,

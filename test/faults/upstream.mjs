@@ -31,10 +31,11 @@ export function tokenSerial(token) {
 }
 
 /**
- * @param {{ windowMs: number, limit: number, mode: 'fixed' | 'rolling', keys: Record<string, string> }} options
- *   `keys`: every valid API key → its limit key (its own name, or the group it shares).
+ * @param {{ windowMs: number, limit: number, mode: 'fixed' | 'rolling', keys: Record<string, string>, latencyMs?: number }} options
+ *   `keys`: every valid API key → its limit key (its own name, or the group it shares); `latencyMs`:
+ *   how long a token takes (default 2 to 17 ms, at random).
  */
-export async function startUpstream({ windowMs, limit, mode, keys }) {
+export async function startUpstream({ windowMs, limit, mode, keys, latencyMs }) {
   const startedAt = now();
   /** Every request, in arrival order. */
   const arrivals = [];
@@ -126,7 +127,8 @@ export async function startUpstream({ windowMs, limit, mode, keys }) {
       arrival.serial = n;
       const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: contactId, n, iat: Math.floor(t / 1000) })}.sim`;
       // A little latency, as a real upstream has: an answer is never instantaneous.
-      setTimeout(() => answer(200, { token, contact: { id: contactId } }), 2 + Math.floor(Math.random() * 15));
+      const latency = latencyMs ?? 2 + Math.floor(Math.random() * 15);
+      setTimeout(() => answer(200, { token, contact: { id: contactId } }), latency);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
