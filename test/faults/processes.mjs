@@ -77,12 +77,13 @@ export function installCleanup() {
   if (process.send) process.on('disconnect', () => process.exit(1));
 }
 
+/** Whether `pid` runs (a zombie, dead but not yet reaped, does not). */
 const alive = (pid) => {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 };
 
@@ -104,7 +105,7 @@ export function sweepOrphans() {
     const file = join(LIVE_DIR, name);
     try {
       for (const { pid, start } of JSON.parse(readFileSync(file, 'utf8'))) {
-        if (start === undefined || startTime(pid) !== start) continue;
+        if (start === undefined || startTime(pid) !== start || !alive(pid)) continue;
         try {
           process.kill(pid, 'SIGCONT');
           process.kill(pid, 'SIGKILL');
