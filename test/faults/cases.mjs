@@ -124,7 +124,13 @@ export const CASES = [
     what: 'fifty per-call API keys used once each, then the fleet idle for six windows',
     plan: () => {
       const perCallKeys = Array.from({ length: 50 }, (_, i) => `sk_sim_tenant_${i}`);
-      const calls = perCallKeys.map((apiKey, i) => ({ at: i * 40, do: 'auth', slot: i % 3, email: `c${user++}@sim.test`, apiKey }));
+      const calls = perCallKeys.map((apiKey, i) => ({
+        at: i * 40,
+        do: 'auth',
+        slot: i % 3,
+        email: `c${user++}@sim.test`,
+        apiKey,
+      }));
       return casePlan('case-12-idle-commands', { perCallKeys, idle: { long: true } }, calls);
     },
   },

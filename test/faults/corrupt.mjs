@@ -2,7 +2,7 @@
 // the fleet's membership, and token entries swapped between contacts. Targets are found by pattern
 // and type (keys.mjs); the values written carry a long TTL, so the TTL check stays about what the
 // library itself writes.
-import { KEY_ROLES, classify, keyOf, scanLibraryKeys, tagsByFamily } from './keys.mjs';
+import { KEY_ROLES, byText, classify, keyOf, scanLibraryKeys, tagsByFamily } from './keys.mjs';
 import { TIME_OFFSET_KEY } from './redis-wrapper.mjs';
 
 /** TTL of what the harness writes: longer than any run. */
@@ -71,7 +71,7 @@ export async function addStaleMembers(client, { count, pick, windowMs }) {
   const rows = KEY_ROLES.filter((r) => r.stale);
   const keys = (await scanLibraryKeys(client)).filter((key) => rows.includes(classify(key)?.row));
   if (keys.length === 0) return { skipped: 'no membership key in Redis yet' };
-  const key = keys.toSorted()[pick % keys.length];
+  const key = keys.toSorted(byText)[pick % keys.length];
   const score = classify(key).row.stale(await redisNow(client), windowMs);
   const members = Array.from({ length: count }, (_, i) => ({ score, value: `sim-stale-${i}` }));
   await client.zAdd(key, members);
@@ -81,7 +81,7 @@ export async function addStaleMembers(client, { count, pick, windowMs }) {
 /** Swaps the values of two token entries (keeping each key's TTL): an entry moved to another contact. */
 export async function swapTokens(client, { pick }) {
   const keys = [];
-  for (const key of (await scanLibraryKeys(client)).toSorted()) {
+  for (const key of (await scanLibraryKeys(client)).toSorted(byText)) {
     if (classify(key)?.row.role === 'token' && (await client.type(key)) === 'string') keys.push(key);
   }
   if (keys.length < 2) return { skipped: 'fewer than two token entries' };

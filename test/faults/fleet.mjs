@@ -62,7 +62,10 @@ export function createSlot(slot, config, record, logDir) {
       if (current === child) settleAll(signal === 'SIGKILL' ? 'killed' : `exited ${code ?? signal}`);
     });
     const ready = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} did not start in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`${name} did not start in ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
       current.on('message', (message) => {
         if (message.type === 'ready') {
           clearTimeout(timer);

@@ -19,6 +19,9 @@ const TRANSIT_MS = 100;
 
 const violation = (check, message, detail) => ({ check, message, detail });
 
+/** The arrival times of `arrivals`, sorted. */
+const sortedOf = (arrivals) => arrivals.map((a) => a.t).toSorted((x, y) => x - y);
+
 /** Whether one more send at `u` keeps every window of `windowMs` that holds `u` within `limit`. */
 export function roomAt(sorted, u, windowMs, limit) {
   const count = (from) => firstAtOrAfter(sorted, from + windowMs) - firstAtOrAfter(sorted, from);
@@ -49,18 +52,34 @@ function demands(plan, record) {
   const out = [];
   for (const call of record.calls) {
     if (!['auth', 'delete'].includes(call.op) || call.startedAt === undefined) continue;
-    if (call.ok && call.op === 'auth' && (issued.get(tokenSerial(call.token))?.issuedAt ?? 0) < call.startedAt - CLOCK_EPSILON_MS) continue;
+    if (
+      call.ok &&
+      call.op === 'auth' &&
+      (issued.get(tokenSerial(call.token))?.issuedAt ?? 0) < call.startedAt - CLOCK_EPSILON_MS
+    )
+      continue;
     const key = call.apiKey ?? plan.registrations.find((r) => r.name === call.reg).key;
     const wait = Math.min(plan.options.rateLimit.maxWait, call.totalTimeout ?? plan.options.totalTimeout);
     const until = call.ok ? Math.min(call.endedAt, call.startedAt + wait) : call.startedAt + wait;
-    out.push({ call, limitKey: keys[key], from: call.startedAt, until, refused: !call.ok && ['OpenCxClientRateLimitError', 'OpenCxTimeoutError'].includes(call.errorClass) && call.reason !== 'max-queue' });
+    out.push({
+      call,
+      limitKey: keys[key],
+      from: call.startedAt,
+      until,
+      refused:
+        !call.ok &&
+        ['OpenCxClientRateLimitError', 'OpenCxTimeoutError'].includes(call.errorClass) &&
+        call.reason !== 'max-queue',
+    });
   }
   return out;
 }
 
 /** Windows in which refusals are excused: a clock stepped back may refuse for as long as the step. */
 function excusedSpans(record) {
-  return record.steps.filter((s) => s.do === 'clock-step' && s.deltaMs < 0).map((s) => ({ from: s.t, to: s.t - s.deltaMs }));
+  return record.steps
+    .filter((s) => s.do === 'clock-step' && s.deltaMs < 0)
+    .map((s) => ({ from: s.t, to: s.t - s.deltaMs }));
 }
 
 export function checkGoals(plan, record) {
@@ -72,8 +91,10 @@ export function checkGoals(plan, record) {
   const end = record.loadEnd ?? record.end;
   const cuts = outages(record, end);
   const wants = demands(plan, record);
-  const byKey = groupBy(record.arrivals.filter((a) => a.limitKey), (a) => a.limitKey);
-  const sortedOf = (arrivals) => arrivals.map((a) => a.t).toSorted((x, y) => x - y);
+  const byKey = groupBy(
+    record.arrivals.filter((a) => a.limitKey),
+    (a) => a.limitKey,
+  );
   const fleetTimes = new Map([...byKey].map(([k, v]) => [k, sortedOf(v)]));
   const excused = excusedSpans(record);
   const alive = new Set(record.lifecycle.filter((e) => e.event === 'ready').map((e) => e.instance));
@@ -88,13 +109,25 @@ export function checkGoals(plan, record) {
     let servable;
     if (!cut && redisUpThroughout(record, d.from - reconnect, d.until)) {
       const sorted = fleetTimes.get(d.limitKey) ?? [];
-      for (let u = d.from; u <= d.until - TRANSIT_MS && servable === undefined; u += 25) if (roomAt(sorted, u, w, plan.limit)) servable = u;
+      for (let u = d.from; u <= d.until - TRANSIT_MS && servable === undefined; u += 25)
+        if (roomAt(sorted, u, w, plan.limit)) servable = u;
     } else if (cut && d.from >= cut.from && d.until <= cut.to) {
       const own = sortedOf((byKey.get(d.limitKey) ?? []).filter((a) => a.instance === call.instance));
-      for (let u = Math.max(d.from, cut.from + detect + w); u <= d.until - TRANSIT_MS && servable === undefined; u += 25) if (roomAt(own, u, w, share)) servable = u;
+      for (
+        let u = Math.max(d.from, cut.from + detect + w);
+        u <= d.until - TRANSIT_MS && servable === undefined;
+        u += 25
+      )
+        if (roomAt(own, u, w, share)) servable = u;
     }
     if (servable !== undefined) {
-      out.push(violation('refusals', `${call.op} refused (${call.errorClass}${call.reason ? ` ${call.reason}` : ''}) although ${cut ? "its instance's share" : 'the quota'} had room ${Math.round(servable - d.from)} ms into its wait`, { at: Math.round(d.from - record.t0), instance: call.instance, during: cut ? 'outage' : 'redis up' }));
+      out.push(
+        violation(
+          'refusals',
+          `${call.op} refused (${call.errorClass}${call.reason ? ` ${call.reason}` : ''}) although ${cut ? "its instance's share" : 'the quota'} had room ${Math.round(servable - d.from)} ms into its wait`,
+          { at: Math.round(d.from - record.t0), instance: call.instance, during: cut ? 'outage' : 'redis up' },
+        ),
+      );
     }
   }
 
@@ -103,13 +136,21 @@ export function checkGoals(plan, record) {
     for (const name of alive) {
       const mine = wants.filter((d) => d.call.instance === name && d.until > cut.from && d.from < cut.to);
       if (mine.length === 0) continue;
-      const sends = record.arrivals.filter((a) => a.instance === name && a.t >= cut.from && a.t < cut.to).map((a) => a.t);
+      const sends = record.arrivals
+        .filter((a) => a.instance === name && a.t >= cut.from && a.t < cut.to)
+        .map((a) => a.t);
       const marks = [cut.from, ...sends.toSorted((x, y) => x - y), cut.to];
       for (let i = 0; i + 1 < marks.length; i++) {
         for (const span of covered(mine, marks[i], marks[i + 1])) {
           const allowed = w + detect + IDLE_SLOT_TOLERANCE_MS + longestLagWithin(record, name, span.from, span.to);
           if (span.to - span.from > allowed) {
-            out.push(violation('cut-off', `instance ${name} sent nothing for ${Math.round(span.to - span.from)} ms while calls waited and Redis was unreachable (allowed ${Math.round(allowed)})`, { at: Math.round(span.from - record.t0) }));
+            out.push(
+              violation(
+                'cut-off',
+                `instance ${name} sent nothing for ${Math.round(span.to - span.from)} ms while calls waited and Redis was unreachable (allowed ${Math.round(allowed)})`,
+                { at: Math.round(span.from - record.t0) },
+              ),
+            );
           }
         }
       }
@@ -119,14 +160,23 @@ export function checkGoals(plan, record) {
   // After Redis answers again, and after an instance dies: the window after the next one is used.
   const events = [
     ...cuts.filter((c) => c.to < end).map((c) => ({ what: 'Redis answered again', t: c.to + reconnect })),
-    ...record.steps.filter((s) => s.do === 'instance-kill').map((s) => ({ what: `instance ${s.instance} died`, t: s.t + detect })),
+    ...record.steps
+      .filter((s) => s.do === 'instance-kill')
+      .map((s) => ({ what: `instance ${s.instance} died`, t: s.t + detect })),
   ];
   for (const event of events) {
     const from = event.t + w;
     const to = Math.min(from + w, end);
     if (!redisUpThroughout(record, event.t, to)) continue;
     const idleAt = unusedSlot(plan, record, wants, fleetTimes, from, to, w);
-    if (idleAt) out.push(violation('recovery', `${event.what}: a slot stayed free for ${IDLE_SLOT_TOLERANCE_MS} ms in the second window after, while a call waited`, { at: Math.round(idleAt - record.t0) }));
+    if (idleAt)
+      out.push(
+        violation(
+          'recovery',
+          `${event.what}: a slot stayed free for ${IDLE_SLOT_TOLERANCE_MS} ms in the second window after, while a call waited`,
+          { at: Math.round(idleAt - record.t0) },
+        ),
+      );
   }
   return out;
 }

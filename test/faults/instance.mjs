@@ -62,8 +62,10 @@ async function start(config) {
       rateLimit: { ...config.options.rateLimit, ...(registration.group ? { group: registration.group } : {}) },
     }),
   );
+  // oxlint-disable-next-line typescript/no-extraneous-class
+  class FaultSimInstance {}
   const app = await NestFactory.createApplicationContext(
-    { module: class FaultSimInstance {}, imports },
+    { module: FaultSimInstance, imports },
     { logger: ['error', 'warn', 'log'], abortOnError: false },
   );
   const services = new Map(config.registrations.map((r) => [r.name ?? '', app.get(getContactAuthToken(r.name))]));
@@ -99,10 +101,9 @@ async function start(config) {
       while (now() < until) {
         // the event loop is blocked on purpose: a long synchronous task in the application
       }
-      return;
-    }
-    if (message.op === 'stats') return void send({ type: 'stats', id: message.id, commands: redis.commands() });
-    if (message.op === 'close') {
+    } else if (message.op === 'stats') {
+      send({ type: 'stats', id: message.id, commands: redis.commands() });
+    } else if (message.op === 'close') {
       void app
         .close()
         .catch(() => undefined)
@@ -111,9 +112,9 @@ async function start(config) {
           send({ type: 'closed' });
           process.exit(0);
         });
-      return;
+    } else {
+      void run(message);
     }
-    void run(message);
   };
 }
 
@@ -122,7 +123,10 @@ watchLag();
 const early = [];
 let handle = (message) => early.push(message);
 process.on('message', (message) => {
-  if (message.op !== 'init') return void handle(message);
+  if (message.op !== 'init') {
+    handle(message);
+    return;
+  }
   start(message.config).then(
     (handler) => {
       handle = handler;

@@ -39,10 +39,14 @@ function quota(plan, record) {
     const inWindow = arrivals.filter((a) => a.t >= worst.from && a.t < worst.from + plan.windowMs);
     const perInstance = Object.fromEntries([...groupBy(inWindow, (a) => a.instance)].map(([k, v]) => [k, v.length]));
     out.push(
-      violation('quota', `${worst.count} requests in one sliding window of ${plan.windowMs} ms (Q ${plan.limit}) for ${limitKey}`, {
-        from: Math.round(worst.from - record.t0),
-        perInstance,
-      }),
+      violation(
+        'quota',
+        `${worst.count} requests in one sliding window of ${plan.windowMs} ms (Q ${plan.limit}) for ${limitKey}`,
+        {
+          from: Math.round(worst.from - record.t0),
+          perInstance,
+        },
+      ),
     );
   }
   const refused = record.arrivals.filter((a) => a.status === 429);
@@ -62,7 +66,8 @@ function tokens(plan, record) {
   const out = [];
   const issued = new Map(record.tokens.map((t) => [t.serial, t]));
   const erased = new Map();
-  for (const a of record.arrivals) if (a.erased) erased.set(`${a.erased.key}\u0000${a.erased.email}\u0000${a.erased.generation}`, a.t);
+  for (const a of record.arrivals)
+    if (a.erased) erased.set(`${a.erased.key}\u0000${a.erased.email}\u0000${a.erased.generation}`, a.t);
   const done = (op) => record.calls.filter((c) => c.op === op && c.ok);
   const deletes = done('delete');
   const evictions = done('evict');
@@ -73,7 +78,13 @@ function tokens(plan, record) {
     const token = issued.get(tokenSerial(call.token));
     const at = Math.round(call.startedAt - record.t0);
     if (!token || token.key !== key || token.email !== email || token.contactId !== call.contactId) {
-      out.push(violation('tokens', `a call for ${email} got ${token ? `${token.email}'s token` : 'a token the fake never issued'}`, { at, instance: call.instance }));
+      out.push(
+        violation(
+          'tokens',
+          `a call for ${email} got ${token ? `${token.email}'s token` : 'a token the fake never issued'}`,
+          { at, instance: call.instance },
+        ),
+      );
       continue;
     }
     const same = (c) => keyOfCall(plan, c) === key && c.email.trim().toLowerCase() === email;
@@ -84,14 +95,27 @@ function tokens(plan, record) {
         (erased.get(`${key}\u0000${email}\u0000${token.generation}`) ?? Infinity) <= d.endedAt,
     );
     if (deleted) {
-      out.push(violation('tokens', `a token of ${email}'s erased contact served after deleteContact resolved`, { at, deletedAt: Math.round(deleted.endedAt - record.t0), instance: call.instance }));
+      out.push(
+        violation('tokens', `a token of ${email}'s erased contact served after deleteContact resolved`, {
+          at,
+          deletedAt: Math.round(deleted.endedAt - record.t0),
+          instance: call.instance,
+        }),
+      );
       continue;
     }
     const evicted = evictions.find(
-      (e) => same(e) && e.endedAt < call.startedAt - CLOCK_EPSILON_MS && token.issuedAt < e.startedAt - CLOCK_EPSILON_MS,
+      (e) =>
+        same(e) && e.endedAt < call.startedAt - CLOCK_EPSILON_MS && token.issuedAt < e.startedAt - CLOCK_EPSILON_MS,
     );
     if (evicted) {
-      out.push(violation('tokens', `a token of ${email} issued before evictContact served after it resolved`, { at, evictedAt: Math.round(evicted.endedAt - record.t0), instance: call.instance }));
+      out.push(
+        violation('tokens', `a token of ${email} issued before evictContact served after it resolved`, {
+          at,
+          evictedAt: Math.round(evicted.endedAt - record.t0),
+          instance: call.instance,
+        }),
+      );
     }
   }
   return out;
@@ -100,8 +124,12 @@ function tokens(plan, record) {
 /** Every key the library wrote has a TTL, during the run and at its end. */
 function ttl(plan, record) {
   const first = new Map();
-  for (const sweep of record.ttl) for (const m of sweep.missing) if (!first.has(m.key)) first.set(m.key, { ...m, at: Math.round(sweep.t - record.t0) });
-  return first.size === 0 ? [] : [violation('ttl', `${first.size} library keys without a TTL`, [...first.values()].slice(0, 5))];
+  for (const sweep of record.ttl)
+    for (const m of sweep.missing)
+      if (!first.has(m.key)) first.set(m.key, { ...m, at: Math.round(sweep.t - record.t0) });
+  return first.size === 0
+    ? []
+    : [violation('ttl', `${first.size} library keys without a TTL`, [...first.values()].slice(0, 5))];
 }
 
 /** An idle fleet sends at most a few Redis commands per window per instance (see IDLE_BUDGET). */
@@ -115,13 +143,17 @@ function idle(plan, record) {
   const worstPerWindow = perWindow(Math.max(0, ...Object.values(m.byClient)));
   if (fleet <= budget && worstPerWindow <= budget) return [];
   return [
-    violation('idle', `idle Redis commands: ${fleet.toFixed(1)} per window per instance on average, ${worstPerWindow.toFixed(1)} at most (budget ${budget}, ${plan.idle.long ? 'idle six windows' : 'right after the load'})`, {
-      seconds: Number(m.seconds.toFixed(1)),
-      total: m.total,
-      perSecondPerInstance: Number((m.total / m.instances / m.seconds).toFixed(1)),
-      byClient: m.byClient,
-      commands: m.commands,
-    }),
+    violation(
+      'idle',
+      `idle Redis commands: ${fleet.toFixed(1)} per window per instance on average, ${worstPerWindow.toFixed(1)} at most (budget ${budget}, ${plan.idle.long ? 'idle six windows' : 'right after the load'})`,
+      {
+        seconds: Number(m.seconds.toFixed(1)),
+        total: m.total,
+        perSecondPerInstance: Number((m.total / m.instances / m.seconds).toFixed(1)),
+        byClient: m.byClient,
+        commands: m.commands,
+      },
+    ),
   ];
 }
 
@@ -135,26 +167,53 @@ function calls(plan, record) {
     const at = Math.round(call.sentAt - record.t0);
     if (call.endedAt === undefined) {
       const died = killedAt.get(call.instance);
-      const byPlan = record.steps.some((s) => s.do === 'instance-kill' && s.instance === call.instance && s.t >= call.sentAt);
-      if (!(died !== undefined && byPlan)) out.push(violation('deadline', `${call.op} never ended (${call.lost ?? 'pending'})`, { at, instance: call.instance }));
+      const byPlan = record.steps.some(
+        (s) => s.do === 'instance-kill' && s.instance === call.instance && s.t >= call.sentAt,
+      );
+      if (!(died !== undefined && byPlan))
+        out.push(
+          violation('deadline', `${call.op} never ended (${call.lost ?? 'pending'})`, { at, instance: call.instance }),
+        );
       continue;
     }
     const limit = call.totalTimeout ?? plan.options.totalTimeout;
     const took = call.endedAt - call.startedAt;
     const stalled = lagWithin(record, call.instance, call.startedAt, call.endedAt);
     if (took > limit + DEADLINE_SLACK_MS + stalled) {
-      out.push(violation('deadline', `${call.op} took ${Math.round(took)} ms, totalTimeout ${limit} (+${DEADLINE_SLACK_MS} + ${Math.round(stalled)} ms stalled)`, { at, instance: call.instance, outcome: call.ok ? 'ok' : call.errorClass }));
+      out.push(
+        violation(
+          'deadline',
+          `${call.op} took ${Math.round(took)} ms, totalTimeout ${limit} (+${DEADLINE_SLACK_MS} + ${Math.round(stalled)} ms stalled)`,
+          { at, instance: call.instance, outcome: call.ok ? 'ok' : call.errorClass },
+        ),
+      );
     }
-    if (!call.ok && !call.typed) out.push(violation('typed', `${call.op} failed with ${call.errorClass}, not an OpenCxError`, { at, instance: call.instance }));
-    if (call.ok && call.op === 'auth' && !call.token) out.push(violation('typed', 'authenticateUser resolved without a token', { at }));
+    if (!call.ok && !call.typed)
+      out.push(
+        violation('typed', `${call.op} failed with ${call.errorClass}, not an OpenCxError`, {
+          at,
+          instance: call.instance,
+        }),
+      );
+    if (call.ok && call.op === 'auth' && !call.token)
+      out.push(violation('typed', 'authenticateUser resolved without a token', { at }));
     const detect = plan.options.redisTimeout + 1_000;
     if (call.errorClass === 'OpenCxStoreError' && redisUpThroughout(record, call.startedAt - detect, call.endedAt)) {
-      out.push(violation('store', `${call.op} failed with OpenCxStoreError while Redis answered`, { at, instance: call.instance }));
+      out.push(
+        violation('store', `${call.op} failed with OpenCxStoreError while Redis answered`, {
+          at,
+          instance: call.instance,
+        }),
+      );
     }
   }
   for (const e of record.lifecycle) {
     if (e.event !== 'exit' || e.signal === 'SIGKILL' || e.code === 0) continue;
-    out.push(violation('crash', `instance ${e.instance} exited with ${e.code ?? e.signal}`, { at: Math.round(e.t - record.t0) }));
+    out.push(
+      violation('crash', `instance ${e.instance} exited with ${e.code ?? e.signal}`, {
+        at: Math.round(e.t - record.t0),
+      }),
+    );
   }
   return out;
 }
@@ -162,5 +221,11 @@ function calls(plan, record) {
 /** Every invariant of one run. */
 export function checkInvariants(plan, record) {
   if (record.errors.length > 0) return [violation('harness', 'the run did not complete', record.errors)];
-  return [...quota(plan, record), ...tokens(plan, record), ...ttl(plan, record), ...idle(plan, record), ...calls(plan, record)];
+  return [
+    ...quota(plan, record),
+    ...tokens(plan, record),
+    ...ttl(plan, record),
+    ...idle(plan, record),
+    ...calls(plan, record),
+  ];
 }

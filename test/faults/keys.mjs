@@ -26,6 +26,9 @@ export const KEY_ROLES = [
   },
 ];
 
+/** Plain code-unit order, the same on every machine (no locale). */
+export const byText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const MATCHERS = KEY_ROLES.map((row) => ({
   row,
@@ -67,7 +70,7 @@ export function tagsByFamily(keys) {
     const found = classify(key);
     if (found) out[found.row.family].add(found.tag);
   }
-  return { contact: [...out.contact].toSorted(), limiter: [...out.limiter].toSorted() };
+  return { contact: [...out.contact].toSorted(byText), limiter: [...out.limiter].toSorted(byText) };
 }
 
 /**

@@ -17,7 +17,8 @@ export async function countCommands(url, ms) {
   let buffer = '';
   const byAddress = new Map();
   const byCommand = new Map();
-  let watching = false;
+  let started;
+  const watching = new Promise((resolve) => (started = resolve));
   let stopped = false;
   socket.on('data', (chunk) => {
     if (stopped) return;
@@ -26,7 +27,7 @@ export async function countCommands(url, ms) {
     while ((newline = buffer.indexOf('\r\n')) >= 0) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 2);
-      if (line === '+OK') watching = true;
+      if (line === '+OK') started();
       const match = LINE.exec(line);
       if (!match || match[1] === 'lua') continue;
       byAddress.set(match[1], (byAddress.get(match[1]) ?? 0) + 1);
@@ -39,7 +40,7 @@ export async function countCommands(url, ms) {
     socket.once('error', reject);
   });
   socket.write('MONITOR\r\n');
-  for (let i = 0; i < 100 && !watching; i++) await sleep(10);
+  await Promise.race([watching, sleep(1_000)]);
   await sleep(ms);
   stopped = true;
   const names = await clientNames(url);

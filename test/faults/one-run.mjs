@@ -26,9 +26,12 @@ function secretsInLogs(plan, dir) {
   for (const file of readdirSync(dir).filter((name) => name.endsWith('.log'))) {
     const text = readFileSync(join(dir, file), 'utf8');
     const leaked = secrets.filter((secret) => text.includes(secret));
-    if (leaked.length > 0) found.push({ file, kinds: [...new Set(leaked.map((s) => (s.includes('@') ? 'email' : 'api key')))] });
+    if (leaked.length > 0)
+      found.push({ file, kinds: [...new Set(leaked.map((s) => (s.includes('@') ? 'email' : 'api key')))] });
   }
-  return found.length === 0 ? [] : [{ check: 'secrets', message: 'an API key or email in an instance log', detail: found }];
+  return found.length === 0
+    ? []
+    : [{ check: 'secrets', message: 'an API key or email in an instance log', detail: found }];
 }
 
 /** A run's outcome in a few numbers, for the summary. */
@@ -42,7 +45,11 @@ function summarise(record) {
     sent: record.arrivals.length,
     upstream429: record.arrivals.filter((a) => a.status === 429).length,
     outcomes,
-    idle: record.idle && { seconds: Number(record.idle.seconds.toFixed(1)), total: record.idle.total, byClient: record.idle.byClient },
+    idle: record.idle && {
+      seconds: Number(record.idle.seconds.toFixed(1)),
+      total: record.idle.total,
+      byClient: record.idle.byClient,
+    },
     faults: record.steps
       .filter((s) => !['auth', 'delete', 'evict'].includes(s.do))
       .map((s) => ({ at: Math.round(s.t - record.t0), do: s.do, ...(s.result ? { result: s.result } : {}) })),

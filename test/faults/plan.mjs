@@ -57,7 +57,10 @@ function load(r, plan) {
       t += gap;
     }
     const length = r.int(w, Math.round(2.5 * w));
-    const count = Math.min(MAX_CALLS - steps.length, Math.round((r.pick([0.3, 0.7, 1, 1.5, 2.5]) * limit * length) / w));
+    const count = Math.min(
+      MAX_CALLS - steps.length,
+      Math.round((r.pick([0.3, 0.7, 1, 1.5, 2.5]) * limit * length) / w),
+    );
     const shape = r.pick(['burst', 'trickle', 'waves']);
     const waves = r.int(2, 4);
     for (let i = 0; i < count; i++) {
@@ -67,7 +70,11 @@ function load(r, plan) {
           : shape === 'trickle'
             ? t + r.int(0, length)
             : t + Math.floor((i % waves) * (length / waves)) + r.int(0, 20);
-      const which = r.weighted({ main: 70, group: plan.registrations.length > 1 ? 15 : 0, perCall: plan.perCallKeys.length ? 15 : 0 });
+      const which = r.weighted({
+        main: 70,
+        group: plan.registrations.length > 1 ? 15 : 0,
+        perCall: plan.perCallKeys.length ? 15 : 0,
+      });
       const registration = which === 'group' ? r.pick(plan.registrations.slice(1)) : plan.registrations[0];
       const apiKey = which === 'perCall' ? r.pick(plan.perCallKeys) : undefined;
       const key = apiKey ?? registration.key;
@@ -78,7 +85,8 @@ function load(r, plan) {
       if (!returning) seen.push(email);
       const base = { at, slot: r.int(0, plan.instances - 1), reg: registration.name, ...(apiKey ? { apiKey } : {}) };
       const kind = returning ? r.weighted({ auth: 90, delete: 5, evict: 5 }) : 'auth';
-      const perCallTimeout = kind === 'auth' && r.chance(0.15) ? { totalTimeout: r.int(200, plan.options.totalTimeout) } : {};
+      const perCallTimeout =
+        kind === 'auth' && r.chance(0.15) ? { totalTimeout: r.int(200, plan.options.totalTimeout) } : {};
       steps.push({ ...base, do: kind, email, ...perCallTimeout });
     }
     t += length;
@@ -188,6 +196,9 @@ export function describePlan(plan) {
     `${shape.name}: ${shape.instances} instances, Q ${shape.limit} per ${shape.windowMs} ms (${shape.upstreamWindow}), redis via ${shape.redisVia}${shape.offlineQueue ? ' (offline queue)' : ''}, ${shape.registrations.length} registrations, ${shape.perCallKeys.length} per-call keys`,
     `  options: ${JSON.stringify(options)}`,
     `  load: ${calls} calls over ${shape.loadMs} ms; idle check ${shape.idle.long ? 'long' : 'short'}`,
-    ...faults.map((step) => `  ${String(step.at).padStart(6)} ms  ${step.do} ${JSON.stringify({ ...step, at: undefined, do: undefined })}`),
+    ...faults.map(
+      (step) =>
+        `  ${String(step.at).padStart(6)} ms  ${step.do} ${JSON.stringify({ ...step, at: undefined, do: undefined })}`,
+    ),
   ].join('\n');
 }

@@ -22,9 +22,12 @@ function startTime(pid) {
 
 function writeLive() {
   try {
-    if (live.size === 0) return void rmSync(liveFile, { force: true });
-    mkdirSync(LIVE_DIR, { recursive: true });
-    writeFileSync(liveFile, JSON.stringify([...live.values()]));
+    if (live.size === 0) {
+      rmSync(liveFile, { force: true });
+    } else {
+      mkdirSync(LIVE_DIR, { recursive: true });
+      writeFileSync(liveFile, JSON.stringify([...live.values()]));
+    }
   } catch {
     // best effort: the handlers below still kill what is tracked
   }

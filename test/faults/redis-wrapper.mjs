@@ -14,12 +14,14 @@ export const TIME_OFFSET_KEY = 'opencx-sim:time-offset';
 
 const TIME_CALL = /redis\.(p?call)\(\s*(['"])time\2\s*\)/gi;
 const HELPER =
-  'local function opencx_sim_time() local t = redis.call(\'TIME\') ' +
+  "local function opencx_sim_time() local t = redis.call('TIME') " +
   `local o = tonumber(redis.call('GET', '${TIME_OFFSET_KEY}')) or 0 ` +
   'local us = tonumber(t[1]) * 1000000 + tonumber(t[2]) + math.floor(o * 1000) ' +
   'return {tostring(math.floor(us / 1000000)), tostring(us % 1000000)} end ';
 
 const sha1 = (text) => createHash('sha1').update(text).digest('hex');
+/** A SHA no script has: EVALSHA of it gets the server's own NOSCRIPT error, as a store expects it. */
+const unknownSha = (sha) => sha1(`opencx-sim:never-loaded:${sha}`);
 
 /** `script` with every TIME call offset; the helper goes after a `#!lua` line, which must stay first. */
 export function offsetTime(script) {
@@ -82,8 +84,6 @@ export function wrapNodeRedis(client) {
     rewritten.set(sha1(script), text);
     return text;
   };
-  // An unknown SHA: the server's own NOSCRIPT error, as a store expects it.
-  const unknownSha = (sha) => sha1(`opencx-sim:never-loaded:${sha}`);
   const mapSha = (sha) => {
     const text = rewritten.get(String(sha).toLowerCase());
     return text === undefined ? unknownSha(sha) : sha1(text);

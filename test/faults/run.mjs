@@ -39,36 +39,62 @@ function parse(argv) {
     else throw new Error(`unknown option ${flag}`);
   }
   for (const name of ['seeds', 'from', 'seed', 'parallel']) {
-    if (args[name] !== undefined && !(Number.isInteger(args[name]) && args[name] >= (name === 'from' || name === 'seed' ? 0 : 1))) {
+    if (
+      args[name] !== undefined &&
+      !(Number.isInteger(args[name]) && args[name] >= (name === 'from' || name === 'seed' ? 0 : 1))
+    ) {
       throw new Error(`--${name} must be a whole number`);
     }
   }
   return args;
 }
 
+/** `count` seeds from `from`. */
+const seedRange = (count, from) => Array.from({ length: count }, (_, i) => ({ seed: from + i }));
+
 /** The runs asked for, in order. */
 function specsOf(args) {
   if (args.seed !== undefined) return [{ seed: args.seed }];
   if (args.case !== undefined) return [{ case: args.case }];
-  const seeds = (count, from) => Array.from({ length: count }, (_, i) => ({ seed: from + i }));
-  if (args.short) return [...CASES.map((c) => ({ case: c.name })), ...seeds(args.seeds ?? SHORT_SEEDS, args.from ?? 1)];
-  return seeds(args.seeds ?? 1000, args.from ?? 1);
+  if (args.short)
+    return [...CASES.map((c) => ({ case: c.name })), ...seedRange(args.seeds ?? SHORT_SEEDS, args.from ?? 1)];
+  return seedRange(args.seeds ?? 1000, args.from ?? 1);
 }
 
 /** Runs `spec` in a worker process of its own; resolves with its result. */
 const workers = new Set();
 function inWorker(spec) {
   return new Promise((resolve) => {
-    const worker = fork(ONE_RUN, ['--worker', JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const worker = fork(ONE_RUN, ['--worker', JSON.stringify(spec)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     workers.add(worker);
     let result;
     worker.on('message', (message) => {
-      result = message.type === 'result' ? message.result : { spec, name: spec.case ?? `seed-${spec.seed}`, ok: false, harnessError: true, violations: [{ check: 'harness', message: message.error }] };
+      result =
+        message.type === 'result'
+          ? message.result
+          : {
+              spec,
+              name: spec.case ?? `seed-${spec.seed}`,
+              ok: false,
+              harnessError: true,
+              violations: [{ check: 'harness', message: message.error }],
+            };
     });
     worker.on('error', () => undefined);
     worker.once('exit', (code, signal) => {
       workers.delete(worker);
-      resolve(result ?? { spec, name: spec.case ?? `seed-${spec.seed}`, ok: false, harnessError: true, violations: [{ check: 'harness', message: `worker exited with ${code ?? signal}` }], replay: replayCommand(spec) });
+      resolve(
+        result ?? {
+          spec,
+          name: spec.case ?? `seed-${spec.seed}`,
+          ok: false,
+          harnessError: true,
+          violations: [{ check: 'harness', message: `worker exited with ${code ?? signal}` }],
+          replay: replayCommand(spec),
+        },
+      );
     });
   });
 }
@@ -90,7 +116,8 @@ function report(result) {
   const byCheck = new Map();
   for (const v of result.violations) byCheck.set(v.check, [...(byCheck.get(v.check) ?? []), v]);
   for (const [check, list] of byCheck) {
-    for (const v of list.slice(0, 3)) console.log(`     ✗ ${check}: ${v.message}${v.detail ? ` ${JSON.stringify(v.detail)}` : ''}`);
+    for (const v of list.slice(0, 3))
+      console.log(`     ✗ ${check}: ${v.message}${v.detail ? ` ${JSON.stringify(v.detail)}` : ''}`);
     if (list.length > 3) console.log(`     ✗ ${check}: ... and ${list.length - 3} more`);
   }
   console.log(`     replay: ${result.replay}`);
@@ -103,7 +130,8 @@ async function main() {
     return 0;
   }
   const swept = sweepOrphans();
-  if (swept.length > 0) console.log(`swept ${swept.length} processes left by a harness that was killed: ${swept.join(' ')}`);
+  if (swept.length > 0)
+    console.log(`swept ${swept.length} processes left by a harness that was killed: ${swept.join(' ')}`);
   const specs = specsOf(args);
   mkdirSync(RESULTS, { recursive: true });
   const log = join(RESULTS, 'results.jsonl');
@@ -128,13 +156,19 @@ async function main() {
   const summary = {
     at: new Date().toISOString(),
     runs: results.length,
-    failed: failed.map((r) => ({ name: r.name, replay: r.replay, checks: [...new Set(r.violations.map((v) => v.check))] })),
+    failed: failed.map((r) => ({
+      name: r.name,
+      replay: r.replay,
+      checks: [...new Set(r.violations.map((v) => v.check))],
+    })),
     seconds: Math.round(seconds),
     seeds: specs.filter((s) => s.seed !== undefined).map((s) => s.seed),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
   };
   writeFileSync(join(RESULTS, 'summary.json'), JSON.stringify(summary, null, 1));
-  console.log(`\n${results.length - failed.length} of ${results.length} passed in ${Math.round(seconds)} s; results in test-results/faults/`);
+  console.log(
+    `\n${results.length - failed.length} of ${results.length} passed in ${Math.round(seconds)} s; results in test-results/faults/`,
+  );
   for (const f of summary.failed) console.log(`  ${f.name}: ${f.checks.join(', ')}  (${f.replay})`);
   if (args.toDocs) writeFigure(summary);
   return failed.length === 0 ? 0 : 1;

@@ -2,7 +2,6 @@
 // as child processes; then an idle stretch (Redis commands counted), the TTL check, and teardown of
 // everything it started, also when something fails. Returns what happened, for the checks.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createClient } from 'redis';
 import { startRedis } from '../support/redis-server.mjs';
 import { now, sleep } from './clock.mjs';
@@ -82,11 +81,24 @@ export async function simulate(plan, dir) {
     };
     const act = {
       auth: (step, slot) =>
-        slot.request({ op: 'auth', reg: step.reg, email: step.email, apiKey: step.apiKey, totalTimeout: step.totalTimeout }),
+        slot.request({
+          op: 'auth',
+          reg: step.reg,
+          email: step.email,
+          apiKey: step.apiKey,
+          totalTimeout: step.totalTimeout,
+        }),
       delete: (step, slot) => {
         const key = step.apiKey ?? plan.registrations.find((r) => r.name === step.reg).key;
         const { contactId, generation } = upstream.current(key, step.email);
-        return slot.request({ op: 'delete', reg: step.reg, email: step.email, contactId, generation, apiKey: step.apiKey });
+        return slot.request({
+          op: 'delete',
+          reg: step.reg,
+          email: step.email,
+          contactId,
+          generation,
+          apiKey: step.apiKey,
+        });
       },
       evict: (step, slot) => slot.request({ op: 'evict', reg: step.reg, email: step.email, apiKey: step.apiKey }),
       'redis-kill': () => {
@@ -116,10 +128,14 @@ export async function simulate(plan, dir) {
         await bounded(admin.set(TIME_OFFSET_KEY, String(offsetMs)));
         return { offsetMs };
       },
-      garbage: (step) => (redisState === 'up' ? bounded(writeGarbage(admin, step)) : { skipped: `redis ${redisState}` }),
+      garbage: (step) =>
+        redisState === 'up' ? bounded(writeGarbage(admin, step)) : { skipped: `redis ${redisState}` },
       'stale-members': (step) =>
-        redisState === 'up' ? bounded(addStaleMembers(admin, { ...step, windowMs: w })) : { skipped: `redis ${redisState}` },
-      'swap-tokens': (step) => (redisState === 'up' ? bounded(swapTokens(admin, step)) : { skipped: `redis ${redisState}` }),
+        redisState === 'up'
+          ? bounded(addStaleMembers(admin, { ...step, windowMs: w }))
+          : { skipped: `redis ${redisState}` },
+      'swap-tokens': (step) =>
+        redisState === 'up' ? bounded(swapTokens(admin, step)) : { skipped: `redis ${redisState}` },
       'instance-kill': (step, slot) => slot.kill(),
       'instance-start': (step, slot) => (slot.running ? undefined : slot.start()),
       'instance-freeze': (step, slot) => (slot.running && !slot.frozen ? slot.freeze() : undefined),
@@ -204,7 +220,9 @@ async function measureIdle(url, slots, ms) {
     byClient: counted.byClient,
     commands: counted.commands,
     wrapper: live.map((slot, i) =>
-      before[i] === undefined || after[i] === undefined ? undefined : { instance: slot.name, commands: after[i] - before[i] },
+      before[i] === undefined || after[i] === undefined
+        ? undefined
+        : { instance: slot.name, commands: after[i] - before[i] },
     ),
   };
 }

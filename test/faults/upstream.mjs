@@ -94,7 +94,9 @@ export async function startUpstream({ windowMs, limit, mode, keys, latencyMs }) 
       let email;
       if (!deleting) {
         try {
-          email = String(JSON.parse(Buffer.concat(chunks).toString('utf8')).email).trim().toLowerCase();
+          email = String(JSON.parse(Buffer.concat(chunks).toString('utf8')).email)
+            .trim()
+            .toLowerCase();
         } catch {
           return answer(400, { statusCode: 400, message: 'Bad Request' });
         }
