@@ -188,6 +188,22 @@ export const CASES = [
         ...users(1_500, 10, [2]),
       ]),
   },
+  {
+    name: 'case-23-evicted-token-served-in-outage',
+    broke: 'tokens',
+    what: "two users' tokens cached through one instance; another evicts one and deletes the other; Redis dies; the first instance serves both",
+    plan: () =>
+      casePlan('case-23-evicted-token-served-in-outage', {}, [
+        { at: 0, do: 'auth', slot: 0, email: 'evicted@sim.test' },
+        { at: 0, do: 'auth', slot: 0, email: 'deleted@sim.test' },
+        { at: 1_000, do: 'evict', slot: 1, email: 'evicted@sim.test' },
+        { at: 1_000, do: 'delete', slot: 1, email: 'deleted@sim.test' },
+        { at: 2_000, do: 'redis-kill', phase: 'idle' },
+        { at: 3_000, do: 'auth', slot: 0, email: 'evicted@sim.test' },
+        { at: 3_000, do: 'auth', slot: 0, email: 'deleted@sim.test' },
+        { at: 4_000, do: 'redis-start' },
+      ]),
+  },
 ];
 
 /** The case named `name`, or undefined. */
