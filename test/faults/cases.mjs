@@ -204,6 +204,19 @@ export const CASES = [
         { at: 4_000, do: 'redis-start' },
       ]),
   },
+  {
+    name: 'case-15-index-redirect',
+    broke: 'tokens',
+    what: "two users cached; the entries of Redis's contact-id index swapped (pick 1 pairs the two index entries in the base layout); deleteContact of one; that user again",
+    plan: () =>
+      casePlan('case-15-index-redirect', {}, [
+        { at: 0, do: 'auth', slot: 0, email: 'alice@sim.test' },
+        { at: 0, do: 'auth', slot: 0, email: 'bob@sim.test' },
+        { at: 1_000, do: 'swap-tokens', pick: 1 },
+        { at: 1_500, do: 'delete', slot: 1, email: 'alice@sim.test' },
+        { at: 3_000, do: 'auth', slot: 2, email: 'alice@sim.test' },
+      ]),
+  },
 ];
 
 /** The case named `name`, or undefined. */
