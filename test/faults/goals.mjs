@@ -75,11 +75,18 @@ function demands(plan, record) {
   return out;
 }
 
-/** Windows in which refusals are excused: a clock stepped back may refuse for as long as the step. */
-function excusedSpans(record) {
-  return record.steps
-    .filter((s) => s.do === 'clock-step' && s.deltaMs < 0)
-    .map((s) => ({ from: s.t, to: s.t - s.deltaMs }));
+/**
+ * Spans in which refusals are excused: a clock stepped back may refuse for as long as the step, and
+ * a dead instance's share may take a window (after it is noticed) to return to the others.
+ */
+function excusedSpans(record, settle) {
+  return record.steps.flatMap((s) =>
+    s.do === 'clock-step' && s.deltaMs < 0
+      ? [{ from: s.t, to: s.t - s.deltaMs }]
+      : s.do === 'instance-kill'
+        ? [{ from: s.t, to: s.t + settle }]
+        : [],
+  );
 }
 
 export function checkGoals(plan, record) {
@@ -96,7 +103,7 @@ export function checkGoals(plan, record) {
     (a) => a.limitKey,
   );
   const fleetTimes = new Map([...byKey].map(([k, v]) => [k, sortedOf(v)]));
-  const excused = excusedSpans(record);
+  const excused = excusedSpans(record, detect + w);
   const alive = new Set(record.lifecycle.filter((e) => e.event === 'ready').map((e) => e.instance));
   const share = Math.max(1, Math.floor(plan.limit / plan.instances));
 
@@ -107,7 +114,8 @@ export function checkGoals(plan, record) {
     if (excused.some((e) => d.from < e.to && d.from >= e.from)) continue;
     const cut = cuts.find((c) => d.from < c.to && d.until > c.from);
     let servable;
-    if (!cut && redisUpThroughout(record, d.from - reconnect, d.until)) {
+    // Once Redis answers again, the fleet may take a window to be back to the whole quota.
+    if (!cut && redisUpThroughout(record, d.from - reconnect - w, d.until)) {
       const sorted = fleetTimes.get(d.limitKey) ?? [];
       for (let u = d.from; u <= d.until - TRANSIT_MS && servable === undefined; u += 25)
         if (roomAt(sorted, u, w, plan.limit)) servable = u;

@@ -8,6 +8,8 @@ import { busiestWindow, lagWithin, redisUpThroughout, times } from './timeline.m
 export const CLOCK_EPSILON_MS = 5;
 /** Timer and scheduling granularity a call's deadline may overrun by, beyond measured stalls. */
 export const DEADLINE_SLACK_MS = 250;
+/** How long a store may leave a Redis that failed alone before trying it again. */
+export const STORE_RETRY_MS = 5_000;
 /** Idle Redis commands per instance per window: right after the load, and once idle for six windows. */
 export const IDLE_BUDGET = { short: 60, long: 8 };
 
@@ -160,6 +162,8 @@ function idle(plan, record) {
 /** Every call ends by its totalTimeout with a token or a typed OpenCxError; Redis answering means no store error. */
 function calls(plan, record) {
   const out = [];
+  // A store may leave a Redis that failed alone for a while: a window, and at least 5 s.
+  const settle = plan.options.redisTimeout + Math.max(plan.windowMs, STORE_RETRY_MS);
   const killedAt = new Map();
   for (const e of record.lifecycle) if (e.event === 'exit') killedAt.set(e.instance, e.t);
   for (const call of record.calls) {
@@ -197,8 +201,7 @@ function calls(plan, record) {
       );
     if (call.ok && call.op === 'auth' && !call.token)
       out.push(violation('typed', 'authenticateUser resolved without a token', { at }));
-    const detect = plan.options.redisTimeout + 1_000;
-    if (call.errorClass === 'OpenCxStoreError' && redisUpThroughout(record, call.startedAt - detect, call.endedAt)) {
+    if (call.errorClass === 'OpenCxStoreError' && redisUpThroughout(record, call.startedAt - settle, call.endedAt)) {
       out.push(
         violation('store', `${call.op} failed with OpenCxStoreError while Redis answered`, {
           at,
