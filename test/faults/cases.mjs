@@ -51,7 +51,7 @@ function users(at, count, slots, { spreadMs = 0, ...extra } = {}) {
   }));
 }
 
-/** The cases, by name: `plan()` builds the schedule (fresh user names each time). */
+/** The cases, by name: `plan()` builds the schedule (through caseNamed, the same each time). */
 export const CASES = [
   {
     name: 'control-steady-overload',
@@ -219,5 +219,15 @@ export const CASES = [
   },
 ];
 
-/** The case named `name`, or undefined. */
-export const caseNamed = (name) => CASES.find((c) => c.name === name);
+/** The case named `name`, or undefined; its users are named from c0 on each time, so its schedule never changes. */
+export function caseNamed(name) {
+  const found = CASES.find((c) => c.name === name);
+  if (!found) return undefined;
+  return {
+    ...found,
+    plan: () => {
+      user = 0;
+      return found.plan();
+    },
+  };
+}
