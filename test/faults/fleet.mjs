@@ -21,6 +21,8 @@ export function createSlot(slot, config, record, logDir) {
   let incarnation = -1;
   let sequence = 0;
   let frozen = false;
+  // Set at once on kill: the process may take a moment to exit, and calls meanwhile go nowhere.
+  let killed = false;
   const pending = new Map();
 
   const settleAll = (why) => {
@@ -39,6 +41,7 @@ export function createSlot(slot, config, record, logDir) {
     );
     child = current;
     frozen = false;
+    killed = false;
     // A message to an instance that just died fails here instead of throwing in the harness.
     current.on('error', () => undefined);
     const log = createWriteStream(join(logDir, `${name}.log`));
@@ -86,7 +89,7 @@ export function createSlot(slot, config, record, logDir) {
   function request(message) {
     const id = ++sequence;
     const call = { ...message, instance: `i${slot}.${incarnation}`, sentAt: now() };
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
+    if (!child || killed || child.exitCode !== null || child.signalCode !== null) {
       call.lost = 'not running';
       return Promise.resolve(call);
     }
@@ -102,7 +105,7 @@ export function createSlot(slot, config, record, logDir) {
       return `i${slot}.${incarnation}`;
     },
     get running() {
-      return Boolean(child) && child.exitCode === null && child.signalCode === null;
+      return Boolean(child) && !killed && child.exitCode === null && child.signalCode === null;
     },
     get frozen() {
       return frozen;
@@ -119,6 +122,7 @@ export function createSlot(slot, config, record, logDir) {
       child?.kill('SIGCONT');
     },
     kill: () => {
+      killed = true;
       child?.kill('SIGCONT');
       child?.kill('SIGKILL');
     },

@@ -3,9 +3,10 @@
 // harness's messages. Only the package's public API is used.
 import { NestFactory } from '@nestjs/core';
 import { OpenCxClientRateLimitError, OpenCxError, OpenCxModule, getContactAuthToken } from 'nestjs-opencx';
+import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { now } from './clock.mjs';
-import { wrapNodeRedis } from './redis-wrapper.mjs';
+import { wrapIoRedis, wrapNodeRedis } from './redis-wrapper.mjs';
 
 const send = (message) => process.connected && process.send(message);
 
@@ -26,6 +27,19 @@ function watchLag() {
 /** The redis option for this instance: a URL, or a connected client (wrapped: Redis's clock, counts). */
 async function redisOption(config) {
   if (config.redisVia === 'url') return { redis: config.redisUrl, commands: () => undefined, close: () => undefined };
+  if (config.redisVia === 'ioredis') {
+    const raw = new Redis(config.redisUrl, {
+      connectionName: config.name,
+      enableOfflineQueue: config.offlineQueue,
+      connectTimeout: 1_000,
+      retryStrategy: (times) => Math.min(50 * 2 ** times, 500),
+      lazyConnect: true,
+    });
+    raw.on('error', () => undefined);
+    await raw.connect();
+    const { client, commands } = wrapIoRedis(raw);
+    return { redis: client, commands, close: () => raw.disconnect() };
+  }
   const raw = createClient({
     url: config.redisUrl,
     // Named, so the harness's command count (MONITOR, CLIENT LIST) knows whose commands it saw.

@@ -171,9 +171,8 @@ function calls(plan, record) {
     const at = Math.round(call.sentAt - record.t0);
     if (call.endedAt === undefined) {
       const died = killedAt.get(call.instance);
-      const byPlan = record.steps.some(
-        (s) => s.do === 'instance-kill' && s.instance === call.instance && s.t >= call.sentAt,
-      );
+      // Killed by the schedule (a call sent just as the kill was under way goes with it).
+      const byPlan = record.steps.some((s) => s.do === 'instance-kill' && s.instance === call.instance);
       if (!(died !== undefined && byPlan))
         out.push(
           violation('deadline', `${call.op} never ended (${call.lost ?? 'pending'})`, { at, instance: call.instance }),

@@ -169,7 +169,7 @@ export function planOf(seed) {
     windowMs,
     limit,
     upstreamWindow: shape.pick(['fixed', 'rolling']),
-    redisVia: shape.chance(0.15) ? 'url' : 'client',
+    redisVia: shape.weighted({ client: 65, ioredis: 20, url: 15 }),
     offlineQueue: shape.chance(0.5),
     registrations: [{ key: MAIN_KEY }],
     perCallKeys: [],
@@ -183,7 +183,7 @@ export function planOf(seed) {
     fault(faultStream, plan, loadMs, gaps),
   ).flat();
   // The wrapper is what steps Redis's clock: a URL would bypass it.
-  if (faults.some((step) => step.do === 'clock-step')) plan.redisVia = 'client';
+  if (plan.redisVia === 'url' && faults.some((step) => step.do === 'clock-step')) plan.redisVia = 'client';
   return { ...plan, loadMs, steps: [...steps, ...faults].toSorted((a, b) => a.at - b.at) };
 }
 

@@ -71,23 +71,35 @@ const EVALSHA_NAMES = new Set(['evalSha', 'EVALSHA', 'evalShaRo', 'EVALSHA_RO'])
 const LOAD_NAMES = new Set(['scriptLoad', 'SCRIPT_LOAD']);
 const FUNCTION_LOAD_NAMES = new Set(['functionLoad', 'FUNCTION_LOAD']);
 
+/** What a wrapper knows of the scripts it has seen: each original's SHA → its rewritten text. */
+function scripts() {
+  const rewritten = new Map();
+  const loaded = new Set();
+  return {
+    /** The rewritten text of `script`, remembered under the original's SHA. */
+    remember: (script) => {
+      const text = offsetTime(script);
+      rewritten.set(sha1(script), text);
+      loaded.add(sha1(text));
+      return text;
+    },
+    /** The SHA to send for `sha`: its rewritten text's, a rewritten script's own, or one that is never loaded. */
+    mapSha: (sha) => {
+      const key = String(sha).toLowerCase();
+      const text = rewritten.get(key);
+      if (text !== undefined) return sha1(text);
+      return loaded.has(key) ? key : unknownSha(key);
+    },
+  };
+}
+
 /**
  * Wraps a connected node-redis client. Returns the client to give the library and `commands()`,
  * the number of commands it has sent through the wrapper.
  */
 export function wrapNodeRedis(client) {
-  /** sha1(original script) → its rewritten text. */
-  const rewritten = new Map();
+  const { remember, mapSha } = scripts();
   let commands = 0;
-  const remember = (script) => {
-    const text = offsetTime(script);
-    rewritten.set(sha1(script), text);
-    return text;
-  };
-  const mapSha = (sha) => {
-    const text = rewritten.get(String(sha).toLowerCase());
-    return text === undefined ? unknownSha(sha) : sha1(text);
-  };
 
   const sendCommand = async (args, ...rest) => {
     const parts = [...args];
@@ -127,4 +139,32 @@ export function wrapNodeRedis(client) {
     },
   });
   return { client: wrapped, commands: () => commands };
+}
+
+/**
+ * Wraps a connected ioredis or iovalkey client in place: `defineCommand`'s scripts are rewritten when
+ * defined, every other script as it goes through `sendCommand`. The client itself is returned, so
+ * the library sees the same object it would in production.
+ */
+export function wrapIoRedis(client) {
+  const { remember, mapSha } = scripts();
+  // defineCommand's scripts choose EVAL or EVALSHA as they are written out: rewritten at definition.
+  const define = client.defineCommand.bind(client);
+  client.defineCommand = (name, definition) => define(name, { ...definition, lua: offsetTime(String(definition.lua)) });
+  const send = client.sendCommand.bind(client);
+  let commands = 0;
+  client.sendCommand = (command, ...rest) => {
+    commands++;
+    const name = String(command?.name ?? '').toLowerCase();
+    const args = command?.args;
+    const sub = String(args?.[0] ?? '').toLowerCase();
+    if (Array.isArray(args) && args.length > 0) {
+      if (name === 'eval' || name === 'eval_ro') args[0] = remember(String(args[0]));
+      else if (name === 'evalsha' || name === 'evalsha_ro') args[0] = mapSha(args[0]);
+      else if (name === 'script' && sub === 'load' && args.length > 1) args[1] = remember(String(args[1]));
+      else if (name === 'function' && sub === 'load') args[args.length - 1] = offsetTime(String(args.at(-1)));
+    }
+    return send(command, ...rest);
+  };
+  return { client, commands: () => commands };
 }

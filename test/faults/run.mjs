@@ -20,7 +20,7 @@ const DOCS = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url)
 const SHORT_SEEDS = 4;
 
 function parse(argv) {
-  const args = { parallel: Math.max(1, Math.floor(availableParallelism() / 2)) };
+  const args = { parallel: availableParallelism() };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
