@@ -1,7 +1,7 @@
 // The goals for faults (docs/reliability.md, "Faults cost little quota"), measured on a run's record:
 // - cut-off: while Redis cannot be reached, an instance with calls waiting sends again within a
 //   window (plus the time to notice);
-// - refusals: no call is refused (or timed out waiting) while a send would have fitted within its
+// - refusals: no call is refused by the client-side limit while a send would have fitted within its
 //   wait: in the fleet's quota while Redis answers, in the instance's share while it is cut off;
 // - recovery: in the window after Redis answers again, and after an instance dies, no capacity
 //   stays unused for long while a call waits.
@@ -66,10 +66,9 @@ function demands(plan, record) {
       limitKey: keys[key],
       from: call.startedAt,
       until,
-      refused:
-        !call.ok &&
-        ['OpenCxClientRateLimitError', 'OpenCxTimeoutError'].includes(call.errorClass) &&
-        call.reason !== 'max-queue',
+      // A refusal by the client-side limit; a time-out may have other causes (a slow store), and
+      // the deadline check covers it.
+      refused: !call.ok && call.errorClass === 'OpenCxClientRateLimitError' && call.reason !== 'max-queue',
     });
   }
   return out;
