@@ -217,6 +217,17 @@ export const CASES = [
         { at: 3_000, do: 'auth', slot: 2, email: 'alice@sim.test' },
       ]),
   },
+  {
+    name: 'case-24-delete-races-sign-in',
+    broke: 'tokens',
+    what: "deleteContact while the contact's own sign-in is in flight (OpenCX takes 300 ms to answer it), then the same user again",
+    plan: () =>
+      casePlan('case-24-delete-races-sign-in', { latencyMs: 300 }, [
+        { at: 0, do: 'auth', slot: 0, email: 'racer@sim.test' },
+        { at: 100, do: 'delete', slot: 1, email: 'racer@sim.test' },
+        { at: 1_500, do: 'auth', slot: 2, email: 'racer@sim.test' },
+      ]),
+  },
 ];
 
 /** The case named `name`, or undefined; its users are named from c0 on each time, so its schedule never changes. */
