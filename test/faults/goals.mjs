@@ -75,8 +75,8 @@ function demands(plan, record) {
 }
 
 /**
- * Spans in which refusals are excused: a clock stepped back may refuse for as long as the step, and
- * a dead instance's share may take a window (after it is noticed) to return to the others.
+ * Spans in which room does not make a refusal servable: a clock stepped back may refuse for as long
+ * as the step, and a dead instance's share may take a window (after it is noticed) to return.
  */
 function excusedSpans(record, settle) {
   return record.steps.flatMap((s) =>
@@ -110,14 +110,14 @@ export function checkGoals(plan, record) {
   for (const d of wants.filter((x) => x.refused)) {
     const { call } = d;
     if (longestLagWithin(record, call.instance, d.from, d.until) > 100) continue;
-    if (excused.some((e) => d.from < e.to && d.from >= e.from)) continue;
     const cut = cuts.find((c) => d.from < c.to && d.until > c.from);
     let servable;
+    const fits = (sorted, u, limit) => !excused.some((e) => u >= e.from && u < e.to) && roomAt(sorted, u, w, limit);
     // Once Redis answers again, the fleet may take a window to be back to the whole quota.
     if (!cut && redisUpThroughout(record, d.from - reconnect - w, d.until)) {
       const sorted = fleetTimes.get(d.limitKey) ?? [];
       for (let u = d.from; u <= d.until - TRANSIT_MS && servable === undefined; u += 25)
-        if (roomAt(sorted, u, w, plan.limit)) servable = u;
+        if (fits(sorted, u, plan.limit)) servable = u;
     } else if (cut && d.from >= cut.from && d.until <= cut.to) {
       const own = sortedOf((byKey.get(d.limitKey) ?? []).filter((a) => a.instance === call.instance));
       for (
@@ -125,7 +125,7 @@ export function checkGoals(plan, record) {
         u <= d.until - TRANSIT_MS && servable === undefined;
         u += 25
       )
-        if (roomAt(own, u, w, share)) servable = u;
+        if (fits(own, u, share)) servable = u;
     }
     if (servable !== undefined) {
       out.push(
