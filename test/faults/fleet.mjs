@@ -10,7 +10,7 @@ import { track } from './processes.mjs';
 
 const INSTANCE = join(dirname(fileURLToPath(import.meta.url)), 'instance.mjs');
 /** Longest an instance may take to start (Nest, Redis connection) on a loaded machine. */
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 60_000;
 
 /**
  * One slot of the fleet. `config` is what every incarnation starts with (see instance.mjs);

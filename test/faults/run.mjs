@@ -4,6 +4,7 @@
 //   -- --case NAME            one named regression case (--cases lists them)
 //   -- --short                the CI form: every named case, then a few seeds
 //   -- --to-docs              after a long run, write its figure into docs/reliability.md
+//   -- --recheck              the checks again on the failing runs kept (after a check changed)
 // Results go to test-results/faults/; a failing run keeps its instance logs and full record there.
 import { fork } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES } from './cases.mjs';
 import { now } from './clock.mjs';
-import { RESULTS, replayCommand, runOne } from './one-run.mjs';
+import { RESULTS, recheckKept, replayCommand, runOne } from './one-run.mjs';
 import { installCleanup, sweepOrphans } from './processes.mjs';
 
 const ONE_RUN = fileURLToPath(new URL('./one-run.mjs', import.meta.url));
@@ -35,6 +36,7 @@ function parse(argv) {
     else if (flag === '--parallel') args.parallel = Number(value());
     else if (flag === '--short') args.short = true;
     else if (flag === '--cases') args.listCases = true;
+    else if (flag === '--recheck') args.recheck = true;
     else if (flag === '--to-docs') args.toDocs = true;
     else throw new Error(`unknown option ${flag}`);
   }
@@ -125,6 +127,11 @@ function report(result) {
 
 async function main() {
   const args = parse(process.argv.slice(2));
+  if (args.recheck) {
+    for (const run of recheckKept())
+      console.log(`${run.name}: ${run.before.join(', ') || 'passed'} → ${run.after.join(', ') || 'passes now'}`);
+    return 0;
+  }
   if (args.listCases) {
     for (const c of CASES) console.log(`${c.name}\n  ${c.what}\n  broke: ${c.broke}`);
     return 0;
