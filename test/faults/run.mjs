@@ -18,7 +18,7 @@ import { installCleanup, sweepOrphans } from './processes.mjs';
 
 const ONE_RUN = fileURLToPath(new URL('./one-run.mjs', import.meta.url));
 const DOCS = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url));
-const SHORT_SEEDS = 4;
+const SHORT_SEEDS = 3;
 
 function parse(argv) {
   const args = { parallel: availableParallelism() };
