@@ -7,7 +7,7 @@ import { caseNamed } from './cases.mjs';
 import { now } from './clock.mjs';
 import { checkGoals } from './goals.mjs';
 import { checkInvariants } from './invariants.mjs';
-import { describePlan, planOf } from './plan.mjs';
+import { MAIN_KEY, describePlan, planOf } from './plan.mjs';
 import { installCleanup } from './processes.mjs';
 import { simulate } from './simulate.mjs';
 
@@ -35,7 +35,7 @@ function secretsInLogs(plan, dir) {
 }
 
 /** A run's outcome in a few numbers, for the summary. */
-function summarise(record) {
+function summarise(plan, record) {
   const outcomes = {};
   for (const call of record.calls) {
     const what = `${call.op}:${call.ok ? 'ok' : (call.errorClass ?? call.lost) + (call.reason ? `/${call.reason}` : '')}`;
@@ -50,9 +50,21 @@ function summarise(record) {
       total: record.idle.total,
       byClient: record.idle.byClient,
     },
+    // Per fault: the share of the quota the main key used in the window from it, and in the next.
     faults: record.steps
       .filter((s) => !['auth', 'delete', 'evict'].includes(s.do))
-      .map((s) => ({ at: Math.round(s.t - record.t0), do: s.do, ...(s.result ? { result: s.result } : {}) })),
+      .map((s) => ({
+        at: Math.round(s.t - record.t0),
+        do: s.do,
+        quotaUsed: [0, 1].map((k) => {
+          const from = Math.max(s.t, record.t0 ?? s.t) + k * plan.windowMs;
+          const sent = record.arrivals.filter(
+            (a) => a.limitKey === MAIN_KEY && a.t >= from && a.t < from + plan.windowMs,
+          );
+          return Number((sent.length / plan.limit).toFixed(2));
+        }),
+        ...(s.result ? { result: s.result } : {}),
+      })),
   };
 }
 
@@ -111,7 +123,7 @@ export async function runOne(spec) {
     durationMs: Math.round(now() - started),
     replay: replayCommand(spec),
     schedule: describePlan(plan),
-    summary: summarise(record),
+    summary: summarise(plan, record),
   };
   if (result.ok) rmSync(dir, { recursive: true, force: true });
   else writeFileSync(join(dir, 'result.json'), JSON.stringify({ ...result, plan, record }, null, 1));
