@@ -63,6 +63,9 @@ function specsOf(args) {
   return seedRange(args.seeds ?? 1000, args.from ?? 1);
 }
 
+/** Longest a run may take, start-up twice and six idle windows included, before it counts as hung. */
+const RUN_LIMIT_MS = 10 * 60_000;
+
 /** Runs `spec` in a worker process of its own; resolves with its result. */
 const workers = new Set();
 function inWorker(spec) {
@@ -85,7 +88,13 @@ function inWorker(spec) {
             };
     });
     worker.on('error', () => undefined);
+    // A worker that hangs is stopped (it kills what it started), then killed: the long run goes on.
+    const limit = setTimeout(() => {
+      worker.kill('SIGTERM');
+      setTimeout(() => worker.kill('SIGKILL'), 5_000).unref();
+    }, RUN_LIMIT_MS);
     worker.once('exit', (code, signal) => {
+      clearTimeout(limit);
       workers.delete(worker);
       resolve(
         result ?? {
@@ -147,6 +156,12 @@ async function main() {
   const results = [];
   const single = specs.length === 1;
   console.log(`fault simulation: ${specs.length} run${single ? '' : 's'}${single ? '' : `, ${args.parallel} at once`}`);
+  if (single) {
+    setTimeout(() => {
+      console.error(`the run did not finish in ${RUN_LIMIT_MS / 60_000} min: stopped`);
+      process.exit(2);
+    }, RUN_LIMIT_MS).unref();
+  }
   let next = 0;
   const lane = async () => {
     while (next < specs.length) {

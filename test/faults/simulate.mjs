@@ -3,14 +3,13 @@
 // everything it started, also when something fails. Returns what happened, for the checks.
 import { mkdirSync } from 'node:fs';
 import { createClient } from 'redis';
-import { startRedis } from '../support/redis-server.mjs';
 import { now, sleep } from './clock.mjs';
 import { addStaleMembers, swapTokens, writeGarbage } from './corrupt.mjs';
 import { createSlot } from './fleet.mjs';
 import { keysWithoutTtl } from './keys.mjs';
 import { countCommands } from './monitor.mjs';
 import { limitKeys } from './plan.mjs';
-import { track } from './processes.mjs';
+import { startRedisServer } from './redis.mjs';
 import { TIME_OFFSET_KEY } from './redis-wrapper.mjs';
 import { startUpstream } from './upstream.mjs';
 
@@ -47,9 +46,7 @@ export async function simulate(plan, dir) {
     record.redis.push({ t: now(), state });
   };
   try {
-    redis = await startRedis();
-    track(redis.process);
-    setRedis('up');
+    redis = await startRedisServer(setRedis);
     admin = createClient({ url: redis.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 100 } });
     admin.on('error', () => undefined);
     await admin.connect();
@@ -73,11 +70,8 @@ export async function simulate(plan, dir) {
 
     // Redis's host keeps its clock across a restart: the offset is written again at once.
     let offsetMs = 0;
-    const startRedisAgain = async () => {
-      await redis.restart();
-      track(redis.process);
+    const keepClock = async () => {
       if (offsetMs !== 0) await bounded(admin.set(TIME_OFFSET_KEY, String(offsetMs))).catch(() => undefined);
-      setRedis('up');
     };
     const act = {
       auth: (step, slot) =>
@@ -101,27 +95,11 @@ export async function simulate(plan, dir) {
         });
       },
       evict: (step, slot) => slot.request({ op: 'evict', reg: step.reg, email: step.email, apiKey: step.apiKey }),
-      'redis-kill': () => {
-        if (redisState === 'down') return;
-        redis.process.kill('SIGCONT');
-        redis.process.kill('SIGKILL');
-        setRedis('down');
-      },
-      'redis-start': () => (redisState === 'down' ? startRedisAgain() : undefined),
-      'redis-restart': async () => {
-        setRedis('down');
-        await startRedisAgain();
-      },
-      'redis-freeze': () => {
-        if (redisState !== 'up') return;
-        redis.freeze();
-        setRedis('frozen');
-      },
-      'redis-thaw': () => {
-        if (redisState !== 'frozen') return;
-        redis.thaw();
-        setRedis('up');
-      },
+      'redis-kill': () => redis.kill(),
+      'redis-start': () => redis.start().then(keepClock),
+      'redis-restart': () => redis.restart().then(keepClock),
+      'redis-freeze': () => redis.freeze(),
+      'redis-thaw': () => redis.thaw(),
       'clock-step': async (step) => {
         if (redisState !== 'up') return { skipped: `redis ${redisState}` };
         offsetMs += step.deltaMs;
@@ -182,8 +160,8 @@ export async function simulate(plan, dir) {
     clearInterval(sweeps);
 
     // Back to a working Redis and running instances for the idle stretch.
-    if (redisState === 'frozen') act['redis-thaw']();
-    if (redisState === 'down') await startRedisAgain();
+    await redis.thaw();
+    await act['redis-start']();
     for (const slot of slots) if (slot.frozen) slot.thaw();
     await sleep((plan.idle.long ? 6 : 1) * (w + w / 60));
     record.idle = await measureIdle(redis.url, slots, Math.max(2 * w, 4_000));
