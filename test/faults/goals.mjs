@@ -45,10 +45,20 @@ function firstAtOrAfter(sorted, t) {
   return lo;
 }
 
+/** When the call's instance last sent a request for its contact before the call ended, or undefined. */
+function lastSend(sends, call) {
+  const mine =
+    sends.get(`${call.instance}\u0000${call.op === 'delete' ? call.contactId : call.email.trim().toLowerCase()}`) ?? [];
+  let last;
+  for (const a of mine) if (a.t >= call.startedAt - CLOCK_EPSILON_MS && a.t <= call.endedAt) last = a.t;
+  return last;
+}
+
 /** Every call that needed OpenCX (a cache hit did not), with its limit key, its wait and when it stopped waiting. */
 function demands(plan, record) {
   const issued = new Map(record.tokens.map((t) => [t.serial, t]));
   const keys = limitKeys(plan);
+  const sends = groupBy(record.arrivals, (a) => `${a.instance}\u0000${a.email ?? a.contactId}`);
   const out = [];
   for (const call of record.calls) {
     if (!['auth', 'delete'].includes(call.op) || call.startedAt === undefined) continue;
@@ -60,7 +70,9 @@ function demands(plan, record) {
       continue;
     const key = call.apiKey ?? plan.registrations.find((r) => r.name === call.reg).key;
     const wait = Math.min(plan.options.rateLimit.maxWait, call.totalTimeout ?? plan.options.totalTimeout);
-    const until = call.ok ? Math.min(call.endedAt, call.startedAt + wait) : call.startedAt + wait;
+    // A call served stopped waiting when its own request went out (or, sharing another's, when it ended).
+    const sentAt = call.ok ? lastSend(sends, call) : undefined;
+    const until = call.ok ? Math.min(sentAt ?? call.endedAt, call.startedAt + wait) : call.startedAt + wait;
     out.push({
       call,
       limitKey: keys[key],
