@@ -121,10 +121,13 @@ export function checkGoals(plan, record) {
   // Refusals.
   for (const d of wants.filter((x) => x.refused)) {
     const { call } = d;
-    if (longestLagWithin(record, call.instance, d.from, d.until) > 100) continue;
     const cut = cuts.find((c) => d.from < c.to && d.until > c.from);
     let servable;
-    const fits = (sorted, u, limit) => !excused.some((e) => u >= e.from && u < e.to) && roomAt(sorted, u, w, limit);
+    // Room counts at a moment no excuse covers, while the call's instance was running.
+    const fits = (sorted, u, limit) =>
+      !excused.some((e) => u >= e.from && u < e.to) &&
+      longestLagWithin(record, call.instance, u - 200, u + 200) < 100 &&
+      roomAt(sorted, u, w, limit);
     // Once Redis answers again, the fleet may take a window to be back to the whole quota.
     if (!cut && redisUpThroughout(record, d.from - reconnect - w, d.until)) {
       const sorted = fleetTimes.get(d.limitKey) ?? [];
