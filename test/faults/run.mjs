@@ -199,8 +199,14 @@ async function main() {
 /** Writes the run's figure between the markers of docs/reliability.md: generated, never kept by hand. */
 function writeFigure(summary) {
   const seeds = summary.seeds;
-  const range = seeds.length ? `seeds ${Math.min(...seeds)}–${Math.max(...seeds)}` : 'no seeds';
-  const line = `Last long run (written by \`npm run test:faults -- --seeds ${seeds.length} --to-docs\`): ${summary.runs} runs (${range}), ${summary.runs - summary.failed.length} passed, ${summary.failed.length} failed${summary.failed.length ? ` (${summary.failed.map((f) => f.name).join(', ')})` : ''}, in ${(summary.seconds / 3600).toFixed(1)} h on ${summary.machine}, ${summary.at.slice(0, 10)}.`;
+  const from = seeds.length ? Math.min(...seeds) : 0;
+  const range = seeds.length ? `seeds ${from} to ${Math.max(...seeds)}` : 'no seeds';
+  const took =
+    summary.seconds >= 7_200 ? `${(summary.seconds / 3600).toFixed(1)} h` : `${Math.round(summary.seconds / 60)} min`;
+  const names = summary.failed.map((f) => f.name);
+  const listed = names.length > 20 ? [...names.slice(0, 20), `and ${names.length - 20} more`] : names;
+  const failed = names.length ? ` (${listed.join(', ')})` : '';
+  const line = `Last long run, written by \`npm run test:faults -- --seeds ${seeds.length} --from ${from} --to-docs\`: ${summary.runs} runs (${range}), ${summary.runs - summary.failed.length} passed, ${summary.failed.length} failed${failed}, in ${took} on ${summary.machine}, ${summary.at.slice(0, 10)}.`;
   const text = readFileSync(DOCS, 'utf8');
   const marked = /(<!-- fault-simulation:last-long-run -->\n)[\s\S]*?(\n<!-- \/fault-simulation:last-long-run -->)/;
   if (!marked.test(text)) throw new Error('docs/reliability.md has no fault-simulation markers');
