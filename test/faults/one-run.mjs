@@ -68,6 +68,9 @@ function summarise(plan, record) {
   };
 }
 
+/** The names of the checks `violations` failed. */
+const checksOf = (violations) => [...new Set(violations.map((v) => v.check))];
+
 /** Every check of a run, on its plan and record. */
 const checkAll = (plan, record, dir) => [
   ...checkInvariants(plan, record),
@@ -95,8 +98,7 @@ export function recheckKept() {
     } catch {
       return [];
     }
-    const checks = (violations) => [...new Set(violations.map((v) => v.check))];
-    return [{ name, before: checks(kept.violations), after: checks(checkAll(kept.plan, kept.record, dir)) }];
+    return [{ name, before: checksOf(kept.violations), after: checksOf(checkAll(kept.plan, kept.record, dir)) }];
   });
 }
 

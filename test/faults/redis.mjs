@@ -61,9 +61,7 @@ export async function startRedisServer(onState = () => undefined) {
         }),
       );
       const exited = new Promise((resolve) => child.once('exit', () => resolve()));
-      let gone = false;
-      void exited.then(() => (gone = true));
-      while (!gone && Date.now() < deadline) {
+      while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
         if ((await answeringPid(url)) === child.pid) {
           current = { child, exited };
           onState('up');
