@@ -1,0 +1,69 @@
+import { hash } from 'node:crypto';
+import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
+import type { OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
+import { checkCallOptions, type ResolvedOpenCxOptions } from '../opencx.options.js';
+import type { CallTrace } from '../telemetry/telemetry.js';
+import { Deadline } from '../util/deadline.js';
+import type { Call, OpenCxOperation } from './call.js';
+
+/** The rate limiter's key for an API key: hashed, as it may be stored in Redis. */
+export function limiterKeyOf(apiKey: string): string {
+  return hash('sha256', apiKey, 'base64url');
+}
+
+/**
+ * Makes each call's settings: the module's options with the call's overrides, checked by the same
+ * rules as the module's. The deadline starts when the call is planned, so every step of the call
+ * (cache, lock, limiter, attempts) counts against `totalTimeout`; the call's signal also fires at
+ * shutdown.
+ */
+export class CallPlanner {
+  /** The limiter key of the registration's own calls: its API key's, or its `rateLimit.group`'s. */
+  readonly ownLimiterKey: string;
+
+  constructor(
+    private readonly options: ResolvedOpenCxOptions,
+    private readonly shutdown: AbortSignal,
+  ) {
+    const { rateLimit } = options;
+    this.ownLimiterKey = limiterKeyOf(rateLimit && rateLimit.group ? `group:${rateLimit.group}` : options.apiKey);
+  }
+
+  /** The registration's API key, for calls that name none. */
+  get apiKey(): string {
+    return this.options.apiKey;
+  }
+
+  /**
+   * One copy of a call's options, read once and checked (each problem named "per-call ..."): a
+   * getter cannot pass the check with one value and be used with another.
+   */
+  read(perCall: unknown): OpenCxRequestOptions {
+    if (perCall === null || typeof perCall !== 'object' || Array.isArray(perCall)) {
+      throw new OpenCxConfigurationError(['per-call options must be an object']);
+    }
+    const options: OpenCxRequestOptions = { ...(perCall as OpenCxRequestOptions) };
+    checkCallOptions(options);
+    return options;
+  }
+
+  /** The settings of one call of `operation` with `options` (from {@link read}), starting now. */
+  plan(operation: OpenCxOperation, options: OpenCxRequestOptions, trace: CallTrace): Call {
+    const { options: module } = this;
+    const apiKey = options.apiKey ?? module.apiKey;
+    return {
+      operation,
+      apiKey,
+      limiterKey: apiKey === module.apiKey ? this.ownLimiterKey : limiterKeyOf(apiKey),
+      timeout: options.timeout ?? module.timeout,
+      deadline: Deadline.after(options.totalTimeout ?? module.totalTimeout),
+      maxRetries: options.maxRetries ?? module.maxRetries,
+      retryDelay: module.retryDelay,
+      maxRetryDelay: module.maxRetryDelay,
+      maxRetryAfter: module.maxRetryAfter,
+      signal: options.signal ? AbortSignal.any([options.signal, this.shutdown]) : this.shutdown,
+      mode: options.cache ?? 'use',
+      trace,
+    };
+  }
+}
