@@ -12,7 +12,7 @@ import type { OpenCxHttpClient } from './http/http-client.js';
 import type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
 import type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
 import { OPENCX_HTTP_CLIENT, OPENCX_TELEMETRY } from './opencx.constants.js';
-import { apiKeyProblem } from './opencx.options.js';
+import { apiKeyProblem } from './opencx-options.rules.js';
 import type { CallTrace, Telemetry } from './telemetry/telemetry.js';
 
 /** An error's class name, the only thing about an unknown error that is safe to print. */

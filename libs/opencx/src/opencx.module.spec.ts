@@ -1,6 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ContactAuthService } from './contact-auth.service.js';
+import { OpenCxConfigurationError } from './errors/opencx.errors.js';
 import { OPENCX_FLEET_STORE, OPENCX_OPTIONS } from './opencx.constants.js';
 import { OpenCxModule } from './opencx.module.js';
 import type { OpenCxModuleOptions, OpenCxOptionsFactory, ResolvedOpenCxOptions } from './opencx.options.js';
@@ -95,6 +96,16 @@ describe('OpenCxModule', () => {
     expect(error.message).toContain('baseUrl');
     expect(error.message).toContain('maxRetries');
     expect(error.message).not.toContain(KEY);
+  });
+
+  it('stops start-up on a redis client of no kind it can use, where the Redis store is built', async () => {
+    const error = await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ apiKey: KEY, redis: { eval: () => Promise.resolve(null) } })],
+    })
+      .compile()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxConfigurationError);
+    expect((error as Error).message).toContain('redis must be a connected node-redis, ioredis or iovalkey client');
   });
 
   it('exposes its own HttpService (own axios instance, keep-alive agents), separate from the global axios', async () => {

@@ -24,7 +24,8 @@ import {
   OPENCX_TOKEN_CACHE,
 } from './opencx.constants.js';
 import { OpenCxLifecycle } from './opencx.lifecycle.js';
-import { resolveOpenCxOptions, type OpenCxModuleOptions, type ResolvedOpenCxOptions } from './opencx.options.js';
+import { resolveOpenCxOptions } from './opencx-options.rules.js';
+import type { OpenCxModuleOptions, ResolvedOpenCxOptions } from './opencx.options.js';
 import { ClientRateLimiter } from './rate-limit/client-rate-limiter.js';
 import { MemoryFleetStore } from './store/memory-fleet-store.js';
 import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';

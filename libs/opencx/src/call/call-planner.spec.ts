@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
-import { resolveOpenCxOptions } from '../opencx.options.js';
+import { resolveOpenCxOptions } from '../opencx-options.rules.js';
 import { CallPlanner, limiterKeyOf } from './call-planner.js';
 
 const options = resolveOpenCxOptions({ apiKey: 'sk_own', timeout: 4_000, totalTimeout: 20_000, maxRetries: 3 });

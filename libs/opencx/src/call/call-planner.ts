@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto';
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
 import type { OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
-import { checkCallOptions, type ResolvedOpenCxOptions } from '../opencx.options.js';
+import { checkCallOptions } from '../opencx-options.rules.js';
+import type { ResolvedOpenCxOptions } from '../opencx.options.js';
 import type { CallTrace } from '../telemetry/telemetry.js';
 import { Deadline } from '../util/deadline.js';
 import type { Call, OpenCxOperation } from './call.js';

@@ -5,4 +5,4 @@
  */
 export { RedisFleetStore, type RedisFleetStoreOptions } from './redis-fleet-store.js';
 export { CircuitBreaker, BREAKER_COOLDOWN_MS, type BreakerEvents } from './circuit-breaker.js';
-export type { OpenCxRedisClient } from '../opencx.options.js';
+export type { OpenCxRedisClient } from './redis-client.js';

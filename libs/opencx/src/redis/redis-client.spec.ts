@@ -1,6 +1,5 @@
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
-import type { OpenCxRedisClient } from '../opencx.options.js';
-import { toEval } from './redis-client.js';
+import { toEval, type OpenCxRedisClient } from './redis-client.js';
 
 describe('toEval', () => {
   it('sends node-redis the keys and the arguments, as text, as its options', async () => {

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
-import type { NodeRedisClient } from '../opencx.options.js';
+import type { NodeRedisClient } from './redis-client.js';
 
 const CONNECT_TIMEOUT_MS = 1_000;
 const INSTALL = 'npm install redis';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { OpenCxRedisClient } from '../opencx.options.js';
+import type { OpenCxRedisClient } from './redis-client.js';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 import type {
   OpenCxFleetStore,
