@@ -146,11 +146,11 @@ describe('ContactAuthService around its steps', () => {
       ).not.toContain(contactId);
     });
 
-    it('turns a throwing options getter into an OpenCxError naming the method and the class only', async () => {
+    it('turns a throwing options getter into an OpenCxConfigurationError naming the option only', async () => {
       const service = await boot();
       const error = await rejection(service.deleteContact('contact-1', hostileOptions()));
-      expect(error).toBeInstanceOf(OpenCxError);
-      expect((error as Error).message).toBe('deleteContact failed unexpectedly (TypeError)');
+      expect(error).toBeInstanceOf(OpenCxConfigurationError);
+      expect((error as Error).message).toBe('Invalid OpenCxModule options: per-call apiKey could not be read');
       expect(h.fake.requests).toHaveLength(0);
     });
 

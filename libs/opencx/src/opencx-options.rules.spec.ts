@@ -1,13 +1,13 @@
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
-import { apiKeyProblem, checkCallOptions, resolveOpenCxOptions } from './opencx-options.rules.js';
-import { OPENCX_DEFAULTS, type OpenCxModuleOptions } from './opencx.options.js';
+import { apiKeyProblem, readCallOptions, resolveOpenCxOptions } from './opencx-options.rules.js';
+import { OPENCX_DEFAULTS } from './opencx.options.js';
 
 const KEY = 'sk_live_options_canary_99';
 
 /** The message of the OpenCxConfigurationError the options cause, or '' when they are accepted. */
 function problemOf(options: unknown): string {
   try {
-    resolveOpenCxOptions(options as OpenCxModuleOptions);
+    resolveOpenCxOptions(options);
     return '';
   } catch (error) {
     return error instanceof OpenCxConfigurationError ? error.message : `unexpected ${String(error)}`;
@@ -160,6 +160,25 @@ describe('the option rules, message by message', () => {
     expect(problemOf(options)).toBe('');
   });
 
+  it('names an unknown option only when it cannot be an API key pasted in the wrong place', () => {
+    expect(problemOf({ apiKey: KEY, [KEY]: 1 })).toBe(`${PREFIX}the options hold an option that does not exist`);
+    expect(problemOf({ apiKey: KEY, [`x${KEY.slice(3, 12)}`]: 1 })).toBe(
+      `${PREFIX}the options hold an option that does not exist`,
+    );
+    expect(problemOf({ apiKey: KEY, cache: { [KEY]: 1 } })).toBe(`${PREFIX}cache holds an option that does not exist`);
+    expect(() => readCallOptions({ 'a b': 1 }, KEY)).toThrow(
+      `${PREFIX}the per-call options hold an option that does not exist`,
+    );
+    expect(problemOf({ apiKey: KEY, retries: 1 })).toBe(`${PREFIX}retries is not an option`);
+  });
+
+  it('lists a dozen problems and counts the rest, however many options are wrong', () => {
+    const many = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`option${i}`, i]));
+    const message = problemOf({ apiKey: KEY, ...many });
+    expect(message).toContain('option11 is not an option; and 488 more problems');
+    expect(message.length).toBeLessThan(400);
+  });
+
   it('says what is wrong with a key given to a call, or nothing', () => {
     expect(apiKeyProblem(undefined)).toBe('apiKey is required');
     expect(apiKeyProblem('')).toBe('apiKey is required');
@@ -168,16 +187,19 @@ describe('the option rules, message by message', () => {
   });
 
   it('checks a call\'s options by the same rules, naming them "per-call"', () => {
-    expect(() => checkCallOptions({ timeout: 0 })).toThrow(
+    expect(() => readCallOptions({ timeout: 0 }, KEY)).toThrow(
       `${PREFIX}per-call timeout must be an integer from 1 to 600000`,
     );
-    expect(() => checkCallOptions({ signal: {} })).toThrow(`${PREFIX}per-call signal must be an AbortSignal`);
-    expect(() => checkCallOptions({ cache: 'always' })).toThrow(
+    expect(() => readCallOptions({ signal: {} }, KEY)).toThrow(`${PREFIX}per-call signal must be an AbortSignal`);
+    expect(() => readCallOptions({ cache: 'always' }, KEY)).toThrow(
       `${PREFIX}per-call cache must be 'use', 'refresh' or 'bypass'`,
     );
-    expect(() => checkCallOptions({ retries: 1 })).toThrow(`${PREFIX}per-call retries is not an option`);
+    expect(() => readCallOptions({ retries: 1 }, KEY)).toThrow(`${PREFIX}per-call retries is not an option`);
     expect(() =>
-      checkCallOptions({ signal: new AbortController().signal, cache: 'bypass', timeout: 1, extraFields: { a: 1 } }),
+      readCallOptions(
+        { signal: new AbortController().signal, cache: 'bypass', timeout: 1, extraFields: { a: 1 } },
+        KEY,
+      ),
     ).not.toThrow();
   });
 });

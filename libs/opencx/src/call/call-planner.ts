@@ -1,7 +1,6 @@
 import { hash } from 'node:crypto';
-import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
 import type { OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
-import { checkCallOptions } from '../opencx-options.rules.js';
+import { readCallOptions } from '../opencx-options.rules.js';
 import type { ResolvedOpenCxOptions } from '../opencx.options.js';
 import type { CallTrace } from '../telemetry/telemetry.js';
 import { Deadline } from '../util/deadline.js';
@@ -40,12 +39,7 @@ export class CallPlanner {
    * getter cannot pass the check with one value and be used with another.
    */
   read(perCall: unknown): OpenCxRequestOptions {
-    if (perCall === null || typeof perCall !== 'object' || Array.isArray(perCall)) {
-      throw new OpenCxConfigurationError(['per-call options must be an object']);
-    }
-    const options: OpenCxRequestOptions = { ...(perCall as OpenCxRequestOptions) };
-    checkCallOptions(options);
-    return options;
+    return readCallOptions(perCall, this.options.apiKey);
   }
 
   /** The settings of one call of `operation` with `options` (from {@link read}), starting now. */
