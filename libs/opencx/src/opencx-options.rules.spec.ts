@@ -37,7 +37,7 @@ describe('resolveOpenCxOptions', () => {
     ['baseUrl', { apiKey: KEY, baseUrl: 'not a url' }],
     ['timeout', { apiKey: KEY, timeout: 0 }],
     ['timeout', { apiKey: KEY, timeout: 1.5 }],
-    ['timeout', { apiKey: KEY, timeout: '1000' }],
+    ['timeout', { apiKey: KEY, timeout: '1000ms' }],
     ['maxRetries', { apiKey: KEY, maxRetries: -1 }],
     ['maxRetries', { apiKey: KEY, maxRetries: 11 }],
     ['retryDelay', { apiKey: KEY, retryDelay: -5 }],
@@ -45,7 +45,7 @@ describe('resolveOpenCxOptions', () => {
     ['maxRetryAfter', { apiKey: KEY, maxRetryAfter: -1 }],
     ['maxResponseBytes', { apiKey: KEY, maxResponseBytes: 10 }],
     ['apikey', { apiKey: KEY, apikey: KEY }],
-    ['cache.ttl', { apiKey: KEY, cache: { ttl: '1' } }],
+    ['cache.ttl', { apiKey: KEY, cache: { ttl: 'one' } }],
     ['cache.store', { apiKey: KEY, cache: { store: {} } }],
     ['rateLimit.instances', { apiKey: KEY, rateLimit: { instances: 0 } }],
     ['rateLimit', { apiKey: KEY, rateLimit: true }],
@@ -61,10 +61,30 @@ describe('resolveOpenCxOptions', () => {
     expect(message).not.toContain(KEY);
   });
 
-  it('gives one message per option: "required" for a missing key, "must be a number" for a string', () => {
-    expect(problemOf({ timeout: '5000', cache: { ttl: '60' } })).toBe(
+  it('gives one message per option: "required" for a missing key, "must be a number" for a string that is not one', () => {
+    expect(problemOf({ timeout: 'soon', cache: { ttl: '60s' } })).toBe(
       'Invalid OpenCxModule options: apiKey is required; timeout must be a number; cache.ttl must be a number',
     );
+  });
+
+  it('takes a number in a string, as the environment gives it, and uses it as a number', () => {
+    const resolved = resolveOpenCxOptions({ apiKey: KEY, timeout: '2000', rateLimit: { perMinute: ' 50 ' } } as never);
+    expect([resolved.timeout, resolved.rateLimit && resolved.rateLimit.perMinute]).toEqual([2_000, 50]);
+    expect(problemOf({ apiKey: KEY, maxRetries: '1.5' })).toContain('maxRetries must be an integer from 0 to 10');
+  });
+
+  it("lowers the default maxWait to the user's totalTimeout, saying so; refuses only the two set apart", () => {
+    const notes: string[] = [];
+    const resolved = resolveOpenCxOptions({ apiKey: KEY, totalTimeout: 2_000 }, (note) => notes.push(note));
+    expect(resolved.rateLimit && resolved.rateLimit.maxWait).toBe(2_000);
+    expect(notes).toHaveLength(1);
+    expect(problemOf({ apiKey: KEY, totalTimeout: 2_000, rateLimit: { maxWait: 2_001 } })).toContain(
+      'rateLimit.maxWait (2001 ms) is longer than totalTimeout (2000 ms)',
+    );
+  });
+
+  it("reads an empty baseUrl as OpenCX's own", () => {
+    expect(resolveOpenCxOptions({ apiKey: KEY, baseUrl: '' }).baseUrl).toBe('https://api.open.cx');
   });
 
   it('takes any object as a client: its kind is checked where the Redis store is built', () => {
@@ -133,7 +153,7 @@ describe('the option rules, message by message', () => {
       'rateLimit.maxWait (5001 ms) is longer than totalTimeout (5000 ms): raise totalTimeout or lower maxWait',
     ],
     [
-      { apiKey: KEY, totalTimeout: 9_999 },
+      { apiKey: KEY, totalTimeout: 9_999, rateLimit: { maxWait: 10_000 } },
       'rateLimit.maxWait (10000 ms) is longer than totalTimeout (9999 ms): raise totalTimeout or lower maxWait',
     ],
   ])('refuses %j: %s', (options, problem) => {

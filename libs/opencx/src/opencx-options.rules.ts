@@ -25,10 +25,17 @@ type Rules = Readonly<Record<string, Rule>>;
 
 const DAY = 86_400_000;
 
-/** An integer from `min` to `max`: "must be a number" for anything else, else the range. */
+/** A number as `process.env` and `registerAs` give them: digits, maybe a sign, a fraction, spaces around. */
+const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
+
+/**
+ * An integer from `min` to `max`, or the same in a numeric string ("2000", from the environment):
+ * "must be a number" for anything else, else the range.
+ */
 const integer =
   (min: number, max: number): Rule =>
-  (value, name, { problems }) => {
+  (given, name, { problems }) => {
+    const value = typeof given === 'string' && NUMERIC.test(given) ? Number(given) : given;
     if (typeof value !== 'number' || Number.isNaN(value)) problems.push(`${name} must be a number`);
     else if (!Number.isInteger(value) || value < min || value > max)
       problems.push(`${name} must be an integer from ${min} to ${max}`);
@@ -55,12 +62,14 @@ const apiKeyCheck = (value: unknown): string | undefined => {
 };
 const apiKey = check(apiKeyCheck);
 
-const baseUrl = check((value) => {
+const baseUrlCheck = check((value) => {
   const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
   return url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password
     ? undefined
     : 'must be an http or https URL without credentials';
 });
+// An empty one (`OPENCX_BASE_URL=` in a .env file) means the default, as unset does.
+const baseUrl: Rule = (value, name, state) => (value === '' ? undefined : baseUrlCheck(value, name, state));
 
 // The client's kind is checked where the Redis store is built (a bad one still stops start-up).
 const redis = check((value) => {
@@ -108,7 +117,8 @@ function checked(record: OptionsCopy, rules: Rules, prefix: string, state: Check
       continue;
     }
     try {
-      values[key] = rule(value, `${prefix}${key}`, state);
+      const used = rule(value, `${prefix}${key}`, state);
+      if (used !== undefined) values[key] = used;
     } catch {
       // A store or a signal whose own getters throw: said, never what they threw.
       state.problems.push(`${prefix}${key} could not be read`);
@@ -240,9 +250,13 @@ export function readCallOptions(perCall: unknown, moduleApiKey: string): OpenCxR
 /**
  * The module's options read once, checked in one pass that reports every problem (one line per
  * option), and completed with the defaults. Unknown options are errors too, so a typo such as
- * `apikey` fails start-up instead of silently using a default.
+ * `apikey` fails start-up instead of silently using a default. `note` hears of a default adapted to
+ * what the user set (said at debug level).
  */
-export function resolveOpenCxOptions(raw: unknown): ResolvedOpenCxOptions {
+export function resolveOpenCxOptions(
+  raw: unknown,
+  note: (message: string) => void = () => undefined,
+): ResolvedOpenCxOptions {
   const options = readModuleOptions(raw);
   const problems: string[] = [];
   if (options.apiKey === undefined) problems.push('apiKey is required');
@@ -252,19 +266,27 @@ export function resolveOpenCxOptions(raw: unknown): ResolvedOpenCxOptions {
   }
   if (problems.length > 0) throw refused(problems);
   const { cache: defaultCache, rateLimit: defaultRateLimit, ...flatDefaults } = OPENCX_DEFAULTS;
+  const rateLimitSet = set.rateLimit as Record<string, unknown> | false | undefined;
   const resolved = {
     ...flatDefaults,
     ...set,
     baseUrl: ((set.baseUrl as string | undefined) ?? flatDefaults.baseUrl).replace(/\/+$/, ''),
     cache: set.cache === false ? false : { ...defaultCache, ...(set.cache as object | undefined) },
-    rateLimit: set.rateLimit === false ? false : { ...defaultRateLimit, ...(set.rateLimit as object | undefined) },
+    rateLimit: rateLimitSet === false ? false : { ...defaultRateLimit, ...rateLimitSet },
   } as ResolvedOpenCxOptions;
   const { rateLimit, totalTimeout: callLimit } = resolved;
   if (rateLimit && rateLimit.maxWait > callLimit) {
     // The wait is part of the call: a slot further away than totalTimeout could never be used.
-    throw new OpenCxConfigurationError([
-      `rateLimit.maxWait (${rateLimit.maxWait} ms) is longer than totalTimeout (${callLimit} ms): raise totalTimeout or lower maxWait`,
-    ]);
+    if (rateLimitSet && rateLimitSet.maxWait !== undefined) {
+      throw new OpenCxConfigurationError([
+        `rateLimit.maxWait (${rateLimit.maxWait} ms) is longer than totalTimeout (${callLimit} ms): raise totalTimeout or lower maxWait`,
+      ]);
+    }
+    // Only the default stands in the way of the user's totalTimeout: it gives.
+    note(
+      `rateLimit.maxWait lowered from ${rateLimit.maxWait} ms to totalTimeout (${callLimit} ms): a slot further away could never be used`,
+    );
+    rateLimit.maxWait = callLimit;
   }
   return resolved;
 }

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ContactAuthService } from './contact-auth.service.js';
 import { OpenCxClientRateLimitError, OpenCxConfigurationError, OpenCxTimeoutError } from './errors/opencx.errors.js';
@@ -99,6 +101,80 @@ describe('OpenCxModule options', () => {
       const second = await service.authenticateUser({ email: 'second@example.com' }).catch((e: unknown) => e);
       expect(second).toBeInstanceOf(OpenCxClientRateLimitError);
       expect(reads).toBe(1);
+      await moduleRef.close();
+    });
+  });
+
+  describe('from the environment', () => {
+    it('takes numeric strings for numeric options, as process.env and registerAs give them', async () => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          OpenCxModule.forRootAsync({
+            useFactory: () =>
+              ({
+                apiKey: KEY,
+                baseUrl: fake.url,
+                timeout: '1500',
+                maxRetries: ' 0 ',
+                cache: { ttl: '60000' },
+                rateLimit: { perMinute: '50' },
+              }) as unknown as OpenCxModuleOptions,
+          }),
+        ],
+      }).compile();
+      fake.hangNext(1);
+      const error = await moduleRef
+        .get(ContactAuthService)
+        .authenticateUser({ email: 'env@example.com' })
+        .catch((e: unknown) => e);
+      expect((error as Error).message).toBe('OpenCX did not answer within 1500 ms');
+      expect(fake.requests).toHaveLength(1);
+      await moduleRef.close();
+    });
+
+    it.each([
+      ['timeout', '1e9x'],
+      ['timeout', '1500ms'],
+      ['timeout', ''],
+      ['maxRetries', '1.5'],
+      ['rateLimit.perMinute', 'many'],
+    ])('refuses %s %j, naming the option', async (name, value) => {
+      const [section, field] = name.includes('.') ? name.split('.') : [undefined, name];
+      const options = section ? { apiKey: KEY, [section]: { [field!]: value } } : { apiKey: KEY, [field!]: value };
+      const error = await failureOf(() => OpenCxModule.forRoot(options as unknown as OpenCxModuleOptions));
+      expect(error).toBeInstanceOf(OpenCxConfigurationError);
+      expect((error as Error).message).toContain(name);
+      expect((error as Error).message).not.toContain(KEY);
+    });
+
+    it('lowers rateLimit.maxWait to a totalTimeout below it, saying so at debug level', async () => {
+      const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+      try {
+        const moduleRef = await Test.createTestingModule({
+          imports: [OpenCxModule.forRoot({ apiKey: KEY, baseUrl: fake.url, totalTimeout: 2_000 })],
+        }).compile();
+        expect(debug).toHaveBeenCalledWith(
+          'rateLimit.maxWait lowered from 10000 ms to totalTimeout (2000 ms): a slot further away could never be used',
+        );
+        await moduleRef.get(ContactAuthService).authenticateUser({ email: 'short@example.com' });
+        await moduleRef.close();
+      } finally {
+        debug.mockRestore();
+      }
+    });
+
+    it('still refuses a maxWait the user set above the totalTimeout the user set', async () => {
+      const error = await failureOf(() =>
+        OpenCxModule.forRoot({ apiKey: KEY, totalTimeout: 2_000, rateLimit: { maxWait: 5_000 } }),
+      );
+      expect((error as Error).message).toContain('rateLimit.maxWait (5000 ms) is longer than totalTimeout (2000 ms)');
+    });
+
+    it("reads an empty baseUrl (OPENCX_BASE_URL=) as the default, OpenCX's own", async () => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [OpenCxModule.forRoot({ apiKey: KEY, baseUrl: '' })],
+      }).compile();
+      expect(moduleRef.get(ContactAuthService)).toBeInstanceOf(ContactAuthService);
       await moduleRef.close();
     });
   });

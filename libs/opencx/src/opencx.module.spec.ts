@@ -127,9 +127,9 @@ describe('OpenCxModule', () => {
     await moduleRef.close();
   });
 
-  it('says once that apiKey is required, and "must be a number" for a string from the environment', async () => {
+  it('says once that apiKey is required, and "must be a number" for a string that is not one', async () => {
     const error = (await Test.createTestingModule({
-      imports: [OpenCxModule.forRoot({ timeout: '5000' } as unknown as OpenCxModuleOptions)],
+      imports: [OpenCxModule.forRoot({ timeout: '5s' } as unknown as OpenCxModuleOptions)],
     })
       .compile()
       .catch((e: unknown) => e)) as Error;

@@ -84,8 +84,9 @@ const factories: Provider[] = [
   {
     // A bad configuration stops start-up here, naming each option.
     provide: OPENCX_OPTIONS,
-    useFactory: (raw: OpenCxModuleOptions) => resolveOpenCxOptions(raw),
-    inject: [OPENCX_MODULE_OPTIONS],
+    useFactory: (raw: OpenCxModuleOptions, logger: Logger) =>
+      resolveOpenCxOptions(raw, (message) => logger.debug(message)),
+    inject: [OPENCX_MODULE_OPTIONS, OPENCX_LOGGER],
   },
   { provide: OPENCX_HTTP_CLIENT, useFactory: createHttpClient },
   { provide: OPENCX_FLEET_STORE, useFactory: createStore, inject: [OPENCX_OPTIONS] },
