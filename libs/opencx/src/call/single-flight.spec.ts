@@ -115,6 +115,17 @@ describe('SingleFlight', () => {
     }
   });
 
+  it("runs the work by its most patient caller's limits: the latest deadline, the most retries, the longest attempt", () => {
+    const flights = new SingleFlight<string>();
+    const leader = { ...caller(undefined, Deadline.after(150)), maxRetries: 0, timeout: 100 };
+    const flight = flights.start('k', leader);
+    flight.follow({ ...caller(undefined, Deadline.after(5_000)), maxRetries: 2, timeout: 50 }).catch(() => undefined);
+    expect(flight.call.deadline.total).toBe(5_000);
+    expect([flight.call.maxRetries, flight.call.timeout]).toEqual([2, 100]);
+    // The leader's own limits are its own still.
+    expect([leader.deadline.total, leader.maxRetries]).toEqual([150, 0]);
+  });
+
   it('starts new work for a caller that comes once every caller of the old has left, never joining it', async () => {
     const flights = new SingleFlight<string>();
     const runs: AbortSignal[] = [];

@@ -23,7 +23,10 @@ function deferred<T>(): Deferred<T> {
  * new work instead of joining work being cancelled.
  */
 export class Flight<T> {
-  /** The call the shared work runs under: the leader's, with a signal that fires when every caller has left. */
+  /**
+   * The call the shared work runs under: the leader's, with a signal that fires when every caller
+   * has left, and the limits of its most patient caller (each caller still leaves by its own).
+   */
   readonly call: Call;
   private readonly controller = new AbortController();
   private callers = 0;
@@ -34,7 +37,7 @@ export class Flight<T> {
     leader: Call,
     private readonly forget: () => void,
   ) {
-    this.call = { ...leader, signal: this.controller.signal };
+    this.call = { ...leader, deadline: leader.deadline.copy(), signal: this.controller.signal };
   }
 
   /** The leader's answer: `work`, started under {@link call}, within the leader's own limits. */
@@ -42,8 +45,16 @@ export class Flight<T> {
     return this.wait(this.settle(work), leader);
   }
 
-  /** A follower's answer: the leader's work, within the follower's own limits. */
+  /**
+   * A follower's answer: the leader's work, within the follower's own limits. The work is given
+   * the follower's limits where they are longer: a follower allowed 5 s is not failed at the
+   * 150 ms its leader allowed, nor denied the retries it allows.
+   */
   follow(follower: Call): Promise<T> {
+    const shared = this.call;
+    shared.deadline.extendTo(follower.deadline);
+    shared.maxRetries = Math.max(shared.maxRetries, follower.maxRetries);
+    shared.timeout = Math.max(shared.timeout, follower.timeout);
     this.followers ??= deferred<T>();
     return this.wait(this.followers.promise, follower);
   }

@@ -1,0 +1,37 @@
+import type { ContactAuthService } from './contact-auth.service.js';
+import { OpenCxTimeoutError } from './errors/opencx.errors.js';
+import type { OpenCxModuleOptions } from './opencx.options.js';
+import { useOpenCxHarness } from '../test/opencx-harness.js';
+
+// Edges of a call that cross its steps: whose limits a shared flight runs by, what a slow store
+// or a strange token does to an answer already received, what may be retried, and what may not.
+
+const API_KEY = 'sk_edges_canary_5';
+const EMAIL = 'edges.person@example.com';
+
+describe('ContactAuthService at the edges of a call', () => {
+  const h = useOpenCxHarness({ apiKey: API_KEY, retryDelay: 1, maxRetryDelay: 2 });
+  const boot = (options: Partial<OpenCxModuleOptions> = {}): Promise<ContactAuthService> => h.boot(options);
+
+  describe("a shared flight runs by every caller's limits", () => {
+    it('keeps the answer for a follower allowed 5,000 ms when the leader allowed 150', async () => {
+      const service = await boot({ cache: false, rateLimit: false });
+      h.fake.delayNext(1, 400);
+      const leader = service.authenticateUser({ email: EMAIL }, { totalTimeout: 150 }).catch((e: unknown) => e);
+      const follower = service.authenticateUser({ email: EMAIL }, { totalTimeout: 5_000 });
+      expect(await leader).toBeInstanceOf(OpenCxTimeoutError);
+      await expect(follower).resolves.toHaveProperty('token');
+      expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it('retries for a follower allowed 2 retries when the leader allowed none', async () => {
+      const service = await boot({ rateLimit: false });
+      h.fake.failNext(1, 503);
+      const leader = service.authenticateUser({ email: EMAIL }, { maxRetries: 0 }).catch((e: unknown) => e);
+      const follower = service.authenticateUser({ email: EMAIL }, { maxRetries: 2 });
+      await expect(follower).resolves.toHaveProperty('token');
+      // The leader has its answer too: the flight retried for the follower, and the leader was still in it.
+      expect(await leader).toHaveProperty('token');
+    });
+  });
+});
