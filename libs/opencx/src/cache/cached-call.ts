@@ -113,7 +113,9 @@ export class CachedCall {
       await deadline.race(cache.unlock(entry.key)).catch(() => undefined);
       throw error;
     }
-    await this.store(call, cache, entry, result, found.stamp);
+    // Not awaited: the answer is the call's whether or not the store keeps it, or keeps it in time.
+    // Both writes start now, so a later call of this instance reads them (a store's order).
+    void this.store(call.apiKey, cache, entry, result, found.stamp);
     return result;
   }
 
@@ -131,24 +133,21 @@ export class CachedCall {
   }
 
   /**
-   * Keeps the answer for the contact, and notes its contact id for `deleteContact`. The answer is
-   * the call's whether or not the store keeps it in time; the two writes are independent, so they
-   * travel together rather than one after the other.
+   * Keeps the answer for the contact, and notes its contact id for `deleteContact`: two
+   * independent writes, so they travel together rather than one after the other. Best effort: a
+   * store that fails or is slow costs a later cache miss, never this answer.
    */
   private async store(
-    call: Call,
+    apiKey: string,
     cache: TokenCache,
     { key, payload }: Entry,
     result: AuthenticateUserResponseDto,
     stamp: number,
   ): Promise<void> {
-    const { deadline } = call;
     const contactId = result.contact?.id;
-    await Promise.all([
-      deadline.race(cache.set(key, call.apiKey, payload, result, stamp)).catch(() => undefined),
-      contactId === undefined
-        ? undefined
-        : deadline.race(cache.remember(call.apiKey, contactId, key, stamp)).catch(() => undefined),
+    await Promise.allSettled([
+      cache.set(key, apiKey, payload, result, stamp),
+      contactId === undefined ? undefined : cache.remember(apiKey, contactId, key, stamp),
     ]);
   }
 }
