@@ -1,5 +1,5 @@
 import type { ContactAuthService } from './contact-auth.service.js';
-import { OpenCxTimeoutError } from './errors/opencx.errors.js';
+import { OpenCxInvalidResponseError, OpenCxTimeoutError } from './errors/opencx.errors.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import { MemoryFleetStore } from './store/memory-fleet-store.js';
 import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
@@ -10,6 +10,10 @@ import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 const API_KEY = 'sk_edges_canary_5';
 const EMAIL = 'edges.person@example.com';
+
+/** A JWT-shaped token with these claims (the signature is not checked by the library). */
+const tokenWith = (claims: object): string =>
+  `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.signature`;
 
 describe('ContactAuthService at the edges of a call', () => {
   const h = useOpenCxHarness({ apiKey: API_KEY, retryDelay: 1, maxRetryDelay: 2 });
@@ -45,6 +49,18 @@ describe('ContactAuthService at the edges of a call', () => {
       });
       const service = await boot({ store, totalTimeout: 400, rateLimit: false });
       await expect(service.authenticateUser({ email: EMAIL })).resolves.toHaveProperty('token');
+    });
+
+    it("with an exp past the range of dates (1e13) is OpenCX's invalid answer, never a 500", async () => {
+      const service = await boot({ maxRetries: 0 });
+      h.fake.queue(1, {
+        kind: 'respond',
+        status: 200,
+        body: { token: tokenWith({ exp: 1e13 }), contact: { id: 'c' } },
+      });
+      const error = await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenCxInvalidResponseError);
+      expect((error as OpenCxInvalidResponseError).getStatus()).toBe(502);
     });
   });
 });

@@ -4,6 +4,7 @@ import {
   OpenCxAbortError,
   OpenCxApiError,
   OpenCxConnectionError,
+  OpenCxInvalidResponseError,
   OpenCxRateLimitError,
   OpenCxTimeoutError,
   createOpenCxApiError,
@@ -196,6 +197,21 @@ describe('AttemptRunner', () => {
     await jest.runAllTimersAsync();
     expect(await outcome).toBeInstanceOf(OpenCxApiError);
     expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it('turns a 2xx its parser could not read without an untyped error into OpenCxInvalidResponseError', async () => {
+    const reports: AttemptReport[] = [];
+    const odd: Exchange = { status: 200, failure: new RangeError('Invalid time value') };
+    const send = jest.fn(() => Promise.resolve(odd));
+    const error = await runner(null, send, reports)
+      .run(plan(), request)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxInvalidResponseError);
+    expect((error as Error).message).toBe(
+      'OpenCX answered 200 with an invalid body: the body could not be read (RangeError)',
+    );
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(reports[0]?.exchange.failure).toBe(error);
   });
 
   it('reports the ms each attempt waited for its slot', async () => {

@@ -1,4 +1,10 @@
-import { OpenCxAbortError, OpenCxClientRateLimitError, OpenCxRateLimitError } from '../errors/opencx.errors.js';
+import {
+  OpenCxAbortError,
+  OpenCxClientRateLimitError,
+  OpenCxError,
+  OpenCxInvalidResponseError,
+  OpenCxRateLimitError,
+} from '../errors/opencx.errors.js';
 import { Scrubber } from '../errors/scrub.js';
 import type { Exchange, Transport } from '../http/transport.js';
 import type { ClientRateLimiter, ReleaseSlot } from '../rate-limit/client-rate-limiter.js';
@@ -8,6 +14,17 @@ import type { AttemptReporter } from './attempt-reporter.js';
 import type { Call } from './call.js';
 import type { OpenCxRequest } from './opencx-request.js';
 import { retryDelay } from './retry-policy.js';
+
+/**
+ * The exchange with its failure typed: a 2xx whose body its parser could not read without an
+ * untyped error (a RangeError from a date past the range of `Date`) is an invalid answer.
+ */
+function typed<T>(exchange: Exchange<T>): Exchange<T> {
+  const { status, failure } = exchange;
+  if (status === undefined || failure === undefined || failure instanceof OpenCxError) return exchange;
+  const name = failure instanceof Error ? failure.name : typeof failure;
+  return { status, failure: new OpenCxInvalidResponseError(status, `the body could not be read (${name})`) };
+}
 
 /**
  * The attempts of one call: a rate-limit slot before each (released when the attempt ends), then
@@ -40,7 +57,7 @@ export class AttemptRunner {
       }
       const startedAt = monotonicNow();
       // The transport never throws: every failure comes back typed in the exchange.
-      const exchange = await this.send(call, request, timeout);
+      const exchange = typed(await this.send(call, request, timeout));
       // Not awaited: the answer need not wait for the limiter's book-keeping. Without an answer
       // the request may still reach OpenCX later, so it stays counted as in transit.
       void release?.(exchange.status === undefined ? 'abandoned' : 'ended');
