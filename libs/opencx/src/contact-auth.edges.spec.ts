@@ -1,5 +1,6 @@
+import { jest } from '@jest/globals';
 import type { ContactAuthService } from './contact-auth.service.js';
-import { OpenCxInvalidResponseError, OpenCxTimeoutError } from './errors/opencx.errors.js';
+import { OpenCxInvalidResponseError, OpenCxStoreError, OpenCxTimeoutError } from './errors/opencx.errors.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import { MemoryFleetStore } from './store/memory-fleet-store.js';
 import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
@@ -61,6 +62,29 @@ describe('ContactAuthService at the edges of a call', () => {
       const error = await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OpenCxInvalidResponseError);
       expect((error as OpenCxInvalidResponseError).getStatus()).toBe(502);
+    });
+  });
+
+  describe('the contact-id index in a shared store', () => {
+    /** The index entries the library wrote, in order: [store key, value]. */
+    const indexEntries = (save: jest.Spied<OpenCxFleetStore['save']>): Array<[string, string]> =>
+      save.mock.calls.filter(([, payload]) => payload === 'contact-index').map(([key, , value]) => [key, value]);
+
+    it("cannot be redirected: deleteContact(alice) never evicts mallory, and says alice's tokens could not be found", async () => {
+      const store = new MemoryFleetStore();
+      const save = jest.spyOn(store as OpenCxFleetStore, 'save');
+      const service = await boot({ store, rateLimit: false });
+      const alice = await service.authenticateUser({ email: 'alice@example.com' });
+      await service.authenticateUser({ email: 'mallory@example.com' });
+      const [[aliceIndex], [, malloryValue]] = indexEntries(save) as [[string, string], [string, string]];
+      // Whoever can write to the store points alice's index entry at mallory's tokens.
+      await store.save(aliceIndex, 'contact-index', malloryValue, 60_000, Number.POSITIVE_INFINITY);
+      const deleted = await service.deleteContact(alice.contact!.id).catch((e: unknown) => e);
+      h.fake.reset();
+      await service.authenticateUser({ email: 'mallory@example.com' });
+      expect(h.fake.requests).toHaveLength(0);
+      // The index cannot say where alice's tokens are: said loudly, not as an erasure completed.
+      expect(deleted).toBeInstanceOf(OpenCxStoreError);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
+import { OpenCxStoreError } from '../errors/opencx.errors.js';
 import { tokenExpiry } from '../util/token-expiry.js';
 import { TokenCache, contactKey, payloadHash } from './token-cache.js';
 import { TokenCrypto } from './token-crypto.js';
@@ -203,14 +204,32 @@ describe('TokenCache', () => {
     expect(await cache.evictContactId('sk_key', 'c-bob')).toBe(bob);
   });
 
-  it("ignores a contact-id note that is not a string (a custom store's answer)", async () => {
+  it("refuses a contact-id note that is not a string (a custom store's answer), removing it", async () => {
     const store = new MemoryFleetStore(10);
     jest
       .spyOn(store as OpenCxFleetStore, 'lookup')
       .mockResolvedValue({ value: 42 as unknown as string, locked: true, stamp: 1 });
     const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
-    expect(await cache.evictContactId('sk_key', 'c-odd')).toBeUndefined();
+    await expect(cache.evictContactId('sk_key', 'c-odd')).rejects.toBeInstanceOf(OpenCxStoreError);
     expect(evict).toHaveBeenCalledTimes(1);
+  });
+
+  it("opens a contact-id note only under its own id: one moved from another contact's id evicts nothing", async () => {
+    const store = new MemoryFleetStore(10);
+    const save = jest.spyOn(store as OpenCxFleetStore, 'save');
+    const logger = quiet();
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
+    const mallory = contactKey('sk_key', 'mallory@example.com');
+    await cache.remember('sk_key', 'c-alice', key, 0);
+    await cache.remember('sk_key', 'c-mallory', mallory, 0);
+    const [aliceIndex, , aliceNote] = save.mock.calls[0]!;
+    const malloryNote = save.mock.calls[1]![2];
+    expect(aliceNote).not.toContain(key);
+    await store.save(aliceIndex, 'contact-index', malloryNote, 60_000, 0);
+    const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
+    await expect(cache.evictContactId('sk_key', 'c-alice')).rejects.toBeInstanceOf(OpenCxStoreError);
+    expect(evict.mock.calls).toEqual([[aliceIndex]]);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
   });
 });

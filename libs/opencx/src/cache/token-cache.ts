@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
+import { OpenCxStoreError } from '../errors/opencx.errors.js';
 import type { OpenCxFleetStore } from '../store/opencx-fleet-store.interface.js';
 import { TokenCrypto } from './token-crypto.js';
 import { tokenExpiry } from '../util/token-expiry.js';
@@ -120,18 +121,31 @@ export class TokenCache {
   /**
    * Notes which contact key `contactId` belongs to, for as long as its token may be cached; nothing
    * when the note was evicted after the contact's look-up that gave `stamp` (the store's one clock
-   * stamps both keys, so the note costs one round trip).
+   * stamps both keys, so the note costs one round trip). The note is sealed and bound to its own
+   * key, as token entries are: pointed at another contact, it does not open.
    */
   remember(apiKey: string, contactId: string, key: string, stamp: number): Promise<void> {
-    return this.store.save(contactIdKey(apiKey, contactId), CONTACT_INDEX, key, this.settings.ttl, stamp);
+    const index = contactIdKey(apiKey, contactId);
+    const note = this.crypto.seal(apiKey, `${index}\u0000${CONTACT_INDEX}`, key);
+    return this.store.save(index, CONTACT_INDEX, note, this.settings.ttl, stamp);
   }
 
-  /** Forgets the token of the contact with this id (and the note), wherever the store keeps them. */
+  /**
+   * Forgets the token of the contact with this id (and the note), wherever the store keeps them:
+   * the contact's key, or undefined when no note was found. A note that fails its integrity check
+   * is removed, and said as an OpenCxStoreError: where the contact's tokens are is then unknown.
+   */
   async evictContactId(apiKey: string, contactId: string): Promise<string | undefined> {
     const index = contactIdKey(apiKey, contactId);
     const { value } = await this.store.lookup(index, CONTACT_INDEX, 1);
-    if (typeof value === 'string') await this.store.evict(value);
+    const key =
+      typeof value === 'string' ? this.crypto.open(apiKey, `${index}\u0000${CONTACT_INDEX}`, value) : undefined;
+    if (key !== undefined) await this.store.evict(key);
     await this.store.evict(index);
-    return typeof value === 'string' ? value : undefined;
+    if (value !== undefined && key === undefined) {
+      this.logger.warn("A contact id's index entry failed its integrity check; it is removed");
+      throw new OpenCxStoreError("deleteContact could not find the contact's tokens: their index entry was altered");
+    }
+    return key;
   }
 }
