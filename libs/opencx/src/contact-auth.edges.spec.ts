@@ -1,9 +1,15 @@
 import { jest } from '@jest/globals';
 import type { ContactAuthService } from './contact-auth.service.js';
-import { OpenCxInvalidResponseError, OpenCxStoreError, OpenCxTimeoutError } from './errors/opencx.errors.js';
+import {
+  OpenCxConnectionError,
+  OpenCxInvalidResponseError,
+  OpenCxStoreError,
+  OpenCxTimeoutError,
+} from './errors/opencx.errors.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import { MemoryFleetStore } from './store/memory-fleet-store.js';
 import type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
+import { closedPort } from '../test/closed-port.js';
 import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 // Edges of a call that cross its steps: whose limits a shared flight runs by, what a slow store
@@ -85,6 +91,42 @@ describe('ContactAuthService at the edges of a call', () => {
       expect(h.fake.requests).toHaveLength(0);
       // The index cannot say where alice's tokens are: said loudly, not as an erasure completed.
       expect(deleted).toBeInstanceOf(OpenCxStoreError);
+    });
+  });
+
+  describe('retrying a POST OpenCX may have processed', () => {
+    it.each<[string, () => void]>([
+      ['an attempt that timed out', () => h.fake.hangNext(3)],
+      ['a connection lost mid-answer', () => h.fake.queue(3, { kind: 'reset-mid-response' })],
+    ])('is off with retryPostAfterTimeout: false, after %s', async (_label, script) => {
+      const service = await boot({ timeout: 100, maxRetries: 2, retryPostAfterTimeout: false, cache: false });
+      script();
+      const error = await service.authenticateUser({ email: EMAIL }).catch((e: unknown) => e);
+      expect([OpenCxTimeoutError, OpenCxConnectionError].some((type) => error instanceof type)).toBe(true);
+      expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it('still retries what never reached OpenCX (a refused connection), and an idempotent DELETE', async () => {
+      const refused = await boot({
+        baseUrl: `http://127.0.0.1:${await closedPort()}`,
+        maxRetries: 1,
+        retryPostAfterTimeout: false,
+        onAttempt: (event) => void attempts.push(event.attempt),
+      });
+      const attempts: number[] = [];
+      await expect(refused.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxConnectionError);
+      expect(attempts).toEqual([1, 2]);
+      const service = await boot({ timeout: 100, maxRetries: 1, retryPostAfterTimeout: false });
+      h.fake.hangNext(1);
+      await service.deleteContact('contact-1');
+      expect(h.fake.requests.map((r) => r.method)).toEqual(['DELETE', 'DELETE']);
+    });
+
+    it('retries by default (authenticate-user is assumed to be an upsert keyed by email)', async () => {
+      const service = await boot({ timeout: 100, maxRetries: 1, cache: false });
+      h.fake.hangNext(1);
+      await expect(service.authenticateUser({ email: EMAIL })).resolves.toHaveProperty('token');
+      expect(h.fake.requests).toHaveLength(2);
     });
   });
 });

@@ -25,6 +25,8 @@ export function authenticateUserRequest(input: unknown, extraFields: unknown): T
     body: wireBody(dto, extra),
     email: dto.email,
     parse: parseAuthenticateUserResponse,
+    // Assumed safe to repeat (an upsert keyed by the email), unless retryPostAfterTimeout is false.
+    idempotent: false,
     secrets: () => stringsIn([dto, extra]),
   };
 }
@@ -40,6 +42,7 @@ export function deleteContactRequest(contactId: unknown): OpenCxRequest<true> {
     method: 'DELETE',
     path: `/contacts/${encodeURIComponent(contactId)}`,
     parse: () => true,
+    idempotent: true,
     secrets: () => [contactId],
   };
 }

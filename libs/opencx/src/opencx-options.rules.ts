@@ -160,6 +160,7 @@ const MODULE_RULES: Rules = {
   timeout,
   totalTimeout,
   maxRetries,
+  retryPostAfterTimeout: flag,
   retryDelay: integer(0, DAY),
   maxRetryDelay: integer(0, DAY),
   maxRetryAfter: integer(0, DAY),

@@ -58,6 +58,13 @@ export interface OpenCxModuleOptions {
   totalTimeout?: number;
   /** Retries after the first attempt for connection errors, timeouts, 408, 429 and 5xx. Default 2. */
   maxRetries?: number;
+  /**
+   * Whether `authenticateUser`'s POST is sent again after an attempt OpenCX may have processed (it
+   * timed out, or the connection was lost after sending). Safe only if OpenCX treats the call as
+   * an upsert keyed by the email, which is assumed, not documented. `false` fails such a call
+   * instead; what OpenCX never saw (a refused connection) is still retried. Default true.
+   */
+  retryPostAfterTimeout?: boolean;
   /** Base of the exponential backoff in milliseconds (full jitter). Default 500. */
   retryDelay?: number;
   /** Upper bound of one backoff delay in milliseconds. Default 8000. */
@@ -117,6 +124,7 @@ export interface ResolvedOpenCxOptions {
   timeout: number;
   totalTimeout: number;
   maxRetries: number;
+  retryPostAfterTimeout: boolean;
   retryDelay: number;
   maxRetryDelay: number;
   maxRetryAfter: number;
@@ -137,6 +145,7 @@ export const OPENCX_DEFAULTS = {
   timeout: 10_000,
   totalTimeout: 30_000,
   maxRetries: 2,
+  retryPostAfterTimeout: true,
   retryDelay: 500,
   maxRetryDelay: 8_000,
   maxRetryAfter: 60_000,

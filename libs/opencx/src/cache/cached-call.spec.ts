@@ -51,6 +51,7 @@ const call = ({
   retryDelay: 0,
   maxRetryDelay: 0,
   maxRetryAfter: 0,
+  retryPostAfterTimeout: true,
 });
 
 const tokenRequest = ({
@@ -62,6 +63,7 @@ const tokenRequest = ({
   email,
   body,
   parse: () => AuthenticateUserResponseDto.of('unused'),
+  idempotent: false,
   secrets: () => [],
 });
 

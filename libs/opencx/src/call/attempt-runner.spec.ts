@@ -36,6 +36,7 @@ const plan = ({
   retryDelay: DEFAULTS.retryDelay,
   maxRetryDelay: DEFAULTS.maxRetryDelay,
   maxRetryAfter: DEFAULTS.maxRetryAfter,
+  retryPostAfterTimeout: true,
   ...overrides,
 });
 const ok: Exchange = { status: 200, result: Object.assign(new AuthenticateUserResponseDto(), { token: 't' }) };
@@ -43,7 +44,14 @@ const failed = (status: number, retryAfter?: number): Exchange => ({
   status,
   failure: createOpenCxApiError({ status, retryAfter }),
 });
-const request: OpenCxRequest<unknown> = { method: 'POST', path: '/p', body: '{}', parse: () => 1, secrets: () => [] };
+const request: OpenCxRequest<unknown> = {
+  method: 'POST',
+  path: '/p',
+  body: '{}',
+  parse: () => 1,
+  idempotent: false,
+  secrets: () => [],
+};
 
 type Send = (attempt: Pick<AttemptRequest<unknown>, 'timeout' | 'signal'>) => Promise<Exchange<unknown>>;
 

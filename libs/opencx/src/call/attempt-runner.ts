@@ -65,7 +65,7 @@ export class AttemptRunner {
       let delay =
         exchange.result !== undefined || failure instanceof OpenCxAbortError
           ? undefined
-          : retryDelay(failure, attempt, call);
+          : retryDelay(failure, attempt, call, Math.random, request.idempotent || call.retryPostAfterTimeout);
       if (delay !== undefined && delay >= deadline.left()) delay = undefined;
       this.reporter.attempt({
         operation: call.operation,

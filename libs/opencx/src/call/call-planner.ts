@@ -56,6 +56,7 @@ export class CallPlanner {
       retryDelay: module.retryDelay,
       maxRetryDelay: module.maxRetryDelay,
       maxRetryAfter: module.maxRetryAfter,
+      retryPostAfterTimeout: module.retryPostAfterTimeout,
       signal: options.signal ? AbortSignal.any([options.signal, this.shutdown]) : this.shutdown,
       mode: options.cache ?? 'use',
       trace,

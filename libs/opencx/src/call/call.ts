@@ -24,6 +24,8 @@ export interface Call extends RetryPolicy {
   /** Fires when the caller aborts or the application shuts down: the call ends at once. */
   signal: AbortSignal;
   mode: CacheMode;
+  /** Whether a POST that OpenCX may have processed (a time-out, a lost connection) is sent again. */
+  retryPostAfterTimeout: boolean;
   /** The call's trace, told of the cache step's outcome and of each attempt. */
   trace: CallTrace;
 }

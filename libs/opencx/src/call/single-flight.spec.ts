@@ -19,6 +19,7 @@ const caller = (signal: AbortSignal = new AbortController().signal, deadline = D
   retryDelay: 500,
   maxRetryDelay: 8_000,
   maxRetryAfter: 60_000,
+  retryPostAfterTimeout: true,
 });
 
 /** Follows the flight for `key`, or leads a new one whose work `start` begins under the flight's signal. */
