@@ -222,6 +222,43 @@ describe('AttemptRunner', () => {
     expect(reports[0]?.exchange.failure).toBe(error);
   });
 
+  describe('an attempt that failed on a stale keep-alive socket', () => {
+    const stale: Exchange = { status: undefined, failure: new OpenCxConnectionError('ECONNRESET'), stale: true };
+
+    it('is sent again at once with a new slot, even with maxRetries 0 or retryPostAfterTimeout false', async () => {
+      const limiter = recordingLimiter();
+      const answers = [stale, ok];
+      const reports: AttemptReport[] = [];
+      const send = jest.fn(() => Promise.resolve(answers.shift()!));
+      const call = plan({ maxRetries: 0, retryPostAfterTimeout: false, retryDelay: 60_000, maxRetryDelay: 60_000 });
+      // No timer is advanced: the second attempt follows the first at once.
+      await expect(runner(asLimiter(limiter), send, reports).run(call, request)).resolves.toBe(ok.result);
+      expect([send.mock.calls.length, limiter.acquired]).toEqual([2, 2]);
+      expect(reports.map((r) => [r.attempt, r.retryDelay])).toEqual([
+        [0, 0],
+        [1, undefined],
+      ]);
+    });
+
+    it('is sent again once per call: a second stale failure counts as any failed attempt', async () => {
+      const send = jest.fn(() => Promise.resolve(stale));
+      const error = await runner(null, send)
+        .run(plan({ maxRetries: 0 }), request)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenCxConnectionError);
+      expect(send).toHaveBeenCalledTimes(2);
+    });
+
+    it('does not use up maxRetries', async () => {
+      const answers = [stale, failed(503), ok];
+      const send = jest.fn(() => Promise.resolve(answers.shift()!));
+      const result = runner(null, send).run(plan({ maxRetries: 1 }), request);
+      await jest.runAllTimersAsync();
+      await expect(result).resolves.toBe(ok.result);
+      expect(send).toHaveBeenCalledTimes(3);
+    });
+  });
+
   it('reports the ms each attempt waited for its slot', async () => {
     const limiter = recordingLimiter(() => jest.advanceTimersByTime(700));
     const reports: AttemptReport[] = [];

@@ -40,9 +40,15 @@ export class AttemptRunner {
     private readonly reporter: AttemptReporter,
   ) {}
 
-  /** Sends `request` for `call` until it is answered, or the call must fail: its parsed answer. */
+  /**
+   * Sends `request` for `call` until it is answered, or the call must fail: its parsed answer. An
+   * attempt that failed on a stale keep-alive socket (the other side closed it while idle) never
+   * reached OpenCX: it is sent again at once, with a new slot, once per call, whatever `maxRetries`.
+   */
   async run<T>(call: Call, request: OpenCxRequest<T>): Promise<T> {
     const { deadline, signal } = call;
+    let retries = 0;
+    let staleResent = false;
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw abortErrorOf(signal);
       if (deadline.left() <= 0) throw deadline.expired();
@@ -62,10 +68,13 @@ export class AttemptRunner {
       // the request may still reach OpenCX later, so it stays counted as in transit.
       void release?.(exchange.status === undefined ? 'abandoned' : 'ended');
       const { failure } = exchange;
+      const resend = exchange.stale === true && !staleResent;
       let delay =
         exchange.result !== undefined || failure instanceof OpenCxAbortError
           ? undefined
-          : retryDelay(failure, attempt, call, Math.random, request.idempotent || call.retryPostAfterTimeout);
+          : resend
+            ? 0
+            : retryDelay(failure, retries, call, Math.random, request.idempotent || call.retryPostAfterTimeout);
       if (delay !== undefined && delay >= deadline.left()) delay = undefined;
       this.reporter.attempt({
         operation: call.operation,
@@ -79,6 +88,11 @@ export class AttemptRunner {
       if (exchange.result !== undefined) return exchange.result;
       await this.pauseAfter(call, failure);
       if (delay === undefined) throw failure;
+      if (resend) {
+        staleResent = true;
+        continue;
+      }
+      retries++;
       await deadline.sleep(delay, signal);
     }
   }

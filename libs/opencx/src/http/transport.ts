@@ -18,8 +18,14 @@ export const USER_AGENT = `nestjs-opencx/${VERSION} node/${process.versions.node
 
 /** One attempt's result: the answer's status (when one arrived) and either the parsed body or the failure. */
 export type Exchange<T = AuthenticateUserResponseDto> =
-  | { status: number; result: T; failure?: undefined }
-  | { status: number | undefined; result?: undefined; failure: unknown };
+  | { status: number; result: T; failure?: undefined; stale?: undefined }
+  | {
+      status: number | undefined;
+      result?: undefined;
+      failure: unknown;
+      /** Failed on a reused keep-alive socket before any byte of the answer arrived. */
+      stale?: true;
+    };
 
 /** One attempt's request. */
 export interface AttemptRequest<T = AuthenticateUserResponseDto> {
