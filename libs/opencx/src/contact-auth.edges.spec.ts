@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { ContactAuthService } from './contact-auth.service.js';
 import {
+  OpenCxApiError,
   OpenCxConnectionError,
   OpenCxInvalidResponseError,
   OpenCxStoreError,
@@ -127,6 +128,25 @@ describe('ContactAuthService at the edges of a call', () => {
       h.fake.hangNext(1);
       await expect(service.authenticateUser({ email: EMAIL })).resolves.toHaveProperty('token');
       expect(h.fake.requests).toHaveLength(2);
+    });
+  });
+
+  describe('health is changed only by what proves something about OpenCX', () => {
+    it('stays up after a deleteContact of an unknown id (404)', async () => {
+      const service = await boot({ healthCheckInterval: 60_000 });
+      await service.authenticateUser({ email: EMAIL });
+      await service.deleteContact('no-such-contact');
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted' });
+    });
+
+    it('stays up after other answers to ordinary calls (400, 422, 500)', async () => {
+      const service = await boot({ healthCheckInterval: 60_000, maxRetries: 0, cache: false });
+      await service.authenticateUser({ email: EMAIL });
+      for (const status of [400, 422, 500]) {
+        h.fake.failNext(1, status);
+        await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxApiError);
+      }
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', source: 'traffic' });
     });
   });
 });
