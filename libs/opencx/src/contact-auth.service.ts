@@ -160,8 +160,9 @@ export class ContactAuthService {
    * refused after 401/403, else unverified). Answers from the last exchange made with the
    * registration's key while younger than `healthCheckInterval`; otherwise sends one probe that
    * creates no contact, shared by concurrent checks and never more than a small share of the rate
-   * limit. While an upstream 429 pauses the key, reports down with `pausedUntil`; while a shared
-   * store has failed over to memory, says `fleet: 'degraded'`. Never throws.
+   * limit. Down only when OpenCX is unreachable or refuses the key: rate limiting (an upstream 429
+   * pause, no free slot for a probe) stays up with `rateLimited: true` (and `pausedUntil`); while a
+   * shared store has failed over to memory, says `fleet: 'degraded'`. Never throws.
    */
   checkHealth(): Promise<OpenCxHealth> {
     return this.health.check();
