@@ -8,6 +8,13 @@ type Attributes = OpenTelemetryApi.Attributes;
 /** The instrumentation scope: the package, as OpenTelemetry names a library's tracer and meter. */
 const SCOPE = 'nestjs-opencx';
 
+/**
+ * Bucket boundaries of the duration histograms, in seconds: from 5 ms (a local upstream) to 60 s (a
+ * wait for a rate-limit slot at the end of a window). The SDK's defaults start at 0 to 5 s, where
+ * every request would land.
+ */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60];
+
 /** Operation names as attribute values and in span names (snake_case, as OpenTelemetry's own). */
 const OPERATION: Readonly<Record<TelemetryOperation, string>> = {
   'authenticate-user': 'authenticate_user',
@@ -55,13 +62,16 @@ export class OpenTelemetryTelemetry implements Telemetry {
       description: 'Calls the client-side rate limit refused before sending them (OpenCX was not asked)',
       unit: '{call}',
     });
+    const advice = { explicitBucketBoundaries: DURATION_BUCKETS };
     this.requestDuration = meter.createHistogram('opencx.client.request.duration', {
       description: 'Upstream attempts, from sending the request to reading the whole answer',
       unit: 's',
+      advice,
     });
     this.waitDuration = meter.createHistogram('opencx.client.rate_limit.wait.duration', {
       description: 'Time an attempt waited for a client-side rate-limit slot',
       unit: 's',
+      advice,
     });
   }
 
