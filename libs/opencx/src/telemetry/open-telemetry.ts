@@ -22,6 +22,31 @@ const OPERATION: Readonly<Record<TelemetryOperation, string>> = {
   'health-check': 'health_check',
 };
 
+/** What one call told its trace, and how it ended. */
+class CallRecord implements CallTrace {
+  cacheOutcome: CacheOutcome | undefined;
+  attempts = 0;
+  waitedMs = 0;
+  errorType: string | undefined;
+
+  cache(outcome: CacheOutcome): void {
+    this.cacheOutcome = outcome;
+  }
+
+  attempt(waited: number): void {
+    this.attempts++;
+    this.waitedMs += waited;
+  }
+
+  /** The attributes of the call's outcome. */
+  outcome(): Attributes {
+    const outcome: Attributes = { 'opencx.outcome': this.errorType === undefined ? 'success' : 'error' };
+    if (this.errorType !== undefined) outcome['error.type'] = this.errorType;
+    if (this.cacheOutcome !== undefined) outcome['opencx.cache.outcome'] = this.cacheOutcome;
+    return outcome;
+  }
+}
+
 /**
  * Spans and metrics through `@opentelemetry/api`, which the application's SDK (if any) records.
  * Attributes hold only the operation, the registration's name, class names, statuses, counts and
@@ -36,6 +61,7 @@ export class OpenTelemetryTelemetry implements Telemetry {
   private readonly waitDuration: OpenTelemetryApi.Histogram;
   /** The attributes every record of an operation carries, built once. */
   private readonly common: Readonly<Record<TelemetryOperation, Attributes>>;
+  private sdkSeen = false;
 
   constructor(
     private readonly api: Api,
@@ -76,45 +102,56 @@ export class OpenTelemetryTelemetry implements Telemetry {
   }
 
   call<T>(operation: TelemetryOperation, work: (trace: CallTrace) => Promise<T>): Promise<T> {
-    const { api } = this;
-    const common = this.common[operation];
+    if (!this.tracing()) return this.run(operation, work, undefined);
     return this.tracer.startActiveSpan(
       `opencx.${OPERATION[operation]}`,
-      { kind: api.SpanKind.INTERNAL, attributes: common },
-      async (span) => {
-        let cache: CacheOutcome | undefined;
-        let attempts = 0;
-        let waitedMs = 0;
-        let errorType: string | undefined;
-        const trace: CallTrace = {
-          cache: (outcome) => void (cache = outcome),
-          attempt: (waited) => {
-            attempts++;
-            waitedMs += waited;
-          },
-        };
-        try {
-          return await work(trace);
-        } catch (error) {
-          errorType = error instanceof Error ? error.name : '_OTHER';
-          throw error;
-        } finally {
-          const outcome: Attributes = { 'opencx.outcome': errorType === undefined ? 'success' : 'error' };
-          if (errorType !== undefined) outcome['error.type'] = errorType;
-          if (cache !== undefined) outcome['opencx.cache.outcome'] = cache;
-          span.setAttributes({
-            ...outcome,
-            'opencx.attempts': attempts,
-            'opencx.rate_limit.wait_duration': waitedMs / 1000,
-          });
-          // The class name only: a message is the library's, but a status description is often exported as is.
-          if (errorType !== undefined) span.setStatus({ code: api.SpanStatusCode.ERROR, message: errorType });
-          span.end();
-          this.calls.add(1, { ...common, ...outcome });
-          if (cache === 'hit') this.cacheHits.add(1, common);
-        }
-      },
+      { kind: this.api.SpanKind.INTERNAL, attributes: this.common[operation] },
+      (span) => this.run(operation, work, span),
     );
+  }
+
+  /**
+   * Whether an SDK records spans. Without one, the API's tracer makes spans only to drop them: a
+   * call then starts none. Asked until an SDK is seen, so one registered after start-up is used.
+   */
+  private tracing(): boolean {
+    if (this.sdkSeen) return true;
+    const provider = this.api.trace.getTracerProvider();
+    this.sdkSeen =
+      !(provider instanceof this.api.ProxyTracerProvider) || provider.getDelegateTracer(SCOPE, VERSION) !== undefined;
+    return this.sdkSeen;
+  }
+
+  /** Runs one call (in its span's context when there is one), then records its outcome. */
+  private async run<T>(
+    operation: TelemetryOperation,
+    work: (trace: CallTrace) => Promise<T>,
+    span: OpenTelemetryApi.Span | undefined,
+  ): Promise<T> {
+    const record = new CallRecord();
+    try {
+      return await work(record);
+    } catch (error) {
+      record.errorType = error instanceof Error ? error.name : '_OTHER';
+      throw error;
+    } finally {
+      const common = this.common[operation];
+      const outcome = record.outcome();
+      if (span) {
+        span.setAttributes({
+          ...outcome,
+          'opencx.attempts': record.attempts,
+          'opencx.rate_limit.wait_duration': record.waitedMs / 1000,
+        });
+        // The class name only: a message is the library's, but a status description is often exported as is.
+        if (record.errorType !== undefined) {
+          span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: record.errorType });
+        }
+        span.end();
+      }
+      this.calls.add(1, { ...common, ...outcome });
+      if (record.cacheOutcome === 'hit') this.cacheHits.add(1, common);
+    }
   }
 
   attempt(operation: TelemetryOperation, facts: AttemptFacts): void {
