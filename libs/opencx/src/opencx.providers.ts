@@ -116,7 +116,7 @@ const factories: Provider[] = [
   {
     provide: OPENCX_TOKEN_CACHE,
     useFactory: (options: ResolvedOpenCxOptions, store: OpenCxFleetStore, logger: Logger) =>
-      options.cache ? new TokenCache(options.cache, store, logger) : null,
+      options.cache ? new TokenCache(options.cache, store, logger, { local: !sharesStore(options) }) : null,
     inject: [OPENCX_OPTIONS, OPENCX_FLEET_STORE, OPENCX_LOGGER],
   },
   {

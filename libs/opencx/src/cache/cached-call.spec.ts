@@ -101,6 +101,19 @@ describe('CachedCall', () => {
     return (await result).token;
   };
 
+  it("answers a hit from this process's own store without a flight or a timer", async () => {
+    const race = jest.spyOn(Deadline.prototype, 'race');
+    const local = new CachedCall(
+      new TokenCache({ ttl: 300_000, skew: 0 }, store, new Logger('test'), { local: true }),
+      runnerOf(upstream.fetch),
+    );
+    expect(await complete(local, {}, 't1')).toBe('t1');
+    race.mockClear();
+    expect(await complete(local, {}, 'unused')).toBe('t1');
+    expect(race).not.toHaveBeenCalled();
+    expect(upstream.calls).toBe(1);
+  });
+
   it('answers a repeated call from the cache, and asks again for a changed payload', async () => {
     const cached = cacheOn(store);
     expect(await complete(cached, {}, 't1')).toBe('t1');

@@ -50,6 +50,14 @@ export class CachedCall {
     const flightKey = entry
       ? `${entry.key}:${call.mode}:${entry.payload}`
       : `${call.mode}:${call.apiKey}\u0000${request.body}`;
+    // This process's own store answers at once and locks no other instance out: a hit needs no flight.
+    if (cache?.local && entry && call.mode === 'use' && !this.flights.find(flightKey)) {
+      const { hit } = await cache.lookup(entry.key, call.apiKey, entry.payload, 1);
+      if (hit) {
+        call.trace.cache('hit');
+        return hit;
+      }
+    }
     const inFlight = this.flights.find(flightKey);
     if (inFlight) {
       call.trace.cache('joined');
@@ -110,7 +118,7 @@ export class CachedCall {
     try {
       result = await this.runner.run(call, request);
     } catch (error) {
-      await deadline.race(cache.unlock(entry.key)).catch(() => undefined);
+      await this.within(call, cache, cache.unlock(entry.key)).catch(() => undefined);
       throw error;
     }
     // Not awaited: the answer is the call's whether or not the store keeps it, or keeps it in time.
@@ -121,15 +129,20 @@ export class CachedCall {
 
   /** The store's look-up within the deadline; a store that fails is a miss this instance answers. */
   private async lookup(call: Call, cache: TokenCache, { key, payload }: Entry): Promise<CacheLookup> {
-    const { deadline, signal } = call;
+    const { deadline } = call;
     try {
       // The lock need not outlive this call: after its deadline this instance asks OpenCX no more.
-      return await deadline.race(cache.lookup(key, call.apiKey, payload, Math.max(1, deadline.left())), signal);
+      return await this.within(call, cache, cache.lookup(key, call.apiKey, payload, Math.max(1, deadline.left())));
     } catch (error) {
       if (endsCall(error)) throw error;
       // No stamp from the store: any eviction of the contact wins over this call's answer.
       return { locked: true, stamp: Number.NEGATIVE_INFINITY };
     }
+  }
+
+  /** A store operation within the call's deadline and signal; this process's own store needs no timer. */
+  private within<T>(call: Call, cache: TokenCache, work: Promise<T>): Promise<T> {
+    return cache.local ? work : call.deadline.race(work, call.signal);
   }
 
   /**

@@ -192,6 +192,31 @@ describe('TokenCache', () => {
     expect(unlock).toHaveBeenCalledWith(key);
   });
 
+  it("keeps entries unsealed in this process's own store, and reads them back as they were", async () => {
+    const store = new MemoryFleetStore(10);
+    const seal = jest.spyOn(TokenCrypto.prototype, 'seal');
+    const open = jest.spyOn(TokenCrypto.prototype, 'open');
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet(), { local: true });
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await cache.set(key, 'sk_key', payload, AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'), 0);
+    await cache.remember('sk_key', 'c-1', key, 0);
+    expect((await store.lookup(key, payload)).value).toContain('"token"');
+    const hit = await cache.lookup(key, 'sk_key', payload, 1_000);
+    expect(hit.hit).toEqual(AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'));
+    expect(await cache.evictContactId('sk_key', 'c-1')).toBe(key);
+    expect([seal.mock.calls.length, open.mock.calls.length]).toEqual([0, 0]);
+    seal.mockRestore();
+    open.mockRestore();
+  });
+
+  it('reads an entry of an earlier release, without its expiry, by its token', async () => {
+    const store = new MemoryFleetStore(10);
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await plant(store, JSON.stringify({ token: jwt({ exp }), contactId: 'c-2' }));
+    expect((await hit(cache))?.expiresAt).toBe(new Date(exp * 1000).toISOString());
+  });
+
   it("finds a contact's key by its contact id, one note per contact, and answers undefined for an unknown id", async () => {
     const store = new MemoryFleetStore(10);
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
