@@ -12,7 +12,7 @@ import type { OpenCxHttpClient } from './http/http-client.js';
 import type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
 import type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
 import { OPENCX_HTTP_CLIENT, OPENCX_TELEMETRY } from './opencx.constants.js';
-import { apiKeyProblem } from './opencx-options.rules.js';
+import { apiKeyProblem, readCallOptions } from './opencx-options.rules.js';
 import type { CallTrace, Telemetry } from './telemetry/telemetry.js';
 
 /** An error's class name, the only thing about an unknown error that is safe to print. */
@@ -79,7 +79,8 @@ export class ContactAuthService {
 
   private async authenticate(input: unknown, perCall: unknown, trace: CallTrace): Promise<AuthenticateUserResponseDto> {
     try {
-      const options = this.planner.read(perCall);
+      // One copy of the call's options, read once and checked: a getter cannot pass with one value and be used with another.
+      const options = readCallOptions(perCall, this.planner.apiKey);
       const call = this.planner.plan('authenticate-user', options, trace);
       const request = authenticateUserRequest(input, options.extraFields);
       return await this.tokens.run(call, request);
@@ -136,7 +137,7 @@ export class ContactAuthService {
 
   private async erase(contactId: unknown, perCall: unknown, trace: CallTrace): Promise<void> {
     try {
-      const call = this.planner.plan('delete-contact', this.planner.read(perCall), trace);
+      const call = this.planner.plan('delete-contact', readCallOptions(perCall, this.planner.apiKey), trace);
       const request = deleteContactRequest(contactId);
       try {
         await this.runner.run(call, request);

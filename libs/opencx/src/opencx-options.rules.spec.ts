@@ -199,6 +199,35 @@ describe('the option rules, message by message', () => {
     expect(message.length).toBeLessThan(400);
   });
 
+  it.each([
+    ['null', null],
+    ['a string', 'fast'],
+    ['a number', 1],
+    ['an array', [{ timeout: 1 }]],
+  ])('refuses %s as per-call options', (_label, perCall) => {
+    expect(() => readCallOptions(perCall, KEY)).toThrow(`${PREFIX}per-call options must be an object`);
+  });
+
+  it('reads each per-call option once, and a getter that throws as an option that could not be read', () => {
+    let reads = 0;
+    const options = readCallOptions(
+      {
+        get timeout(): number {
+          reads++;
+          return 1_000;
+        },
+      },
+      KEY,
+    );
+    expect([options.timeout, reads]).toEqual([1_000, 1]);
+    const hostile = {
+      get apiKey(): string {
+        throw new Error(KEY);
+      },
+    };
+    expect(() => readCallOptions(hostile, KEY)).toThrow(`${PREFIX}per-call apiKey could not be read`);
+  });
+
   it('says what is wrong with a key given to a call, or nothing', () => {
     expect(apiKeyProblem(undefined)).toBe('apiKey is required');
     expect(apiKeyProblem('')).toBe('apiKey is required');

@@ -1,6 +1,5 @@
 import { jest } from '@jest/globals';
-import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
-import { resolveOpenCxOptions } from '../opencx-options.rules.js';
+import { readCallOptions, resolveOpenCxOptions } from '../opencx-options.rules.js';
 import { CallPlanner, limiterKeyOf } from './call-planner.js';
 
 const options = resolveOpenCxOptions({ apiKey: 'sk_own', timeout: 4_000, totalTimeout: 20_000, maxRetries: 3 });
@@ -16,16 +15,7 @@ describe('CallPlanner', () => {
   });
   afterEach(() => jest.useRealTimers());
 
-  const plan = (perCall: unknown) => planner.plan('authenticate-user', planner.read(perCall), trace);
-
-  it.each([
-    ['null', null],
-    ['a string', 'fast'],
-    ['a number', 1],
-    ['an array', [{ timeout: 1 }]],
-  ])('refuses %s as per-call options', (_label, perCall) => {
-    expect(() => planner.read(perCall)).toThrow(new OpenCxConfigurationError(['per-call options must be an object']));
-  });
+  const plan = (perCall: unknown) => planner.plan('authenticate-user', readCallOptions(perCall, 'sk_own'), trace);
 
   it("takes the module's settings, the registration's own limiter key and the shutdown signal by default", () => {
     const call = plan({});
@@ -74,21 +64,5 @@ describe('CallPlanner', () => {
     expect(second.signal.aborted).toBe(false);
     shutdown.abort();
     expect(second.signal.aborted).toBe(true);
-  });
-
-  it('checks the overrides by the module rules, naming them per call', () => {
-    expect(() => planner.read({ timeout: 0 })).toThrow(/per-call timeout/);
-  });
-
-  it('reads each per-call option once', () => {
-    let reads = 0;
-    const read = planner.read({
-      get timeout(): number {
-        reads++;
-        return 1_000;
-      },
-    });
-    expect(planner.plan('delete-contact', read, trace).timeout).toBe(1_000);
-    expect(reads).toBe(1);
   });
 });

@@ -1,6 +1,5 @@
 import { hash } from 'node:crypto';
 import type { OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
-import { readCallOptions } from '../opencx-options.rules.js';
 import type { ResolvedOpenCxOptions } from '../opencx.options.js';
 import type { CallTrace } from '../telemetry/telemetry.js';
 import { Deadline } from '../util/deadline.js';
@@ -12,8 +11,8 @@ export function limiterKeyOf(apiKey: string): string {
 }
 
 /**
- * Makes each call's settings: the module's options with the call's overrides, checked by the same
- * rules as the module's. The deadline starts when the call is planned, so every step of the call
+ * Makes each call's settings: the module's options with the call's overrides (already read once
+ * and checked by the module's rules, see `readCallOptions`). The deadline starts when the call is planned, so every step of the call
  * (cache, lock, limiter, attempts) counts against `totalTimeout`; the call's signal also fires at
  * shutdown.
  */
@@ -34,15 +33,7 @@ export class CallPlanner {
     return this.options.apiKey;
   }
 
-  /**
-   * One copy of a call's options, read once and checked (each problem named "per-call ..."): a
-   * getter cannot pass the check with one value and be used with another.
-   */
-  read(perCall: unknown): OpenCxRequestOptions {
-    return readCallOptions(perCall, this.options.apiKey);
-  }
-
-  /** The settings of one call of `operation` with `options` (from {@link read}), starting now. */
+  /** The settings of one call of `operation` with its `options` (read once and checked), starting now. */
   plan(operation: OpenCxOperation, options: OpenCxRequestOptions, trace: CallTrace): Call {
     const { options: module } = this;
     const apiKey = options.apiKey ?? module.apiKey;
