@@ -24,6 +24,10 @@ const EMAIL = 'edges.person@example.com';
 const tokenWith = (claims: object): string =>
   `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.signature`;
 
+/** The index entries the library wrote, in order: [store key, value]. */
+const indexEntries = (save: jest.Spied<OpenCxFleetStore['save']>): Array<[string, string]> =>
+  save.mock.calls.filter(([, payload]) => payload === 'contact-index').map(([key, , value]) => [key, value]);
+
 describe('ContactAuthService at the edges of a call', () => {
   const h = useOpenCxHarness({ apiKey: API_KEY, retryDelay: 1, maxRetryDelay: 2 });
   const boot = (options: Partial<OpenCxModuleOptions> = {}): Promise<ContactAuthService> => h.boot(options);
@@ -74,10 +78,6 @@ describe('ContactAuthService at the edges of a call', () => {
   });
 
   describe('the contact-id index in a shared store', () => {
-    /** The index entries the library wrote, in order: [store key, value]. */
-    const indexEntries = (save: jest.Spied<OpenCxFleetStore['save']>): Array<[string, string]> =>
-      save.mock.calls.filter(([, payload]) => payload === 'contact-index').map(([key, , value]) => [key, value]);
-
     it("cannot be redirected: deleteContact(alice) never evicts mallory, and says alice's tokens could not be found", async () => {
       const store = new MemoryFleetStore();
       const save = jest.spyOn(store as OpenCxFleetStore, 'save');

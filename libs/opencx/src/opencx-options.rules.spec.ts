@@ -68,7 +68,7 @@ describe('resolveOpenCxOptions', () => {
   });
 
   it('takes a number in a string, as the environment gives it, and uses it as a number', () => {
-    const resolved = resolveOpenCxOptions({ apiKey: KEY, timeout: '2000', rateLimit: { perMinute: ' 50 ' } } as never);
+    const resolved = resolveOpenCxOptions({ apiKey: KEY, timeout: '2000', rateLimit: { perMinute: ' 50 ' } });
     expect([resolved.timeout, resolved.rateLimit && resolved.rateLimit.perMinute]).toEqual([2_000, 50]);
     expect(problemOf({ apiKey: KEY, maxRetries: '1.5' })).toContain('maxRetries must be an integer from 0 to 10');
   });

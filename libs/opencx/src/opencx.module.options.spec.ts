@@ -140,8 +140,8 @@ describe('OpenCxModule options', () => {
       ['rateLimit.perMinute', 'many'],
     ])('refuses %s %j, naming the option', async (name, value) => {
       const [section, field] = name.includes('.') ? name.split('.') : [undefined, name];
-      const options = section ? { apiKey: KEY, [section]: { [field!]: value } } : { apiKey: KEY, [field!]: value };
-      const error = await failureOf(() => OpenCxModule.forRoot(options as unknown as OpenCxModuleOptions));
+      const options = section ? { apiKey: KEY, [section]: { [field]: value } } : { apiKey: KEY, [field]: value };
+      const error = await failureOf(() => OpenCxModule.forRoot(options));
       expect(error).toBeInstanceOf(OpenCxConfigurationError);
       expect((error as Error).message).toContain(name);
       expect((error as Error).message).not.toContain(KEY);

@@ -201,8 +201,8 @@ describe('TokenCache', () => {
     await cache.set(key, 'sk_key', payload, AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'), 0);
     await cache.remember('sk_key', 'c-1', key, 0);
     expect((await store.lookup(key, payload)).value).toContain('"token"');
-    const hit = await cache.lookup(key, 'sk_key', payload, 1_000);
-    expect(hit.hit).toEqual(AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'));
+    const found = await cache.lookup(key, 'sk_key', payload, 1_000);
+    expect(found.hit).toEqual(AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'));
     expect(await cache.evictContactId('sk_key', 'c-1')).toBe(key);
     expect([seal.mock.calls.length, open.mock.calls.length]).toEqual([0, 0]);
     seal.mockRestore();

@@ -71,34 +71,34 @@ describe('OpenCxHealthIndicator (@nestjs/terminus)', () => {
   });
 });
 
+/** Compiles the health module beside `registrations`, runs `check` and closes everything. */
+async function withApp(registrations: unknown[], check: (app: TestingModule) => Promise<void>): Promise<void> {
+  const app = await Test.createTestingModule({ imports: [...(registrations as never[]), HealthModule] }).compile();
+  app.useLogger(false);
+  try {
+    await check(app);
+  } finally {
+    await app.close();
+  }
+}
+/** terminus's HTTP status for a check of the registration `name`. */
+const statusOf = async (app: TestingModule, options: OpenCxHealthIndicatorOptions = {}): Promise<number> => {
+  const indicator = app.get(OpenCxHealthIndicator);
+  return app
+    .get(HealthCheckService)
+    .check([() => indicator.isHealthy('opencx', options)])
+    .then(
+      () => 200,
+      (error: { getStatus(): number }) => error.getStatus(),
+    );
+};
+
 describe('OpenCxHealthIndicator while busy or degraded', () => {
   let fake: OpenCxFakeServer;
   beforeAll(async () => {
     fake = await createOpenCxFakeServer({ apiKey: KEY });
   });
   afterAll(() => fake.close());
-
-  /** Compiles the health module beside `registrations`, runs `check` and closes everything. */
-  async function withApp(registrations: unknown[], check: (app: TestingModule) => Promise<void>): Promise<void> {
-    const app = await Test.createTestingModule({ imports: [...(registrations as never[]), HealthModule] }).compile();
-    app.useLogger(false);
-    try {
-      await check(app);
-    } finally {
-      await app.close();
-    }
-  }
-  /** terminus's HTTP status for a check of the registration `name`. */
-  const statusOf = async (app: TestingModule, options: OpenCxHealthIndicatorOptions = {}): Promise<number> => {
-    const indicator = app.get(OpenCxHealthIndicator);
-    return app
-      .get(HealthCheckService)
-      .check([() => indicator.isHealthy('opencx', options)])
-      .then(
-        () => 200,
-        (error: { getStatus(): number }) => error.getStatus(),
-      );
-  };
 
   it("answers 200 while the organisation's quota leaves no slot for a probe of a registration that sends nothing", async () => {
     fake.reset();
