@@ -213,6 +213,9 @@ const CALL_PLACE: OptionsPlace = {
   known: new Set(Object.keys(CALL_RULES)),
 };
 
+/** A call's options when it sets none. */
+const NO_CALL_OPTIONS: OpenCxRequestOptions = Object.freeze({});
+
 /** Why an API key is unusable (missing included), or undefined. */
 export function apiKeyProblem(value: unknown): string | undefined {
   if (value === undefined) return 'apiKey is required';
@@ -242,6 +245,8 @@ export function readModuleOptions(options: unknown): OptionsCopy {
 export function readCallOptions(perCall: unknown, moduleApiKey: string): OpenCxRequestOptions {
   if (!isRecord(perCall)) throw new OpenCxConfigurationError(['per-call options must be an object']);
   const copy = copyOnce(perCall, CALL_PLACE);
+  // Most calls set none: nothing to check, and nothing to copy again.
+  if (Object.keys(copy).length === 0) return NO_CALL_OPTIONS;
   const problems: string[] = [];
   const values = checked(copy, CALL_RULES, 'per-call ', { problems, apiKeys: [moduleApiKey, copy.apiKey] });
   if (problems.length > 0) throw refused(problems);

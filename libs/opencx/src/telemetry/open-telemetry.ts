@@ -1,6 +1,13 @@
 import type * as OpenTelemetryApi from '@opentelemetry/api';
 import { VERSION } from '../version.js';
-import type { AttemptFacts, CacheOutcome, CallTrace, Telemetry, TelemetryOperation } from './telemetry.js';
+import {
+  NO_TRACE,
+  type AttemptFacts,
+  type CacheOutcome,
+  type CallTrace,
+  type Telemetry,
+  type TelemetryOperation,
+} from './telemetry.js';
 
 type Api = typeof OpenTelemetryApi;
 type Attributes = OpenTelemetryApi.Attributes;
@@ -62,6 +69,11 @@ export class OpenTelemetryTelemetry implements Telemetry {
   /** The attributes every record of an operation carries, built once. */
   private readonly common: Readonly<Record<TelemetryOperation, Attributes>>;
   private sdkSeen = false;
+  /**
+   * Whether a MeterProvider records the metrics. The API's instruments are fixed when made: made
+   * without an SDK they are no-ops for good, and a call need not prepare what they would drop.
+   */
+  private readonly metered: boolean;
 
   constructor(
     private readonly api: Api,
@@ -76,6 +88,7 @@ export class OpenTelemetryTelemetry implements Telemetry {
       'health-check': common('health-check'),
     };
     const meter = api.metrics.getMeter(SCOPE, VERSION);
+    this.metered = Object.getPrototypeOf(meter) !== Object.getPrototypeOf(api.createNoopMeter());
     this.calls = meter.createCounter('opencx.client.calls', {
       description: 'Calls of authenticateUser and deleteContact, by outcome',
       unit: '{call}',
@@ -102,7 +115,7 @@ export class OpenTelemetryTelemetry implements Telemetry {
   }
 
   call<T>(operation: TelemetryOperation, work: (trace: CallTrace) => Promise<T>): Promise<T> {
-    if (!this.tracing()) return this.run(operation, work, undefined);
+    if (!this.tracing()) return this.metered ? this.run(operation, work, undefined) : work(NO_TRACE);
     return this.tracer.startActiveSpan(
       `opencx.${OPERATION[operation]}`,
       { kind: this.api.SpanKind.INTERNAL, attributes: this.common[operation] },
@@ -155,6 +168,7 @@ export class OpenTelemetryTelemetry implements Telemetry {
   }
 
   attempt(operation: TelemetryOperation, facts: AttemptFacts): void {
+    if (!this.metered) return;
     const common = this.common[operation];
     const attributes: Attributes = { ...common };
     if (facts.status !== undefined) attributes['http.response.status_code'] = facts.status;
@@ -164,6 +178,7 @@ export class OpenTelemetryTelemetry implements Telemetry {
   }
 
   refused(): void {
+    if (!this.metered) return;
     this.refusals.add(1, { 'opencx.registration': this.name });
   }
 }
