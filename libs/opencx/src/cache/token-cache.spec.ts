@@ -200,13 +200,29 @@ describe('TokenCache', () => {
     const exp = Math.floor(Date.now() / 1000) + 600;
     await cache.set(key, 'sk_key', payload, AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'), 0);
     await cache.remember('sk_key', 'c-1', key, 0);
-    expect((await store.lookup(key, payload)).value).toContain('"token"');
+    expect((await store.lookup(key, payload)).value).toContain(jwt({ exp }));
     const found = await cache.lookup(key, 'sk_key', payload, 1_000);
     expect(found.hit).toEqual(AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'));
     expect(await cache.evictContactId('sk_key', 'c-1')).toBe(key);
     expect([seal.mock.calls.length, open.mock.calls.length]).toEqual([0, 0]);
     seal.mockRestore();
     open.mockRestore();
+  });
+
+  it("reads back every answer kept in this process's own store as it was given", async () => {
+    const store = new MemoryFleetStore(10);
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet(), { local: true });
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    for (const answer of [
+      AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'),
+      AuthenticateUserResponseDto.of('opaque\nwith a line break', 'c-2'),
+      AuthenticateUserResponseDto.of('no contact id'),
+      AuthenticateUserResponseDto.of('t', 'odd\ncontact id'),
+      AuthenticateUserResponseDto.of('{"looks":"like JSON"}', 'c-3'),
+    ]) {
+      await cache.set(key, 'sk_key', payload, answer, 0);
+      expect((await cache.lookup(key, 'sk_key', payload, 1_000)).hit).toEqual(answer);
+    }
   });
 
   it('reads an entry of an earlier release, without its expiry, by its token', async () => {
