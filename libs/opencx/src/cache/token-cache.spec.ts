@@ -213,15 +213,15 @@ describe('TokenCache', () => {
     const store = new MemoryFleetStore(10);
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet(), { local: true });
     const exp = Math.floor(Date.now() / 1000) + 600;
-    for (const answer of [
+    for (const given of [
       AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'),
       AuthenticateUserResponseDto.of('opaque\nwith a line break', 'c-2'),
       AuthenticateUserResponseDto.of('no contact id'),
       AuthenticateUserResponseDto.of('t', 'odd\ncontact id'),
       AuthenticateUserResponseDto.of('{"looks":"like JSON"}', 'c-3'),
     ]) {
-      await cache.set(key, 'sk_key', payload, answer, 0);
-      expect((await cache.lookup(key, 'sk_key', payload, 1_000)).hit).toEqual(answer);
+      await cache.set(key, 'sk_key', payload, given, 0);
+      expect((await cache.lookup(key, 'sk_key', payload, 1_000)).hit).toEqual(given);
     }
   });
 
