@@ -10,6 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'test-results/reliability');
 if (!existsSync(dir)) throw new Error('no reliability results: run the test suite first');
 
+const FAULTS_MARKER = '<!-- fault-simulation -->';
 const cell = (value) => String(value).replaceAll('|', '\\|').replaceAll('\n', ' ');
 const lines = [
   '# Reliability and security results',
@@ -33,6 +34,10 @@ for (const file of readdirSync(dir)
   }
 }
 const target = process.argv.includes('--to-docs') ? 'docs/reliability.md' : 'test-results/reliability.md';
+// The fault simulation's part of docs/reliability.md (from its marker on) is its own: kept as it is.
+const docs = join(root, 'docs/reliability.md');
+const own = existsSync(docs) ? readFileSync(docs, 'utf8') : '';
+const kept = own.includes(FAULTS_MARKER) ? `\n${own.slice(own.indexOf(FAULTS_MARKER))}` : '';
 mkdirSync(dirname(join(root, target)), { recursive: true });
-writeFileSync(join(root, target), `${lines.join('\n')}\n`);
+writeFileSync(join(root, target), `${lines.join('\n')}\n${target.startsWith('docs/') ? kept : ''}`);
 console.log(`wrote ${target}`);

@@ -1,41 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { CANARY, startSampleApp, type SampleHarness } from '../support/sample-app.js';
+import { describeWithChromium, launchChromium, SCREENSHOT_DIR } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
-
-if (!hasChromium) {
-  const message = `\n*** SKIPPED: Swagger UI browser test: ${CHROMIUM} is missing (apt-get install -y chromium). ***\n`;
-  // In CI the browser test is required: .ci/run installs chromium, so a missing binary is a failure.
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(message);
-}
-
-// Skipped only where Debian's chromium is not installed (never in CI, see above).
-const describeWithChromium = hasChromium ? describe : describe.skip;
-
-describeWithChromium('Swagger UI in a real browser (headless Chromium)', () => {
+describeWithChromium('Swagger UI')('Swagger UI in a real browser (headless Chromium)', () => {
   let harness: SampleHarness;
   let browser: Browser;
 
   beforeAll(async () => {
     harness = await startSampleApp();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -39,7 +39,7 @@ describe('npm run demo', () => {
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-  });
+  }, 30_000);
 
   it('says when its port is taken, and which variable picks another', async () => {
     const blocker = createServer();

@@ -40,7 +40,7 @@ describe('on @nestjs/platform-fastify', () => {
           maxRetries: 0,
           timeout: 300,
           cache: false,
-          exceptionFilter: true,
+          retryAfter: true,
         }),
       ],
       controllers: [ChatController],

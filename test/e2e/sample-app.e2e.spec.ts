@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
+import { createOpenCxFakeServer } from 'nestjs-opencx/testing';
 import {
   CANARY,
   SAMPLE_JWT,
@@ -37,11 +38,12 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       .set('x-api-key', key)
       .send(body as object);
 
+  // The app may take seconds to start on a busy machine: as long as the harness waits for it.
   beforeAll(async () => {
     h = await startSampleApp();
-  });
+  }, 20_000);
   beforeEach(() => h.fake.reset());
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   describe('DELETE /v1/contacts/:contactId (x-api-key)', () => {
     it('erases the contact at OpenCX (its token then refused), behind the service key', async () => {
@@ -198,13 +200,14 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
     });
   });
 
-  describe('upstream error mapping (OpenCxExceptionFilter)', () => {
+  describe('upstream error mapping (retryAfter: true)', () => {
     it.each([
       ['OpenCX refusing our key', () => h.fake.failNext(1, 401), 502],
       ['OpenCX 403', () => h.fake.failNext(1, 403), 502],
       ['OpenCX 5xx past the retries', () => h.fake.failNext(3, 500), 502],
       ['OpenCX 400', () => h.fake.failNext(1, 400), 502],
-      ['a dropped connection', () => h.fake.dropNext(3), 502],
+      // One more drop than the retries: the first, on a kept-alive connection, is resent once for free.
+      ['a dropped connection', () => h.fake.dropNext(4), 502],
       ['a non-JSON 200', () => h.fake.malformedNext(1), 502],
       ['a timeout', () => h.fake.hangNext(3), 504],
     ])('%s answers with its status and a generic body', async (_label, script, status) => {
@@ -218,7 +221,20 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       h.fake.failNext(3, 429, { retryAfter: 120 });
       const response = await asService({ email: CANARY.email }).expect(503);
       expect(response.headers['retry-after']).toBe('120');
+      expect(response.body).toMatchObject({ statusCode: 503, retryAfter: 120 });
       expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it("logs an upstream failure for the operator by class and status only, never the upstream's text", async () => {
+      const echo = `key ${CANARY.orgApiKey} for ${CANARY.email}, forged\n[Nest] 1 - ERROR line`;
+      h.fake.failNext(3, 500, { body: { statusCode: 500, message: echo } });
+      await asService({ email: CANARY.email }).expect(502);
+      // Once a minute per kind of answer: an earlier test's 502 may have written it.
+      expect(h.lines.some((l) => l.includes('"level":"warn"') && l.includes('OpenCxApiError answered as 502'))).toBe(
+        true,
+      );
+      const all = h.lines.join('\n');
+      for (const secret of ['forged', 'ERROR line', CANARY.orgApiKey, CANARY.email]) expect(all).not.toContain(secret);
     });
 
     it('logs upstream credential refusal as an error for the operator', async () => {
@@ -250,7 +266,7 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       } finally {
         await refused.close();
       }
-    });
+    }, 20_000);
 
     it('sets helmet headers and no CORS header by default', async () => {
       const response = await request(server()).get('/health').set('origin', 'https://evil.example');
@@ -366,13 +382,13 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
 
 describe('sample app start-up', () => {
   it('refuses to start without OPENCX_API_KEY, naming it, without a stack trace', async () => {
-    const env = sampleEnv({ url: 'http://127.0.0.1:9' } as never);
+    const env = sampleEnv({ url: 'http://127.0.0.1:9' });
     delete env.OPENCX_API_KEY;
     const app = spawnSampleApp(env);
     expect(await app.exited).toBe(1);
     expect(app.lines.join('\n')).toContain('OPENCX_API_KEY is required');
     expect(app.lines.join('\n')).not.toMatch(/\bat .*\.js:\d+/);
-  });
+  }, 20_000);
 });
 
 describe('sample app throttling', () => {
@@ -385,7 +401,7 @@ describe('sample app throttling', () => {
     const blocked = await call(CANARY.serviceKey);
     expect(blocked.status).toBe(429);
     await h.close();
-  });
+  }, 20_000);
 
   it('answers 429 with Retry-After past the per-caller limit, counting each caller separately', async () => {
     const h = await startSampleApp({ THROTTLE_LIMIT: '3' });
@@ -395,5 +411,42 @@ describe('sample app throttling', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     await call('other_service_key_0000000000').expect(201);
     await h.close();
-  });
+  }, 20_000);
+});
+
+describe('sample app API docs', () => {
+  it.each<{ label: string; env: Record<string, string>; status: number }>([
+    { label: 'in production', env: { NODE_ENV: 'production' }, status: 404 },
+    { label: 'in production with API_DOCS=true', env: { NODE_ENV: 'production', API_DOCS: 'true' }, status: 200 },
+    { label: 'outside production with API_DOCS=false', env: { API_DOCS: 'false' }, status: 404 },
+    { label: 'outside production', env: {}, status: 200 },
+  ])(
+    '$label: /docs and /docs-json answer $status',
+    async ({ env, status }) => {
+      const h = await startSampleApp(env);
+      try {
+        expect((await request(h.url).get('/docs/')).status).toBe(status);
+        expect((await request(h.url).get('/docs-json')).status).toBe(status);
+      } finally {
+        await h.close();
+      }
+    },
+    30_000,
+  );
+
+  it('refuses an API_DOCS that is neither true nor false, naming it', async () => {
+    const fake = await createOpenCxFakeServer({ apiKey: CANARY.orgApiKey });
+    const app = spawnSampleApp(sampleEnv(fake, { API_DOCS: 'yes' }));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const started = new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'still running')));
+      expect(await Promise.race([app.exited, started])).toBe(1);
+      expect(app.lines.join('\n')).toContain('API_DOCS must be true or false');
+    } finally {
+      // An app that started instead must not outlive the test.
+      clearTimeout(timer);
+      app.child.kill('SIGKILL');
+      await fake.close();
+    }
+  }, 15_000);
 });

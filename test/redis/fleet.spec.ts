@@ -1,6 +1,7 @@
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { CANARY, startSampleApp, type SampleHarness } from '../support/sample-app.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
+import { pastStartHold } from './fleet-harness.js';
 
 const USERS = 300;
 const CALLS = 1_000;
@@ -34,6 +35,8 @@ describeWithRedis('Redis fleet suite')('a fleet of three sample apps sharing Red
       OPENCX_TIMEOUT_MS: '10000',
     };
     apps = await Promise.all([1, 2, 3].map(() => startSampleApp(env, { fake })));
+    // A new server grants nothing for its first seconds (it may have lost what the fleet sent).
+    await pastStartHold(redis.url);
   }
 
   async function stopFleet(): Promise<void> {

@@ -1,6 +1,7 @@
 import { loadEveryCore } from '../support/busy-cores.mjs';
 import { runQuota, type QuotaRun } from '../support/quota-run.mjs';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
+import { pastStartHold } from './fleet-harness.js';
 
 // The quota measure of the benchmark, scaled down: OpenCX's 60 s window becomes 3 s and its quota
 // 40 calls, with 100 users (2.5 windows of demand) instead of 1,000. The limiter's behaviour depends
@@ -14,7 +15,8 @@ describeWithRedis('quota suite')('using the whole quota, never more', () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedis();
-  });
+    await pastStartHold(redis.url);
+  }, 30_000);
   afterAll(() => redis?.stop());
 
   const cases: Array<[string, Omit<QuotaRun, keyof typeof SCALED | 'redis'>, boolean, boolean]> = [
@@ -60,8 +62,9 @@ describeWithRedis('quota suite')('using the whole quota, never more', () => {
       if (loaded) unload = loadEveryCore();
       const own = await startRedis();
       try {
-        // A window long enough for the breaker's 5 s cool-down to pass inside it: a window's worth
-        // sent, Redis restarted without the keys that said so, then new users once Redis answers again.
+        await pastStartHold(own.url);
+        // A window's worth sent, Redis restarted without the keys that said so, then new users once
+        // Redis answers again (and its restart hold, while the instances hand their sends back, is over).
         const WINDOW = 12_000;
         const result = await runQuota({
           instances: 3,

@@ -76,7 +76,10 @@ export interface SampleHarness {
 }
 
 /** The environment the harness gives the app, pointed at `fake`. */
-export function sampleEnv(fake: OpenCxFakeServer, env: Record<string, string> = {}): Record<string, string> {
+export function sampleEnv(
+  fake: Pick<OpenCxFakeServer, 'url'>,
+  env: Record<string, string> = {},
+): Record<string, string> {
   return {
     OPENCX_API_KEY: CANARY.orgApiKey,
     OPENCX_BASE_URL: fake.url,

@@ -51,7 +51,7 @@ export function limitServer(app: INestApplication, maxConnections: number): void
  * tests share, so what is tested is what runs. Stock parts, configured: Nest's logger in JSON
  * mode, helmet, Nest's ValidationPipe (as the library ships it), @nestjs/throttler (see AppModule).
  * The library's errors answer 400/502/503/504 themselves; the sample also asks for the library's
- * filter (Retry-After, operator log lines).
+ * Retry-After interceptor (and its operator log lines).
  */
 export async function createApp(
   options: CreateAppOptions = {},
@@ -75,6 +75,8 @@ export async function createApp(
   app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   limitServer(app, config.maxConnections);
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  if (config.apiDocs) {
+    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  }
   return { app, config };
 }

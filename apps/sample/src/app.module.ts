@@ -16,6 +16,7 @@ import { SAMPLE_CONFIG } from './config/sample.constants.js';
 import { ContactsController } from './contacts/contacts.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MeController } from './me/me.controller.js';
+import { RenewalController } from './renewal/renewal.controller.js';
 
 const config = (service: ConfigService): SampleConfig => service.getOrThrow<SampleConfig>('sample');
 
@@ -53,7 +54,7 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [sampleConfig(env)] }),
         OpenCxModule.forRootAsync({
           // Retry-After on a rate limit's 503, and a log line for the operator on OpenCX's failures.
-          exceptionFilter: true,
+          retryAfter: true,
           imports: [ConfigModule],
           inject: [ConfigService],
           // The library validates these (and names a bad one) when the module starts.
@@ -99,7 +100,7 @@ export class AppModule {
         }),
         TerminusModule,
       ],
-      controllers: [ContactsController, MeController, HealthController],
+      controllers: [ContactsController, MeController, HealthController, RenewalController],
       providers: [
         { provide: SAMPLE_CONFIG, inject: [ConfigService], useFactory: config },
         ApiKeyGuard,

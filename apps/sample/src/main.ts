@@ -4,7 +4,8 @@ import { createApp } from './app.factory.js';
 try {
   const { app, config } = await createApp();
   await app.listen(config.port, config.host);
-  new Logger('Bootstrap').log(`Listening on ${await app.getUrl()}; Swagger UI at /docs`);
+  const docs = config.apiDocs ? '; Swagger UI at /docs' : '';
+  new Logger('Bootstrap').log(`Listening on ${await app.getUrl()}${docs}`);
 } catch (error) {
   // A configuration problem is the operator's to fix: say what, without a stack trace.
   const busy = (error as { code?: unknown } | null)?.code === 'EADDRINUSE';

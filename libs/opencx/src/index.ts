@@ -19,11 +19,16 @@ export { getContactAuthToken } from './opencx.tokens.js';
 export { InjectContactAuth } from './inject-contact-auth.decorator.js';
 export type { OpenCxHealth } from './health/health-monitor.js';
 export type { OpenCxAttemptEvent } from './call/attempt-event.js';
-export type { OpenCxFleetStore } from './store/opencx-fleet-store.interface.js';
-export { MemoryFleetStore } from './store/memory-fleet-store.js';
+export type {
+  OpenCxFleetStore,
+  OpenCxSlotRequest,
+  OpenCxReservation,
+  OpenCxStoreLookup,
+  OpenCxSendOutcome,
+} from './store/opencx-fleet-store.interface.js';
 export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 export { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
-export { OpenCxExceptionFilter } from './opencx-exception.filter.js';
+export { OpenCxRetryAfterInterceptor } from './opencx-retry-after.interceptor.js';
 export { ApiOpenCxErrorResponses } from './swagger/api-opencx-error-responses.decorator.js';
 export { validateAuthenticateUser } from './input/validate-input.js';
 export { OpenCxValidationPipe } from './pipes/opencx-validation.pipe.js';

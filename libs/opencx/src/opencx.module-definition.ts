@@ -1,7 +1,7 @@
 import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ContactAuthService } from './contact-auth.service.js';
-import { OpenCxExceptionFilter } from './opencx-exception.filter.js';
+import { OpenCxRetryAfterInterceptor } from './opencx-retry-after.interceptor.js';
 import { OpenCxSharedModule } from './opencx-shared.module.js';
 import { DEFAULT_OPENCX_NAME, OPENCX_INSTANCE_NAME, OPENCX_MODULE_OPTIONS } from './opencx.constants.js';
 import { registrationProviders } from './opencx.providers.js';
@@ -19,11 +19,12 @@ export interface OpenCxModuleExtras {
    */
   name?: string;
   /**
-   * Register {@link OpenCxExceptionFilter} globally: a `Retry-After` header on the 503 of a rate
-   * limit, and a log line for the operator. The errors answer 400/502/503/504 without it, through
-   * any filter. Default false: the module installs nothing global unless asked.
+   * Register {@link OpenCxRetryAfterInterceptor} globally (`APP_INTERCEPTOR`): a `Retry-After`
+   * header on the 503 of a rate limit, whichever exception filter answers it, and a log line for
+   * the operator. The errors answer 400/502/503/504 without it, through any filter. Default false:
+   * the module installs nothing global unless asked.
    */
-  exceptionFilter?: boolean;
+  retryAfter?: boolean;
   /**
    * Providers added to the registration's module, e.g. for an options factory's own dependencies
    * (as `@nestjs/axios`'s `extraProviders`). Default none.
@@ -40,15 +41,15 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createOpenCxOptions')
   .setExtras<OpenCxModuleExtras>(
-    { isGlobal: false, name: DEFAULT_OPENCX_NAME, exceptionFilter: false, extraProviders: [] },
+    { isGlobal: false, name: DEFAULT_OPENCX_NAME, retryAfter: false, extraProviders: [] },
     (definition, extras) => {
       const name = checkOpenCxName(extras.name);
       const token = getContactAuthToken(name);
       // A named registration exports only its string token: were it to export the class too, a
       // module importing two registrations would silently get whichever Nest found first.
       const exports = name === DEFAULT_OPENCX_NAME ? [ContactAuthService, token] : [token];
-      const filter: Provider[] =
-        extras.exceptionFilter === true ? [{ provide: APP_FILTER, useClass: OpenCxExceptionFilter }] : [];
+      const interceptor: Provider[] =
+        extras.retryAfter === true ? [{ provide: APP_INTERCEPTOR, useClass: OpenCxRetryAfterInterceptor }] : [];
       return {
         ...definition,
         imports: [...(definition.imports ?? []), OpenCxSharedModule],
@@ -58,7 +59,7 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({
           ...(extras.extraProviders ?? []),
           { provide: OPENCX_INSTANCE_NAME, useValue: name },
           ...registrationProviders(name, token),
-          ...filter,
+          ...interceptor,
         ],
         exports,
       };
@@ -68,3 +69,9 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({
 
 /** The base class of `OpenCxModule`, with its `forRoot` and `forRootAsync`. */
 export const ConfigurableOpenCxModule = built.ConfigurableModuleClass;
+
+/** What `forRoot` takes: the options and the extras. */
+export type OpenCxForRootOptions = typeof built.OPTIONS_TYPE;
+
+/** What `forRootAsync` takes: how to make the options (`useFactory`, `useClass`, `useExisting`), and the extras. */
+export type OpenCxForRootAsyncOptions = typeof built.ASYNC_OPTIONS_TYPE;

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
-import { CircuitBreaker } from 'nestjs-opencx/redis';
 
 /** The part of node-redis's client the storage uses. */
 interface EvalClient {
@@ -20,39 +19,55 @@ end
 return { hits, ttl, math.max(blocked, 0) }`;
 
 const REDIS_TIMEOUT_MS = 1_000;
+/** How long the storage counts in memory after Redis failed, before it tries Redis again. */
+const SKIP_REDIS_MS = 5_000;
 
 /**
  * `@nestjs/throttler`'s storage interface over Redis, for fleet mode only (`REDIS_URL`): every
  * instance then counts the same per-caller limit. One script per request: count, expire, block.
- * Behind the library's circuit breaker, as its own fleet store is: while Redis fails (or stays
- * silent for a second) each instance counts in the throttler's own in-memory storage without
- * waiting on Redis again for a few seconds, so an outage never turns requests into 500s or slow ones.
+ * With a small breaker of its own: when Redis fails (or stays silent for a second), each instance
+ * counts in the throttler's own in-memory storage for a few seconds without waiting on Redis, so
+ * an outage never turns requests into 500s or slow ones. A per-caller limit may count twice as
+ * much across the fleet meanwhile; the library's own limit on OpenCX calls does not depend on it.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly local = new ThrottlerStorageService();
-  private readonly breaker = new CircuitBreaker(REDIS_TIMEOUT_MS, new Logger('Throttler:redis'));
+  private readonly logger = new Logger('Throttler:redis');
+  private skipUntil = 0;
 
   constructor(private readonly client: EvalClient) {}
 
   /** Whether the storage counts in memory because Redis failed. */
   get degraded(): boolean {
-    return this.breaker.isOpen;
+    return performance.now() < this.skipUntil;
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string) {
+    if (this.degraded) return this.local.increment(key, ttl, limit, blockDuration, name);
     const keys = [`throttle:{${name}:${key}}:hits`, `throttle:{${name}:${key}}:blocked`];
-    return this.breaker.run(
-      async () => {
-        const args = [String(ttl), String(limit), String(blockDuration || ttl)];
-        const [hits, left, blocked] = (await this.client.eval(INCREMENT, { keys, arguments: args })) as number[];
-        return {
-          totalHits: Number(hits),
-          timeToExpire: Math.ceil(Math.max(Number(left), 0) / 1000),
-          isBlocked: Number(blocked) > 0,
-          timeToBlockExpire: Math.ceil(Math.max(Number(blocked), 0) / 1000),
-        };
-      },
-      () => this.local.increment(key, ttl, limit, blockDuration, name),
-    );
+    const args = [String(ttl), String(limit), String(blockDuration || ttl)];
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const reply = await Promise.race([
+        this.client.eval(INCREMENT, { keys, arguments: args }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer')), REDIS_TIMEOUT_MS);
+        }),
+      ]);
+      const [hits, left, blocked] = (Array.isArray(reply) ? reply : []).map(Number);
+      return {
+        totalHits: hits ?? 0,
+        timeToExpire: Math.ceil(Math.max(left ?? 0, 0) / 1000),
+        isBlocked: (blocked ?? 0) > 0,
+        timeToBlockExpire: Math.ceil(Math.max(blocked ?? 0, 0) / 1000),
+      };
+    } catch {
+      // Said once an outage: requests that were waiting on Redis fail together.
+      if (!this.degraded) this.logger.warn('Redis unavailable; the throttler counts in memory for a few seconds');
+      this.skipUntil = performance.now() + SKIP_REDIS_MS;
+      return this.local.increment(key, ttl, limit, blockDuration, name);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -42,6 +42,12 @@ export interface SampleConfig {
   /** `LOG_FORMAT=json` for one JSON object per log line. */
   logJson: boolean;
   /**
+   * Whether Swagger UI and the OpenAPI document are served at `/docs` and `/docs-json` (`API_DOCS`,
+   * `true` or `false`; unset: on, except with `NODE_ENV=production`, where a public map of the API
+   * is not the sample's to publish).
+   */
+  apiDocs: boolean;
+  /**
    * Express's `trust proxy` (`TRUST_PROXY`): behind a load balancer, which hops to trust for the
    * client's address (`true`, a hop count, or addresses and subnets); unset: none, the socket's
    * address is the client's. Per-address limits count the real clients only when this is right.
@@ -98,6 +104,8 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
   const jwtPublicKey = env.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n') || undefined;
   if (!jwtSecret === !jwtPublicKey) problems.push('exactly one of JWT_SECRET or JWT_PUBLIC_KEY is required');
   if (jwtSecret !== undefined && jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
+  const apiDocs = env.API_DOCS || (env.NODE_ENV === 'production' ? 'false' : 'true');
+  if (apiDocs !== 'true' && apiDocs !== 'false') problems.push('API_DOCS must be true or false');
   const logFormat = env.LOG_FORMAT ?? 'text';
   if (logFormat !== 'json' && logFormat !== 'text') problems.push('LOG_FORMAT must be json or text');
   const config: SampleConfig = {
@@ -122,6 +130,7 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
     authFailureLimit: positiveInt(env, 'AUTH_FAILURE_LIMIT', 20, problems),
     maxConnections: positiveInt(env, 'MAX_CONNECTIONS', 1000, problems),
     logJson: logFormat === 'json',
+    apiDocs: apiDocs === 'true',
     trustProxy: trustProxyOf(env.TRUST_PROXY),
   };
   if (problems.length > 0) throw new SampleConfigError(problems);

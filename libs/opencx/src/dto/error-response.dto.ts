@@ -13,7 +13,7 @@ export class FieldErrorDto {
   messages!: string[];
 }
 
-/** The body of every error answer (NestJS's default shape), as {@link OpenCxExceptionFilter} writes it. */
+/** The body of every error answer (NestJS's default shape), as the library's errors give it (`getResponse()`). */
 export class ErrorResponseDto {
   @ApiProperty({ description: 'The HTTP status', example: 502 })
   statusCode!: number;
@@ -30,4 +30,7 @@ export class ErrorResponseDto {
 
   @ApiPropertyOptional({ description: 'The bad fields, on a 400 from input validation', type: () => [FieldErrorDto] })
   fields?: FieldErrorDto[];
+
+  @ApiPropertyOptional({ description: 'Seconds to wait before retrying, on a 503 (as Retry-After says)', example: 60 })
+  retryAfter?: number;
 }

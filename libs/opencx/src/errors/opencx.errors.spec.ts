@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import { HttpException } from '@nestjs/common';
 import {
   OpenCxAbortError,
   OpenCxApiError,
@@ -113,5 +115,73 @@ describe('OpenCX errors', () => {
     expect(error.message).toContain('email (email must be a valid email address)');
     expect(error.message).toContain('http_action_overrides.headers');
     expect(JSON.parse(JSON.stringify(error)).errors).toHaveLength(2);
+  });
+
+  it.each([
+    ['an upstream 429 with Retry-After: 30', createOpenCxApiError({ status: 429, retryAfter: 30 }), 30],
+    ['an upstream 429 with Retry-After: 2.2 (rounded up)', createOpenCxApiError({ status: 429, retryAfter: 2.2 }), 3],
+    [
+      'an upstream 429 with Retry-After: 0 (at least a second)',
+      createOpenCxApiError({ status: 429, retryAfter: 0 }),
+      1,
+    ],
+    ["an upstream 429 that did not say (OpenCX's minute)", createOpenCxApiError({ status: 429 }), 60],
+    ['a client-side refusal', new OpenCxClientRateLimitError(7, 'max-wait'), 7],
+  ])('%s answers 503 with retryAfter in seconds in its body', (_label, error, seconds) => {
+    expect(error.getStatus()).toBe(503);
+    expect(error.getResponse()).toMatchObject({ statusCode: 503, retryAfter: seconds });
+  });
+
+  it.each([
+    ['a cancelled call', new OpenCxAbortError()],
+    ['an upstream 500', createOpenCxApiError({ status: 500, retryAfter: 5 })],
+    ['a time-out', new OpenCxTimeoutError(100)],
+  ])('%s has no wait to give, and no retryAfter in its body', (_label, error) => {
+    expect(error.getResponse()).not.toHaveProperty('retryAfter');
+  });
+});
+
+describe('OpenCxError as an HttpException (what any filter answers)', () => {
+  it.each<[string, OpenCxError, number]>([
+    ['upstream 401 (our key refused)', createOpenCxApiError({ status: 401 }), 502],
+    ['upstream 403', createOpenCxApiError({ status: 403 }), 502],
+    ['upstream 400', createOpenCxApiError({ status: 400, body: { message: 'secret detail' } }), 502],
+    ['upstream 500', createOpenCxApiError({ status: 500, body: { message: 'secret detail' } }), 502],
+    ['upstream 429', createOpenCxApiError({ status: 429, body: { message: 'secret detail' } }), 503],
+    ['a client-side refusal', new OpenCxClientRateLimitError(3, 'max-wait'), 503],
+    ['connection error', new OpenCxConnectionError('ECONNRESET'), 502],
+    ['invalid response', new OpenCxInvalidResponseError(200, 'not a JSON object'), 502],
+    ['timeout', new OpenCxTimeoutError(100), 504],
+    ['abort', new OpenCxAbortError(), 503],
+    ['bad per-call option', new OpenCxConfigurationError(['timeout must be at least 1 ms']), 500],
+  ])('%s answers with its status and a generic body, no upstream detail', (_label, error, status) => {
+    expect(error).toBeInstanceOf(HttpException);
+    expect(error.getStatus()).toBe(status);
+    const body = error.getResponse() as Record<string, unknown>;
+    // A 503 that knows its wait says it too, in seconds (as Retry-After does).
+    const keys =
+      status === 503 && 'retryAfter' in error
+        ? ['error', 'message', 'retryAfter', 'statusCode']
+        : ['error', 'message', 'statusCode'];
+    expect(Object.keys(body).toSorted()).toEqual(keys);
+    expect(body).toMatchObject({ statusCode: status, error: STATUS_CODES[status] });
+    expect(JSON.stringify(body)).not.toContain('secret detail');
+  });
+
+  it('answers local validation with 400 and the field list', () => {
+    const error = new OpenCxValidationError([{ field: 'email', messages: ['email must be a valid email address'] }]);
+    expect(error.getStatus()).toBe(400);
+    expect(error.getResponse()).toEqual({
+      statusCode: 400,
+      message: ['email must be a valid email address'],
+      error: 'Bad Request',
+      fields: [{ field: 'email', messages: ['email must be a valid email address'] }],
+    });
+  });
+
+  it('keeps its own detailed message apart from the generic body', () => {
+    const error = createOpenCxApiError({ status: 503, body: { message: 'upstream detail' } });
+    expect(error.message).toBe('OpenCX answered 503: upstream detail');
+    expect((error.getResponse() as { message: string }).message).toBe('OpenCX is unavailable');
   });
 });

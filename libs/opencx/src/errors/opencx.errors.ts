@@ -11,12 +11,16 @@ export interface OpenCxFieldError {
   messages: string[];
 }
 
-/** The body an error answers your API's caller with: NestJS's default shape, and `fields` on a 400. */
+/**
+ * The body an error answers your API's caller with: NestJS's default shape, `fields` on a 400, and
+ * `retryAfter` (seconds, as the `Retry-After` header says) on a 503 that knows how long to wait.
+ */
 interface ErrorAnswer {
   statusCode: number;
   message: string | string[];
   error: string;
   fields?: OpenCxFieldError[];
+  retryAfter?: number;
 }
 
 function answer(status: number, message: string | string[], fields?: OpenCxFieldError[]): ErrorAnswer {
@@ -24,6 +28,14 @@ function answer(status: number, message: string | string[], fields?: OpenCxField
   if (fields) body.fields = fields;
   return body;
 }
+
+/** A 503's body with the wait in whole seconds, at least one: what `Retry-After` carries. */
+function waitAnswer(message: string, seconds: number): ErrorAnswer {
+  return { ...answer(HttpStatus.SERVICE_UNAVAILABLE, message), retryAfter: Math.max(1, Math.ceil(seconds)) };
+}
+
+/** The wait given when OpenCX's 429 did not say how long: its limit is per minute. */
+const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60;
 
 /**
  * The error tree of nestjs-opencx. Every error the library throws is an {@link OpenCxError}, so one
@@ -201,7 +213,7 @@ export class OpenCxApiError extends OpenCxError {
   /** Seconds the upstream asked us to wait (`Retry-After`), when it said. */
   readonly retryAfter?: number;
 
-  constructor(init: OpenCxApiErrorInit, status: number = HttpStatus.BAD_GATEWAY, caller?: string) {
+  constructor(init: OpenCxApiErrorInit, status: number = HttpStatus.BAD_GATEWAY, caller?: string | ErrorAnswer) {
     super(apiErrorMessage(init), status, caller);
     this.upstreamStatus = init.status;
     this.body = init.body;
@@ -219,17 +231,28 @@ export class OpenCxApiError extends OpenCxError {
  */
 export class OpenCxAuthenticationError extends OpenCxApiError {}
 
-/** 429: OpenCX refused the call over its rate limit; `retryAfter` says for how long, when it said. Answered as 503. */
+/**
+ * 429: OpenCX refused the call over its rate limit; `retryAfter` says for how long, when it said.
+ * Answered as 503, its body's `retryAfter` that wait in whole seconds (60 when OpenCX did not say).
+ */
 export class OpenCxRateLimitError extends OpenCxApiError {
   constructor(init: OpenCxApiErrorInit) {
-    super(init, HttpStatus.SERVICE_UNAVAILABLE, 'OpenCX is rate limiting this service; retry later');
+    super(
+      init,
+      HttpStatus.SERVICE_UNAVAILABLE,
+      waitAnswer(
+        'OpenCX is rate limiting this service; retry later',
+        init.retryAfter ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS,
+      ),
+    );
   }
 }
 
 /**
  * The library's own client-side limit refused the call before anything was sent: no slot within
  * `rateLimit.maxWait` (or the call's time left), too many calls waiting (`rateLimit.maxQueue`), or
- * the key paused after an upstream 429. `retryAfter` says when a slot is expected. Answered as 503.
+ * the key paused after an upstream 429. `retryAfter` says when a slot is expected. Answered as 503,
+ * with that `retryAfter` in its body.
  */
 export class OpenCxClientRateLimitError extends OpenCxError {
   constructor(
@@ -241,7 +264,7 @@ export class OpenCxClientRateLimitError extends OpenCxError {
     super(
       `Client-side rate limit (rateLimit option): no slot for ${retryAfter} s (${reason})`,
       HttpStatus.SERVICE_UNAVAILABLE,
-      'This service is over its OpenCX quota; retry later',
+      waitAnswer('This service is over its OpenCX quota; retry later', retryAfter),
     );
   }
 

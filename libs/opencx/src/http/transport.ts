@@ -12,14 +12,20 @@ import { abortErrorOf } from '../util/deadline.js';
 import { VERSION } from '../version.js';
 import { parseErrorBody } from './response-body.js';
 import { parseRetryAfter } from './retry-after.js';
+import { failedOnStaleSocket } from './reused-socket.js';
 
 /** `User-Agent` of every request: OpenCX can tell which client and version called. */
 export const USER_AGENT = `nestjs-opencx/${VERSION} node/${process.versions.node}`;
 
-/** One attempt's result: the answer's status (when one arrived) and either the parsed body or the failure. */
+/**
+ * One attempt's result: the answer's status (when one arrived) and either the parsed body or the
+ * failure. `stale` marks a failure on a reused keep-alive socket before any byte of the answer: the
+ * other side had closed the idle connection, so the request never reached OpenCX and may be sent
+ * again at once.
+ */
 export type Exchange<T = AuthenticateUserResponseDto> =
-  | { status: number; result: T; failure?: undefined }
-  | { status: number | undefined; result?: undefined; failure: unknown };
+  | { status: number; result: T; failure?: undefined; stale?: undefined }
+  | { status: number | undefined; result?: undefined; failure: unknown; stale?: true };
 
 /** One attempt's request. */
 export interface AttemptRequest<T = AuthenticateUserResponseDto> {
@@ -85,7 +91,10 @@ export class Transport {
     } catch (error) {
       if (request.signal?.aborted) return { status: undefined, failure: abortErrorOf(request.signal) };
       if (timedOut) return { status: undefined, failure: new OpenCxTimeoutError(request.timeout) };
-      return { status: undefined, failure: transportFailure(error, this.maxResponseBytes) };
+      const failure = transportFailure(error, this.maxResponseBytes);
+      return error instanceof AxiosError && failedOnStaleSocket(error.request)
+        ? { status: undefined, failure, stale: true }
+        : { status: undefined, failure };
     } finally {
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onCallerAbort);

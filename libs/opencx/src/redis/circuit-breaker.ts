@@ -1,24 +1,29 @@
 import type { Logger } from '@nestjs/common';
 import { monotonicNow } from '../util/clock.js';
-
-/** How long the breaker stays open after a failure before one operation may try Redis again. */
-export const BREAKER_COOLDOWN_MS = 5_000;
+import { isDataError } from './redis-client.js';
 
 /** The longest an operation may wait, as a multiple of the timeout, while Redis is seen answering others. */
 const PATIENCE = 10;
 
 /** What the breaker tells its owner. */
 export interface BreakerEvents {
-  /** Redis was judged unavailable: operations now fall back. */
-  opened?: () => void;
+  /** Redis was judged unavailable by an operation sent at `sentAt` (monotonic ms): operations now fall back. */
+  opened?: (sentAt: number) => void;
   /** Redis answered again after an outage. */
   closed?: () => void;
 }
 
+/** An operation that saw Redis silent for a whole time-out. */
+class RedisSilentError extends Error {
+  override readonly name = 'RedisSilentError';
+}
+
 /**
- * Bounds every Redis operation and stops asking a Redis that failed: an operation that errors, or
- * gets no answer within `timeoutMs`, opens the breaker; operations then go straight to their
- * fallback for {@link BREAKER_COOLDOWN_MS}, after which a single operation tries Redis again.
+ * Bounds every Redis operation and stops asking a Redis that is down. An operation that gets no
+ * answer within `timeoutMs`, or fails to reach Redis (a refused or lost connection, a server
+ * loading or out of memory), opens the breaker; operations then go straight to their fallback for
+ * `cooldownMs`, after which a single operation tries Redis again. A reply that blames the data or
+ * the script (`ERR`, `WRONGTYPE`) is that key's problem: that operation falls back, Redis stays in use.
  *
  * A slow event loop is not a Redis failure. When an operation's time is up, it is judged on what
  * Redis did, not on the clock alone: if Redis answered any other operation since this one was
@@ -35,6 +40,7 @@ export class CircuitBreaker {
 
   constructor(
     private readonly timeoutMs: number,
+    private readonly cooldownMs: number,
     private readonly logger: Logger,
     private readonly events: BreakerEvents = {},
   ) {}
@@ -44,17 +50,23 @@ export class CircuitBreaker {
     return monotonicNow() < this.openUntil || this.trying;
   }
 
+  /** Whether Redis failed and no trial has succeeded since (open, or half-open waiting for its trial). */
+  get tripped(): boolean {
+    return this.openUntil !== 0;
+  }
+
   /** `operation`'s outcome while Redis answers; `fallback`'s while the breaker is open or when it fails. */
   async run<T>(operation: () => Promise<T>, fallback: () => T | Promise<T>): Promise<T> {
     const halfOpen = this.openUntil !== 0;
     if (this.isOpen) return fallback();
     if (halfOpen) this.trying = true;
+    const sentAt = monotonicNow();
     try {
-      const result = await this.bounded(operation);
+      const result = await this.bounded(operation, sentAt);
       if (halfOpen) this.close();
       return result;
     } catch (error) {
-      this.open(error);
+      if (!isDataError(error)) this.open(error, sentAt);
       return fallback();
     } finally {
       if (halfOpen) this.trying = false;
@@ -73,8 +85,7 @@ export class CircuitBreaker {
   }
 
   /** `operation`'s outcome, or a time-out when Redis stayed silent for a whole `timeoutMs`. */
-  private bounded<T>(operation: () => Promise<T>): Promise<T> {
-    const sentAt = monotonicNow();
+  private bounded<T>(operation: () => Promise<T>, sentAt: number): Promise<T> {
     let attempt: Promise<T>;
     try {
       attempt = operation();
@@ -92,7 +103,7 @@ export class CircuitBreaker {
             const blocked = now - due > this.timeoutMs / 2;
             const answering = this.lastAnswerAt > sentAt;
             if ((blocked || answering) && now - sentAt < PATIENCE * this.timeoutMs) arm(this.timeoutMs);
-            else reject(new Error(`no answer within ${this.timeoutMs} ms`));
+            else reject(new RedisSilentError(`no answer within ${this.timeoutMs} ms`));
           });
         }, ms);
       };
@@ -104,6 +115,8 @@ export class CircuitBreaker {
           resolve(value);
         },
         (error: unknown) => {
+          // A reply, even an error reply, is Redis answering.
+          if (isDataError(error)) this.lastAnswerAt = monotonicNow();
           clearTimeout(timer);
           reject(error);
         },
@@ -111,15 +124,14 @@ export class CircuitBreaker {
     });
   }
 
-  private open(error: unknown): void {
+  private open(error: unknown, sentAt: number): void {
     const wasClosed = this.openUntil === 0;
-    this.openUntil = monotonicNow() + BREAKER_COOLDOWN_MS;
-    if (wasClosed) this.events.opened?.();
+    this.openUntil = monotonicNow() + this.cooldownMs;
+    if (wasClosed) this.events.opened?.(sentAt);
     if (this.warned) return;
     this.warned = true;
-    const why = error instanceof Error ? error.message : 'error';
     this.logger.warn(
-      `Redis unavailable (${why}); this instance works on its own share of the limit, retrying every ${BREAKER_COOLDOWN_MS} ms`,
+      `Redis unavailable (${describe(error)}); this instance works on its own share of the limit, trying Redis again every ${this.cooldownMs} ms`,
     );
   }
 
@@ -129,4 +141,13 @@ export class CircuitBreaker {
     if (this.warned) this.logger.log('Redis is back; the fleet shares state again');
     this.warned = false;
   }
+}
+
+/** What the warning says of a failure: its class and code, or the breaker's own time-out (never a URL or reply text). */
+function describe(error: unknown): string {
+  if (error instanceof RedisSilentError) return error.message;
+  if (!(error instanceof Error)) return 'error';
+  const name = error.name === 'Error' ? error.constructor.name : error.name;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? `${name} ${code}` : name;
 }

@@ -4,5 +4,4 @@
  * option, or set the `redis` option, which loads this entry point on demand.
  */
 export { RedisFleetStore, type RedisFleetStoreOptions } from './redis-fleet-store.js';
-export { CircuitBreaker, BREAKER_COOLDOWN_MS, type BreakerEvents } from './circuit-breaker.js';
-export type { OpenCxRedisClient } from '../opencx.options.js';
+export type { OpenCxRedisClient, NodeRedisClient, IoRedisClient } from './redis-client.js';

@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import * as fc from 'fast-check';
-import { fleetStoreContract } from '../../test/fleet-store.contract.js';
-import { MemoryFleetStore, earliestSlot } from './memory-fleet-store.js';
+import { runFleetStoreContract } from '../testing/fleet-store.contract.js';
+import { MemoryFleetStore } from './memory-fleet-store.js';
+import { earliestSlot } from './sliding-log.js';
 import type { OpenCxSlotRequest } from './opencx-fleet-store.interface.js';
 
 const KEY = 'key-hash';
@@ -9,14 +10,17 @@ const KEY = 'key-hash';
 describe('MemoryFleetStore: the fleet-store contract', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
   afterEach(() => jest.useRealTimers());
-  fleetStoreContract({
-    create: () => new MemoryFleetStore(),
-    shared: false,
-    advance: async (ms) => {
-      jest.advanceTimersByTime(ms);
+  runFleetStoreContract(
+    {
+      create: () => new MemoryFleetStore(),
+      shared: false,
+      advance: async (ms) => {
+        jest.advanceTimersByTime(ms);
+      },
+      window: 1_000,
     },
-    window: 1_000,
-  });
+    { it },
+  );
 });
 
 describe('MemoryFleetStore: the sliding log', () => {
@@ -184,24 +188,31 @@ describe('MemoryFleetStore: bounds and boundaries', () => {
     expect((await store.lookup('b', 'p')).value).toBeUndefined();
   });
 
-  it('remembers the last maxEntries evictions (a repeated one counting as recent), and forgets older ones', async () => {
+  it('keeps an eviction marker by age, not count: evicting other contacts lets no answer looked up before it be kept', async () => {
     const store = new MemoryFleetStore(2);
-    const before = (await store.lookup('x', 'p')).stamp;
+    const before = (await store.lookup('a', 'p', 5_000)).stamp;
     jest.advanceTimersByTime(1);
     await store.evict('a');
-    await store.evict('b');
+    // More evictions than the cache holds contacts, while the call that looked up `a` is in flight.
+    for (const other of ['b', 'c', 'd']) await store.evict(other);
+    jest.advanceTimersByTime(4_000);
+    await store.save('a', 'p', 'late', 60_000, before);
+    expect((await store.lookup('a', 'p', 1_000)).value).toBeUndefined();
+    // A look-up after the eviction saves as usual.
+    const after = (await store.lookup('a', 'p', 1_000)).stamp;
+    await store.save('a', 'p', 'fresh', 60_000, after);
+    expect((await store.lookup('a', 'p', 1_000)).value).toBe('fresh');
+  });
+
+  it('forgets an eviction marker once no call that looked up before it can still save', async () => {
+    const store = new MemoryFleetStore(2);
+    await store.lookup('a', 'p', 1_000);
     await store.evict('a');
-    // Both remembered: an answer looked up before them is not kept.
-    await store.save('a', 'p', 'late', 60_000, before);
-    await store.save('b', 'p', 'late', 60_000, before);
-    expect((await store.lookup('a', 'p')).value).toBeUndefined();
-    expect((await store.lookup('b', 'p')).value).toBeUndefined();
-    await store.evict('c');
-    // b's eviction is now the oldest of three: forgotten, so its late answer is kept; a's is not.
-    await store.save('b', 'p', 'late', 60_000, before);
-    await store.save('a', 'p', 'late', 60_000, before);
-    expect((await store.lookup('b', 'p')).value).toBe('late');
-    expect((await store.lookup('a', 'p')).value).toBeUndefined();
+    // The longest lock asked for, and a second's margin.
+    jest.advanceTimersByTime(2_001);
+    // Later evictions prune it: the marker map holds only what a call in flight may still need.
+    await store.evict('b');
+    expect(store.evictionMarkers()).toBe(1);
   });
 
   it('counts an abandoned send until it can no longer arrive, then a window on', async () => {
@@ -214,27 +225,36 @@ describe('MemoryFleetStore: bounds and boundaries', () => {
     expect(await store.reserve(KEY, 'two', request)).toEqual({ granted: true, waitMs: 2_900 });
   });
 
-  it('hands on only the real sends of the last window, with how long ago each was', async () => {
+  it('hands on the sends of the last window, with the time each counts from', async () => {
     const store = new MemoryFleetStore();
     store.recordSend(KEY, 'real-1', request);
-    store.assumeSent(KEY, 2, request, performance.now());
+    store.recordSend('other', 'in-transit', request);
     jest.advanceTimersByTime(300);
     await store.release(KEY, 'real-1', request, 'ended');
     jest.advanceTimersByTime(200);
-    expect(store.recentSends(KEY, 1_000)).toEqual([['real-1', 200]]);
+    expect(store.recentSends(KEY, 1_000)).toEqual([['real-1', -200]]);
     expect(store.recentSends(KEY, 200)).toEqual([]);
-    expect(store.recentSends('other', 1_000)).toEqual([]);
+    // Still in transit: it counts until the latest it may arrive.
+    expect(store.recentSends('other', 1_000)).toEqual([['in-transit', 1_500]]);
+    expect(store.recentSends('unused', 1_000)).toEqual([]);
+    expect(store.keysSentOn()).toEqual([KEY, 'other']);
+    jest.advanceTimersByTime(3_000);
+    expect(store.keysSentOn()).toEqual([]);
   });
 
-  it('counts assumed sends against the limit as if made when said, exactly as many as said', async () => {
+  it("books after a start and within a share of a fleet store's choosing", async () => {
     const store = new MemoryFleetStore();
     const three = { ...request, localLimit: 3 };
-    store.assumeSent(KEY, 3, three, performance.now() + 400);
-    expect(await store.reserve(KEY, 'next', three)).toEqual({ granted: true, waitMs: 1_400 });
-    store.assumeSent('four', 3, three, performance.now());
-    expect(await store.reserve('four', 'fourth', { ...three, localLimit: 4 })).toEqual({ granted: true, waitMs: 0 });
-    store.assumeSent('none', 0, request, performance.now());
-    expect(await store.reserve('none', 'first', request)).toEqual({ granted: true, waitMs: 0 });
+    const start = performance.now() + 400;
+    expect(store.reserveAfter(KEY, 'a', three, start, 1)).toEqual({ granted: true, waitMs: 400 });
+    expect(store.slotFor(KEY, three, 1, true)).toBe(start + 1_000);
+    expect(store.slotFor(KEY, three, 1, false)).toBe(performance.now());
+    expect(store.claimAfter(KEY, 'a', three, start, 1)).toBe(400);
+    jest.advanceTimersByTime(400);
+    expect(store.claimAfter(KEY, 'a', three, start, 1)).toBe(0);
+    expect(store.reserveAfter(KEY, 'b', three, 0, 1)).toEqual({ granted: true, waitMs: 1_000 });
+    store.bookAt('c', 'x', performance.now(), request);
+    expect(store.recentSends('c', 1_000)).toEqual([['x', 2_000]]);
   });
 
   it('counts a send another store granted, so the slot after it waits a window', async () => {

@@ -6,42 +6,35 @@ import type {
   OpenCxSlotRequest,
   OpenCxStoreLookup,
 } from './opencx-fleet-store.interface.js';
-
-/** Id prefix of sends counted by assumption (see `assumeSent`). */
-const ASSUMED = 'assumed:';
+import { SlidingLogs } from './sliding-log.js';
 
 /** Contacts a `MemoryFleetStore` keeps when not told otherwise (see the `cache.maxEntries` option). */
 const DEFAULT_MAX_ENTRIES = 100_000;
 
-/** The earliest time at or after `now` that puts at most `limit` of these times in any `window`. */
-export function earliestSlot(times: readonly number[], now: number, limit: number, window: number): number {
-  if (times.length < limit) return now;
-  const sorted = times.toSorted((a, b) => a - b);
-  return Math.max(now, (sorted[sorted.length - limit] ?? now) + window);
-}
-
-/**
- * A key's log: booked (or sent) time per call id, and for calls sent, the time they count from:
- * their end, or while in transit the latest they may still arrive (they count as arriving now
- * until then).
- */
-interface KeyLog {
-  plan: Map<string, number>;
-  sends: Map<string, number>;
-}
+/** The longest a call may take (the longest `totalTimeout`): no look-up's lock outlives it. */
+const LONGEST_CALL = 3_600_000;
+/** How long an eviction marker outlives the longest call seen, for a save a little past its lock. */
+const MARKER_MARGIN = 1_000;
+/** Every log is swept at most this often (keys used once must not accumulate). */
+const SWEEP_INTERVAL = 1_000;
 
 /**
  * The fleet store of one process, and the default: tokens in an LRU of at most `maxEntries`
  * contacts (a `Map` keeps insertion order, so moving an entry to the end on each read makes its
  * first key the least recently used), the sliding log and the pauses in maps. Its lock is always
  * free: single-flight within the process already makes one call per contact. Every time is on a
- * monotonic clock, so a wall-clock step changes nothing.
+ * monotonic clock, so a wall-clock step changes nothing; a stamp is the look-up's time on it.
+ *
+ * An eviction is remembered for as long as a call that looked up before it may still save (the
+ * longest lock a look-up asked for, and a margin), however many other contacts are evicted.
  */
 export class MemoryFleetStore implements OpenCxFleetStore {
   private readonly entries = new Map<string, { payload: string; value: string; expiresAt: number }>();
+  /** Evicted contacts, in the order of their last eviction, with its time. */
   private readonly evictedAt = new Map<string, number>();
-  private readonly logs = new Map<string, KeyLog>();
+  private readonly logs = new SlidingLogs();
   private readonly pauses = new Map<string, number>();
+  private longestLock = 0;
 
   /** @param maxEntries contacts kept before the least recently used goes. Default 100000. */
   constructor(private readonly maxEntries: number = DEFAULT_MAX_ENTRIES) {}
@@ -49,8 +42,9 @@ export class MemoryFleetStore implements OpenCxFleetStore {
   /** Never degraded: it has no back end to lose. */
   readonly degraded = false;
 
-  lookup(key: string, payload: string): Promise<OpenCxStoreLookup> {
+  lookup(key: string, payload: string, lockTtl = 0): Promise<OpenCxStoreLookup> {
     const now = monotonicNow();
+    this.longestLock = Math.max(this.longestLock, Math.min(Number.isFinite(lockTtl) ? lockTtl : 0, LONGEST_CALL));
     const item = this.entries.get(key);
     this.entries.delete(key);
     const live = item && item.expiresAt > now ? item : undefined;
@@ -60,8 +54,7 @@ export class MemoryFleetStore implements OpenCxFleetStore {
 
   save(key: string, payload: string, value: string, ttlMs: number, stamp: number): Promise<void> {
     // Evicted after the look-up: the answer may be the evicted contact's, so it is not kept.
-    const evicted = this.evictedAt.get(key);
-    if (evicted !== undefined && evicted >= stamp) return Promise.resolve();
+    if (!this.mayKeep(key, stamp)) return Promise.resolve();
     const now = monotonicNow();
     this.entries.delete(key);
     this.entries.set(key, { payload, value, expiresAt: now + ttlMs });
@@ -78,47 +71,28 @@ export class MemoryFleetStore implements OpenCxFleetStore {
   }
 
   evict(key: string): Promise<void> {
+    const now = monotonicNow();
     this.entries.delete(key);
     this.evictedAt.delete(key);
-    // Bounded like the entries: an eviction older than any call in flight no longer matters.
-    this.evictedAt.set(key, monotonicNow());
-    if (this.evictedAt.size > this.maxEntries) {
-      for (const oldest of this.evictedAt.keys()) {
-        this.evictedAt.delete(oldest);
-        break;
-      }
+    this.evictedAt.set(key, now);
+    // Oldest first: a marker older than any call that may still save is of no use.
+    for (const [oldest, at] of this.evictedAt) {
+      if (now - at <= this.longestLock + MARKER_MARGIN) break;
+      this.evictedAt.delete(oldest);
     }
     return Promise.resolve();
   }
 
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation> {
-    const now = monotonicNow();
-    const log = this.live(key, now, request.window);
-    const planned = earliestSlot([...log.plan.values()], now, request.localLimit, request.window);
-    const at = Math.max(planned, this.sendSlot(key, log, now, request));
-    if (at - now > request.maxWait) return Promise.resolve({ granted: false, waitMs: at - now });
-    this.book(log, id, at, now, request);
-    return Promise.resolve({ granted: true, waitMs: at - now });
+    return Promise.resolve(this.reserveAfter(key, id, request, 0, request.localLimit));
   }
 
   claim(key: string, id: string, request: OpenCxSlotRequest): Promise<number> {
-    const now = monotonicNow();
-    const log = this.live(key, now, request.window);
-    const at = this.sendSlot(key, log, now, request);
-    this.book(log, id, at, now, request);
-    return Promise.resolve(at - now);
+    return Promise.resolve(this.claimAfter(key, id, request, 0, request.localLimit));
   }
 
   release(key: string, id: string, request: OpenCxSlotRequest, outcome: OpenCxSendOutcome): Promise<void> {
-    const log = this.logs.get(key);
-    if (log?.sends.has(id)) {
-      const now = monotonicNow();
-      // An abandoned request may still arrive: in transit for as long again as it was allowed.
-      const at = outcome === 'abandoned' ? now + request.maxTransit : now;
-      log.sends.set(id, at);
-      log.plan.set(id, at);
-    } else log?.plan.delete(id);
-    if (log?.plan.size === 0 && log.sends.size === 0) this.logs.delete(key);
+    this.logs.release(key, id, monotonicNow(), request, outcome);
     return Promise.resolve();
   }
 
@@ -134,56 +108,73 @@ export class MemoryFleetStore implements OpenCxFleetStore {
     return Promise.resolve(Math.max(0, left));
   }
 
+  /** Eviction markers kept (for tests of their bound). */
+  evictionMarkers(): number {
+    return this.evictedAt.size;
+  }
+
   /**
-   * Counts `count` sends for `key` as made at `at` (now or later), without their being real: for a
-   * fallback taking over from a shared store, which cannot know what the fleet sent just before.
+   * Books the earliest slot at or after `notBefore` that keeps `key` within `limit` (bookings,
+   * sends and the pause), or refuses beyond `maxWait`: {@link reserve} with a share and a start
+   * of a fleet store's choosing.
    */
-  assumeSent(key: string, count: number, request: OpenCxSlotRequest, at: number): void {
-    const log = this.live(key, monotonicNow(), request.window);
-    for (let i = 0; i < count; i++) {
-      const id = `${ASSUMED}${at}:${i}`;
-      log.plan.set(id, at);
-      log.sends.set(id, at);
-    }
+  reserveAfter(
+    key: string,
+    id: string,
+    request: OpenCxSlotRequest,
+    notBefore: number,
+    limit: number,
+  ): OpenCxReservation {
+    const now = monotonicNow();
+    this.logs.sweep(now, SWEEP_INTERVAL);
+    const at = Math.max(this.logs.slot(key, now, request, limit, true), this.pauseEnd(key), notBefore);
+    if (at - now > request.maxWait) return { granted: false, waitMs: at - now };
+    this.logs.book(key, id, at, now, request);
+    return { granted: true, waitMs: at - now };
+  }
+
+  /** {@link claim} with a share and a start of a fleet store's choosing (see {@link reserveAfter}). */
+  claimAfter(key: string, id: string, request: OpenCxSlotRequest, notBefore: number, limit: number): number {
+    const now = monotonicNow();
+    const at = Math.max(this.logs.slot(key, now, request, limit, false), this.pauseEnd(key), notBefore);
+    this.logs.book(key, id, at, now, request);
+    return at - now;
+  }
+
+  /** The earliest slot {@link reserveAfter} (`withPlan`) or {@link claimAfter} would give now, booking nothing. */
+  slotFor(key: string, request: OpenCxSlotRequest, limit: number, withPlan: boolean): number {
+    const now = monotonicNow();
+    return Math.max(this.logs.slot(key, now, request, limit, withPlan), this.pauseEnd(key));
+  }
+
+  /** Books `id` at `at` (a slot another store granted), counted as sent if `at` is now or past. */
+  bookAt(key: string, id: string, at: number, request: OpenCxSlotRequest): void {
+    this.logs.book(key, id, at, monotonicNow(), request);
   }
 
   /** Counts `id` as sent now (a send another store granted), so this store can take over from it. */
   recordSend(key: string, id: string, request: OpenCxSlotRequest): void {
     const now = monotonicNow();
-    this.book(this.live(key, now, request.window), id, now, now, request);
+    this.logs.book(key, id, now, now, request);
   }
 
-  /** The real sends of `key` this store counted, with ms since each (less than a window): for handing them on. */
-  recentSends(key: string, window: number): Array<[id: string, ago: number]> {
-    const now = monotonicNow();
-    return [...(this.logs.get(key)?.sends ?? [])]
-      .filter(([id]) => !id.startsWith(ASSUMED))
-      .map(([id, at]): [string, number] => [id, now - Math.min(at, now)])
-      .filter(([, ago]) => ago < window);
+  /** The sends of `key` counted here and still in its window: each id, with the time it counts from minus now. */
+  recentSends(key: string, window: number): Array<[id: string, offset: number]> {
+    return this.logs.recent(key, monotonicNow(), window);
+  }
+
+  /** The keys with a send still in their window. */
+  keysSentOn(): string[] {
+    return this.logs.keysSentOn(monotonicNow());
+  }
+
+  /** Whether a save stamped `stamp` may keep its entry: not when the key was evicted at or after it. */
+  private mayKeep(key: string, stamp: number): boolean {
+    const evicted = this.evictedAt.get(key);
+    return evicted === undefined || evicted < stamp;
   }
 
   private pauseEnd(key: string): number {
     return this.pauses.get(key) ?? 0;
-  }
-
-  /** The earliest send the sends and the pause allow; a request in transit counts as reaching OpenCX now. */
-  private sendSlot(key: string, log: KeyLog, now: number, { localLimit, window }: OpenCxSlotRequest): number {
-    const times = [...log.sends.values()].map((at) => Math.min(at, now));
-    return Math.max(earliestSlot(times, now, localLimit, window), this.pauseEnd(key));
-  }
-
-  private book(log: KeyLog, id: string, at: number, now: number, request: OpenCxSlotRequest): void {
-    log.plan.set(id, at);
-    // Sent now: in transit until it ends, or until the latest it may still arrive.
-    if (at <= now) log.sends.set(id, now + request.maxTransit);
-  }
-
-  /** The key's log without what has left the window. */
-  private live(key: string, now: number, window: number): KeyLog {
-    const log = this.logs.get(key) ?? { plan: new Map(), sends: new Map() };
-    for (const entries of [log.plan, log.sends])
-      for (const [id, at] of entries) if (at <= now - window) entries.delete(id);
-    this.logs.set(key, log);
-    return log;
   }
 }

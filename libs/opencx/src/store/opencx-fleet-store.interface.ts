@@ -37,7 +37,11 @@ export interface OpenCxStoreLookup {
    * process; in a fleet, true for the one instance that took the contact's lock.
    */
   locked: boolean;
-  /** When the look-up happened, on the store's own clock: handed back to `save`, so an eviction after it wins. */
+  /**
+   * Opaque to the caller, handed back to `save` (for this key or another, such as a contact id's
+   * note), so that an eviction after the look-up wins. A store decides what it is: the time of the
+   * look-up on the store's own clock, for both built-in stores.
+   */
   stamp: number;
 }
 
@@ -54,13 +58,16 @@ export type OpenCxSendOutcome = 'ended' | 'abandoned';
  * upstream 429 sets. `MemoryFleetStore` (one process) is the default; `RedisFleetStore` from
  * `nestjs-opencx/redis` shares a Redis server. Every key is already a hash: a store sees no email,
  * API key or token in clear, only entries the library sealed (AES-256-GCM, bound to their key and
- * payload). The contract tests in the repository check any implementation against these rules.
+ * payload). `runFleetStoreContract` from `nestjs-opencx/testing` checks an implementation against
+ * these rules.
  *
  * Rules every implementation keeps:
  * - `lookup` answers a value only for the payload it was saved with; `save` replaces the key's
  *   entry for `ttlMs` and releases this instance's lock, unless the key was evicted after the
- *   look-up that returned `stamp` (then it only releases the lock); `unlock` releases it without
- *   saving; a lock expires after `lockTtl` ms; `evict` removes the entry, or rejects if it cannot.
+ *   look-up that returned `stamp` (then it only releases the lock); a stamp orders look-ups and
+ *   evictions across keys too (a contact id's note is saved with its contact's stamp); `unlock`
+ *   releases the lock without saving; a lock expires after `lockTtl` ms, which is also the longest
+ *   the caller may take before its `save`; `evict` removes the entry, or rejects if it cannot.
  * - `reserve` books the earliest time that keeps every `window` within `limit`, counting both the
  *   bookings and the sends, or refuses when that is more than `maxWait` away (booking nothing).
  *   A slot free now is claimed at once (`waitMs` 0). `claim`, when the booked time comes, sends
@@ -92,7 +99,10 @@ export interface OpenCxFleetStore {
   pause(key: string, ms: number): Promise<void>;
   /** Ms until `key`'s pause ends (0 when not paused). */
   pausedFor(key: string): Promise<number>;
-  /** Whether the store currently works on this process's state only (a shared back end failed). Default false. */
+  /**
+   * Whether the store currently works on this process's state only: a shared back end failed, or has
+   * not answered yet since start-up. Default false.
+   */
   readonly degraded?: boolean;
   /** Called once at the application's shutdown: send what is pending, close what the store opened. */
   close?(): Promise<void>;

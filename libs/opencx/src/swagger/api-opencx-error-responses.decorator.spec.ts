@@ -49,6 +49,7 @@ describe('ApiOpenCxErrorResponses', () => {
             statusCode: 503,
             message: 'OpenCX is rate limiting this service; retry later',
             error: 'Service Unavailable',
+            retryAfter: 60,
           },
         ],
         504: [

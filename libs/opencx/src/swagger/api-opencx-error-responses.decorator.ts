@@ -3,7 +3,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../dto/error-response.dto.js';
 
-/** The answers `OpenCxExceptionFilter` gives, each with a description and an example of its own. */
+/** The answers the library's errors give through any filter, each with a description and an example of its own. */
 const RESPONSES: ReadonlyArray<readonly [number, string, string | string[], object?]> = [
   [
     400,
@@ -12,7 +12,12 @@ const RESPONSES: ReadonlyArray<readonly [number, string, string | string[], obje
     { fields: [{ field: 'email', messages: ['email must be an email'] }] },
   ],
   [502, 'OpenCX failed or refused this service; nothing the caller can fix', 'OpenCX is unavailable'],
-  [503, 'OpenCX is rate limiting this service; see Retry-After', 'OpenCX is rate limiting this service; retry later'],
+  [
+    503,
+    'OpenCX is rate limiting this service; see Retry-After',
+    'OpenCX is rate limiting this service; retry later',
+    { retryAfter: 60 },
+  ],
   [504, 'OpenCX did not answer in time', 'OpenCX did not answer in time'],
 ];
 
@@ -26,7 +31,7 @@ export interface OpenCxErrorResponseDoc {
 
 /**
  * Documents, in one line, the error answers of an endpoint that calls `ContactAuthService`:
- * 400 (validation, with `fields`), 502, 503 (with `Retry-After`) and 504, each with the library's
+ * 400 (validation, with `fields`), 502, 503 (with `retryAfter` and `Retry-After`) and 504, each with the library's
  * error body schema (NestJS's `{ statusCode, message, error }`) and an example; `also` adds your
  * endpoint's own error answers (401 from a guard, 429 from a throttler) with the same schema.
  *

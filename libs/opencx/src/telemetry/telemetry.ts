@@ -1,3 +1,6 @@
+import type * as OpenTelemetryApi from '@opentelemetry/api';
+import { importOptional } from '../util/optional-import.js';
+
 /** Which public operation a call is, or a health probe. */
 export type TelemetryOperation = 'authenticate-user' | 'delete-contact' | 'health-check';
 
@@ -37,7 +40,8 @@ export interface Telemetry {
   refused(): void;
 }
 
-const NO_TRACE: CallTrace = { cache: () => undefined, attempt: () => undefined };
+/** A trace that keeps nothing: for a call nobody records. */
+export const NO_TRACE: CallTrace = { cache: () => undefined, attempt: () => undefined };
 
 /** Telemetry off, or `@opentelemetry/api` not installed: nothing is recorded and nothing allocated. */
 export const NO_TELEMETRY: Telemetry = {
@@ -51,7 +55,7 @@ export const NO_TELEMETRY: Telemetry = {
  * peer): without an SDK registered, its tracer and meter are the API's no-ops.
  */
 export async function loadTelemetry(name: string): Promise<Telemetry> {
-  const api = await import('@opentelemetry/api').catch(() => undefined);
+  const api = await importOptional<typeof OpenTelemetryApi>('@opentelemetry/api');
   if (!api) return NO_TELEMETRY;
   const { OpenTelemetryTelemetry } = await import('./open-telemetry.js');
   return new OpenTelemetryTelemetry(api, name);

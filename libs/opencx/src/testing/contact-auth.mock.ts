@@ -49,7 +49,7 @@ export interface ContactAuthMockCall {
 }
 
 const MOCK_SECRET = 'nestjs-opencx-mock';
-/** As OpenCX issues them: a token with `mcp_access` lasts an hour, a chat-only one does not expire. */
+/** OpenCX's `mcp_access` tokens last an hour; chat-only ones keep a "non-expiring behavior": the mock gives them no `exp`. */
 const MCP_TOKEN_TTL_SECONDS = 3600;
 
 function defaultAnswer(input: AuthenticateUserDto): OpenCxMockResponse {
@@ -92,7 +92,7 @@ export class ContactAuthServiceMock implements Pick<
     this.evictions.push({ email, options });
   }
 
-  /** Records the contact id erased: `deletions`. */
+  /** Records the contact id deleted: `deletions`. */
   async deleteContact(contactId: string, options: Pick<OpenCxRequestOptions, 'apiKey'> = {}): Promise<void> {
     this.deletions.push({ contactId, options });
   }

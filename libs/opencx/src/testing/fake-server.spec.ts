@@ -1,4 +1,5 @@
-import { createOpenCxFakeServer, type OpenCxFakeServer } from './fake-server.js';
+import { createOpenCxFakeServer } from './fake-server.js';
+import type { OpenCxFakeServer } from './fake-server.interface.js';
 
 const KEY = 'sk_fake_key';
 
@@ -190,7 +191,7 @@ describe('createOpenCxFakeServer', () => {
         apiKey: KEY,
         refuseUnknownFields: false,
         validateBodyFirst: true,
-        rateLimitPerMinute: 3,
+        rateLimitPerMinute: 2,
         rateLimitRetryAfter: false,
       });
       expect((await post(own, { email: 'a@example.com', future: 1 })).status).toBe(200);

@@ -9,14 +9,16 @@ function uuidFrom(...parts: string[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The organisation id the fake server gives an API key (a UUID, stable per key). */
+/** The organisation id the fake server gives an API key (a UUID, stable per key): the token's `sub.payload.org_id`. */
 export function fakeOrgId(apiKey: string): string {
   return uuidFrom('org', apiKey);
 }
 
 /**
- * The contact id the fake gives an email in an organisation: a UUID, the same for the same email
- * (case and surrounding spaces aside) in the same organisation, like OpenCX's upsert by email.
+ * The contact id the fake gives the first contact of an email in an organisation: a UUID, the same
+ * for the same email (case and surrounding spaces aside) in the same organisation. The fake keys
+ * contacts by email, as OpenCX is assumed to (its docs do not say); a contact made for the email
+ * after a deletion gets another id (`OpenCxFakeServer.contactIdFor` gives it).
  */
 export function fakeContactId(email: string, orgId = 'org'): string {
   return uuidFrom('contact', orgId, email.trim().toLowerCase());
@@ -29,10 +31,12 @@ export interface FakeMcpAccess {
 }
 
 /**
- * An HS256 JWT shaped like OpenCX's contact tokens: `sub` is
- * `{ type: 'widget-contact', payload: { org_id, contact: { id, verified: true }, mcp_access? } }`,
- * with `iat`, and `exp` `ttlSeconds` later when `ttlSeconds` is set. OpenCX's chat-only tokens
- * have no `exp`; those issued with `mcp_access` last an hour. No `iss`: OpenCX's have none.
+ * An HS256 JWT shaped like OpenCX's contact tokens (the envelope of the widget's fixtures): `sub`
+ * is `{ type: 'widget-contact', payload: { org_id, contact: { id, verified: true }, mcp_access? } }`,
+ * with `iat`, and `exp` `ttlSeconds` later when `ttlSeconds` is set (the fake server sets 3600 for
+ * `mcp_access` tokens, which OpenCX says expire after one hour, and leaves `exp` out of chat-only
+ * ones, which keep a "non-expiring behavior": whether they carry an `exp` is not documented). No
+ * `iss`, as in the widget's fixtures. For tests that need a token of their own making.
  */
 export function signFakeToken(
   contactId: string,

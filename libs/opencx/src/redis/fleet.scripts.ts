@@ -1,0 +1,48 @@
+import { LUA_HELPERS } from './lua.js';
+import { redisScript } from './redis-client.js';
+
+/**
+ * The heartbeat, which keeps the fleet's time. KEYS clock, members; ARGV instance, estimate (the
+ * caller's fleet time when it sent the beat, '' when it has none), forget, below, above, newcomer
+ * cap, ttl, leaving ('1'), known ('1' when the caller beat lately, so its membership must be there).
+ *
+ * The fleet time L never goes back. It advances by the server's clock (raw − R) while that agrees
+ * with the caller's estimate: no more than `below` behind it, no more than `above` ahead (the beat
+ * may have waited in a busy process or on the network). Otherwise the server's clock stepped, and
+ * L follows the estimate. A caller without an estimate (its first beat) advances L by at most the
+ * newcomer cap, so a newcomer cannot import a forward step. A missing or garbled clock is made
+ * anew from the caller's estimate (or the server's clock), and said: the fleet's state was lost (a
+ * restart, a flush). Members are scored by fleet time; those not heard of for `forget` ms are
+ * dropped. Returns {fleet time, fleet size, lost, the server's clock}: their difference is what
+ * every per-key script adds to the server's clock to read fleet time.
+ */
+export const BEAT = redisScript(`${LUA_HELPERS}
+local t = redis.call('TIME')
+local raw = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local estimate, forget, below, above = num(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local cap, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
+local lost, fleet, l, r = 0, nil, nil, nil
+if typed(KEYS[1], 'hash') then
+  l, r = num(redis.call('HGET', KEYS[1], 'L')), num(redis.call('HGET', KEYS[1], 'R'))
+end
+if l == nil or r == nil then
+  lost = 1
+  fleet = estimate or raw
+else
+  local advance = raw - r
+  if estimate == nil then fleet = l + math.min(math.max(advance, 0), cap)
+  elseif l + advance >= estimate - below and l + advance <= estimate + above then fleet = l + advance
+  else fleet = estimate end
+  fleet = math.max(fleet, l)
+end
+fleet = math.floor(fleet)
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'L', ms(fleet), 'R', ms(raw))
+redis.call('PEXPIRE', KEYS[1], ttl)
+typed(KEYS[2], 'zset')
+if ARGV[9] == '1' and not redis.call('ZSCORE', KEYS[2], ARGV[1]) then lost = 1 end
+if ARGV[8] == '1' then redis.call('ZREM', KEYS[2], ARGV[1]) else redis.call('ZADD', KEYS[2], ms(fleet), ARGV[1]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ms(fleet - forget))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '(' .. ms(fleet + forget), '+inf')
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return {fleet, redis.call('ZCARD', KEYS[2]), lost, raw}`);

@@ -1,0 +1,96 @@
+// Faults written into Redis at the library's keys: wrong-typed or garbage values, stale members of
+// the fleet's membership, and token entries swapped between contacts. Targets are found by pattern
+// and type (keys.mjs); the values written carry a long TTL, so the TTL check stays about what the
+// library itself writes.
+import { KEY_ROLES, byText, classify, keyOf, scanLibraryKeys, tagsByFamily } from './keys.mjs';
+import { TIME_OFFSET_KEY } from './redis-wrapper.mjs';
+
+/** TTL of what the harness writes: longer than any run. */
+const GARBAGE_TTL_MS = 3_600_000;
+
+/** Redis's clock as the library's scripts read it: TIME plus the simulated offset, in ms. */
+export async function redisNow(client) {
+  const [seconds, micros] = await client.sendCommand(['TIME']);
+  const offset = Number(await client.get(TIME_OFFSET_KEY)) || 0;
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + offset;
+}
+
+/** The garbage variants of a key of `type`: each writes one wrong or hostile value at `key`. */
+const VARIANTS = {
+  string: {
+    hash: (c, key) => c.hSet(key, 'opencx-sim', 'garbage'),
+    list: (c, key) => c.rPush(key, 'garbage'),
+    text: (c, key) => c.set(key, 'garbage\u0000text'),
+    huge: (c, key) => c.set(key, '1e308'),
+    negative: (c, key) => c.set(key, '-86400000'),
+    future: async (c, key) => c.set(key, String((await redisNow(c)) + GARBAGE_TTL_MS)),
+  },
+  zset: {
+    string: (c, key) => c.set(key, 'garbage'),
+    hash: (c, key) => c.hSet(key, 'opencx-sim', 'garbage'),
+    list: (c, key) => c.rPush(key, 'garbage'),
+    'far-future': async (c, key) => c.zAdd(key, { score: (await redisNow(c)) + GARBAGE_TTL_MS, value: 'sim-future' }),
+    'far-past': (c, key) => c.zAdd(key, { score: -1e15, value: 'sim-past' }),
+    infinite: (c, key) => c.zAdd(key, { score: Number.POSITIVE_INFINITY, value: 'sim-inf' }),
+  },
+};
+
+/** The zset variants that add a member to the key instead of replacing it. */
+const JOINS = new Set(['far-future', 'far-past', 'infinite']);
+
+/** The variants a plan may draw for `role`. */
+export function variantsOf(role) {
+  const row = KEY_ROLES.find((r) => r.role === role);
+  return Object.keys(VARIANTS[row.type] ?? VARIANTS.string);
+}
+
+/** A key of `role` in the family's tags, chosen by `pick`; undefined when no sibling exists yet. */
+async function target(client, role, pick) {
+  const row = KEY_ROLES.find((r) => r.role === role);
+  const tags = tagsByFamily(await scanLibraryKeys(client))[row.family];
+  if (tags.length === 0) return undefined;
+  return keyOf(role, tags[pick % tags.length]);
+}
+
+/** Writes garbage `variant` at a key of `role`: what was done, for the record. */
+export async function writeGarbage(client, { role, variant, pick }) {
+  const key = await target(client, role, pick);
+  if (!key) return { skipped: `no ${role} key's family in Redis yet` };
+  const type = KEY_ROLES.find((r) => r.role === role).type;
+  const write = VARIANTS[type]?.[variant];
+  if (!write) return { skipped: `no variant ${variant} for a ${type}` };
+  // Hostile scores join the members there; any other value replaces the key.
+  if (!(type === 'zset' && JOINS.has(variant))) await client.del(key);
+  await write(client, key);
+  await client.pExpire(key, GARBAGE_TTL_MS);
+  return { key, role, variant };
+}
+
+/** Adds `count` members that stopped beating to a fleet membership key. */
+export async function addStaleMembers(client, { count, pick, windowMs }) {
+  const rows = KEY_ROLES.filter((r) => r.stale);
+  const keys = (await scanLibraryKeys(client)).filter((key) => rows.includes(classify(key)?.row));
+  if (keys.length === 0) return { skipped: 'no membership key in Redis yet' };
+  const key = keys.toSorted(byText)[pick % keys.length];
+  const score = classify(key).row.stale(await redisNow(client), windowMs);
+  const members = Array.from({ length: count }, (_, i) => ({ score, value: `sim-stale-${i}` }));
+  await client.zAdd(key, members);
+  return { key, count };
+}
+
+/** Swaps the values of two token entries (keeping each key's TTL): an entry moved to another contact. */
+export async function swapTokens(client, { pick }) {
+  const keys = [];
+  for (const key of (await scanLibraryKeys(client)).toSorted(byText)) {
+    if (classify(key)?.row.role === 'token' && (await client.type(key)) === 'string') keys.push(key);
+  }
+  if (keys.length < 2) return { skipped: 'fewer than two token entries' };
+  const a = keys[pick % keys.length];
+  const b = keys[(pick + 1 + (pick % (keys.length - 1))) % keys.length];
+  if (a === b) return { skipped: 'one entry' };
+  const [va, vb, ta, tb] = await Promise.all([client.get(a), client.get(b), client.pTTL(a), client.pTTL(b)]);
+  if (va === null || vb === null) return { skipped: 'an entry expired meanwhile' };
+  await client.set(a, vb, ta > 0 ? { PX: ta } : { PX: GARBAGE_TTL_MS });
+  await client.set(b, va, tb > 0 ? { PX: tb } : { PX: GARBAGE_TTL_MS });
+  return { keys: [a, b] };
+}
