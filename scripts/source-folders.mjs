@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import prettier from 'prettier';
+import { format, resolveConfig } from 'prettier';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE = join(ROOT, 'libs/opencx/src');
@@ -35,6 +35,8 @@ export const REASONS = {
   util: 'the deadline, the monotonic clock, canonical JSON for cache keys, optional imports, token expiry',
 };
 
+const folderName = (folder) => (folder === '.' ? 'src/' : `${folder}/`);
+
 function sourceFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -55,15 +57,14 @@ export function countLines(dir = SOURCE) {
   }
   return [...folders]
     .map(([folder, counted]) => ({ folder, ...counted }))
-    .sort((a, b) => a.folder.localeCompare(b.folder));
+    .toSorted((a, b) => a.folder.localeCompare(b.folder));
 }
 
 /** The table as markdown, and the folders that have no reason. */
 export function table(counts = countLines(), reasons = REASONS) {
   const missing = counts.filter(({ folder }) => !reasons[folder]).map(({ folder }) => folder);
   const sum = (key) => counts.reduce((total, row) => total + row[key], 0);
-  const name = (folder) => (folder === '.' ? 'src/' : `${folder}/`);
-  const rows = counts.map(({ folder, lines, files }) => `| \`${name(folder)}\` | ${lines} | ${files} | ${reasons[folder] ?? ''} |`);
+  const rows = counts.map(({ folder, lines, files }) => `| \`${folderName(folder)}\` | ${lines} | ${files} | ${reasons[folder] ?? ''} |`);
   const text = ['| folder | lines | files | why |', '| --- | --: | --: | --- |', ...rows, `| all | ${sum('lines')} | ${sum('files')} | |`];
   return { text: text.join('\n'), missing };
 }
@@ -74,8 +75,8 @@ export async function renewed(doc, text) {
   const end = doc.indexOf(END);
   if (start < 0 || end < start) throw new Error(`docs/architecture.md has no ${START} … ${END} markers`);
   const next = `${doc.slice(0, start + START.length)}\n\n${text}\n\n${doc.slice(end)}`;
-  const config = (await prettier.resolveConfig(DOC)) ?? {};
-  return prettier.format(next, { ...config, filepath: DOC });
+  const config = (await resolveConfig(DOC)) ?? {};
+  return format(next, { ...config, filepath: DOC });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
