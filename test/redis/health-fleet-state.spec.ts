@@ -5,17 +5,13 @@ import { ContactAuthService, OpenCxModule } from 'nestjs-opencx';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
 
-// Break (promise 1, fleet): with `redis: 'redis://…'` and the redis-server killed or frozen (it stays so),
-// checkHealth() says `fleet: 'shared'` again about a second later, for most of a second, and again
-// every few seconds: each retry of Redis reads as a shared fleet until it times out. A readiness
-// endpoint with `degradedFleet: 'down'` puts the pod back in rotation and out again while Redis is
-// still gone, and a dashboard shows Redis as fine.
-
-describeWithRedis('attack37')('attack37: fleet state while the redis-server stays dead', () => {
+// What readiness reads while Redis stays dead: every check says degraded until Redis answers a trial
+// again, never `shared` between two trials (a `degradedFleet: 'down'` readiness would flap).
+describeWithRedis('health-fleet-state')('the fleet state checkHealth reports while Redis stays dead', () => {
   let fake: OpenCxFakeServer;
   let redis: RedisServer;
   beforeAll(async () => {
-    fake = await createOpenCxFakeServer({ apiKey: 'sk_attack37_flap' });
+    fake = await createOpenCxFakeServer({ apiKey: 'sk_fleet_state' });
   });
   beforeEach(async () => {
     redis = await startRedis();
@@ -37,7 +33,7 @@ describeWithRedis('attack37')('attack37: fleet state while the redis-server stay
       jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
       const moduleRef = await Test.createTestingModule({
-        imports: [OpenCxModule.forRoot({ apiKey: 'sk_attack37_flap', baseUrl: fake.url, redis: redis.url })],
+        imports: [OpenCxModule.forRoot({ apiKey: 'sk_fleet_state', baseUrl: fake.url, redis: redis.url })],
       }).compile();
       const app = moduleRef.createNestApplication({ logger: false });
       await app.init();
@@ -54,6 +50,14 @@ describeWithRedis('attack37')('attack37: fleet state while the redis-server stay
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         expect([...new Set(seen)]).toEqual(['degraded']);
+        // And shared again once Redis answers.
+        if (redis.process.exitCode === null && redis.process.signalCode === null) {
+          redis.thaw();
+          const back = Date.now();
+          while ((await service.checkHealth()).fleet !== 'shared' && Date.now() - back < 8_000)
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          expect((await service.checkHealth()).fleet).toBe('shared');
+        }
       } finally {
         await app.close();
         jest.restoreAllMocks();
