@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spawn } from './processes.mjs';
 
 /** The fake OpenCX's CLI as the built package ships it. */
 export const FAKE_CLI = fileURLToPath(
