@@ -199,16 +199,20 @@ describeOnLinux('a suite stopped mid-run leaves no process behind', () => {
   it('when a hook gives up before the app it starts is listening, and jest ends by itself', async () => {
     const run = runJest(['start-outlasts-hook.fixture.ts'], ['--runInBand']);
     try {
+      let timer: NodeJS.Timeout | undefined;
       const ended = await Promise.race([
         run.exited.then(() => true),
-        new Promise<false>((resolve) => setTimeout(resolve, 60_000, false)),
+        new Promise<false>((resolve) => (timer = setTimeout(resolve, 60_000, false))),
       ]);
+      clearTimeout(timer);
       run.stopWatching();
       const seen = [...run.seen.values()];
       expect(seen.some((info) => info.command.includes(SAMPLE_MAIN))).toBe(true);
       expect(ended).toBe(true);
       expect(commands(await leftAfter(seen, 5_000))).toEqual([]);
       expect(run.output()).toContain('Exceeded timeout of 50 ms for a hook');
+      // The file fails for what it left, with the app named, and its own results kept.
+      expect(run.output()).toMatch(/left behind:\n.*dist\/apps\/sample\/main\.js/);
     } finally {
       run.cleanUp();
     }
