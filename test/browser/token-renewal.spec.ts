@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { spawnFakeCli, waitForLine, type FakeCliProcess } from '../support/fake-cli.js';
 import { CANARY, SAMPLE_JWT, sampleEnv, spawnSampleApp, type SampleProcess } from '../support/sample-app.js';
 import { describeWithChromium, launchChromium, SCREENSHOT_DIR } from './chromium.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 /** Short enough to see a renewal before expiry within the test, long enough for a busy machine. */
 const TOKEN_TTL_SECONDS = 8;
@@ -33,7 +34,7 @@ describeWithChromium('token renewal')(
       app = spawnSampleApp(sampleEnv({ url: fakeUrl }, { OPENCX_TIMEOUT_MS: '5000' }));
       appUrl = await waitForLine(app.lines, app.exited, /Listening on (http:\/\/[\d.:[\]]+)/, 'the sample app');
       browser = await launchChromium();
-    }, 60_000);
+    }, HOOK_TIMEOUT_MS);
 
     afterAll(async () => {
       await browser?.close();
