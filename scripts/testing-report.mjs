@@ -36,6 +36,12 @@ else {
   );
 }
 
+/** `48 s`, or `44 to 52 s a run`. */
+const range = (runs) => {
+  const seconds = runs.map((run) => run.seconds);
+  return seconds.length === 1 ? `${seconds[0]} s` : `${Math.min(...seconds)} to ${Math.max(...seconds)} s a run`;
+};
+
 const timing = read('test-runs.json');
 lines.push('## How long `npm test` takes (`node scripts/measure-test-runs.mjs`)', '');
 if (!timing) lines.push('No timing run has written `test-runs.json` here yet.', '');
@@ -44,10 +50,6 @@ else {
   const idle = runs.filter((run) => run.mode === 'idle' && run.idle);
   const loaded = runs.filter((run) => run.mode === 'idle' && !run.idle).length;
   const busy = runs.filter((run) => run.mode === 'busy');
-  const range = (list) => {
-    const seconds = list.map((run) => run.seconds);
-    return seconds.length === 1 ? `${seconds[0]} s` : `${Math.min(...seconds)} to ${Math.max(...seconds)} s a run`;
-  };
   const idleOk = idle.every((run) => run.passed && run.seconds <= goals.idleMaxSeconds);
   const busyPassed = busy.filter((run) => run.passed).length;
   lines.push(

@@ -23,6 +23,17 @@ function report(results: Record<string, unknown>): string {
 
 const mutant = (status: string) => ({ status });
 
+/** One run as scripts/measure-test-runs.mjs records it. */
+const timedRun = (mode: string, n: number, passed: boolean, seconds: number, idle?: boolean) => ({
+  mode,
+  n,
+  passed,
+  seconds,
+  loadBefore: idle === false ? 3.1 : 0.1,
+  idle,
+  summary: [],
+});
+
 describe('the test runs’ figures', () => {
   it('are a report generated from the runs’ own results', () => {
     const text = report({
@@ -54,15 +65,6 @@ describe('the test runs’ figures', () => {
   });
 
   it('give how long `npm test` took, idle and with every core busy, against the goals', () => {
-    const run = (mode: string, n: number, passed: boolean, seconds: number, idle?: boolean) => ({
-      mode,
-      n,
-      passed,
-      seconds,
-      loadBefore: idle === false ? 3.1 : 0.1,
-      idle,
-      summary: [],
-    });
     const text = report({
       'test-runs.json': {
         when: '2026-12-02T09:00:00.000Z',
@@ -71,11 +73,11 @@ describe('the test runs’ figures', () => {
         goals: { idleMaxSeconds: 60, busyPassRate: 1 },
         verdict: { idleWithinGoal: true, busyPassed: '2/3', busyWithinGoal: false },
         runs: [
-          run('idle', 1, true, 48.5, true),
-          run('idle', 2, true, 95, false),
-          run('busy', 1, true, 70),
-          run('busy', 2, false, 81.2),
-          run('busy', 3, true, 74),
+          timedRun('idle', 1, true, 48.5, true),
+          timedRun('idle', 2, true, 95, false),
+          timedRun('busy', 1, true, 70),
+          timedRun('busy', 2, false, 81.2),
+          timedRun('busy', 3, true, 74),
         ],
       },
     });

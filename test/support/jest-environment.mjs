@@ -19,7 +19,8 @@ const orphaned = () => process.exit(1);
 // Every server that listens in this process, with its connections, until it closes. Core modules
 // are shared with the test files, so this sees their servers (http, Nest, the fake) too.
 const servers = new Map();
-const listen = Server.prototype.listen;
+// Called with each server as `this`, as Node calls it.
+const listen = Object.getOwnPropertyDescriptor(Server.prototype, 'listen').value;
 Server.prototype.listen = function listenTracked(...args) {
   if (!servers.has(this)) {
     const sockets = new Set();

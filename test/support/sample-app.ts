@@ -113,7 +113,7 @@ function waitForListening(app: SampleProcess): Promise<string> {
     );
     const poll = setInterval(() => {
       const line = app.lines.find((l) => l.includes('Listening on http'));
-      if (line) done(undefined, /Listening on (http:\/\/[\d.:[\]]+)/.exec(line)![1]!);
+      if (line) done(undefined, /Listening on (http:\/\/[\d.:[\]]+)/.exec(line)![1]);
     }, 20);
     void app.exited.then((code) => done(new Error(`sample app exited (${code}):\n${app.lines.join('\n')}`)));
     function done(error?: Error, url?: string): void {
