@@ -20,7 +20,8 @@ const ESM_DEPENDENCY_AS_COMMONJS = {
  * @type {import('jest').Config}
  */
 export default {
-  testEnvironment: 'node',
+  // jest's node environment, failing a file that leaves a process or a listening server behind.
+  testEnvironment: '<rootDir>/test/support/jest-environment.mjs',
   // jest's default is a worker less than the cores: one on two cores, which runs the suites one
   // after another, and the suites that mostly wait (Redis windows, servers, browsers) wait in turn.
   maxWorkers: Math.max(2, availableParallelism() - 1),

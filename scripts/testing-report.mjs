@@ -1,6 +1,7 @@
 // `npm run report:testing [-- <results dir>]`: the figures of the repository's own long runs, from
-// what those runs wrote (default dir: test-results/): the last soak (`npm run test:soak`, soak.json)
-// and the last mutation run (`npm run test:mutation`, mutation/mutation.json). Writes
+// what those runs wrote (default dir: test-results/): the last soak (`npm run test:soak`, soak.json),
+// the last timing of `npm test` (`node scripts/measure-test-runs.mjs`, test-runs.json) and the last
+// mutation run (`npm run test:mutation`, mutation/mutation.json). Writes
 // <results dir>/testing.md; a run that has not happened is said so. docs/testing.md keeps the
 // guidance, never these figures.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,37 @@ else {
     '',
     ...failed.map((run) => `- failed with seed ${run.seed}: ${run.summary}`),
     ...(failed.length > 0 ? [''] : []),
+  );
+}
+
+/** `48 s`, or `44 to 52 s a run`. */
+const range = (runs) => {
+  const seconds = runs.map((run) => run.seconds);
+  return seconds.length === 1 ? `${seconds[0]} s` : `${Math.min(...seconds)} to ${Math.max(...seconds)} s a run`;
+};
+
+const timing = read('test-runs.json');
+lines.push('## How long `npm test` takes (`node scripts/measure-test-runs.mjs`)', '');
+if (!timing) lines.push('No timing run has written `test-runs.json` here yet.', '');
+else {
+  const { goals, runs } = timing;
+  const idle = runs.filter((run) => run.mode === 'idle' && run.idle);
+  const loaded = runs.filter((run) => run.mode === 'idle' && !run.idle).length;
+  const busy = runs.filter((run) => run.mode === 'busy');
+  const idleOk = idle.every((run) => run.passed && run.seconds <= goals.idleMaxSeconds);
+  const busyPassed = busy.filter((run) => run.passed).length;
+  lines.push(
+    `${timing.when}, Node ${timing.node}, ${timing.cores} cores.`,
+    '',
+    idle.length === 0
+      ? '- idle: no run on an idle machine'
+      : `- idle: ${range(idle)} (goal at most ${goals.idleMaxSeconds} s) ${idleOk ? 'ok' : 'OVER GOAL'}` +
+          (loaded > 0 ? `; ${loaded} run${loaded > 1 ? 's' : ''} on a loaded machine left out` : ''),
+    busy.length === 0
+      ? '- every core busy: no run'
+      : `- every core busy: ${busyPassed} of ${busy.length} passed (goal all), ${range(busy)} ` +
+          (busyPassed / busy.length >= goals.busyPassRate ? 'ok' : 'BELOW GOAL'),
+    '',
   );
 }
 

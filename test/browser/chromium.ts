@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { adopt } from '../support/processes.mjs';
 
 /** Debian's chromium, which the browser suites drive through playwright-core. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -20,11 +21,16 @@ export function describeWithChromium(suite: string): jest.Describe {
   return describe.skip;
 }
 
-/** Headless Chromium with nothing of its own on the network. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+/**
+ * Headless Chromium with nothing of its own on the network. Started as a browser server so that its
+ * process can be adopted: it then dies with the suite however the suite ends, SIGKILL included.
+ * `close()` stops the browser and waits for its process to exit.
+ */
+export async function launchChromium(): Promise<Browser> {
+  const server = await chromium.launchServer({
     executablePath: CHROMIUM,
     headless: true,
+    host: '127.0.0.1',
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -35,4 +41,16 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+  adopt(server.process(), 'chromium');
+  const browser = await chromium.connect(server.wsEndpoint()).catch(async (error: unknown) => {
+    await server.kill();
+    throw error;
+  });
+  // A connected browser's own close() only disconnects: the server's stops the process.
+  const disconnect = browser.close.bind(browser);
+  browser.close = async (options) => {
+    await disconnect(options);
+    await server.close();
+  };
+  return browser;
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { CANARY, startSampleApp, type SampleHarness } from '../support/sample-app.js';
 import { describeWithChromium, launchChromium, SCREENSHOT_DIR } from './chromium.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 describeWithChromium('Swagger UI')('Swagger UI in a real browser (headless Chromium)', () => {
   let harness: SampleHarness;
@@ -10,7 +11,7 @@ describeWithChromium('Swagger UI')('Swagger UI in a real browser (headless Chrom
   beforeAll(async () => {
     harness = await startSampleApp();
     browser = await launchChromium();
-  }, 60_000);
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await browser?.close();

@@ -1,46 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
 import { JwtService } from '@nestjs/jwt';
 import type { Browser } from 'playwright-core';
+import { spawnFakeCli, waitForLine, type FakeCliProcess } from '../support/fake-cli.js';
 import { CANARY, SAMPLE_JWT, sampleEnv, spawnSampleApp, type SampleProcess } from '../support/sample-app.js';
 import { describeWithChromium, launchChromium, SCREENSHOT_DIR } from './chromium.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
-const FAKE_CLI = fileURLToPath(new URL('../../libs/opencx/dist/esm/testing/fake-server.cli.js', import.meta.url));
 /** Short enough to see a renewal before expiry within the test, long enough for a busy machine. */
 const TOKEN_TTL_SECONDS = 8;
 
-/** Resolves with the first capture of `pattern` in the process's output, or rejects when it exits first. */
-function waitForLine(lines: string[], exited: Promise<unknown>, pattern: RegExp, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`${what} did not start:\n${lines.join('\n')}`)), 15_000);
-    const poll = setInterval(() => {
-      const match = lines.map((line) => pattern.exec(line)).find(Boolean);
-      if (match) done(undefined, match[1]);
-    }, 20);
-    void exited.then(() => done(new Error(`${what} exited:\n${lines.join('\n')}`)));
-    function done(error?: Error, value?: string): void {
-      clearInterval(poll);
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve(value!);
-    }
-  });
-}
-
-/** The fake OpenCX as a user runs it: its CLI, from the built package, with a short token lifetime. */
-function startFakeCli(): { child: ChildProcess; lines: string[]; exited: Promise<unknown> } {
-  const child = spawn(
-    process.execPath,
-    [FAKE_CLI, '--port', '0', '--api-key', CANARY.orgApiKey, '--token-ttl', String(TOKEN_TTL_SECONDS)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const lines: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  }
-  return { child, lines, exited: new Promise((resolve) => child.on('exit', resolve)) };
-}
+/** The fake OpenCX as a user runs it: its CLI, with a short token lifetime. */
+const startFakeCli = (): FakeCliProcess =>
+  spawnFakeCli(['--port', '0', '--api-key', CANARY.orgApiKey, '--token-ttl', String(TOKEN_TTL_SECONDS)]);
 
 interface Issued {
   token: string;
@@ -51,20 +22,19 @@ interface Issued {
 describeWithChromium('token renewal')(
   'token renewal page in a real browser (headless Chromium) against the fake CLI',
   () => {
-    let fake: ReturnType<typeof startFakeCli> | undefined;
+    let fake: FakeCliProcess | undefined;
     let app: SampleProcess | undefined;
     let appUrl: string;
     let browser: Browser | undefined;
 
     beforeAll(async () => {
-      if (!existsSync(FAKE_CLI)) throw new Error(`${FAKE_CLI} is missing: run \`npm run build\` first`);
       fake = startFakeCli();
       const fakeUrl = await waitForLine(fake.lines, fake.exited, /listening on (http:\/\/[\d.:]+)/, 'the fake CLI');
       // A generous attempt timeout: a retry on a busy machine would be a fourth call at the fake.
       app = spawnSampleApp(sampleEnv({ url: fakeUrl }, { OPENCX_TIMEOUT_MS: '5000' }));
       appUrl = await waitForLine(app.lines, app.exited, /Listening on (http:\/\/[\d.:[\]]+)/, 'the sample app');
       browser = await launchChromium();
-    }, 60_000);
+    }, HOOK_TIMEOUT_MS);
 
     afterAll(async () => {
       await browser?.close();

@@ -11,6 +11,7 @@ import {
   OpenCxValidationPipe,
 } from 'nestjs-opencx';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 const KEY = 'sk_fastify_canary_9';
 
@@ -52,11 +53,11 @@ describe('on @nestjs/platform-fastify', () => {
     // Real HTTP: Fastify's in-process inject() loads an ESM-only dependency jest cannot require on Node 20.
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
-  });
+  }, HOOK_TIMEOUT_MS);
   beforeEach(() => fake.reset());
   afterAll(async () => {
-    await app.close();
-    await fake.close();
+    await app?.close();
+    await fake?.close();
   });
 
   const send = async (body: string) => {

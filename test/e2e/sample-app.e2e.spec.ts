@@ -10,6 +10,7 @@ import {
   startSampleApp,
   type SampleHarness,
 } from '../support/sample-app.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 const AUTH = '/v1/contacts/authenticate';
 const ME = '/v1/me/opencx-token';
@@ -38,10 +39,10 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       .set('x-api-key', key)
       .send(body as object);
 
-  // The app may take seconds to start on a busy machine: as long as the harness waits for it.
+  // The app may take seconds to start on a busy machine: longer than the harness waits for it.
   beforeAll(async () => {
     h = await startSampleApp();
-  }, 20_000);
+  }, HOOK_TIMEOUT_MS);
   beforeEach(() => h.fake.reset());
   afterAll(() => h?.close());
 

@@ -104,7 +104,7 @@ describeWithRedis('fault cost suite')('faults cost little quota', () => {
       await RedisFleetStore.connect(redis.url, STORE),
       await RedisFleetStore.connect(redis.url, STORE),
     ];
-    stores.push(staying);
+    stores.push(staying, stopping);
     for (let i = 0; i < 10; i++) {
       expect((await staying.reserve('k', `sent-${i}`, request)).waitMs).toBe(0);
       await staying.release('k', `sent-${i}`, request, 'ended');

@@ -102,9 +102,10 @@ describeWithRedis('Redis fleet-store contract')('RedisFleetStore, against a real
   beforeEach(() => redis.flush());
   afterEach(async () => {
     // Each case went through Redis: a store that fell back to memory would pass the cases too.
-    if (stores.some((store) => store.degraded)) throw new Error('a store fell back to memory: Redis failed');
+    const degraded = stores.some((store) => store.degraded);
     await Promise.all(stores.splice(0).map((store) => store.close()));
     for (const close of closers.splice(0)) close();
+    if (degraded) throw new Error('a store fell back to memory: Redis failed');
   });
   afterAll(() => redis?.stop());
 
@@ -133,6 +134,7 @@ describeWithRedis('Redis fleet-store contract')('RedisFleetStore, against a real
 
   it('opens and closes its own connection from a URL, and is not degraded while Redis answers', async () => {
     const store = await RedisFleetStore.connect(redis.url);
+    stores.push(store);
     await store.save('k', 'p', 'v', 60_000, 0);
     expect((await store.lookup('k', 'p', 1_000)).value).toBe('v');
     expect(store.degraded).toBe(false);
@@ -146,7 +148,7 @@ describeWithRedis('Redis fleet-store contract')('RedisFleetStore, against a real
       RedisFleetStore.connect(redis.url),
       RedisFleetStore.connect(redis.url),
     ]);
-    stores.push(staying);
+    stores.push(staying, leaving);
     const members = async () => (await redis.dump())['opencx:{fleet}:members'];
     // Both have beaten once: the members are there with no call made.
     for (let i = 0; i < 50 && (leaving.degraded || staying.degraded); i++) await wait(20);
@@ -172,12 +174,13 @@ describeWithRedis('Redis fleet-store contract')('RedisFleetStore, against a real
 
     beforeAll(async () => {
       cluster = await startRedisCluster(3);
-    });
+    }, 30_000);
     beforeEach(() => cluster.flush());
     afterEach(async () => {
-      if (stores.some((store) => store.degraded)) throw new Error('a store fell back to memory: Redis failed');
+      const degraded = stores.some((store) => store.degraded);
       await Promise.all(stores.splice(0).map((store) => store.close()));
       for (const close of closers.splice(0)) close();
+      if (degraded) throw new Error('a store fell back to memory: Redis failed');
     });
     afterAll(() => cluster?.stop());
 

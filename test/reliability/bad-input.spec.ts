@@ -2,6 +2,7 @@ import * as fc from 'fast-check';
 import { validateAuthenticateUser } from 'nestjs-opencx';
 import { CANARY, SPEC_FIELDS, startSampleApp, type SampleHarness } from '../support/sample-app.js';
 import { ReliabilityReport } from './report.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 const report = new ReliabilityReport('2-bad-input');
 afterAll(() => report.write());
@@ -20,8 +21,8 @@ const bodies: string[] = [];
 beforeAll(async () => {
   h = await startSampleApp();
   userJwt = h.userToken();
-});
-afterAll(() => h.close());
+}, HOOK_TIMEOUT_MS);
+afterAll(() => h?.close());
 
 async function send(
   path: string,

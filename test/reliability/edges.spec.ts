@@ -15,6 +15,7 @@ import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/tes
 import { REAL_TIMERS_ONLY_DATE_FAKE } from '../../libs/opencx/test/fake-clocks.js';
 import { bufferingLink } from '../support/slow-link.js';
 import { reportSection } from './report.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 const row = reportSection(
   '5-edges',
@@ -39,13 +40,13 @@ describe('promises at the edges (one process)', () => {
 
   beforeAll(async () => {
     fake = await createOpenCxFakeServer({ apiKey: KEY });
-  });
+  }, HOOK_TIMEOUT_MS);
   beforeEach(() => fake.reset());
   afterEach(async () => {
     jest.useRealTimers();
     await Promise.all(modules.splice(0).map((moduleRef) => moduleRef.close()));
   });
-  afterAll(() => fake.close());
+  afterAll(() => fake?.close());
 
   it('two registrations of one API key share one limit', async () => {
     const moduleRef = await Test.createTestingModule({

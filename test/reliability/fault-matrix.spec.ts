@@ -13,6 +13,7 @@ import {
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { CANARY, startSampleApp, type SampleHarness } from '../support/sample-app.js';
 import { ReliabilityReport } from './report.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 const report = new ReliabilityReport('1-fault-matrix');
 afterAll(() => report.write());
@@ -212,11 +213,11 @@ describe('fault matrix: ContactAuthService', () => {
         logLines.push(args.map(String).join(' '));
       });
     }
-  });
+  }, HOOK_TIMEOUT_MS);
   afterAll(async () => {
     jest.restoreAllMocks();
-    await moduleRef.close();
-    await fake.close();
+    await moduleRef?.close();
+    await fake?.close();
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, fault) => {
@@ -265,8 +266,8 @@ describe('fault matrix: through the sample app', () => {
 
   beforeAll(async () => {
     h = await startSampleApp();
-  });
-  afterAll(() => h.close());
+  }, HOOK_TIMEOUT_MS);
+  afterAll(() => h?.close());
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, fault) => {
     h.fake.reset();

@@ -13,6 +13,7 @@ import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/tes
 import { createClient } from 'redis';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
 import { reportSection } from './report.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 const row = reportSection(
   '6-fleet-edges',
@@ -47,19 +48,19 @@ describeWithRedis('fleet edges suite')('promises at the edges, across a fleet sh
     client = createClient({ url: redis.url });
     client.on('error', () => undefined);
     await client.connect();
-  });
+  }, HOOK_TIMEOUT_MS);
   beforeEach(async () => {
     fake.reset();
     await redis.flush();
   });
   afterEach(async () => {
-    redis.thaw();
+    redis?.thaw();
     await Promise.all(modules.splice(0).map((moduleRef) => moduleRef.close()));
   });
   afterAll(async () => {
-    client.destroy();
-    await fake.close();
-    await redis.stop();
+    client?.destroy();
+    await fake?.close();
+    await redis?.stop();
   });
 
   it("never serves a contact another contact's token moved to its key in Redis", async () => {

@@ -3,6 +3,7 @@ import { ContactAuthService, OpenCxModule } from 'nestjs-opencx';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
 import { reportSection } from './report.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 const row = reportSection(
   '4-frozen-redis',
@@ -33,7 +34,7 @@ describeWithRedis('frozen Redis suite')('a Redis that stops answering (SIGSTOP) 
     }).compile();
     moduleRef.useLogger(false);
     service = moduleRef.get(ContactAuthService);
-  });
+  }, HOOK_TIMEOUT_MS);
   afterAll(async () => {
     redis?.thaw();
     await moduleRef?.close();

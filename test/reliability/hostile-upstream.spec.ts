@@ -10,6 +10,7 @@ import {
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { CANARY, startSampleApp } from '../support/sample-app.js';
 import { reportSection } from './report.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 const row = reportSection(
   '3-hostile-upstream',
@@ -66,11 +67,11 @@ describe('a hostile or broken upstream', () => {
 
   beforeAll(async () => {
     fake = await createOpenCxFakeServer({ apiKey: KEY });
-  });
+  }, HOOK_TIMEOUT_MS);
   beforeEach(() => fake.reset());
   afterAll(async () => {
     await moduleRef?.close();
-    await fake.close();
+    await fake?.close();
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { startSampleApp, type SampleHarness } from '../support/sample-app.js';
 import { reportSection } from './report.js';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 
 const row = reportSection(
   '5-slow-clients',
@@ -14,8 +15,8 @@ describe('the sample app against slow and trickling clients', () => {
   let h: SampleHarness;
   beforeAll(async () => {
     h = await startSampleApp({ MAX_CONNECTIONS: '250' });
-  });
-  afterAll(() => h.close());
+  }, HOOK_TIMEOUT_MS);
+  afterAll(() => h?.close());
 
   it(`closes ${CONNECTIONS} connections that trickle their headers, and caps open connections`, async () => {
     const { hostname, port } = new URL(h.url);

@@ -23,6 +23,17 @@ function report(results: Record<string, unknown>): string {
 
 const mutant = (status: string) => ({ status });
 
+/** One run as scripts/measure-test-runs.mjs records it. */
+const timedRun = (mode: string, n: number, passed: boolean, seconds: number, idle?: boolean) => ({
+  mode,
+  n,
+  passed,
+  seconds,
+  loadBefore: idle === false ? 3.1 : 0.1,
+  idle,
+  summary: [],
+});
+
 describe('the test runs’ figures', () => {
   it('are a report generated from the runs’ own results', () => {
     const text = report({
@@ -53,8 +64,31 @@ describe('the test runs’ figures', () => {
     expect(text).toContain('- scrubbing: 100.0% (1 detected, 0 not; goal 85%) ok');
   });
 
+  it('give how long `npm test` took, idle and with every core busy, against the goals', () => {
+    const text = report({
+      'test-runs.json': {
+        when: '2026-12-02T09:00:00.000Z',
+        node: '20.20.2',
+        cores: 2,
+        goals: { idleMaxSeconds: 60, busyPassRate: 1 },
+        verdict: { idleWithinGoal: true, busyPassed: '2/3', busyWithinGoal: false },
+        runs: [
+          timedRun('idle', 1, true, 48.5, true),
+          timedRun('idle', 2, true, 95, false),
+          timedRun('busy', 1, true, 70),
+          timedRun('busy', 2, false, 81.2),
+          timedRun('busy', 3, true, 74),
+        ],
+      },
+    });
+    expect(text).toContain('2026-12-02T09:00:00.000Z, Node 20.20.2, 2 cores.');
+    expect(text).toContain('- idle: 48.5 s (goal at most 60 s) ok; 1 run on a loaded machine left out');
+    expect(text).toContain('- every core busy: 2 of 3 passed (goal all), 70 to 81.2 s a run BELOW GOAL');
+  });
+
   it('say so when a run has not happened', () => {
     const text = report({});
+    expect(text).toContain('No timing run has written `test-runs.json` here yet.');
     expect(text).toContain('No soak run has written `soak.json` here yet.');
     expect(text).toContain('No mutation run has written `mutation/mutation.json` here yet.');
   });

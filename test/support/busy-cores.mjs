@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { spawn } from './processes.mjs';
 
 /**
  * Keeps every core busy with one spinning process each, as on a loaded CI machine, until the

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
+import { spawn } from './processes.mjs';
 
 /** Debian's redis-server, which `.ci/run` installs. */
 export const REDIS_SERVER = '/usr/bin/redis-server';

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { JwtService } from '@nestjs/jwt';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
+import { spawn, stopProcess } from './processes.mjs';
 
 /** The built sample app: suites run what `npm run start:prod` runs, in its own Node process. */
 export const SAMPLE_MAIN = fileURLToPath(new URL('../../dist/apps/sample/main.js', import.meta.url));
@@ -49,7 +50,7 @@ export function spawnSampleApp(env: Record<string, string>): SampleProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
+  for (const stream of [child.stdout!, child.stderr!]) {
     let rest = '';
     stream.on('data', (chunk: Buffer) => {
       const parts = (rest + chunk.toString('utf8')).split('\n');
@@ -100,42 +101,58 @@ export function sampleEnv(
   };
 }
 
+/** How long the app may take to listen: a cold start on a busy machine takes a few seconds. */
+export const SAMPLE_START_TIMEOUT_MS = 15_000;
+
+/** Resolves with the app's URL once it listens, or rejects when it exits or takes too long. */
+function waitForListening(app: SampleProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => done(new Error(`sample app did not start:\n${app.lines.join('\n')}`)),
+      SAMPLE_START_TIMEOUT_MS,
+    );
+    const poll = setInterval(() => {
+      const line = app.lines.find((l) => l.includes('Listening on http'));
+      if (line) done(undefined, /Listening on (http:\/\/[\d.:[\]]+)/.exec(line)![1]);
+    }, 20);
+    void app.exited.then((code) => done(new Error(`sample app exited (${code}):\n${app.lines.join('\n')}`)));
+    function done(error?: Error, url?: string): void {
+      clearInterval(poll);
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(url!);
+    }
+  });
+}
+
 /** Starts the fake OpenCX server (or uses a shared one) and the built sample app pointed at it, and waits until it listens. */
 export async function startSampleApp(
   env: Record<string, string> = {},
   shared?: { fake: OpenCxFakeServer },
 ): Promise<SampleHarness> {
   const fake = shared?.fake ?? (await createOpenCxFakeServer({ apiKey: CANARY.orgApiKey }));
-  const app = spawnSampleApp(sampleEnv(fake, env));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sample app did not start:\n${app.lines.join('\n')}`)), 15_000);
-    const poll = setInterval(() => {
-      const line = app.lines.find((l) => l.includes('Listening on http'));
-      if (line) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(/Listening on (http:\/\/[\d.:[\]]+)/.exec(line)![1]!);
-      }
-    }, 20);
-    void app.exited.then((code) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      reject(new Error(`sample app exited (${code}):\n${app.lines.join('\n')}`));
-    });
-  });
+  // A start that fails leaves nothing behind: the caller has no handle to close.
+  const giveUp = async (error: unknown, app?: SampleProcess): Promise<never> => {
+    if (app) await stopProcess(app.child, 0);
+    if (!shared) await fake.close();
+    throw error;
+  };
+  const started = await Promise.resolve()
+    .then(() => spawnSampleApp(sampleEnv(fake, env)))
+    .catch((error: unknown) => giveUp(error));
+  const url = await waitForListening(started).catch((error: unknown) => giveUp(error, started));
   const jwt = new JwtService({ secret: CANARY.jwtSecret });
   return {
     url,
-    pid: app.child.pid!,
+    pid: started.child.pid!,
     fake,
-    lines: app.lines,
+    lines: started.lines,
     userToken: (
       claims = { sub: 'user-1', email: CANARY.email, email_verified: true, name: 'Canary Person' },
       options,
     ) => jwt.sign(claims, { expiresIn: '5m', issuer: SAMPLE_JWT.issuer, audience: SAMPLE_JWT.audience, ...options }),
     close: async () => {
-      app.child.kill('SIGTERM');
-      await app.exited;
+      await stopProcess(started.child);
       // A fake shared between several apps belongs to the caller.
       if (!shared) await fake.close();
     },

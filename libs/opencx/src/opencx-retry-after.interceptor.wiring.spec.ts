@@ -162,7 +162,7 @@ describe.each(PLATFORMS)('on %s', (_platform, adapter) => {
 
     beforeAll(async () => {
       fake = await createOpenCxFakeServer({ apiKey: KEY });
-    });
+    }, 30_000);
     // A new app per test: a 429 pauses the key, and no test may depend on another's pause.
     beforeEach(async () => {
       fake.reset();
@@ -192,12 +192,12 @@ describe.each(PLATFORMS)('on %s', (_platform, adapter) => {
       // Real HTTP on both: Fastify's in-process inject() loads an ESM-only dependency jest cannot require on Node 20.
       await app.listen(0, '127.0.0.1');
       url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    });
+    }, 30_000);
     afterEach(async () => {
-      await app.close();
+      await app?.close();
       jest.restoreAllMocks();
     });
-    afterAll(() => fake.close());
+    afterAll(() => fake?.close());
 
     const post = async (body: object) => {
       const response = await fetch(`${url}/chat/token`, {

@@ -39,12 +39,12 @@ describe('OpenCxModule named registrations', () => {
       createOpenCxFakeServer({ apiKey: EU_KEY }),
       createOpenCxFakeServer({ apiKey: US_KEY }),
     ]);
-  });
+  }, 30_000);
   beforeEach(() => {
     eu.reset();
     us.reset();
   });
-  afterAll(() => Promise.all([eu.close(), us.close()]));
+  afterAll(() => Promise.all([eu?.close(), us?.close()]));
 
   /** Compiles two registrations with these limits: the shared limit's check runs at start-up. */
   const compile = (

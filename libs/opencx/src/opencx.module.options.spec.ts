@@ -37,9 +37,9 @@ describe('OpenCxModule options', () => {
   let fake: OpenCxFakeServer;
   beforeAll(async () => {
     fake = await createOpenCxFakeServer({ apiKey: KEY });
-  });
+  }, 30_000);
   beforeEach(() => fake.reset());
-  afterAll(() => fake.close());
+  afterAll(() => fake?.close());
 
   describe('what is not an options object', () => {
     it.each([

@@ -41,8 +41,8 @@ describe('OpenCxModule', () => {
   let fake: OpenCxFakeServer;
   beforeAll(async () => {
     fake = await createOpenCxFakeServer({ apiKey: KEY });
-  });
-  afterAll(() => fake.close());
+  }, 30_000);
+  afterAll(() => fake?.close());
 
   it.each([
     ['forRoot', () => OpenCxModule.forRoot({ apiKey: KEY, timeout: 1234 })],

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -24,13 +26,22 @@ function exportsOf(program: ts.Program, file: string): Array<{ name: string; doc
 }
 
 describe('the public API', () => {
-  const files = ENTRY_POINTS.map((entry) => fileURLToPath(new URL(entry, import.meta.url)));
-  const program = ts.createProgram(files, {
+  const root = fileURLToPath(new URL('.', import.meta.url));
+  const files = ENTRY_POINTS.map((entry) => join(root, entry));
+  // The library's own sources only, neither resolving imports nor loading lib.d.ts: what an entry
+  // exports, whether it is a value and its TSDoc are all in these files, and leaving out the
+  // dependencies' declarations makes the program ~100 times cheaper to build.
+  const sources = readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
+    .map((file) => join(root, file));
+  const program = ts.createProgram(sources, {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
     experimentalDecorators: true,
-    skipLibCheck: true,
+    noResolve: true,
+    noLib: true,
+    types: [],
     noEmit: true,
   });
 

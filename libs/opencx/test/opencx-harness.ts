@@ -35,7 +35,7 @@ export function useOpenCxHarness(
   };
   beforeAll(async () => {
     fake = await createOpenCxFakeServer(fakeOptions);
-  });
+  }, 30_000);
   beforeEach(() => fake!.reset());
   afterEach(closeModule);
   afterAll(async () => {

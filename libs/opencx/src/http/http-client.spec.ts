@@ -11,7 +11,7 @@ describe('createHttpClient', () => {
     server.on('connection', (socket) => sockets.push(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
+  }, 30_000);
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('sends consecutive calls over one kept-alive connection, and closes it on close()', async () => {

@@ -40,11 +40,11 @@ describe('kept-alive connections', () => {
   let client: OpenCxHttpClient | undefined;
   beforeEach(async () => {
     server = await upstream();
-  });
+  }, 30_000);
   afterEach(async () => {
     client?.close();
     client = undefined;
-    await server.close();
+    await server?.close();
   });
 
   /** One POST through the transport, as an attempt sends it. */

@@ -33,10 +33,10 @@ describe('OpenCxHealthIndicator (@nestjs/terminus)', () => {
     }).compile();
     // The refused key's error line is checked in the service's spec.
     moduleRef.useLogger(false);
-  });
+  }, 30_000);
   afterAll(async () => {
-    await moduleRef.close();
-    await fake.close();
+    await moduleRef?.close();
+    await fake?.close();
   });
 
   it('reports the default registration up when OpenCX is reachable, not claiming more than the probe proved', async () => {
@@ -97,8 +97,8 @@ describe('OpenCxHealthIndicator while busy or degraded', () => {
   let fake: OpenCxFakeServer;
   beforeAll(async () => {
     fake = await createOpenCxFakeServer({ apiKey: KEY });
-  });
-  afterAll(() => fake.close());
+  }, 30_000);
+  afterAll(() => fake?.close());
 
   it("answers 200 while the organisation's quota leaves no slot for a probe of a registration that sends nothing", async () => {
     fake.reset();

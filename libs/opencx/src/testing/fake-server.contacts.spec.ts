@@ -40,8 +40,8 @@ describe('createOpenCxFakeServer: the contacts endpoints', () => {
   let server: OpenCxFakeServer;
   beforeEach(async () => {
     server = await createOpenCxFakeServer({ apiKey: KEY, contactsPageSize: 2 });
-  });
-  afterEach(() => server.close());
+  }, 30_000);
+  afterEach(() => server?.close());
 
   it('keeps the profile authenticate-user leaves, and lists it as OpenCX lists contacts', async () => {
     const id = await authenticate(server, {

@@ -23,8 +23,8 @@ describe('createOpenCxFakeServer against hostile requests', () => {
   let server: OpenCxFakeServer;
   beforeEach(async () => {
     server = await createOpenCxFakeServer({ apiKey: KEY });
-  });
-  afterEach(() => server.close());
+  }, 30_000);
+  afterEach(() => server?.close());
 
   it.each(['DELETE', 'PATCH'])(
     'answers %s with a malformed escape in the contact id 400, and keeps serving',

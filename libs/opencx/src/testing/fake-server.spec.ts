@@ -33,8 +33,8 @@ describe('createOpenCxFakeServer', () => {
   let server: OpenCxFakeServer;
   beforeEach(async () => {
     server = await createOpenCxFakeServer({ apiKey: KEY, tokenTtlSeconds: 120 });
-  });
-  afterEach(() => server.close());
+  }, 30_000);
+  afterEach(() => server?.close());
 
   it("answers 200 with an HS256 JWT shaped like OpenCX's, and a UUID contact id stable per email and organisation", async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
