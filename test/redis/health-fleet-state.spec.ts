@@ -24,12 +24,12 @@ describeWithRedis('health-fleet-state')('the fleet state checkHealth reports whi
     await fake.close();
   });
 
-  it.each<[string, (server: RedisServer) => void]>([
-    ['killed (SIGKILL)', (server) => server.process.kill('SIGKILL')],
-    ['frozen (SIGSTOP)', (server) => server.freeze()],
+  it.each<[string, (server: RedisServer) => void, (server: RedisServer) => Promise<void>]>([
+    ['killed (SIGKILL)', (server) => server.process.kill('SIGKILL'), (server) => server.restart()],
+    ['frozen (SIGSTOP)', (server) => server.freeze(), (server) => Promise.resolve(server.thaw())],
   ])(
-    'says degraded on every check once Redis is %s, never shared',
-    async (_label, fail) => {
+    'says degraded on every check once Redis is %s, never shared, and shared once it answers again',
+    async (_label, fail, recover) => {
       jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
       const moduleRef = await Test.createTestingModule({
@@ -50,14 +50,11 @@ describeWithRedis('health-fleet-state')('the fleet state checkHealth reports whi
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         expect([...new Set(seen)]).toEqual(['degraded']);
-        // And shared again once Redis answers.
-        if (redis.process.exitCode === null && redis.process.signalCode === null) {
-          redis.thaw();
-          const back = Date.now();
-          while ((await service.checkHealth()).fleet !== 'shared' && Date.now() - back < 8_000)
-            await new Promise((resolve) => setTimeout(resolve, 200));
-          expect((await service.checkHealth()).fleet).toBe('shared');
-        }
+        await recover(redis);
+        const back = Date.now();
+        while ((await service.checkHealth()).fleet !== 'shared' && Date.now() - back < 8_000)
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        expect((await service.checkHealth()).fleet).toBe('shared');
       } finally {
         await app.close();
         jest.restoreAllMocks();
