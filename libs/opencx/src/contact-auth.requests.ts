@@ -1,17 +1,14 @@
 import type { TokenRequest } from './cache/cached-call.js';
 import type { OpenCxRequest } from './call/opencx-request.js';
-import { OpenCxValidationError } from './errors/opencx.errors.js';
 import { stringsIn } from './errors/scrub.js';
 import { parseAuthenticateUserResponse } from './http/response-body.js';
 import { snapshot } from './input/snapshot.js';
+import { contactIdOf } from './input/validate-contacts.js';
 import { validateAuthenticateUser, validateExtraFields, wireBody } from './input/validate-input.js';
 import { AUTHENTICATE_USER_PATH } from './opencx.constants.js';
 
 // One function per operation: it checks the operation's input and describes the one HTTP request
 // the call sends (the attempt runner sends it, with retries). A new operation is one more here.
-
-/** A contact id as OpenCX issues them (UUIDs): printable, no spaces, bounded. */
-const CONTACT_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** `POST /widget/authenticate-user` with one validated plain-data copy of the input. */
 export function authenticateUserRequest(input: unknown, extraFields: unknown): TokenRequest {
@@ -31,18 +28,20 @@ export function authenticateUserRequest(input: unknown, extraFields: unknown): T
   };
 }
 
+/** A request about one contact: the id it was sent for (checked, in lower case). */
+export interface ContactRequest extends OpenCxRequest<true> {
+  readonly contactId: string;
+}
+
 /** `DELETE /contacts/{contact_id}`; OpenCX answers with no body. */
-export function deleteContactRequest(contactId: unknown): OpenCxRequest<true> {
-  if (typeof contactId !== 'string' || !CONTACT_ID.test(contactId)) {
-    throw new OpenCxValidationError([
-      { field: 'contactId', messages: ['contactId must be a contact id: 1 to 128 printable characters'] },
-    ]);
-  }
+export function deleteContactRequest(contactId: unknown): ContactRequest {
+  const id = contactIdOf(contactId);
   return {
     method: 'DELETE',
-    path: `/contacts/${encodeURIComponent(contactId)}`,
+    path: `/contacts/${id}`,
+    contactId: id,
     parse: () => true,
     idempotent: true,
-    secrets: () => [contactId],
+    secrets: () => [id],
   };
 }

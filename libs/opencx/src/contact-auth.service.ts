@@ -3,14 +3,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CachedCall } from './cache/cached-call.js';
 import { AttemptRunner } from './call/attempt-runner.js';
 import { CallPlanner } from './call/call-planner.js';
-import { authenticateUserRequest, deleteContactRequest } from './contact-auth.requests.js';
+import type { Call } from './call/call.js';
+import { authenticateUserRequest, deleteContactRequest, type ContactRequest } from './contact-auth.requests.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
+import type { OpenCxDeleteResult } from './dto/opencx-contact.js';
 import { OpenCxApiError, OpenCxConfigurationError, OpenCxError, OpenCxStoreError } from './errors/opencx.errors.js';
 import { OpenCxHealthCheck } from './health/health-check.js';
 import type { OpenCxHealth } from './health/health-monitor.js';
 import type { OpenCxHttpClient } from './http/http-client.js';
 import type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
-import type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
+import type { OpenCxContactCallOptions, OpenCxRequestOptions } from './interfaces/request-options.interface.js';
 import { OPENCX_HTTP_CLIENT, OPENCX_TELEMETRY } from './opencx.constants.js';
 import { apiKeyProblem, readCallOptions } from './opencx-options.rules.js';
 import type { CallTrace, Telemetry } from './telemetry/telemetry.js';
@@ -118,41 +120,49 @@ export class ContactAuthService {
   }
 
   /**
-   * Erases a contact at OpenCX (`DELETE /contacts/{contact_id}`), for a user's request to be
-   * forgotten: OpenCX then refuses the contact's tokens. Sent like `authenticateUser` (same key,
-   * rate limit, retries, time limits and typed errors); a contact OpenCX no longer knows (404) is
-   * already erased, so the call is safe to repeat. The contact's cached tokens are evicted too,
-   * across the fleet with a shared store.
+   * Deletes a contact at OpenCX (`DELETE /contacts/{contact_id}`, "Delete a contact"; OpenCX then
+   * refuses its tokens) and evicts its cached tokens across the fleet. Sent like `authenticateUser`;
+   * safe to repeat. OpenCX documents nothing more: not whether conversations go (its earlier product
+   * kept them), nor a 404; the key likely needs the contacts write scope. Not a complete erasure.
    *
-   * @param contactId the `contact.id` that `authenticateUser` returned.
+   * @param contactId the `contact.id` that `authenticateUser` returned: a UUID.
    * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
-   * @throws OpenCxValidationError for a contactId that is not one; OpenCxApiError and the others as `authenticateUser`.
+   * @returns `{ deleted: true }`, or `{ deleted: false }` when OpenCX answered 404 (taken to mean it
+   *   does not know the contact: an assumption), so a mistyped id can be told from a deletion.
+   * @throws OpenCxValidationError for a contactId that is not a UUID (nothing is sent); OpenCxApiError and the others as `authenticateUser`.
    */
-  deleteContact(
-    contactId: string,
-    options: Pick<OpenCxRequestOptions, 'apiKey' | 'signal' | 'timeout' | 'totalTimeout' | 'maxRetries'> = {},
-  ): Promise<void> {
+  deleteContact(contactId: string, options: OpenCxContactCallOptions = {}): Promise<OpenCxDeleteResult> {
     return this.telemetry.call('delete-contact', (trace) => this.erase(contactId, options, trace));
   }
 
-  private async erase(contactId: unknown, perCall: unknown, trace: CallTrace): Promise<void> {
+  private async erase(contactId: unknown, perCall: unknown, trace: CallTrace): Promise<OpenCxDeleteResult> {
     try {
       const call = this.planner.plan('delete-contact', readCallOptions(perCall, this.planner.apiKey), trace);
       const request = deleteContactRequest(contactId);
+      let deleted = true;
       try {
         await this.runner.run(call, request);
       } catch (error) {
-        // Not found: already erased.
         if (!(error instanceof OpenCxApiError && error.upstreamStatus === 404)) throw error;
+        deleted = false;
       }
-      try {
-        await call.deadline.race(this.tokens.evictContactId(call.apiKey, contactId as string));
-      } catch (error) {
-        if (error instanceof OpenCxError) throw error;
-        throw new OpenCxStoreError(`deleteContact could not evict the contact's tokens (${errorName(error)})`);
-      }
+      await this.forget(call, request, 'deleteContact');
+      return { deleted };
     } catch (error) {
       throw typed('deleteContact', error);
+    }
+  }
+
+  /**
+   * Evicts the contact's cached tokens within the call's deadline, by its id. A store that fails is
+   * an OpenCxStoreError: the fleet may still hold them.
+   */
+  private async forget(call: Call, { contactId }: ContactRequest, operation: string): Promise<void> {
+    try {
+      await call.deadline.race(this.tokens.evictContactId(call.apiKey, contactId));
+    } catch (error) {
+      if (error instanceof OpenCxError) throw error;
+      throw new OpenCxStoreError(`${operation} could not evict the contact's tokens (${errorName(error)})`);
     }
   }
 

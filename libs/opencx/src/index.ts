@@ -13,7 +13,7 @@ export {
   type OpenCxOptionsFactory,
 } from './opencx.options.js';
 export { ContactAuthService } from './contact-auth.service.js';
-export type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
+export type { OpenCxRequestOptions, OpenCxContactCallOptions } from './interfaces/request-options.interface.js';
 export type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
 export { getContactAuthToken } from './opencx.tokens.js';
 export { InjectContactAuth } from './inject-contact-auth.decorator.js';
@@ -28,6 +28,7 @@ export type {
 } from './store/opencx-fleet-store.interface.js';
 export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 export { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
+export type { OpenCxDeleteResult } from './dto/opencx-contact.js';
 export { OpenCxRetryAfterInterceptor } from './opencx-retry-after.interceptor.js';
 export { ApiOpenCxErrorResponses } from './swagger/api-opencx-error-responses.decorator.js';
 export { validateAuthenticateUser } from './input/validate-input.js';

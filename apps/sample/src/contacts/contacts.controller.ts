@@ -43,7 +43,7 @@ export class ContactsController {
   @ApiParam({ name: 'contactId', description: 'The `contact.id` the authenticate call returned', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Erased (or already gone); cached tokens evicted across the fleet' })
   @ApiSampleErrorResponses()
-  erase(@Param('contactId') contactId: string): Promise<void> {
-    return this.contactAuth.deleteContact(contactId);
+  async erase(@Param('contactId') contactId: string): Promise<void> {
+    await this.contactAuth.deleteContact(contactId);
   }
 }

@@ -5,7 +5,9 @@ import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.d
 import type { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { validateAuthenticateUser } from '../input/validate-input.js';
 import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
-import type { OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
+import type { OpenCxDeleteResult } from '../dto/opencx-contact.js';
+import { contactIdOf } from '../input/validate-contacts.js';
+import type { OpenCxContactCallOptions, OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
 import { OpenCxAbortError } from '../errors/opencx.errors.js';
 import type { OpenCxHealth } from '../health/health-monitor.js';
 import { fakeContactId, signFakeToken } from './fake-token.js';
@@ -72,8 +74,8 @@ export class ContactAuthServiceMock implements Pick<
   readonly calls: ContactAuthMockCall[] = [];
   /** Every `evictContact` call, oldest first. */
   readonly evictions: Array<{ email: string; options: Pick<OpenCxRequestOptions, 'apiKey'> }> = [];
-  /** Every `deleteContact` call, oldest first. */
-  readonly deletions: Array<{ contactId: string; options: Pick<OpenCxRequestOptions, 'apiKey'> }> = [];
+  /** Every accepted `deleteContact` call, oldest first. */
+  readonly deletions: Array<{ contactId: string; options: OpenCxContactCallOptions }> = [];
   private readonly queue: OpenCxMockAnswer[];
   private http: HttpService | undefined;
 
@@ -92,9 +94,10 @@ export class ContactAuthServiceMock implements Pick<
     this.evictions.push({ email, options });
   }
 
-  /** Records the contact id deleted: `deletions`. */
-  async deleteContact(contactId: string, options: Pick<OpenCxRequestOptions, 'apiKey'> = {}): Promise<void> {
-    this.deletions.push({ contactId, options });
+  /** Checks the id as the service does, and records it: `deletions`. Resolves `{ deleted: true }`. */
+  async deleteContact(contactId: string, options: OpenCxContactCallOptions = {}): Promise<OpenCxDeleteResult> {
+    this.deletions.push({ contactId: contactIdOf(contactId), options });
+    return { deleted: true };
   }
 
   /** Forgets recorded calls, evictions and queued answers. */
