@@ -1,18 +1,12 @@
 import { Body, Controller, Delete, Header, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOperation,
-  ApiParam,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AuthenticateUserDto, AuthenticateUserResponseDto, ContactAuthService } from 'nestjs-opencx';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { CallerThrottlerGuard } from '../auth/caller-throttler.guard.js';
 import { ApiSampleErrorResponses } from '../common/api-error-responses.decorator.js';
+import { ContactDeletionDto } from './contact-deletion.dto.js';
 
-/** Service-to-service: a trusted backend asks for a contact token for any user it has verified, or erases one. */
+/** Service-to-service: a trusted backend asks for a contact token for any user it has verified, or deletes a contact. */
 @ApiTags('contacts')
 @ApiSecurity('api-key')
 @UseGuards(ApiKeyGuard, CallerThrottlerGuard)
@@ -35,15 +29,17 @@ export class ContactsController {
   }
 
   @Delete(':contactId')
-  @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     operationId: 'deleteContact',
-    summary: "Erase a contact at OpenCX (a user's request to be forgotten); its tokens stop working",
+    summary: 'Delete a contact at OpenCX (OpenCX then refuses its tokens); says whether OpenCX knew it',
+    description:
+      'OpenCX documents "Delete a contact" and nothing more: not whether its conversations are removed (its ' +
+      "earlier product kept them). Not a complete erasure of a person's data.",
   })
   @ApiParam({ name: 'contactId', description: 'The `contact.id` the authenticate call returned', format: 'uuid' })
-  @ApiNoContentResponse({ description: 'Erased (or already gone); cached tokens evicted across the fleet' })
+  @ApiOkResponse({ type: ContactDeletionDto, description: 'Whether OpenCX deleted it; its cached tokens are evicted' })
   @ApiSampleErrorResponses()
-  async erase(@Param('contactId') contactId: string): Promise<void> {
-    await this.contactAuth.deleteContact(contactId);
+  delete(@Param('contactId') contactId: string): Promise<ContactDeletionDto> {
+    return this.contactAuth.deleteContact(contactId);
   }
 }
