@@ -59,3 +59,31 @@ describe('sample app: the contacts endpoints (e2e, fake OpenCX behind it)', () =
     );
   });
 });
+
+describe('sample app: a fresh token after a 401 (e2e, token cache on)', () => {
+  let h: SampleHarness;
+  beforeAll(async () => {
+    h = await startSampleApp({ OPENCX_CACHE_TTL_MS: '300000' });
+  }, 20_000);
+  afterAll(() => h?.close());
+
+  it('answers from the cache, and asks OpenCX again with refresh: true', async () => {
+    const ask = (body: object) =>
+      request(h.url).post('/v1/me/opencx-token').set('authorization', `Bearer ${h.userToken()}`).send(body).expect(201);
+    await ask({});
+    await ask({});
+    expect(h.fake.authenticateRequests()).toHaveLength(1);
+    await ask({ refresh: true });
+    expect(h.fake.authenticateRequests()).toHaveLength(2);
+    // The refresh flag is the sample's own: OpenCX is sent the user's fields only.
+    expect(JSON.parse(h.fake.authenticateRequests()[1]!.rawBody)).toEqual({
+      email: CANARY.email,
+      name: 'Canary Person',
+    });
+    await request(h.url)
+      .post('/v1/me/opencx-token')
+      .set('authorization', `Bearer ${h.userToken()}`)
+      .send({ refresh: 'yes' })
+      .expect(400);
+  });
+});
