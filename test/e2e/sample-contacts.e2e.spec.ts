@@ -3,10 +3,12 @@ import { CANARY, startSampleApp, type SampleHarness } from '../support/sample-ap
 
 const AUTH = '/v1/contacts/authenticate';
 
+/** A request made with the service key. */
+const key = (req: request.Test): request.Test => req.set('x-api-key', CANARY.serviceKey);
+
 describe('sample app: the contacts endpoints (e2e, fake OpenCX behind it)', () => {
   let h: SampleHarness;
   const asService = () => request(h.url);
-  const key = (req: request.Test) => req.set('x-api-key', CANARY.serviceKey);
 
   // The app may take seconds to start on a busy machine: as long as the harness waits for it.
   beforeAll(async () => {
