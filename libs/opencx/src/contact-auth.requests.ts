@@ -3,7 +3,7 @@ import type { OpenCxRequest } from './call/opencx-request.js';
 import { stringsIn } from './errors/scrub.js';
 import { parseAuthenticateUserResponse } from './http/response-body.js';
 import { snapshot } from './input/snapshot.js';
-import { contactIdOf } from './input/validate-contacts.js';
+import { contactIdOf, validateUpdateContact } from './input/validate-contacts.js';
 import { validateAuthenticateUser, validateExtraFields, wireBody } from './input/validate-input.js';
 import { AUTHENTICATE_USER_PATH } from './opencx.constants.js';
 
@@ -31,6 +31,25 @@ export function authenticateUserRequest(input: unknown, extraFields: unknown): T
 /** A request about one contact: the id it was sent for (checked, in lower case). */
 export interface ContactRequest extends OpenCxRequest<true> {
   readonly contactId: string;
+}
+
+/** `PATCH /contacts/{contact_id}` with `{ contact: changes }`; OpenCX answers 200 with no body. */
+export function updateContactRequest(contactId: unknown, changes: unknown): ContactRequest & { email?: string } {
+  const id = contactIdOf(contactId);
+  const dto = validateUpdateContact(changes);
+  return {
+    method: 'PATCH',
+    path: `/contacts/${id}`,
+    // The DTO's own fields are the contact's changes: its prototype is not wanted.
+    // oxlint-disable-next-line typescript/no-misused-spread
+    body: JSON.stringify({ contact: { ...dto } }),
+    contactId: id,
+    ...(dto.email === undefined ? {} : { email: dto.email }),
+    parse: () => true,
+    // The same fields sent twice leave the same contact.
+    idempotent: true,
+    secrets: () => [id, ...stringsIn(dto)],
+  };
 }
 
 /** `DELETE /contacts/{contact_id}`; OpenCX answers with no body. */

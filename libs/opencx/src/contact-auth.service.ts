@@ -4,9 +4,15 @@ import { CachedCall } from './cache/cached-call.js';
 import { AttemptRunner } from './call/attempt-runner.js';
 import { CallPlanner } from './call/call-planner.js';
 import type { Call } from './call/call.js';
-import { authenticateUserRequest, deleteContactRequest, type ContactRequest } from './contact-auth.requests.js';
+import {
+  authenticateUserRequest,
+  deleteContactRequest,
+  updateContactRequest,
+  type ContactRequest,
+} from './contact-auth.requests.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import type { OpenCxDeleteResult } from './dto/opencx-contact.js';
+import type { UpdateContactDto } from './dto/update-contact.dto.js';
 import { OpenCxApiError, OpenCxConfigurationError, OpenCxError, OpenCxStoreError } from './errors/opencx.errors.js';
 import { OpenCxHealthCheck } from './health/health-check.js';
 import type { OpenCxHealth } from './health/health-monitor.js';
@@ -120,6 +126,40 @@ export class ContactAuthService {
   }
 
   /**
+   * Changes a contact's profile at OpenCX (`PATCH /contacts/{contact_id}`, the fields set in
+   * `changes`), sent like `authenticateUser` (a PATCH is retried: the same fields twice leave the
+   * same contact). Then the contact's cached tokens are evicted across the fleet, as the profile
+   * they were minted for has changed: by its id (under its old email) and any entry of a new `email`.
+   *
+   * @param contactId the `contact.id` that `authenticateUser` returned: a UUID.
+   * @param changes `email`, `phone`, `name`, `custom_data` (OpenCX's names), validated against {@link UpdateContactDto}.
+   * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
+   * @throws OpenCxValidationError for a contactId that is not a UUID or changes that break a rule (nothing is sent).
+   * @throws OpenCxApiError when OpenCX refuses, `upstreamStatus` saying why; the others as `authenticateUser`.
+   * @throws OpenCxStoreError when the contact's tokens could not be evicted from a shared store.
+   */
+  updateContact(contactId: string, changes: UpdateContactDto, options: OpenCxContactCallOptions = {}): Promise<void> {
+    return this.telemetry.call('update-contact', (trace) => this.update(contactId, changes, options, trace));
+  }
+
+  private async update(contactId: unknown, changes: unknown, perCall: unknown, trace: CallTrace): Promise<void> {
+    try {
+      const call = this.planner.plan('update-contact', readCallOptions(perCall, this.planner.apiKey), trace);
+      const request = updateContactRequest(contactId, changes);
+      try {
+        await this.runner.run(call, request);
+      } catch (error) {
+        // OpenCX may have made the change (a time-out, a lost connection): the tokens go all the same.
+        await this.forget(call, request, 'updateContact').catch(() => undefined);
+        throw error;
+      }
+      await this.forget(call, request, 'updateContact', request.email);
+    } catch (error) {
+      throw typed('updateContact', error);
+    }
+  }
+
+  /**
    * Deletes a contact at OpenCX (`DELETE /contacts/{contact_id}`, "Delete a contact"; OpenCX then
    * refuses its tokens) and evicts its cached tokens across the fleet. Sent like `authenticateUser`;
    * safe to repeat. OpenCX documents nothing more: not whether conversations go (its earlier product
@@ -154,12 +194,18 @@ export class ContactAuthService {
   }
 
   /**
-   * Evicts the contact's cached tokens within the call's deadline, by its id. A store that fails is
-   * an OpenCxStoreError: the fleet may still hold them.
+   * Evicts the contact's cached tokens within the call's deadline: by its id, and by `email`'s entry
+   * when given. A store that fails is an OpenCxStoreError: the fleet may still hold them.
    */
-  private async forget(call: Call, { contactId }: ContactRequest, operation: string): Promise<void> {
+  private async forget(call: Call, { contactId }: ContactRequest, operation: string, email?: string): Promise<void> {
+    const { apiKey } = call;
     try {
-      await call.deadline.race(this.tokens.evictContactId(call.apiKey, contactId));
+      await call.deadline.race(
+        Promise.all([
+          this.tokens.evictContactId(apiKey, contactId),
+          email === undefined ? undefined : this.tokens.evict(apiKey, email),
+        ]),
+      );
     } catch (error) {
       if (error instanceof OpenCxError) throw error;
       throw new OpenCxStoreError(`${operation} could not evict the contact's tokens (${errorName(error)})`);

@@ -55,4 +55,15 @@ describe("ContactAuthService errors carry the caller's line in their stack", () 
     expect(error).toBeInstanceOf(OpenCxApiError);
     expect((error as Error).stack).toContain(nextLineOf(here));
   });
+
+  it('updateContact: an OpenCxApiError', async () => {
+    const service = await h.boot({ maxRetries: 0 });
+    h.fake.failNext(1, 404);
+    const here = new Error(); // The call is on the next line.
+    const error = await service
+      .updateContact('8a2c4e6f-0b1d-4f3a-9e5c-7d9f1b3d5e7a', { name: 'x' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxApiError);
+    expect((error as Error).stack).toContain(nextLineOf(here));
+  });
 });

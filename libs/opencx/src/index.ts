@@ -28,6 +28,7 @@ export type {
 } from './store/opencx-fleet-store.interface.js';
 export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 export { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
+export { UpdateContactDto } from './dto/update-contact.dto.js';
 export type { OpenCxDeleteResult } from './dto/opencx-contact.js';
 export { OpenCxRetryAfterInterceptor } from './opencx-retry-after.interceptor.js';
 export { ApiOpenCxErrorResponses } from './swagger/api-opencx-error-responses.decorator.js';

@@ -26,7 +26,10 @@ export interface OpenCxRequestOptions {
   extraFields?: Record<string, unknown>;
 }
 
-/** Per-call options of `deleteContact`: the key, the signal and the limits (the token cache has no part in it). */
+/**
+ * Per-call options of `updateContact` and `deleteContact`: the key, the signal and the limits (the
+ * token cache has no part in them).
+ */
 export type OpenCxContactCallOptions = Pick<
   OpenCxRequestOptions,
   'apiKey' | 'signal' | 'timeout' | 'totalTimeout' | 'maxRetries'

@@ -6,7 +6,8 @@ import type { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { validateAuthenticateUser } from '../input/validate-input.js';
 import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
 import type { OpenCxDeleteResult } from '../dto/opencx-contact.js';
-import { contactIdOf } from '../input/validate-contacts.js';
+import type { UpdateContactDto } from '../dto/update-contact.dto.js';
+import { contactIdOf, validateUpdateContact } from '../input/validate-contacts.js';
 import type { OpenCxContactCallOptions, OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
 import { OpenCxAbortError } from '../errors/opencx.errors.js';
 import type { OpenCxHealth } from '../health/health-monitor.js';
@@ -68,12 +69,14 @@ function defaultAnswer(input: AuthenticateUserDto): OpenCxMockResponse {
  */
 export class ContactAuthServiceMock implements Pick<
   ContactAuthService,
-  'authenticateUser' | 'evictContact' | 'deleteContact' | 'checkHealth' | 'httpService'
+  'authenticateUser' | 'evictContact' | 'updateContact' | 'deleteContact' | 'checkHealth' | 'httpService'
 > {
   /** Every accepted call, oldest first. Input that failed validation is not recorded. */
   readonly calls: ContactAuthMockCall[] = [];
   /** Every `evictContact` call, oldest first. */
   readonly evictions: Array<{ email: string; options: Pick<OpenCxRequestOptions, 'apiKey'> }> = [];
+  /** Every accepted `updateContact` call, oldest first, with the validated changes. */
+  readonly updates: Array<{ contactId: string; changes: UpdateContactDto; options: OpenCxContactCallOptions }> = [];
   /** Every accepted `deleteContact` call, oldest first. */
   readonly deletions: Array<{ contactId: string; options: OpenCxContactCallOptions }> = [];
   private readonly queue: OpenCxMockAnswer[];
@@ -94,16 +97,27 @@ export class ContactAuthServiceMock implements Pick<
     this.evictions.push({ email, options });
   }
 
+  /** Checks the id and changes as the service does, and records them: `updates`. The mock keeps no contacts. */
+  async updateContact(
+    contactId: string,
+    changes: UpdateContactDto,
+    options: OpenCxContactCallOptions = {},
+  ): Promise<void> {
+    const id = contactIdOf(contactId);
+    this.updates.push({ contactId: id, changes: validateUpdateContact(changes), options });
+  }
+
   /** Checks the id as the service does, and records it: `deletions`. Resolves `{ deleted: true }`. */
   async deleteContact(contactId: string, options: OpenCxContactCallOptions = {}): Promise<OpenCxDeleteResult> {
     this.deletions.push({ contactId: contactIdOf(contactId), options });
     return { deleted: true };
   }
 
-  /** Forgets recorded calls, evictions and queued answers. */
+  /** Forgets recorded calls, evictions, updates, deletions and queued answers. */
   reset(): void {
     this.calls.length = 0;
     this.evictions.length = 0;
+    this.updates.length = 0;
     this.deletions.length = 0;
     this.queue.length = 0;
   }
