@@ -1,9 +1,12 @@
 import type { TokenRequest } from './cache/cached-call.js';
 import type { OpenCxRequest } from './call/opencx-request.js';
+import type { OpenCxContactPage } from './dto/opencx-contact.js';
+import { OpenCxInvalidResponseError } from './errors/opencx.errors.js';
 import { stringsIn } from './errors/scrub.js';
+import { parseContactsPage } from './http/contacts-page.js';
 import { parseAuthenticateUserResponse } from './http/response-body.js';
 import { snapshot } from './input/snapshot.js';
-import { contactIdOf, validateUpdateContact } from './input/validate-contacts.js';
+import { CONTACT_FILTERS, contactIdOf, contactQueryOf, validateUpdateContact } from './input/validate-contacts.js';
 import { validateAuthenticateUser, validateExtraFields, wireBody } from './input/validate-input.js';
 import { AUTHENTICATE_USER_PATH } from './opencx.constants.js';
 
@@ -49,6 +52,29 @@ export function updateContactRequest(contactId: unknown, changes: unknown): Cont
     // The same fields sent twice leave the same contact.
     idempotent: true,
     secrets: () => [id, ...stringsIn(dto)],
+  };
+}
+
+/** `GET /contacts` for one page: the filter's bounds and the cursor as OpenCX's query parameters. */
+export function listContactsRequest(pageQuery: unknown): OpenCxRequest<OpenCxContactPage> {
+  const { cursor, ...bounds } = contactQueryOf(pageQuery, true);
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(bounds)) params.set(CONTACT_FILTERS[name as keyof typeof bounds], value);
+  if (cursor !== undefined) params.set('cursor', cursor);
+  const query = params.toString();
+  return {
+    method: 'GET',
+    path: query === '' ? '/contacts' : `/contacts?${query}`,
+    parse: (status, text) => {
+      const page = parseContactsPage(status, text);
+      // A `next` that names the page it came with would list that page for ever.
+      if (cursor !== undefined && page.next === cursor) {
+        throw new OpenCxInvalidResponseError(status, 'next repeats the cursor it answered');
+      }
+      return page;
+    },
+    idempotent: true,
+    secrets: () => [],
   };
 }
 

@@ -7,21 +7,30 @@ import type { Call } from './call/call.js';
 import {
   authenticateUserRequest,
   deleteContactRequest,
+  listContactsRequest,
   updateContactRequest,
   type ContactRequest,
 } from './contact-auth.requests.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
-import type { OpenCxDeleteResult } from './dto/opencx-contact.js';
+import type {
+  OpenCxContact,
+  OpenCxContactFilter,
+  OpenCxContactPage,
+  OpenCxContactPageQuery,
+  OpenCxDeleteResult,
+} from './dto/opencx-contact.js';
 import type { UpdateContactDto } from './dto/update-contact.dto.js';
 import { OpenCxApiError, OpenCxConfigurationError, OpenCxError, OpenCxStoreError } from './errors/opencx.errors.js';
 import { OpenCxHealthCheck } from './health/health-check.js';
 import type { OpenCxHealth } from './health/health-monitor.js';
 import type { OpenCxHttpClient } from './http/http-client.js';
 import type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
+import { contactQueryOf } from './input/validate-contacts.js';
 import type { OpenCxContactCallOptions, OpenCxRequestOptions } from './interfaces/request-options.interface.js';
 import { OPENCX_HTTP_CLIENT, OPENCX_TELEMETRY } from './opencx.constants.js';
 import { apiKeyProblem, readCallOptions } from './opencx-options.rules.js';
 import type { CallTrace, Telemetry } from './telemetry/telemetry.js';
+import { abortErrorOf } from './util/deadline.js';
 
 /** An error's class name, the only thing about an unknown error that is safe to print. */
 function errorName(error: unknown): string {
@@ -156,6 +165,67 @@ export class ContactAuthService {
       await this.forget(call, request, 'updateContact', request.email);
     } catch (error) {
       throw typed('updateContact', error);
+    }
+  }
+
+  /**
+   * Every contact OpenCX lists (`GET /contacts`) within `filter`, fetched a page at a time as you
+   * iterate, following `next` until it is null. Each page is one {@link listContactsPage} call, with
+   * its own rate-limit slot, retries and `totalTimeout` (time spent between pages counts against
+   * none). The `signal` ends the iteration: the page in flight and every contact not yet taken reject
+   * with OpenCxAbortError (`AbortSignal.timeout(ms)` bounds the whole). Leaving a `for await` early
+   * sends nothing more. A malformed page is an OpenCxInvalidResponseError before any of its contacts.
+   *
+   * @param filter `createdAfter`, `createdBefore`, `updatedAfter`, `updatedBefore`: each a `Date` or an ISO 8601 string.
+   * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout` (per page), `maxRetries`.
+   * @throws OpenCxValidationError for a filter that breaks a rule (nothing is sent); the others as `authenticateUser`.
+   */
+  async *listContacts(
+    filter?: OpenCxContactFilter,
+    options: OpenCxContactCallOptions = {},
+  ): AsyncGenerator<OpenCxContact, void, undefined> {
+    let bounds: OpenCxContactFilter;
+    let perCall: OpenCxContactCallOptions;
+    try {
+      // Read once: each page is asked for with the same filter and options.
+      bounds = contactQueryOf(filter, false);
+      perCall = readCallOptions(options, this.planner.apiKey);
+    } catch (error) {
+      throw typed('listContacts', error);
+    }
+    for (let cursor: string | undefined; ;) {
+      const page = await this.listContactsPage({ ...bounds, cursor }, perCall);
+      for (const contact of page.items) {
+        if (perCall.signal?.aborted) throw abortErrorOf(perCall.signal);
+        yield contact;
+      }
+      if (page.next === null) return;
+      cursor = page.next;
+    }
+  }
+
+  /**
+   * One page of OpenCX's contacts (`GET /contacts`), for an API of your own that pages with a
+   * cursor: pass its `next` as `cursor`, with the same filter, for the page after it. One call, sent
+   * like `authenticateUser`; a malformed page is an OpenCxInvalidResponseError, never half-read.
+   *
+   * @param query the filter of {@link listContacts}, and `cursor` (a previous page's `next`).
+   * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
+   * @throws OpenCxValidationError for a query that breaks a rule (nothing is sent); the others as `authenticateUser`.
+   */
+  listContactsPage(
+    query: OpenCxContactPageQuery = {},
+    options: OpenCxContactCallOptions = {},
+  ): Promise<OpenCxContactPage> {
+    return this.telemetry.call('list-contacts', (trace) => this.page(query, options, trace));
+  }
+
+  private async page(query: unknown, perCall: unknown, trace: CallTrace): Promise<OpenCxContactPage> {
+    try {
+      const call = this.planner.plan('list-contacts', readCallOptions(perCall, this.planner.apiKey), trace);
+      return await this.runner.run(call, listContactsRequest(query));
+    } catch (error) {
+      throw typed('listContactsPage', error);
     }
   }
 

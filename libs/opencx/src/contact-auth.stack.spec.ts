@@ -66,4 +66,26 @@ describe("ContactAuthService errors carry the caller's line in their stack", () 
     expect(error).toBeInstanceOf(OpenCxApiError);
     expect((error as Error).stack).toContain(nextLineOf(here));
   });
+
+  it('listContactsPage: an OpenCxApiError', async () => {
+    const service = await h.boot({ maxRetries: 0 });
+    h.fake.failNext(1, 500);
+    const here = new Error(); // The call is on the next line.
+    const error = await service.listContactsPage().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxApiError);
+    expect((error as Error).stack).toContain(nextLineOf(here));
+  });
+
+  it('listContacts: an OpenCxApiError, at the line of the for await', async () => {
+    const service = await h.boot({ maxRetries: 0 });
+    h.fake.failNext(1, 500);
+    let here = new Error();
+    const error = await (async () => {
+      here = new Error(); // The loop is on the next line.
+      for await (const contact of service.listContacts()) return contact;
+      return undefined;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxApiError);
+    expect((error as Error).stack).toContain(nextLineOf(here));
+  });
 });

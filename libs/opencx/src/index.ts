@@ -29,9 +29,18 @@ export type {
 export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 export { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 export { UpdateContactDto } from './dto/update-contact.dto.js';
-export type { OpenCxDeleteResult } from './dto/opencx-contact.js';
+export type {
+  OpenCxContact,
+  OpenCxContactPage,
+  OpenCxContactFilter,
+  OpenCxContactPageQuery,
+  OpenCxDeleteResult,
+} from './dto/opencx-contact.js';
 export { OpenCxRetryAfterInterceptor } from './opencx-retry-after.interceptor.js';
-export { ApiOpenCxErrorResponses } from './swagger/api-opencx-error-responses.decorator.js';
+export {
+  ApiOpenCxErrorResponses,
+  type OpenCxErrorResponseDoc,
+} from './swagger/api-opencx-error-responses.decorator.js';
 export { validateAuthenticateUser } from './input/validate-input.js';
 export { OpenCxValidationPipe } from './pipes/opencx-validation.pipe.js';
 export { OPENCX_LANGUAGES, type OpenCxLanguage } from './languages.js';

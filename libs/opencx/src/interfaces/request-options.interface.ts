@@ -27,8 +27,8 @@ export interface OpenCxRequestOptions {
 }
 
 /**
- * Per-call options of `updateContact` and `deleteContact`: the key, the signal and the limits (the
- * token cache has no part in them).
+ * Per-call options of `updateContact`, `listContacts`, `listContactsPage` and `deleteContact`: the
+ * key, the signal and the limits (the token cache has no part in them).
  */
 export type OpenCxContactCallOptions = Pick<
   OpenCxRequestOptions,

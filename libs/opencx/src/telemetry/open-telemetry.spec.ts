@@ -242,6 +242,17 @@ describe('OpenTelemetry spans and metrics', () => {
     expect(erase?.attributes).toMatchObject({ 'opencx.operation': 'delete_contact', 'opencx.attempts': 1 });
   });
 
+  it('traces each page of listContacts as one list_contacts call', async () => {
+    const service = await h.boot();
+    for (let i = 0; i < 11; i++) h.fake.addContact({ email: `listed${i}@example.com` }, KEY);
+    exporter.reset();
+    const listed: string[] = [];
+    for await (const contact of service.listContacts()) listed.push(contact.id);
+    expect(listed).toHaveLength(11);
+    const pages = spans('opencx.list_contacts');
+    expect(pages.map((span) => span.attributes['opencx.operation'])).toEqual(['list_contacts', 'list_contacts']);
+  });
+
   it('puts no secret and no personal data in any span or metric', async () => {
     const service = await h.boot({ cache: false });
     h.fake.failNext(1, 401);

@@ -24,4 +24,24 @@ describe('ContactAuthServiceMock: the contacts calls', () => {
     mock.reset();
     expect([mock.updates, mock.deletions]).toEqual([[], []]);
   });
+
+  it('lists its contacts option a page at a time, the filter applied, as the service would', async () => {
+    const contacts = Array.from({ length: 5 }, (_, i) => ({
+      id: randomUUID(),
+      email: `c${i}@example.com`,
+      phone_number: null,
+      name: null,
+      custom_data: null,
+      created_at: `2026-01-0${i + 1}T00:00:00.000Z`,
+      updated_at: `2026-01-0${i + 1}T00:00:00.000Z`,
+    }));
+    const mock = new ContactAuthServiceMock({ contacts, contactsPageSize: 2 });
+    const listed = [];
+    for await (const contact of mock.listContacts({ createdAfter: new Date('2026-01-01T00:00:00Z') }))
+      listed.push(contact);
+    expect(listed).toEqual(contacts.slice(1));
+    expect(mock.listed.map((query) => query.cursor)).toEqual([undefined, '2']);
+    await expect(mock.listContactsPage({ cursor: '4' })).resolves.toEqual({ items: contacts.slice(4), next: null });
+    await expect(mock.listContactsPage({ createdSince: 'x' } as never)).rejects.toBeInstanceOf(OpenCxValidationError);
+  });
 });
