@@ -5,8 +5,9 @@ import { tokenExpiry } from '../util/token-expiry.js';
 export class OpenCxContactDto {
   @ApiProperty({
     description:
-      "The OpenCX contact's id: a UUID, stable per email in an organisation. Keep it to erase the contact " +
-      "(`deleteContact`). It is not the widget's `externalId`: that optional value scopes a user's sessions by " +
+      "The OpenCX contact's id: a UUID (the same for an email across calls: assumed, OpenCX does not say). Keep " +
+      "it to update or delete the contact (`updateContact`, `deleteContact`). It is not the widget's `externalId`: " +
+      "that optional value scopes a user's sessions by " +
       'workspace, and changing it hides the sessions tagged before.',
     example: '3f2b8c1e-6d4a-4b7e-9c2f-1a5e7d9b0c34',
     format: 'uuid',
