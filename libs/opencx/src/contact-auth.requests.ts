@@ -49,7 +49,7 @@ export function updateContactRequest(contactId: unknown, changes: unknown): Cont
     contactId: id,
     ...(dto.email === undefined ? {} : { email: dto.email }),
     parse: () => true,
-    // The same fields sent twice leave the same contact.
+    // Assumed (OpenCX does not say): the same fields sent twice leave the same contact.
     idempotent: true,
     secrets: () => [id, ...stringsIn(dto)],
   };

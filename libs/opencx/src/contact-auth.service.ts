@@ -136,8 +136,8 @@ export class ContactAuthService {
 
   /**
    * Changes a contact's profile at OpenCX (`PATCH /contacts/{contact_id}`, the fields set in
-   * `changes`), sent like `authenticateUser` (a PATCH is retried: the same fields twice leave the
-   * same contact). Then the contact's cached tokens are evicted across the fleet, as the profile
+   * `changes`), sent like `authenticateUser` (a PATCH is retried, assuming the same fields twice
+   * leave the same contact). Then the contact's cached tokens are evicted across the fleet, as the profile
    * they were minted for has changed: by its id (under its old email) and any entry of a new `email`.
    *
    * @param contactId the `contact.id` that `authenticateUser` returned: a UUID.

@@ -31,9 +31,10 @@ export class AuthenticateUserResponseDto {
 
   @ApiProperty({
     description:
-      "When the token expires (ISO 8601, from its `exp` claim), or null when it does not. OpenCX's chat-only " +
-      'tokens do not expire; tokens issued with `mcp_access` last an hour. The widget never renews a token: ' +
-      'ask for a new one before this time.',
+      'When the token expires (ISO 8601, from its `exp` claim), or null when it has no `exp`. Tokens issued ' +
+      'with `mcp_access` last an hour; OpenCX says chat-only ones keep a "non-expiring behavior" (null here, or ' +
+      'a far-off time). The widget does not renew a token the page gave it: ask for a new one before this ' +
+      'time, and after a 401.',
     type: String,
     format: 'date-time',
     nullable: true,

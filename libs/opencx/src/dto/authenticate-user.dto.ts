@@ -124,8 +124,8 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
   @ApiPropertyOptional({
     description:
       "MCP access for the contact's AI agent (OpenCX widget 5). Omitted: chat only. `{}`: every enabled " +
-      'per-user MCP server. `server_ids: []`: none. A token issued with it expires after one hour; chat-only ' +
-      'tokens do not expire.',
+      'per-user MCP server. `server_ids: []`: none. A token issued with it expires after one hour; OpenCX ' +
+      'says chat-only tokens keep a "non-expiring behavior".',
     type: () => McpAccessDto,
   })
   @IsOptionalField()

@@ -7,7 +7,8 @@ import { IsOptionalField } from './opencx.validators.js';
 /**
  * `mcp_access` (OpenCX widget 5): which of the organisation's per-user MCP servers the contact's
  * AI agent may use. Omitted: chat only. `{}`: every enabled per-user server. `server_ids: []`:
- * none. A token issued with it expires after one hour (chat-only tokens do not expire).
+ * none. A token issued with it expires after one hour (OpenCX says chat-only tokens keep a
+ * "non-expiring behavior").
  */
 export class McpAccessDto implements McpAccessInput {
   @ApiPropertyOptional({
