@@ -44,6 +44,18 @@ describe('ContactAuthService.deleteContact against the fake OpenCX server', () =
     expect(h.fake.requests.map((r) => r.method)).toEqual(['POST', 'DELETE', 'DELETE', 'DELETE']);
   });
 
+  it("leaves health as it was after a 404 or a 500: that call's outcome", async () => {
+    const service = await h.boot({ maxRetries: 0, healthCheckInterval: 60_000 });
+    await service.authenticateUser({ email: EMAIL });
+    await expect(service.deleteContact(randomUUID())).resolves.toEqual({ deleted: false });
+    await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted', httpStatus: 200 });
+    h.fake.failNext(1, 500);
+    const error = await rejection(service.deleteContact(randomUUID()));
+    expect(error).toMatchObject({ upstreamStatus: 500 });
+    await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted', httpStatus: 200 });
+    expect(h.fake.requests).toHaveLength(3);
+  });
+
   it('retries like authenticateUser (a DELETE is idempotent)', async () => {
     const service = await h.boot({ cache: false });
     const { contact } = await service.authenticateUser({ email: EMAIL });

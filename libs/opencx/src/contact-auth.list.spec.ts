@@ -4,6 +4,7 @@ import type { OpenCxContact, OpenCxContactFilter } from './dto/opencx-contact.js
 import {
   OpenCxAbortError,
   OpenCxClientRateLimitError,
+  OpenCxError,
   OpenCxInvalidResponseError,
   OpenCxTimeoutError,
   OpenCxValidationError,
@@ -204,6 +205,23 @@ describe('ContactAuthService.listContacts against the fake OpenCX server', () =>
         await iterator.return?.();
       }
     });
+  });
+
+  it("leaves health as it was after a malformed page, a 404 or a 500: that call's outcome", async () => {
+    const service = await h.boot({ maxRetries: 0, healthCheckInterval: 60_000 });
+    await service.authenticateUser({ email: 'health@example.com' });
+    const answers: Array<() => void> = [
+      () => h.fake.route('GET /contacts').malformedNext(1, page([{ ...good(1), id: 'x' }], null)),
+      () => h.fake.failNext(1, 404),
+      () => h.fake.failNext(1, 500),
+    ];
+    for (const answer of answers) {
+      answer();
+      const { error } = await drain(service);
+      expect(error).toBeInstanceOf(OpenCxError);
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted', httpStatus: 200 });
+    }
+    expect(h.fake.requests).toHaveLength(4);
   });
 
   it('lists the organisation of a per-call apiKey', async () => {

@@ -174,6 +174,19 @@ describe('ContactAuthService.updateContact against the fake OpenCX server', () =
     );
   });
 
+  it("leaves health as it was when OpenCX refuses a change: a 404, 409 or 500 is that call's outcome", async () => {
+    const service = await h.boot({ maxRetries: 0, healthCheckInterval: 60_000 });
+    const { contact } = await service.authenticateUser({ email: EMAIL });
+    for (const status of [404, 409, 500]) {
+      h.fake.failNext(1, status);
+      const error = await rejection(service.updateContact(contact!.id, { name: 'x' }));
+      expect((error as OpenCxApiError).upstreamStatus).toBe(status);
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted', httpStatus: 200 });
+    }
+    // Every verdict came from the sign-in: no probe was sent.
+    expect(h.fake.requests).toHaveLength(4);
+  });
+
   it('sends a per-call apiKey, for the contact of that organisation', async () => {
     const service = await h.boot();
     const { contact } = await service.authenticateUser({ email: EMAIL }, { apiKey: OTHER_KEY });
