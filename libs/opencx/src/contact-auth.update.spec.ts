@@ -148,6 +148,23 @@ describe('ContactAuthService.updateContact against the fake OpenCX server', () =
       expect(error).toBeInstanceOf(OpenCxStoreError);
       expect((error as Error).message).toBe("updateContact could not evict the contact's tokens (TypeError)");
     });
+
+    it("says the contact's tokens could not be found when their index entry in the store was altered", async () => {
+      const memory = new MemoryFleetStore();
+      const store: OpenCxFleetStore = Object.assign(Object.create(memory) as OpenCxFleetStore, {
+        lookup: (key: string, payload: string, lockTtl: number) =>
+          payload === 'contact-index'
+            ? Promise.resolve({ value: 'not sealed by this library' })
+            : memory.lookup(key, payload, lockTtl),
+      });
+      const service = await h.boot({ store });
+      const { contact } = await service.authenticateUser({ email: EMAIL });
+      const error = await rejection(service.updateContact(contact!.id, { name: 'x' }));
+      expect(error).toBeInstanceOf(OpenCxStoreError);
+      expect((error as Error).message).toBe(
+        "The contact's cached tokens could not be found: their index entry was altered",
+      );
+    });
   });
 
   it('retries like authenticateUser, a time-out included: the same fields twice leave the same contact', async () => {
