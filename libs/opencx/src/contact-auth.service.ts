@@ -238,7 +238,8 @@ export class ContactAuthService {
    * @param contactId the `contact.id` that `authenticateUser` returned: a UUID.
    * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
    * @returns `{ deleted: true }`, or `{ deleted: false }` when OpenCX answered 404 (taken to mean it
-   *   does not know the contact: an assumption), so a mistyped id can be told from a deletion.
+   *   does not know the contact: an assumption), so a mistyped id can be told from a deletion. After a
+   *   retry of an unanswered attempt, false may also mean that attempt deleted it.
    * @throws OpenCxValidationError for a contactId that is not a UUID (nothing is sent); OpenCxApiError and the others as `authenticateUser`.
    */
   deleteContact(contactId: string, options: OpenCxContactCallOptions = {}): Promise<OpenCxDeleteResult> {
