@@ -5,6 +5,11 @@
  * `nestjs-opencx/terminus`.
  */
 export { OpenCxModule } from './opencx.module.js';
+export type {
+  OpenCxModuleExtras,
+  OpenCxForRootOptions,
+  OpenCxForRootAsyncOptions,
+} from './opencx.module-definition.js';
 export {
   OPENCX_DEFAULTS,
   type OpenCxModuleOptions,
@@ -18,7 +23,7 @@ export type { AuthenticateUserInput } from './interfaces/authenticate-user-input
 export { getContactAuthToken } from './opencx.tokens.js';
 export { InjectContactAuth } from './inject-contact-auth.decorator.js';
 export type { OpenCxHealth } from './health/health-monitor.js';
-export type { OpenCxAttemptEvent } from './call/attempt-event.js';
+export type { OpenCxAttemptEvent, OpenCxAttemptListener, OpenCxAttemptOutcome } from './call/attempt-event.js';
 export type {
   OpenCxFleetStore,
   OpenCxSlotRequest,
@@ -27,7 +32,7 @@ export type {
   OpenCxSendOutcome,
 } from './store/opencx-fleet-store.interface.js';
 export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
-export { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
+export { AuthenticateUserResponseDto, type OpenCxContactDto } from './dto/authenticate-user-response.dto.js';
 export { UpdateContactDto } from './dto/update-contact.dto.js';
 export type {
   OpenCxContact,
@@ -45,6 +50,8 @@ export { validateAuthenticateUser } from './input/validate-input.js';
 export { OpenCxValidationPipe } from './pipes/opencx-validation.pipe.js';
 export { OPENCX_LANGUAGES, type OpenCxLanguage } from './languages.js';
 export {
+  type OpenCxFieldError,
+  type OpenCxErrorBody,
   OpenCxError,
   OpenCxConfigurationError,
   OpenCxValidationError,

@@ -13,10 +13,12 @@ function exportsOf(program: ts.Program, file: string): Array<{ name: string; doc
   if (!module) throw new Error(`cannot read ${file}`);
   return checker.getExportsOfModule(module).map((symbol) => {
     const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    // `export { type X }` gives users no value, even when X is a class.
+    const typeOnly = symbol.declarations?.some((node) => ts.isTypeOnlyExportDeclaration(node)) ?? false;
     return {
       name: symbol.getName(),
       doc: ts.displayPartsToString(target.getDocumentationComment(checker)).trim(),
-      value: (target.flags & ts.SymbolFlags.Value) !== 0,
+      value: !typeOnly && (target.flags & ts.SymbolFlags.Value) !== 0,
     };
   });
 }
@@ -65,6 +67,19 @@ describe('the public API', () => {
       'RedisFleetStore',
       'RedisFleetStoreOptions',
     ]);
+  });
+
+  it('exports the types of its public fields: field errors, the error body, the contact, the extras, the attempt listener', () => {
+    const main = exportsOf(program, files[0] ?? '');
+    for (const type of [
+      'OpenCxFieldError',
+      'OpenCxErrorBody',
+      'OpenCxContactDto',
+      'OpenCxModuleExtras',
+      'OpenCxAttemptListener',
+      'OpenCxAttemptOutcome',
+    ])
+      expect(main.find(({ name }) => name === type)).toEqual(expect.objectContaining({ value: false }));
   });
 
   it.each(ENTRY_POINTS)('documents every export of %s with TSDoc', (entry) => {
