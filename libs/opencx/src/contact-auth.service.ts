@@ -4,13 +4,13 @@ import { CachedCall } from './cache/cached-call.js';
 import { AttemptRunner } from './call/attempt-runner.js';
 import { CallPlanner } from './call/call-planner.js';
 import type { Call } from './call/call.js';
+import { authenticateUserRequest } from './contact-auth.requests.js';
 import {
-  authenticateUserRequest,
   deleteContactRequest,
   listContactsRequest,
   updateContactRequest,
   type ContactRequest,
-} from './contact-auth.requests.js';
+} from './contacts/contact-requests.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import type {
   OpenCxContact,
@@ -49,9 +49,10 @@ function typed(operation: string, error: unknown): OpenCxError {
 /**
  * Calls OpenCX's contact API for the backend that has verified its users. Each call takes the same
  * path, each step its own unit: plan the call (`CallPlanner`), check the input and describe the
- * request (`contact-auth.requests.ts`), answer from the cache or share an identical call in flight
- * (`CachedCall`), then send it: a rate-limit slot, timeouts and retries (`AttemptRunner`). Inject it
- * in the unnamed registration's scope, or with `@InjectContactAuth(name)`.
+ * request (`contact-auth.requests.ts`, `contacts/contact-requests.ts`), answer from the cache or
+ * share an identical call in flight (`CachedCall`), then send it: a rate-limit slot, timeouts and
+ * retries (`AttemptRunner`). Inject it in the unnamed registration's scope, or with
+ * `@InjectContactAuth(name)`.
  */
 @Injectable()
 export class ContactAuthService {
