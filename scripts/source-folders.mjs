@@ -26,12 +26,14 @@ export const REASONS = {
   interfaces: 'the input and per-call option types',
   pipes: '`OpenCxValidationPipe`: a bounded 400 naming the field',
   'rate-limit': 'the client-side limiter: a sliding log per API key, booked up to `maxWait` ahead',
-  redis: '`nestjs-opencx/redis`: the fleet store in Redis (scripts, fleet clock and membership, client adapters, breaker)',
+  redis:
+    '`nestjs-opencx/redis`: the fleet store in Redis (scripts, fleet clock and membership, client adapters, breaker)',
   store: 'the fleet store interface and the in-memory store every registration starts with',
   swagger: 'the error responses for your OpenAPI document',
   telemetry: 'one reporting interface, and its OpenTelemetry implementation, loaded only when the API is installed',
   terminus: '`nestjs-opencx/terminus`: the health indicator',
-  testing: '`nestjs-opencx/testing`: the fake OpenCX server and CLI, the service mock, the testing module, the store contract suite',
+  testing:
+    '`nestjs-opencx/testing`: the fake OpenCX server and CLI, the service mock, the testing module, the store contract suite',
   util: 'the deadline, the monotonic clock, canonical JSON for cache keys, optional imports, token expiry',
 };
 
@@ -64,8 +66,15 @@ export function countLines(dir = SOURCE) {
 export function table(counts = countLines(), reasons = REASONS) {
   const missing = counts.filter(({ folder }) => !reasons[folder]).map(({ folder }) => folder);
   const sum = (key) => counts.reduce((total, row) => total + row[key], 0);
-  const rows = counts.map(({ folder, lines, files }) => `| \`${folderName(folder)}\` | ${lines} | ${files} | ${reasons[folder] ?? ''} |`);
-  const text = ['| folder | lines | files | why |', '| --- | --: | --: | --- |', ...rows, `| all | ${sum('lines')} | ${sum('files')} | |`];
+  const rows = counts.map(
+    ({ folder, lines, files }) => `| \`${folderName(folder)}\` | ${lines} | ${files} | ${reasons[folder] ?? ''} |`,
+  );
+  const text = [
+    '| folder | lines | files | why |',
+    '| --- | --: | --: | --- |',
+    ...rows,
+    `| all | ${sum('lines')} | ${sum('files')} | |`,
+  ];
   return { text: text.join('\n'), missing };
 }
 
@@ -89,7 +98,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const next = await renewed(doc, text);
   if (process.argv.includes('--write')) writeFileSync(DOC, next);
   else if (next !== doc) {
-    console.error('docs/architecture.md: the source folders table is stale; run node scripts/source-folders.mjs --write');
+    console.error(
+      'docs/architecture.md: the source folders table is stale; run node scripts/source-folders.mjs --write',
+    );
     process.exit(1);
   } else console.log('docs/architecture.md: the source folders table is current');
 }
