@@ -146,6 +146,17 @@ describe('ContactAuthService.listContacts against the fake OpenCX server', () =>
       expect(h.fake.requests).toHaveLength(2);
     });
 
+    it('with a next that returns to an earlier cursor ends the iteration, which would never end', async () => {
+      const service = await h.boot();
+      // a → b → a → b …: each page on its own is well formed.
+      for (let i = 1; i <= 8; i++) h.fake.route('GET /contacts').malformedNext(1, page([good(i)], i % 2 ? 'a' : 'b'));
+      const { contacts, error } = await drain(service);
+      expect(error).toBeInstanceOf(OpenCxInvalidResponseError);
+      expect((error as Error).message).toContain('next returns to an earlier cursor');
+      expect(contacts.length).toBeLessThan(4);
+      expect(h.fake.requests.length).toBeLessThan(5);
+    });
+
     it('keeps the documented fields only, a missing nullable one as null', async () => {
       const service = await h.boot();
       const { email: _email, ...withoutEmail } = good(1);

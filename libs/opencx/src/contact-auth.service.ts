@@ -11,6 +11,7 @@ import {
   updateContactRequest,
   type ContactRequest,
 } from './contacts/contact-requests.js';
+import { CursorLoopGuard } from './contacts/cursor-loop.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import type {
   OpenCxContact,
@@ -170,12 +171,11 @@ export class ContactAuthService {
   }
 
   /**
-   * Every contact OpenCX lists (`GET /contacts`) within `filter`, fetched a page at a time as you
-   * iterate, following `next` until it is null. Each page is one {@link listContactsPage} call, with
-   * its own rate-limit slot, retries and `totalTimeout` (time spent between pages counts against
-   * none). The `signal` ends the iteration: the page in flight and every contact not yet taken reject
-   * with OpenCxAbortError (`AbortSignal.timeout(ms)` bounds the whole). Leaving a `for await` early
-   * sends nothing more. A malformed page is an OpenCxInvalidResponseError before any of its contacts.
+   * Every contact OpenCX lists (`GET /contacts`) within `filter`, a page fetched as you iterate (following
+   * `next`); each page is one {@link listContactsPage} call with its own rate-limit slot, retries and
+   * `totalTimeout`. The `signal` ends it (`AbortSignal.timeout(ms)` bounds the whole): the page in flight and
+   * the contacts not yet taken reject with OpenCxAbortError. Leaving a `for await` sends nothing more. A
+   * malformed page, or a `next` back to an earlier cursor, is OpenCxInvalidResponseError before its contacts.
    *
    * @param filter `createdAfter`, `createdBefore`, `updatedAfter`, `updatedBefore`: each a `Date` or an ISO 8601 string.
    * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout` (per page), `maxRetries`.
@@ -194,15 +194,16 @@ export class ContactAuthService {
     } catch (error) {
       throw typed('listContacts', error);
     }
-    for (let cursor: string | undefined; ;) {
+    const loop = new CursorLoopGuard();
+    let cursor: string | undefined;
+    do {
       const page = await this.listContactsPage({ ...bounds, cursor }, perCall);
+      cursor = loop.follow(page.next);
       for (const contact of page.items) {
         if (perCall.signal?.aborted) throw abortErrorOf(perCall.signal);
         yield contact;
       }
-      if (page.next === null) return;
-      cursor = page.next;
-    }
+    } while (cursor !== undefined);
   }
 
   /**
