@@ -11,7 +11,7 @@ export const GOALS = [
   { area: 'limiter', goal: 85, match: (file) => file.includes('/rate-limit/') },
   { area: 'call', goal: 85, match: (file) => file.includes('/call/') },
   { area: 'cache', goal: 85, match: (file) => file.includes('/cache/') },
-  { area: 'scrubbing', goal: 85, match: (file) => file.endsWith('/errors/scrub.ts') },
+  { area: 'scrubbing', goal: 85, match: (file) => /\/errors\/(scrub|text-readings)\.ts$/.test(file) },
 ];
 
 const DETECTED = new Set(['Killed', 'Timeout']);

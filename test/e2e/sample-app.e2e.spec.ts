@@ -87,7 +87,7 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
 
     it.each([
       [{ email: 'nope' }, 'email'],
-      [{ email: CANARY.email, phone: '555' }, 'phone'],
+      [{ email: CANARY.email, phone: 'call me' }, 'phone'],
       [{ email: CANARY.email, language: 'xx' }, 'language'],
       [{ email: CANARY.email, avatar_url: 'javascript:alert(1)' }, 'avatar_url'],
       [{ email: CANARY.email, unknown: 1 }, 'unknown'],

@@ -475,7 +475,7 @@ describe('ContactAuthService against the fake OpenCX server', () => {
         script();
         errors.push(await service.authenticateUser(input).catch((e: unknown) => e));
       }
-      errors.push(await service.authenticateUser({ ...input, phone: '123' }).catch((e: unknown) => e));
+      errors.push(await service.authenticateUser({ ...input, phone: '12' }).catch((e: unknown) => e));
       for (const error of errors) {
         expect(error).toBeInstanceOf(OpenCxError);
         const e = error as Error;

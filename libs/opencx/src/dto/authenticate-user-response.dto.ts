@@ -5,10 +5,10 @@ import { tokenExpiry } from '../util/token-expiry.js';
 export class OpenCxContactDto {
   @ApiProperty({
     description:
-      "The OpenCX contact's id: a UUID (the same for an email across calls: assumed, OpenCX does not say). Keep " +
-      "it to update or delete the contact (`updateContact`, `deleteContact`). It is not the widget's `externalId`: " +
-      "that optional value scopes a user's sessions by " +
-      'workspace, and changing it hides the sessions tagged before.',
+      "The OpenCX contact's id, a UUID. Assumed to stay the same for an email within an organisation: no " +
+      'OpenCX source says so. Pass it to `updateContact` or `deleteContact` to change or delete the contact at ' +
+      "OpenCX. It is not the widget's `externalId`: that optional value scopes a user's sessions by workspace, " +
+      'and changing it hides the sessions tagged before.',
     example: '3f2b8c1e-6d4a-4b7e-9c2f-1a5e7d9b0c34',
     format: 'uuid',
   })
@@ -24,17 +24,18 @@ export class AuthenticateUserResponseDto {
   token!: string;
 
   @ApiPropertyOptional({
-    description: 'The verified contact. Current OpenCX always sends it; older renders of the API showed only `token`.',
+    description: "The verified contact: OpenCX's current reference shows it; older renders showed only `token`.",
     type: () => OpenCxContactDto,
   })
   contact?: OpenCxContactDto;
 
   @ApiProperty({
     description:
-      'When the token expires (ISO 8601, from its `exp` claim), or null when it has no `exp`. Tokens issued ' +
-      'with `mcp_access` last an hour; OpenCX says chat-only ones keep a "non-expiring behavior" (null here, or ' +
-      'a far-off time). The widget does not renew a token the page gave it: ask for a new one before this ' +
-      'time, and after a 401.',
+      'When the token expires: its `exp` claim as an ISO 8601 time, or null when the token carries none. ' +
+      'Tokens issued with `mcp_access` expire after one hour. OpenCX says chat-only tokens keep a ' +
+      '"non-expiring behavior" without saying whether they carry an `exp`: expect null or a far-off time. ' +
+      'The widget does not ask for a new token itself: the page does, before this time, or once the widget ' +
+      'is refused with 401.',
     type: String,
     format: 'date-time',
     nullable: true,

@@ -1,3 +1,6 @@
+import { Body, Controller, Post } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Test } from '@nestjs/testing';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { OPENCX_LANGUAGES } from '../languages.js';
 import { AuthenticateUserDto } from './authenticate-user.dto.js';
@@ -19,6 +22,74 @@ function badFields(input: unknown): string[] {
 const withEmail = (fields: Record<string, unknown>): Record<string, unknown> => ({ email: EMAIL, ...fields });
 const deep = (levels: number): Record<string, unknown> =>
   Array.from({ length: levels - 1 }).reduce<Record<string, unknown>>((inner) => ({ a: inner }), { leaf: 1 });
+
+@Controller()
+class ContactsController {
+  @Post('contacts')
+  take(@Body() dto: AuthenticateUserDto): AuthenticateUserDto {
+    return dto;
+  }
+}
+
+/** The phone pattern the OpenAPI document shows for the DTO. */
+async function phonePattern(): Promise<string> {
+  const moduleRef = await Test.createTestingModule({ controllers: [ContactsController] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  try {
+    const schema = SwaggerModule.createDocument(app, new DocumentBuilder().build()).components?.schemas?.[
+      'AuthenticateUserDto'
+    ] as { properties: { phone: { pattern: string } } };
+    return schema.properties.phone.pattern;
+  } finally {
+    await app.close();
+  }
+}
+
+describe('phone, as OpenCX documents it', () => {
+  let pattern: RegExp;
+  beforeAll(async () => {
+    pattern = new RegExp(await phonePattern());
+  });
+
+  it.each([
+    ['the documented example', '+1234567890'],
+    ['no +', '1234567890'],
+    ['the international prefix 00', '0044 20 7946 0958'],
+    ['the country code in parentheses', '(+44) 20 7946 0958'],
+    ['an area code in parentheses', '+1 (234) 567-890'],
+    ['dots', '+44.1632.960961'],
+    ['a slash', '+49 30/1234567'],
+    ['an extension', '+1 555 0100 ext. 23'],
+    ['a short extension mark', '+1-555-0100 x23'],
+    ["RFC 3966's extension", '+1 555 0100;ext=23'],
+    ['an extension in capitals', '+1 555 0100 EXT. 23'],
+    ['a three-digit service number', '112'],
+  ])("takes %s (%s), as the OpenAPI document's pattern says too", (_label, phone) => {
+    expect(badFields(withEmail({ phone }))).toEqual([]);
+    expect(pattern.test(phone)).toBe(true);
+  });
+
+  it.each([
+    ['letters', '+1 800 FLOWERS'],
+    ['words', 'call me'],
+    ['fewer than 3 digits', '+12'],
+    ['more than 20 digits', `+${'1'.repeat(21)}`],
+    ['a + inside', '+1+234567'],
+    ['two +', '++1234567'],
+    ['a line break', '+1 234\n567'],
+    ['a tab', '+1\t2345678'],
+    ['a space before', ' +1234567'],
+    ['a separator at the end', '+1234567-'],
+    ['digits of another script', '\u0661\u0662\u0663\u0664\u0665\u0666\u0667'],
+    ['fullwidth digits', '\uff11\uff12\uff13\uff14\uff15\uff16\uff17'],
+    ['an extension mark without digits', '+1 555 0100 ext.'],
+    ['a URI', 'tel:+1234567'],
+    ['nothing', ''],
+  ])('refuses %s (%j), naming phone', (_label, phone) => {
+    expect(badFields(withEmail({ phone }))).toEqual(['phone']);
+  });
+});
 
 describe('AuthenticateUserDto rules', () => {
   // [field path, a valid input, an invalid input]
@@ -46,8 +117,9 @@ describe('AuthenticateUserDto rules', () => {
       withEmail({ avatar_url: 'https://example.com/a.png' }),
       withEmail({ avatar_url: `https://example.com/${'a'.repeat(2100)}` }),
     ],
-    ['phone', withEmail({ phone: '+1234567890' }), withEmail({ phone: '1234567890' })],
-    // OpenCX asks only for the country code: separators are fine, a missing + or letters are not.
+    // OpenCX asks for the number "including the country code" and shows +1234567890: anything
+    // that can be a phone number as people write one is taken, with or without the +.
+    ['phone', withEmail({ phone: '+1234567890' }), withEmail({ phone: 'not a phone' })],
     ['phone', withEmail({ phone: '+1 (234) 567-890' }), withEmail({ phone: '+1 234 CALL-NOW' })],
     ['phone', withEmail({ phone: '+44.1632.960961' }), withEmail({ phone: '+12' })],
     ['phone', withEmail({ phone: '+1 234-567-890' }), withEmail({ phone: `+${'1'.repeat(21)}` })],
@@ -136,7 +208,7 @@ describe('AuthenticateUserDto rules', () => {
   });
 
   it('names every bad field at once, without echoing values', () => {
-    const input = withEmail({ email: 'secret.person@nowhere', phone: '5550100', name: 1, language: 'zz' });
+    const input = withEmail({ email: 'secret.person@nowhere', phone: '555 0100 CALL', name: 1, language: 'zz' });
     let error: OpenCxValidationError | undefined;
     try {
       validateAuthenticateUser(input);
@@ -147,7 +219,7 @@ describe('AuthenticateUserDto rules', () => {
     expect(error!.errors.map((e) => e.field).toSorted()).toEqual(['email', 'language', 'name', 'phone']);
     const printed = `${error!.message}${JSON.stringify(error)}${error!.stack}`;
     expect(printed).not.toContain('secret.person');
-    expect(printed).not.toContain('5550100');
+    expect(printed).not.toContain('555 0100');
   });
 
   it('does not let a JSON __proto__ key reach the prototype of anything', () => {

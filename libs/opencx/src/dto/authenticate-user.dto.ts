@@ -1,16 +1,28 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsObject, IsString, IsUrl, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsEmail, IsString, IsUrl, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
 import { OPENCX_LANGUAGES, type OpenCxLanguage } from '../languages.js';
 import { HttpActionOverridesDto } from './http-action-overrides.dto.js';
 import { AUTHENTICATE_USER_LIMITS } from './authenticate-user.limits.js';
 import { McpAccessDto } from './mcp-access.dto.js';
-import { HasDigits, IsJsonObject, IsOpenCxLanguage, IsOptionalField, KeepRaw } from './opencx.validators.js';
+import {
+  HasDigits,
+  IsJsonObject,
+  IsObjectValue,
+  IsOpenCxLanguage,
+  IsOptionalField,
+  KeepRaw,
+} from './opencx.validators.js';
 
-// OpenCX asks only for "the country code": a plus sign, then digits with the separators people
-// write (spaces, dashes, dots, parentheses). The digit count is this library's bound.
-const PHONE = /^\+[\d\s().-]+$/;
+// OpenCX asks for the number "including the country code" and shows +1234567890, nothing more:
+// a phone number as people write one is taken, with or without the +. ASCII digits and the
+// separators people type (space, dash, dot, slash, parentheses), an optional leading + (also as
+// "(+44)"), an optional extension (" ext. 23", " x23", "#23", ";ext=23"), beginning and ending with
+// a digit, a parenthesis or the +. Letters, line breaks and other scripts' digits cannot be one as
+// typed. The digit count is this library's bound.
+// No flags, so Swagger's \`pattern\` (which has none) says exactly the same.
+const PHONE = /^(?:\+\(?|\(\+?)?\d(?:[\d ()./-]*\d)?(?: ?(?:[eE][xX][tT]\.? ?|[xX]|#)\d{1,7}|;ext=\d{1,7})?$/;
 
 /**
  * The body of `POST /widget/authenticate-user` (`AuthenticateUserPayloadDto` upstream). Property
@@ -56,10 +68,12 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
 
   @ApiPropertyOptional({
     description:
-      "contact's phone number including the country code: a leading + and digits, spaces, dashes, dots or " +
-      `parentheses, sent as given. (This library's bounds: ${AUTHENTICATE_USER_LIMITS.phoneDigitsMin} to ` +
-      `${AUTHENTICATE_USER_LIMITS.phoneDigitsMax} digits.)`,
-    example: '+1 234-567-890',
+      "contact's phone number including the country code, sent as given: ASCII digits, with an optional " +
+      'leading + (or "(+44)"), spaces, dashes, dots, slashes or parentheses between them, and an optional ' +
+      'extension (" ext. 23", " x23", "#23", ";ext=23"). OpenCX documents no format beyond the country code. ' +
+      `(This library's bounds: ${AUTHENTICATE_USER_LIMITS.phoneDigitsMin} to ` +
+      `${AUTHENTICATE_USER_LIMITS.phoneDigitsMax} digits, at most ${AUTHENTICATE_USER_LIMITS.phoneLength} characters.)`,
+    example: '+1234567890',
     pattern: PHONE.source,
     maxLength: AUTHENTICATE_USER_LIMITS.phoneLength,
   })
@@ -67,7 +81,9 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
   @IsString()
   @MaxLength(AUTHENTICATE_USER_LIMITS.phoneLength)
   @Matches(PHONE, {
-    message: 'phone must start with + and the country code, then digits (spaces, dashes, dots and parentheses allowed)',
+    message:
+      'phone must be a phone number with its country code: digits, an optional leading +, spaces, dashes, dots, ' +
+      'slashes or parentheses, and an optional extension',
   })
   @HasDigits(AUTHENTICATE_USER_LIMITS.phoneDigitsMin, AUTHENTICATE_USER_LIMITS.phoneDigitsMax)
   phone?: string;
@@ -116,7 +132,7 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
     type: () => HttpActionOverridesDto,
   })
   @IsOptionalField()
-  @IsObject({ message: 'http_action_overrides must be an object' })
+  @IsObjectValue()
   @ValidateNested()
   @Type(() => HttpActionOverridesDto)
   http_action_overrides?: HttpActionOverridesDto;
@@ -125,11 +141,11 @@ export class AuthenticateUserDto implements AuthenticateUserInput {
     description:
       "MCP access for the contact's AI agent (OpenCX widget 5). Omitted: chat only. `{}`: every enabled " +
       'per-user MCP server. `server_ids: []`: none. A token issued with it expires after one hour; OpenCX ' +
-      'says chat-only tokens keep a "non-expiring behavior".',
+      'says chat-only tokens keep a "non-expiring behavior" (see `expiresAt` in the answer).',
     type: () => McpAccessDto,
   })
   @IsOptionalField()
-  @IsObject({ message: 'mcp_access must be an object' })
+  @IsObjectValue()
   @ValidateNested()
   @Type(() => McpAccessDto)
   mcp_access?: McpAccessDto;

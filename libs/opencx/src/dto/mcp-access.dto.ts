@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString, MaxLength, MinLength } from 'class-validator';
 import type { McpAccessInput } from '../interfaces/authenticate-user-input.interface.js';
 import { AUTHENTICATE_USER_LIMITS } from './authenticate-user.limits.js';
-import { IsOptionalField } from './opencx.validators.js';
+import { IsDenseArray, IsOptionalField } from './opencx.validators.js';
 
 /**
  * `mcp_access` (OpenCX widget 5): which of the organisation's per-user MCP servers the contact's
@@ -22,6 +22,7 @@ export class McpAccessDto implements McpAccessInput {
   @IsOptionalField()
   @IsArray({ message: 'mcp_access.server_ids must be an array of strings' })
   @ArrayMaxSize(AUTHENTICATE_USER_LIMITS.mcpServerIds)
+  @IsDenseArray()
   @IsString({ each: true })
   @MinLength(1, { each: true })
   @MaxLength(AUTHENTICATE_USER_LIMITS.mcpIdLength, { each: true })

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { applyDecorators } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
 import { ValidateBy, ValidateIf, type ValidationArguments, type ValidationOptions } from 'class-validator';
@@ -52,11 +53,12 @@ function ValidateProblem(
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * An object literal or `Object.create(null)`: no class instance, array or function. From any realm
+ * An object literal or `Object.create(null)`: no class instance, array, function or proxy (asked
+ * without running its traps: a proxy can answer differently each time it is read). From any realm
  * (a `structuredClone` copy, a `vm` context): its prototype is an `Object.prototype`, whose own is null.
  */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  if (value === null || typeof value !== 'object' || types.isProxy(value) || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return (
     proto === null ||
@@ -74,7 +76,7 @@ function jsonProblem(value: unknown, depth: number): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'must hold only finite numbers';
   if (depth <= 0) return 'is nested too deeply';
-  if (Array.isArray(value)) {
+  if (Array.isArray(value) && !types.isProxy(value)) {
     for (const item of value) {
       const problem = jsonProblem(item, depth - 1);
       if (problem) return problem;
@@ -194,6 +196,42 @@ function languageProblem(value: unknown): string | undefined {
 /** One of {@link OPENCX_LANGUAGES}; the message suggests the code a wrong value most likely meant. */
 export function IsOpenCxLanguage(options?: ValidationOptions): PropertyDecorator {
   return ValidateProblem('isOpenCxLanguage', languageProblem, options);
+}
+
+/**
+ * An object, for a nested DTO: a plain object or the DTO class's instance; not null, an array, a
+ * function, a date or another built-in (class-validator's `IsObject` takes a function, and
+ * `ValidateNested` then finds nothing wrong with a function or a date).
+ */
+export function IsObjectValue(options?: ValidationOptions): PropertyDecorator {
+  return ValidateProblem(
+    'isObjectValue',
+    (value) =>
+      value !== null &&
+      typeof value === 'object' &&
+      !types.isProxy(value) &&
+      Object.prototype.toString.call(value) === '[object Object]'
+        ? undefined
+        : 'must be an object',
+    options,
+  );
+}
+
+/**
+ * An array with an item at every index, and no proxy: class-validator's `each` rules skip the
+ * empty slots of `[, 'crm']`, and JSON would send them as `null`.
+ */
+export function IsDenseArray(options?: ValidationOptions): PropertyDecorator {
+  return ValidateProblem(
+    'isDenseArray',
+    (value) =>
+      !Array.isArray(value) || types.isProxy(value)
+        ? 'must be an array'
+        : Object.keys(value).length === value.length
+          ? undefined
+          : 'must not have empty slots',
+    options,
+  );
 }
 
 /** A string holding from `min` to `max` digits (a phone number's, whatever separators it is written with). */

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
+import { fieldPath, messageAbout } from './field-path.js';
 
 /** One field of the input that failed validation, by its dotted path (e.g. `http_action_overrides.headers`). */
 export interface OpenCxFieldError {
@@ -88,7 +89,6 @@ export class OpenCxConfigurationError extends OpenCxError {
 // Bounds of a validation error's answer: the first fields, each with its first messages.
 const MAX_FIELD_ERRORS = 20;
 const MAX_FIELD_MESSAGES = 5;
-const MAX_FIELD_PATH = 200;
 const MAX_MESSAGE = 300;
 
 /** The input failed the DTO's rules; nothing was sent to OpenCX. Answered as 400, with `fields`. */
@@ -117,9 +117,10 @@ export class OpenCxValidationError extends OpenCxError {
     const visit = (list: ValidationError[], parent: string): void => {
       for (const error of list) {
         if (fields.length >= MAX_FIELD_ERRORS) return;
-        const field = `${parent ? `${parent}.` : ''}${error.property}`.slice(0, MAX_FIELD_PATH);
+        const field = fieldPath(parent, error.property);
         const messages = Object.values(error.constraints ?? {}).slice(0, MAX_FIELD_MESSAGES);
-        if (messages.length > 0) fields.push({ field, messages: messages.map((m) => m.slice(0, MAX_MESSAGE)) });
+        if (messages.length > 0)
+          fields.push({ field, messages: messages.map((m) => messageAbout(error.property, m, MAX_MESSAGE)) });
         visit(error.children ?? [], field);
       }
     };

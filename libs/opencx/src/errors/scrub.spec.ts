@@ -1,10 +1,15 @@
 import * as fc from 'fast-check';
-import { MAX_UPSTREAM_TEXT, REDACTED, Scrubber, stringsIn } from './scrub.js';
+import { keyEcho, keyReadable, reversed } from '../../test/key-echoes.js';
+import { MAX_UPSTREAM_TEXT, REDACTED, Scrubber, stringsIn, withheld } from './scrub.js';
+import { propertyParameters, propertyTimeout } from '../../test/property-runs.js';
 
-const KEY = 'sk_live_CANARY_0123456789abcdef';
+// Random after its prefix, as real keys are: no run of it is an ordinary word.
+const KEY = 'sk_live_Q7mXz2Rv9Kp4Tw1Nb8Jc';
 const EMAIL = 'leak.canary@example.com';
 // A value whose JSON escaping changes every other character: no piece of it as is matches.
 const QUOTED = 'q"u"o"t"e"d"v"a"l';
+/** `text` with `separator` between each two of its characters. */
+const between = (text: string, separator: string): string => Array.from(text).join(separator);
 // Built in each test, not when the file loads: mutation testing then knows which tests run the constructor.
 let scrubber: Scrubber;
 beforeEach(() => {
@@ -16,15 +21,24 @@ describe('Scrubber', () => {
     ['as is', EMAIL],
     ['URL-encoded', encodeURIComponent(EMAIL)],
     ['in upper case', EMAIL.toUpperCase()],
-    ['JSON-escaped', JSON.stringify('a"b' + KEY).slice(1, -1)],
     ['JSON-escaped, every other character', JSON.stringify(QUOTED).slice(1, -1)],
-    ['cut short', KEY.slice(0, 12)],
-    ['as an 8-character piece', KEY.slice(9, 17)],
-    ['in base64', Buffer.from(KEY).toString('base64')],
-  ])('removes a secret echoed %s', (_form, echoed) => {
+  ])('removes a personal value echoed %s', (_form, echoed) => {
     const out = scrubber.scrub(`user ${echoed} refused`);
     expect(out).toContain(REDACTED);
     expect(out.toLowerCase()).not.toContain(echoed.toLowerCase().slice(0, 8));
+  });
+
+  it.each([
+    ['as is', KEY],
+    ['JSON-escaped', JSON.stringify('a"b' + KEY).slice(1, -1)],
+    ['cut short', KEY.slice(0, 12)],
+    ['as an 8-character piece', KEY.slice(9, 17)],
+    ['as a 6-character piece', KEY.slice(13, 19)],
+    ['in base64', Buffer.from(KEY).toString('base64')],
+    ['with spaces between its characters', between(KEY, ' ')],
+  ])('withholds the whole text when it echoes the key %s, saying only its length', (_form, echoed) => {
+    const text = `user ${echoed} refused`;
+    expect(scrubber.scrub(text)).toBe(withheld(text.length));
   });
 
   it('removes the name and a header value, and words shaped like emails or phones', () => {
@@ -34,7 +48,14 @@ describe('Scrubber', () => {
   });
 
   it('marks each removed run with one "[redacted]"', () => {
-    expect(scrubber.scrub(`a ${EMAIL} b ${KEY} c`)).toBe('a [redacted] b [redacted] c');
+    expect(scrubber.scrub(`a ${EMAIL} b hdr_secret_value c`)).toBe('a [redacted] b [redacted] c');
+  });
+
+  it('keeps no line break, control or direction character: a kept text cannot forge a log line', () => {
+    expect(scrubber.scrub('bad\r\n[Nest] 1  - LOG forged\u2028line\u0085x\u001b[31m')).toBe(
+      'bad  [Nest] 1  - LOG forged line x [31m',
+    );
+    expect(scrubber.scrub('a\u202eb\u2066c\u200bd')).toBe('a b c d');
   });
 
   it('keeps ordinary text and cuts it to a bound first', () => {
@@ -47,9 +68,9 @@ describe('Scrubber', () => {
     expect(scrubber.scrub(huge)).toBe(scrubber.scrub(huge.slice(0, MAX_UPSTREAM_TEXT)));
   });
 
-  it('places redaction right when lower case is longer than the text (60 × İ before the key)', () => {
-    const out = scrubber.scrub(`${'İ'.repeat(60)} ${KEY} Ada Lovelace-Byron`);
-    expect(out).not.toContain(KEY.slice(0, 6));
+  it('places redaction right when lower case is longer than the text (60 × İ before the email)', () => {
+    const out = scrubber.scrub(`${'İ'.repeat(60)} ${EMAIL} Ada Lovelace-Byron`);
+    expect(out).toBe(`${'İ'.repeat(60)} ${REDACTED} ${REDACTED}`);
     expect(out).not.toContain('Lovelace');
     expect(out.startsWith('İ'.repeat(60))).toBe(true);
   });
@@ -129,7 +150,7 @@ describe('Scrubber, exactly', () => {
   // Secrets without the shape of an email, a phone or a credential: only the secret layers can catch them.
   let plain: Scrubber;
   beforeEach(() => {
-    plain = new Scrubber('sk_plain_key_abcdef', ['zebracrossingalpha', 'Zoe4', 'Bob', 'abcdefg\uffff']);
+    plain = new Scrubber('sk_plain_key_q8zw', ['zebracrossingalpha', 'Zoe4', 'Bob', 'abcdefg\uffff']);
   });
 
   it('replaces a secret at the very start with one marker', () => {
@@ -167,4 +188,157 @@ describe('stringsIn', () => {
     ]);
     expect(stringsIn('only')).toEqual(['only']);
   });
+});
+
+/** Every byte of `text`'s UTF-8 as %XX. */
+const percentEncoded = (text: string): string =>
+  Array.from(Buffer.from(text), (byte) => byte)
+    .map((byte) => `%${byte.toString(16).padStart(2, '0').toUpperCase()}`)
+    .join('');
+const fullwidth = (text: string): string =>
+  text.replace(/[\x21-\x7e]/g, (c) => String.fromCodePoint(c.charCodeAt(0) - 0x21 + 0xff01));
+
+describe('Scrubber, failing closed on the key', () => {
+  it.each([
+    ['U+2066 (left-to-right isolate)', between(KEY, '\u2066')],
+    ['U+2069 (pop directional isolate)', between(KEY, '\u2069')],
+    ['U+061C (Arabic letter mark)', between(KEY, '\u061c')],
+    ['U+034F (combining grapheme joiner)', between(KEY, '\u034f')],
+    ['U+FE0F (variation selector 16)', between(KEY, '\ufe0f')],
+    ['U+180B (Mongolian free variation selector)', between(KEY, '\u180b')],
+    ['U+3164 (Hangul filler)', between(KEY, '\u3164')],
+    ['U+E0020 (tag space)', between(KEY, '\u{e0020}')],
+    ['NUL', between(KEY, '\u0000')],
+    ['ESC', between(KEY, '\u001b')],
+    ['fullwidth', fullwidth(KEY)],
+    ['with every byte percent-encoded', percentEncoded(KEY)],
+    ['reversed', reversed(KEY)],
+    ['as decimal HTML entities', Array.from(KEY, (c) => `&#${c.codePointAt(0)};`).join('')],
+    ['as hexadecimal HTML entities', Array.from(KEY, (c) => `&#x${c.codePointAt(0)!.toString(16)};`).join('')],
+    ['with named HTML entities', KEY.replaceAll('_', '&lowbar;')],
+  ])('withholds the text when the key echoes with %s', (_form, echoed) => {
+    const text = `key ${echoed} refused`;
+    expect(keyReadable(KEY, text)).toBe(true);
+    const out = scrubber.scrub(text);
+    expect(keyReadable(KEY, out)).toBe(false);
+    expect(out).toBe(withheld(text.length));
+  });
+});
+
+describe('Scrubber, deciding on what it cannot read', () => {
+  it.each([
+    ['a named HTML entity it does not decode', 'caf&eacute; refused'],
+    ['an "&" before a letter (an entity without its ";")', 'Q&A refused'],
+    ['%XX nested ten deep', `x%${'25'.repeat(9)}41`],
+  ])('withholds a text with %s', (_label, text) => {
+    expect(scrubber.scrub(text)).toBe(withheld(text.length));
+  });
+
+  it('keeps a text whose encodings it reads', () => {
+    for (const text of ['Tom &amp; Jerry &lt;3 &#65;', `x%${'25'.repeat(2)}41`, 'a \\u0041 b']) {
+      expect(scrubber.scrub(text)).toBe(text);
+    }
+  });
+
+  it('withholds a text that gives back any of the keys it was given', () => {
+    const other = 'sk_tenant_b_Q1w2E3r4T5';
+    const both = new Scrubber([other, KEY], [EMAIL]);
+    expect(both.scrub(`bad ${KEY}`)).toBe(withheld(`bad ${KEY}`.length));
+    expect(both.scrub(`bad ${other}`)).toBe(withheld(`bad ${other}`.length));
+    expect(both.scrub('bad request')).toBe('bad request');
+  });
+
+  it('judges what it keeps of one answer together: the key in pieces of 5 over a message list', () => {
+    const pieces = KEY.match(/.{1,5}/g)!;
+    const kept = pieces.map((piece) => scrubber.scrub(piece)).filter((out) => !out.startsWith('[withheld'));
+    expect(keyReadable(KEY, kept.join('; '))).toBe(false);
+    expect(kept.length).toBeLessThan(pieces.length);
+  });
+
+  it('removes a personal value with characters that show nothing inside it', () => {
+    const out = scrubber.scrub(`name ${between('Ada Lovelace-Byron', '\u2066')} refused`);
+    expect(out).toBe(`name ${REDACTED} refused`);
+  });
+});
+
+describe('Scrubber, the edges of its key readings', () => {
+  it('compares a key by its letters and digits joined, however short the runs between its punctuation', () => {
+    const dashed = new Scrubber('sk-a1b2-c3d4-e5f6', []);
+    const text = `key ${between('sk-a1b2-c3d4-e5f6', ' ')}`;
+    expect(dashed.scrub(text)).toBe(withheld(text.length));
+  });
+
+  it('looks for a key shorter than 6 characters whole, and for nothing less', () => {
+    const short = new Scrubber('k-9x', []);
+    expect(short.scrub('key k-9x refused')).toBe(withheld('key k-9x refused'.length));
+    expect(short.scrub('key K 9 X refused')).toBe(withheld('key K 9 X refused'.length));
+    expect(short.scrub('key k-9 refused')).toBe('key k-9 refused');
+  });
+
+  it('reads numeric references as a browser does: leading zeros, and U+FFFD past U+10FFFF', () => {
+    const zeros = Array.from(KEY.slice(0, 8), (c) => `&#${'0'.repeat(12)}${c.codePointAt(0)};`).join('');
+    expect(scrubber.scrub(zeros)).toBe(withheld(zeros.length));
+    for (const text of ['&#x110000; &#xFFFFFFFFF;', '%u0041 \\u{10FFFF} \\x41']) {
+      expect(scrubber.scrub(text)).toBe(text);
+    }
+  });
+
+  it('ends a removal after the whole last character when it is a surrogate pair', () => {
+    expect(new Scrubber(KEY, ['abcdefg😀']).scrub('abcdefg😀Z!')).toBe('[redacted]Z!');
+  });
+});
+
+describe('Scrubber against generated forms of the key (fast-check)', () => {
+  const RUNS = propertyParameters(200);
+  it(
+    'withholds, whole, every text a run of 6 or more of the key can be read back out of',
+    () => {
+      fc.assert(
+        fc.property(keyEcho(KEY), (text) => {
+          const out = new Scrubber(KEY, [EMAIL]).scrub(text);
+          // The generator makes real echoes: each that fits in what is kept gives the key back to a reader.
+          expect(text.length > MAX_UPSTREAM_TEXT || keyReadable(KEY, text)).toBe(true);
+          expect(out).toBe(keyReadable(KEY, text.slice(0, MAX_UPSTREAM_TEXT)) ? withheld(text.length) : out);
+          expect(keyReadable(KEY, out)).toBe(false);
+        }),
+        RUNS,
+      );
+    },
+    propertyTimeout(RUNS),
+  );
+
+  it(
+    'keeps ordinary text as it is',
+    () => {
+      const word = fc.constantFrom(
+        'email',
+        'must',
+        'be',
+        'an',
+        'invalid',
+        'field',
+        'name',
+        'is',
+        'too',
+        'long',
+        'Bad',
+        'Request',
+        'code',
+        '&amp;',
+        '%20',
+        'ß',
+        'İ',
+        '—',
+        '😀',
+      );
+      fc.assert(
+        fc.property(fc.array(word, { maxLength: 30 }), fc.constantFrom(' ', ', ', '; ', ': '), (words, separator) => {
+          const text = words.join(separator).slice(0, MAX_UPSTREAM_TEXT);
+          expect(new Scrubber(KEY, [EMAIL]).scrub(text)).toBe(text);
+        }),
+        RUNS,
+      );
+    },
+    propertyTimeout(RUNS),
+  );
 });

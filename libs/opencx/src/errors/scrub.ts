@@ -1,20 +1,30 @@
+import { SecretReadings } from './text-readings.js';
+
 /** What replaces a secret wherever the library would otherwise print it. */
 export const REDACTED = '[redacted]';
 
 /** Longest piece of upstream text the library keeps (in an error's message or body). */
 export const MAX_UPSTREAM_TEXT = 200;
 
-// Pieces this long that also occur in a secret are removed: long enough not to shred ordinary
-// words, short enough to catch a value cut short or spliced into another string. The API key, the
-// one secret an attacker wants whole, is looked for in shorter pieces.
+/** What stands for upstream text the API key could be read back out of: nothing of it but its length. */
+export function withheld(length: number): string {
+  return `[withheld: ${length} characters]`;
+}
+
+// Pieces this long that also occur in a personal value are removed: long enough not to shred
+// ordinary words, short enough to catch a value cut short or spliced into another string.
 const PIECE = 8;
-const KEY_PIECE = 6;
-// Secrets shorter than a piece are removed only where they occur whole; shorter than this, never
+// Values shorter than a piece are removed only where they occur whole; shorter than this, never
 // (a two-letter name would shred every message without protecting anyone).
 const MIN_WHOLE = 4;
+// What the scrubber remembers of the texts it kept, to judge the next one together with them.
+const KEPT_TAIL = 2 * MAX_UPSTREAM_TEXT;
 
-// Characters that show nothing: an echo may hide a secret behind them.
-const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/u;
+// Characters that show nothing, or join the one before: an echo may hide a value behind them.
+const INVISIBLE = /[\p{Cf}\p{Cc}\p{Mn}\p{Me}\p{Default_Ignorable_Code_Point}\u2800]/u;
+// Characters that break or turn a line, or say nothing visible: kept text gets a space instead, so
+// a message printed in a log stays on its line and reads as it is.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
 /** `text` lower-cased without invisible characters, and for each of its code units the index in `text` it came from. */
 function normalise(text: string): { folded: string; from: number[] } {
@@ -54,36 +64,62 @@ function formsOf(secret: string): string[] {
 }
 
 /**
- * The secrets of one request, prepared for {@link Scrubber.scrub}: every piece of each form of each
- * value (8 characters, 6 for the API key), lower-cased, so a look-up is a hash per position of the text.
+ * The secrets of one request, prepared for {@link Scrubber.scrub}. Upstream text is kept only if
+ * the API key cannot be read back out of it in any form (see `text-readings.ts`); otherwise it is
+ * withheld whole, its length alone said. From text that is kept, every piece of the request's
+ * personal values (8 characters of each form, lower-cased) and every word shaped like an email, a
+ * phone number or a credential is removed.
+ *
+ * One scrubber judges one answer: what it keeps, taken together, must not give the key back either
+ * (a key cut into short pieces spread over a message list).
  */
 export class Scrubber {
+  private readonly key: SecretReadings;
   private readonly pieces = new Set<string>();
-  private readonly keyPieces = new Set<string>();
   private readonly whole: string[] = [];
+  private kept = '';
 
-  /** `apiKey` first, then the request's personal values. */
-  constructor(apiKey: string, values: Iterable<string>) {
-    this.add(apiKey, this.keyPieces, KEY_PIECE);
-    for (const value of values) this.add(value, this.pieces, PIECE);
+  /**
+   * @param apiKeys the key the request was sent with, and any other the answer must not give back
+   *   (the registration's own, for a call made with a per-call key).
+   * @param values the request's personal values.
+   */
+  constructor(apiKeys: string | readonly string[], values: Iterable<string>) {
+    const keys = typeof apiKeys === 'string' ? [apiKeys] : apiKeys;
+    this.key = new SecretReadings(keys.flatMap((key) => [key, JSON.stringify(key).slice(1, -1), ...base64Forms(key)]));
+    for (const value of values) this.add(value);
   }
 
-  private add(secret: string, into: Set<string>, size: number): void {
+  private add(secret: string): void {
     if (secret.length < MIN_WHOLE) return;
     for (const form of formsOf(secret)) {
-      if (form.length < size) this.whole.push(form);
-      for (let i = 0; i + size <= form.length; i++) into.add(form.slice(i, i + size));
+      if (form.length < PIECE) this.whole.push(form);
+      for (let i = 0; i + PIECE <= form.length; i++) this.pieces.add(form.slice(i, i + PIECE));
     }
   }
 
   /**
-   * `text` cut to {@link MAX_UPSTREAM_TEXT} characters first, then with every piece of a secret,
-   * and every word shaped like an email, a phone number or a credential, replaced. Matching runs on
-   * a lower-cased copy without invisible characters, mapped back to the original's positions, so
-   * neither a longer lower case nor a zero-width space can misplace it. Linear in the bounded text.
+   * `text` cut to {@link MAX_UPSTREAM_TEXT} characters first (the rest is never kept), then either
+   * withheld whole ({@link withheld}, with the length of `text`) when the key can be read back out
+   * of it or of it together with what this scrubber kept before, or kept with personal values and
+   * shaped words replaced by {@link REDACTED}. Linear in the bounded text.
    */
   scrub(text: string): string {
     const cut = text.slice(0, MAX_UPSTREAM_TEXT);
+    const out = this.redact(cut);
+    const together = `${this.kept} ${out}`;
+    if (this.key.readableIn(cut) || this.key.readableIn(together)) return withheld(text.length);
+    this.kept = together.slice(-KEPT_TAIL);
+    return out;
+  }
+
+  /**
+   * `text` with every piece of a personal value, and every word shaped like an email, a phone
+   * number or a credential, replaced, and every control, format or line-separator character made a
+   * space. Matching runs on a lower-cased copy without invisible characters, mapped back to the
+   * original's positions, so neither a longer lower case nor a zero-width space can misplace it.
+   */
+  private redact(cut: string): string {
     const { folded, from } = normalise(cut);
     const hidden = new Uint8Array(cut.length);
     const hide = (start: number, length: number): void => {
@@ -93,12 +129,7 @@ export class Scrubber {
       const end = last + ((cut.codePointAt(last) ?? 0) > 0xffff ? 2 : 1);
       hidden.fill(1, first, end);
     };
-    for (const [set, size] of [
-      [this.pieces, PIECE],
-      [this.keyPieces, KEY_PIECE],
-    ] as const) {
-      for (let i = 0; i + size <= folded.length; i++) if (set.has(folded.slice(i, i + size))) hide(i, size);
-    }
+    for (let i = 0; i + PIECE <= folded.length; i++) if (this.pieces.has(folded.slice(i, i + PIECE))) hide(i, PIECE);
     for (const form of this.whole) {
       for (let at = folded.indexOf(form); at !== -1; at = folded.indexOf(form, at + 1)) hide(at, form.length);
     }
@@ -107,7 +138,7 @@ export class Scrubber {
       if (!hidden[i]) out += cut[i];
       else if (i === 0 || !hidden[i - 1]) out += REDACTED;
     }
-    return scrubShapes(out);
+    return scrubShapes(out).replace(UNPRINTABLE, ' ');
   }
 }
 

@@ -81,6 +81,16 @@ describe('validateAuthenticateUser', () => {
       'avatarUrl: property avatarUrl should not exist',
     ]);
   });
+
+  it.each(['http_action_overrides', 'mcp_access'])('refuses a function as %s, naming it', (field) => {
+    const found = problems({ email: 'a@example.com', [field]: () => ({}) });
+    expect(found[0]).toBe(`${field}: ${field} must be an object`);
+    expect(found.every((problem) => problem.startsWith(`${field}: `))).toBe(true);
+  });
+
+  it('names an unknown empty key as "", not as nothing', () => {
+    expect(problems({ email: 'a@example.com', '': 0 })).toEqual(['"": property "" should not exist']);
+  });
 });
 
 describe('extra fields', () => {
@@ -93,5 +103,110 @@ describe('extra fields', () => {
     expect(() => validateExtraFields({ mcp_access: {} })).toThrow(/mcp_access is a known field/);
     expect(() => validateExtraFields({ when: new Date() })).toThrow(OpenCxValidationError);
     expect(() => validateExtraFields('x')).toThrow(/extraFields must be a plain object/);
+  });
+});
+
+/** A getter or trap that throws, with a secret in its message that must never be shown. */
+const boom = (): never => {
+  throw new Error('boom sk_secret_in_a_getter');
+};
+
+describe('input that throws or lies when read', () => {
+  const EMAIL = 'a@example.com';
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  it.each([
+    [
+      'a getter that throws',
+      {
+        email: EMAIL,
+        get name() {
+          return boom();
+        },
+      },
+      'name',
+    ],
+    [
+      'a getter that throws a string',
+      Object.defineProperty({ email: EMAIL }, 'phone', {
+        get: () => {
+          throw 'x';
+        },
+        enumerable: true,
+      }),
+      'phone',
+    ],
+    [
+      'a getter deep in customData',
+      {
+        email: EMAIL,
+        customData: {
+          plan: {
+            get tier() {
+              return boom();
+            },
+          },
+        },
+      },
+      'customData.plan.tier',
+    ],
+    [
+      'a getter in a header override',
+      {
+        email: EMAIL,
+        http_action_overrides: {
+          headers: {
+            get 'X-A'() {
+              return boom();
+            },
+          },
+        },
+      },
+      'http_action_overrides.headers.X-A',
+    ],
+    [
+      'a proxy whose traps throw',
+      new Proxy({ email: EMAIL }, { ownKeys: boom, get: boom, getPrototypeOf: boom }),
+      '(body)',
+    ],
+    ['a revoked proxy', revoked.proxy, '(body)'],
+    [
+      'a proxy as customData',
+      { email: EMAIL, customData: new Proxy({}, { ownKeys: boom, getPrototypeOf: boom }) },
+      'customData',
+    ],
+    [
+      'a proxy as mcp_access',
+      { email: EMAIL, mcp_access: new Proxy({}, { ownKeys: boom, getPrototypeOf: boom }) },
+      'mcp_access',
+    ],
+    [
+      'a proxy as server_ids',
+      { email: EMAIL, mcp_access: { server_ids: new Proxy(['crm'], { get: boom }) } },
+      'mcp_access.server_ids',
+    ],
+  ])('refuses %s with OpenCxValidationError naming the field', (_label, input, field) => {
+    let caught: unknown;
+    try {
+      validateAuthenticateUser(input);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(OpenCxValidationError);
+    expect((caught as OpenCxValidationError).errors[0]?.field).toBe(field);
+    expect(JSON.stringify([(caught as Error).message, (caught as OpenCxValidationError).getResponse()])).not.toContain(
+      'sk_secret',
+    );
+  });
+
+  it('refuses a sparse server_ids, which would be sent as null', () => {
+    // oxlint-disable-next-line no-sparse-arrays
+    expect(problems({ email: EMAIL, mcp_access: { server_ids: [, 'crm'] } })).toEqual([
+      'mcp_access.server_ids: server_ids must not have empty slots',
+    ]);
+    expect(
+      problems({ email: EMAIL, mcp_access: { server_ids: Object.assign<string[], object>([], { length: 2 }) } }),
+    ).toHaveLength(1);
+    expect(problems({ email: EMAIL, mcp_access: { server_ids: ['crm', 'billing'] } })).toEqual([]);
   });
 });

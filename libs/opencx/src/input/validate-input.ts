@@ -6,6 +6,7 @@ import { McpAccessDto } from '../dto/mcp-access.dto.js';
 import { forbiddenKey, isPlainObject, jsonObjectProblem } from '../dto/opencx.validators.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { plainDataProblem } from './plain-data.js';
 
 /** class-validator's options for the library's DTOs: unknown fields are errors; no value in an error. */
 export const VALIDATION_OPTIONS = {
@@ -49,6 +50,19 @@ export function toInstance<T extends object>(target: T, source: Record<string, u
  * in the copy, override values OpenCX takes as strings are strings.
  */
 export function validateAuthenticateUser(input: unknown): AuthenticateUserDto {
+  try {
+    return validate(input);
+  } catch (error) {
+    if (error instanceof OpenCxValidationError) throw error;
+    // A getter or proxy threw on the way: said by where, never by what it threw.
+    const problem = plainDataProblem(input);
+    throw problem
+      ? invalid(problem.field || '(body)', problem.message)
+      : invalid('(body)', 'the input could not be read as plain data');
+  }
+}
+
+function validate(input: unknown): AuthenticateUserDto {
   if (!isPlainObject(input) && !(input instanceof AuthenticateUserDto)) {
     throw invalid('(body)', 'the input must be an object');
   }

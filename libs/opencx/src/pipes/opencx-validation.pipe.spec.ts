@@ -78,3 +78,97 @@ describe('OpenCxValidationPipe (the stock ValidationPipe, as the DTOs need it)',
     await expect(pipe.transform('42', { type: 'param', metatype: String })).resolves.toBe('42');
   });
 });
+
+/** A getter or trap that throws, with a secret in its message that must never be shown. */
+const boom = (): never => {
+  throw new Error('boom sk_secret_in_a_getter');
+};
+
+describe('OpenCxValidationPipe, against input that throws or is huge', () => {
+  it.each([
+    [
+      'a proxy as the body',
+      new Proxy({ email: 'a@example.com' }, { ownKeys: boom, get: boom, getPrototypeOf: boom }),
+      '(body)',
+    ],
+    [
+      'a getter that throws',
+      {
+        email: 'a@example.com',
+        get name() {
+          return boom();
+        },
+      },
+      'name',
+    ],
+    [
+      'a getter deep in customData',
+      {
+        email: 'a@example.com',
+        customData: {
+          plan: {
+            get tier() {
+              return boom();
+            },
+          },
+        },
+      },
+      'customData.plan.tier',
+    ],
+    [
+      'a proxy in customData',
+      { email: 'a@example.com', customData: { plan: new Proxy({}, { ownKeys: boom }) } },
+      'customData.plan',
+    ],
+  ])('answers %s with OpenCxValidationError naming the field', async (_label, body, field) => {
+    const caught: unknown = await asBody(body).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(caught).toBeInstanceOf(OpenCxValidationError);
+    expect((caught as OpenCxValidationError).errors[0]?.field).toBe(field);
+    expect((caught as Error).message).not.toContain('sk_secret');
+  });
+
+  it.each([
+    [
+      'a prototype key under a 60 KB key',
+      (k: string) => `{"email":"a@example.com","customData":{"${k}":{"__proto__":{"x":1}}}}`,
+    ],
+    ['an unknown 60 KB key', (k: string) => `{"email":"a@example.com","${k}":1}`],
+    [
+      'a 60 KB key nested too deep',
+      (k: string) => `{"email":"a@example.com","customData":{"${k}":${'{"a":'.repeat(40)}1${'}'.repeat(40)}}}`,
+    ],
+    [
+      'forty unknown 2 KB keys',
+      (k: string) =>
+        `{"email":"a@example.com",${Array.from({ length: 40 }, (_, i) => `"${i}${k.slice(0, 2048)}":1`).join(',')}}`,
+    ],
+  ])('answers %s with a small 400', async (_label, body) => {
+    const caught = (await asBody(JSON.parse(body('k'.repeat(60_000)))).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as OpenCxValidationError;
+    expect(caught).toBeInstanceOf(OpenCxValidationError);
+    expect(JSON.stringify(caught.getResponse()).length).toBeLessThan(8_192);
+    expect(caught.message.length).toBeLessThan(8_192);
+    expect(caught.errors[0]?.field.length).toBeLessThanOrEqual(200);
+  });
+
+  it.each([
+    ['http_action_overrides', () => ({})],
+    ['mcp_access', () => ({})],
+    ['http_action_overrides', new Date(0)],
+    ['mcp_access', new Map()],
+  ])('refuses %s given as %p, naming it', async (field, value) => {
+    expect(await fieldOf({ email: 'a@example.com', [field]: value })).toBe(field);
+  });
+
+  it('refuses a sparse server_ids naming it', async () => {
+    // oxlint-disable-next-line no-sparse-arrays
+    expect(await fieldOf({ email: 'a@example.com', mcp_access: { server_ids: [, 'crm'] } })).toBe(
+      'mcp_access.server_ids',
+    );
+  });
+});

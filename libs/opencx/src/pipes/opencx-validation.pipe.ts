@@ -1,26 +1,17 @@
 import { Injectable, ValidationPipe, type ArgumentMetadata, type ValidationPipeOptions } from '@nestjs/common';
-import { FORBIDDEN_KEYS, isPlainObject } from '../dto/opencx.validators.js';
+import type { ValidationError } from 'class-validator';
+import { isPlainObject } from '../dto/opencx.validators.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
+import { plainDataProblem } from '../input/plain-data.js';
 
 /** Deeper bodies are refused before class-transformer walks them (a few thousand levels overflow its stack). */
 const MAX_BODY_DEPTH = 32;
 
-/** Why a request body is unsafe to hand to class-transformer, with the field's path; undefined when it is safe. */
-function bodyProblem(body: unknown): { field: string; message: string } | undefined {
-  if (!isPlainObject(body)) return { field: '(body)', message: 'the body must be a JSON object' };
-  const stack: Array<[value: unknown, path: string, depth: number]> = [[body, '', 0]];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const [value, path, depth] = item;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > MAX_BODY_DEPTH)
-      return { field: path, message: `${path} is nested more than ${MAX_BODY_DEPTH} levels deep` };
-    for (const [key, child] of Object.entries(value)) {
-      const here = path ? `${path}.${key}` : key;
-      if (FORBIDDEN_KEYS.has(key)) return { field: here, message: `${here} is not an allowed key` };
-      stack.push([child, here, depth + 1]);
-    }
-  }
-  return undefined;
+/** What an exception factory of these pipes made: thrown as it is, where anything else becomes a 400. */
+const MADE = new WeakSet<object>();
+
+function invalid(field: string, message: string): OpenCxValidationError {
+  return new OpenCxValidationError([{ field, messages: [message] }]);
 }
 
 /**
@@ -28,29 +19,49 @@ function bodyProblem(body: unknown): { field: string; message: string } | undefi
  * `forbidNonWhitelisted`, `transform`, and errors as {@link OpenCxValidationError}, whose 400
  * names each field), plus one check before class-transformer sees a body: a body that is not a
  * JSON object, holds a `__proto__` / `constructor` / `prototype` key anywhere (the stock pipe
- * silently drops those: data lost without a word), or is nested absurdly deep, is a 400 naming
- * the field. Use it where the README's `ValidationPipe` would go; any option can be overridden.
+ * silently drops those: data lost without a word), is nested absurdly deep, or holds a proxy, a
+ * getter that fails or an array with empty slots, is a 400 naming the field. Paths and messages in a 400 are bounded, however
+ * long the body's keys. Use it where the README's `ValidationPipe` would go; any option can be
+ * overridden.
  *
  * @example app.useGlobalPipes(new OpenCxValidationPipe());
  */
 @Injectable()
 export class OpenCxValidationPipe extends ValidationPipe {
   constructor(options: ValidationPipeOptions = {}) {
+    const factory =
+      options.exceptionFactory ?? ((errors: ValidationError[]) => OpenCxValidationError.fromValidationErrors(errors));
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
-      exceptionFactory: (errors) => OpenCxValidationError.fromValidationErrors(errors),
       ...options,
+      exceptionFactory: (errors: ValidationError[]) => {
+        const made: unknown = factory(errors);
+        if (made !== null && typeof made === 'object') MADE.add(made);
+        return made;
+      },
     });
   }
 
-  /** Checks a body's shape first (see the class), then validates as Nest's `ValidationPipe` does. */
+  /**
+   * Checks a body's shape first (see the class), then validates as Nest's `ValidationPipe` does.
+   * Whatever else fails on the way (a getter or proxy that throws only later) is a 400 too, naming
+   * the parameter, never the thrown error.
+   */
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata)) {
-      const problem = bodyProblem(value);
-      if (problem) throw new OpenCxValidationError([{ field: problem.field, messages: [problem.message] }]);
+    let parameter: string = 'body';
+    try {
+      parameter = metadata.type;
+      if (parameter === 'body' && metadata.metatype && this.toValidate(metadata)) {
+        if (!isPlainObject(value)) throw invalid('(body)', 'the body must be a JSON object');
+        const problem = plainDataProblem(value, { prototypeKeys: true, maxDepth: MAX_BODY_DEPTH });
+        if (problem) throw invalid(problem.field, problem.message);
+      }
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof OpenCxValidationError || MADE.has(error as object)) throw error;
+      throw invalid(`(${parameter})`, `the ${parameter} could not be read as plain data`);
     }
-    return super.transform(value, metadata);
   }
 }
