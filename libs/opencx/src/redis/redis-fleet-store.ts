@@ -127,9 +127,9 @@ export class RedisFleetStore implements OpenCxFleetStore {
     return store;
   }
 
-  /** Whether operations currently answer from this process's memory: Redis failed, or has not answered yet. */
+  /** Whether this instance works on its own share: Redis has not answered yet, or failed and has not answered a trial since. */
   get degraded(): boolean {
-    return !this.answered || this.breaker.isOpen;
+    return !this.answered || this.breaker.tripped;
   }
 
   async lookup(key: string, payload: string, lockTtl: number): Promise<OpenCxStoreLookup> {
