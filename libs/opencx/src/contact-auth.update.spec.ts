@@ -168,10 +168,10 @@ describe('ContactAuthService.updateContact against the fake OpenCX server', () =
   });
 
   it('retries like authenticateUser, a time-out included: the same fields twice leave the same contact', async () => {
-    const service = await h.boot({ timeout: 100, maxRetries: 2, retryPostAfterTimeout: false });
+    const service = await h.boot({ timeout: 1_000, maxRetries: 2, retryPostAfterTimeout: false });
     const { contact } = await service.authenticateUser({ email: EMAIL });
-    h.fake.failNext(1, 503);
-    h.fake.hangNext(1);
+    h.fake.route('PATCH /contacts/{id}').failNext(1, 503);
+    h.fake.route('PATCH /contacts/{id}').hangNext(1);
     await service.updateContact(contact!.id, { name: 'Third time' });
     expect(h.fake.requests.filter((r) => r.method === 'PATCH')).toHaveLength(3);
     expect(h.fake.contacts(API_KEY)[0]).toMatchObject({ name: 'Third time' });
