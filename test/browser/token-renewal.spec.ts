@@ -57,6 +57,10 @@ describeWithChromium('token renewal')(
         answers.push(response.json().then((body: { token: string; expiresAt: string }) => ({ ...body, receivedAt })));
       });
       const issued = (): Promise<Issued[]> => Promise.all(answers);
+      const asked: Array<string | null> = [];
+      page.on('request', (sent) => {
+        if (sent.url().endsWith('/v1/me/opencx-token')) asked.push(sent.postData());
+      });
       const jwt = new JwtService({ secret: CANARY.jwtSecret }).sign(
         { sub: 'user-1', email: CANARY.email, email_verified: true, name: 'Canary Person' },
         { expiresIn: '5m', issuer: SAMPLE_JWT.issuer, audience: SAMPLE_JWT.audience },
@@ -87,6 +91,8 @@ describeWithChromium('token renewal')(
       expect(third.receivedAt).toBeGreaterThanOrEqual(clicked);
       expect(third.receivedAt).toBeLessThan(Date.parse(second.expiresAt));
       expect(await page.locator('#log').innerText()).toContain('renewed after a 401');
+      // After the 401 the page asks for a token the backend's cache did not keep.
+      expect(asked).toEqual(['{}', '{}', '{"refresh":true}']);
 
       // The fake saw exactly these three calls, one log line each.
       const minted = fake!.lines.filter((line) => / POST \/widget\/authenticate-user 200 \d+ ms$/.test(line));

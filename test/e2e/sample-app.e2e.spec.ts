@@ -46,16 +46,6 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
   beforeEach(() => h.fake.reset());
   afterAll(() => h?.close());
 
-  describe('DELETE /v1/contacts/:contactId (x-api-key)', () => {
-    it('erases the contact at OpenCX (its token then refused), behind the service key', async () => {
-      const { body } = await asService({ email: CANARY.email }).expect(201);
-      await request(server()).delete(`/v1/contacts/${body.contact.id}`).expect(401);
-      await request(server()).delete(`/v1/contacts/${body.contact.id}`).set('x-api-key', CANARY.serviceKey).expect(204);
-      expect(h.fake.requests.at(-1)).toMatchObject({ method: 'DELETE', path: `/contacts/${body.contact.id}` });
-      expect(h.fake.tokenAccepted(body.token)).toBe(false);
-    });
-  });
-
   describe('POST /v1/contacts/authenticate (x-api-key)', () => {
     it('answers 201 with the token and contact id, sending OpenCX exactly the body', async () => {
       const body = {
@@ -340,12 +330,6 @@ describe('sample app (e2e, fake OpenCX behind it)', () => {
       expect(JSON.stringify(doc.components.schemas)).toContain('"OpenCxLanguage"');
       const languageEnum = (doc.components.schemas as Record<string, { enum?: string[] }>).OpenCxLanguage?.enum;
       expect(languageEnum).toHaveLength(56);
-    });
-
-    it('documents the erasure endpoint behind the service key', () => {
-      const erase = doc.paths['/v1/contacts/{contactId}']!.delete;
-      expect(erase.security).toEqual([{ 'api-key': [] }]);
-      expect(Object.keys(erase.responses)).toEqual(expect.arrayContaining(['204', '401', '502']));
     });
 
     it.each([AUTH, ME])('lists every response of %s with a body schema', (path) => {

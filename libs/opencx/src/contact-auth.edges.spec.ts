@@ -136,7 +136,7 @@ describe('ContactAuthService at the edges of a call', () => {
       events.length = 0;
       const service = await boot({ timeout: 100, maxRetries: 1, retryPostAfterTimeout: false, onAttempt });
       h.fake.hangNext(2);
-      await service.deleteContact('contact-1').catch(() => undefined);
+      await service.deleteContact('1c3e5a7b-9d0f-4b2a-8c4e-6f8a0b2c4d6e').catch(() => undefined);
       expect(events.map((event) => [event.operation, event.outcome, event.willRetry])).toEqual([
         ['delete-contact', 'timeout', true],
         ['delete-contact', 'timeout', false],
@@ -158,7 +158,7 @@ describe('ContactAuthService at the edges of a call', () => {
     it('stays up after a deleteContact of an unknown id (404)', async () => {
       const service = await boot({ healthCheckInterval: 60_000 });
       await service.authenticateUser({ email: EMAIL });
-      await service.deleteContact('no-such-contact');
+      await expect(service.deleteContact('5e0d2a4c-6b8f-4a1e-9c3d-7f9b1d3e5a7c')).resolves.toEqual({ deleted: false });
       await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted' });
     });
 

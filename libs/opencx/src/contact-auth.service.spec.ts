@@ -490,45 +490,4 @@ describe('ContactAuthService against the fake OpenCX server', () => {
       }
     });
   });
-
-  describe('deleteContact', () => {
-    it('erases the contact at OpenCX, which then refuses its tokens, and evicts its cached token', async () => {
-      await boot({ cache: {} });
-      const issued = await service.authenticateUser({ email: EMAIL });
-      expect(fake.tokenAccepted(issued.token)).toBe(true);
-      await service.deleteContact(issued.contact!.id);
-      const request = fake.requests.at(-1)!;
-      expect([request.method, request.path, request.headers.authorization]).toEqual([
-        'DELETE',
-        `/contacts/${issued.contact!.id}`,
-        `Bearer ${API_KEY}`,
-      ]);
-      expect(fake.tokenAccepted(issued.token)).toBe(false);
-      // Not answered from the cache: a new contact, a new token.
-      const again = await service.authenticateUser({ email: EMAIL });
-      expect(again.contact!.id).not.toBe(issued.contact!.id);
-      expect(fake.requests).toHaveLength(3);
-    });
-
-    it('is safe to repeat: a contact OpenCX no longer knows (404) is already erased', async () => {
-      const { contact } = await service.authenticateUser({ email: EMAIL });
-      await service.deleteContact(contact!.id);
-      await expect(service.deleteContact(contact!.id)).resolves.toBeUndefined();
-    });
-
-    it('retries like authenticateUser, and refuses a contact id that is not one, sending nothing', async () => {
-      fake.failNext(1, 503);
-      const { contact } = await service
-        .authenticateUser({ email: EMAIL })
-        .catch(() => service.authenticateUser({ email: EMAIL }));
-      fake.reset();
-      fake.failNext(1, 503);
-      await service.deleteContact(contact!.id);
-      expect(fake.requests.map((r) => r.method)).toEqual(['DELETE', 'DELETE']);
-      for (const bad of ['', 'has space', 'x'.repeat(129), 42]) {
-        await expect(service.deleteContact(bad as never)).rejects.toBeInstanceOf(OpenCxValidationError);
-      }
-      expect(fake.requests).toHaveLength(2);
-    });
-  });
 });

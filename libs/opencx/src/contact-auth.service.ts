@@ -3,17 +3,35 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CachedCall } from './cache/cached-call.js';
 import { AttemptRunner } from './call/attempt-runner.js';
 import { CallPlanner } from './call/call-planner.js';
-import { authenticateUserRequest, deleteContactRequest } from './contact-auth.requests.js';
+import type { Call } from './call/call.js';
+import { authenticateUserRequest } from './contact-auth.requests.js';
+import {
+  deleteContactRequest,
+  listContactsRequest,
+  updateContactRequest,
+  type ContactRequest,
+} from './contacts/contact-requests.js';
+import { CursorLoopGuard } from './contacts/cursor-loop.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
+import type {
+  OpenCxContact,
+  OpenCxContactFilter,
+  OpenCxContactPage,
+  OpenCxContactPageQuery,
+  OpenCxDeleteResult,
+} from './dto/opencx-contact.js';
+import type { UpdateContactDto } from './dto/update-contact.dto.js';
 import { OpenCxApiError, OpenCxConfigurationError, OpenCxError, OpenCxStoreError } from './errors/opencx.errors.js';
 import { OpenCxHealthCheck } from './health/health-check.js';
 import type { OpenCxHealth } from './health/health-monitor.js';
 import type { OpenCxHttpClient } from './http/http-client.js';
 import type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
-import type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
+import { contactQueryOf } from './input/validate-contacts.js';
+import type { OpenCxContactCallOptions, OpenCxRequestOptions } from './interfaces/request-options.interface.js';
 import { OPENCX_HTTP_CLIENT, OPENCX_TELEMETRY } from './opencx.constants.js';
 import { apiKeyProblem, readCallOptions } from './opencx-options.rules.js';
 import type { CallTrace, Telemetry } from './telemetry/telemetry.js';
+import { abortErrorOf } from './util/deadline.js';
 
 /** An error's class name, the only thing about an unknown error that is safe to print. */
 function errorName(error: unknown): string {
@@ -32,9 +50,10 @@ function typed(operation: string, error: unknown): OpenCxError {
 /**
  * Calls OpenCX's contact API for the backend that has verified its users. Each call takes the same
  * path, each step its own unit: plan the call (`CallPlanner`), check the input and describe the
- * request (`contact-auth.requests.ts`), answer from the cache or share an identical call in flight
- * (`CachedCall`), then send it: a rate-limit slot, timeouts and retries (`AttemptRunner`). Inject it
- * in the unnamed registration's scope, or with `@InjectContactAuth(name)`.
+ * request (`contact-auth.requests.ts`, `contacts/contact-requests.ts`), answer from the cache or
+ * share an identical call in flight (`CachedCall`), then send it: a rate-limit slot, timeouts and
+ * retries (`AttemptRunner`). Inject it in the unnamed registration's scope, or with
+ * `@InjectContactAuth(name)`.
  */
 @Injectable()
 export class ContactAuthService {
@@ -118,41 +137,151 @@ export class ContactAuthService {
   }
 
   /**
-   * Erases a contact at OpenCX (`DELETE /contacts/{contact_id}`), for a user's request to be
-   * forgotten: OpenCX then refuses the contact's tokens. Sent like `authenticateUser` (same key,
-   * rate limit, retries, time limits and typed errors); a contact OpenCX no longer knows (404) is
-   * already erased, so the call is safe to repeat. The contact's cached tokens are evicted too,
-   * across the fleet with a shared store.
+   * Changes a contact's profile at OpenCX (`PATCH /contacts/{contact_id}`, the fields set in
+   * `changes`), sent like `authenticateUser` (a PATCH is retried, assuming the same fields twice
+   * leave the same contact). Then the contact's cached tokens are evicted across the fleet, as the profile
+   * they were minted for has changed: by its id (under its old email) and any entry of a new `email`.
    *
-   * @param contactId the `contact.id` that `authenticateUser` returned.
+   * @param contactId the `contact.id` that `authenticateUser` returned: a UUID.
+   * @param changes `email`, `phone`, `name`, `custom_data` (OpenCX's names), validated against {@link UpdateContactDto}.
    * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
-   * @throws OpenCxValidationError for a contactId that is not one; OpenCxApiError and the others as `authenticateUser`.
+   * @throws OpenCxValidationError for a contactId that is not a UUID or changes that break a rule (nothing is sent).
+   * @throws OpenCxApiError when OpenCX refuses, `upstreamStatus` saying why; the others as `authenticateUser`.
+   * @throws OpenCxStoreError when the contact's tokens could not be evicted from a shared store.
    */
-  deleteContact(
-    contactId: string,
-    options: Pick<OpenCxRequestOptions, 'apiKey' | 'signal' | 'timeout' | 'totalTimeout' | 'maxRetries'> = {},
-  ): Promise<void> {
-    return this.telemetry.call('delete-contact', (trace) => this.erase(contactId, options, trace));
+  updateContact(contactId: string, changes: UpdateContactDto, options: OpenCxContactCallOptions = {}): Promise<void> {
+    return this.telemetry.call('update-contact', (trace) => this.update(contactId, changes, options, trace));
   }
 
-  private async erase(contactId: unknown, perCall: unknown, trace: CallTrace): Promise<void> {
+  private async update(contactId: unknown, changes: unknown, perCall: unknown, trace: CallTrace): Promise<void> {
     try {
-      const call = this.planner.plan('delete-contact', readCallOptions(perCall, this.planner.apiKey), trace);
-      const request = deleteContactRequest(contactId);
+      const call = this.planner.plan('update-contact', readCallOptions(perCall, this.planner.apiKey), trace);
+      const request = updateContactRequest(contactId, changes);
       try {
         await this.runner.run(call, request);
       } catch (error) {
-        // Not found: already erased.
-        if (!(error instanceof OpenCxApiError && error.upstreamStatus === 404)) throw error;
+        // OpenCX may have made the change (a time-out, a lost connection): the tokens go all the same.
+        await this.forget(call, request, 'updateContact').catch(() => undefined);
+        throw error;
       }
+      await this.forget(call, request, 'updateContact', request.email);
+    } catch (error) {
+      throw typed('updateContact', error);
+    }
+  }
+
+  /**
+   * Every contact OpenCX lists (`GET /contacts`) within `filter`, a page fetched as you iterate (following
+   * `next`); each page is one {@link listContactsPage} call with its own rate-limit slot, retries and
+   * `totalTimeout`. The `signal` ends it (`AbortSignal.timeout(ms)` bounds the whole): the page in flight and
+   * the contacts not yet taken reject with OpenCxAbortError. Leaving a `for await` sends nothing more. A
+   * malformed page, or a `next` back to an earlier cursor, is OpenCxInvalidResponseError before its contacts.
+   *
+   * @param filter `createdAfter`, `createdBefore`, `updatedAfter`, `updatedBefore`: each a `Date` or an ISO 8601 string.
+   * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout` (per page), `maxRetries`.
+   * @throws OpenCxValidationError for a filter that breaks a rule (nothing is sent); the others as `authenticateUser`.
+   */
+  async *listContacts(
+    filter?: OpenCxContactFilter,
+    options: OpenCxContactCallOptions = {},
+  ): AsyncGenerator<OpenCxContact, void, undefined> {
+    let bounds: OpenCxContactFilter;
+    let perCall: OpenCxContactCallOptions;
+    try {
+      // Read once: each page is asked for with the same filter and options.
+      bounds = contactQueryOf(filter, false);
+      perCall = readCallOptions(options, this.planner.apiKey);
+    } catch (error) {
+      throw typed('listContacts', error);
+    }
+    const loop = new CursorLoopGuard();
+    let cursor: string | undefined;
+    do {
+      const page = await this.listContactsPage({ ...bounds, cursor }, perCall);
+      cursor = loop.follow(page.next);
+      for (const contact of page.items) {
+        if (perCall.signal?.aborted) throw abortErrorOf(perCall.signal);
+        yield contact;
+      }
+    } while (cursor !== undefined);
+  }
+
+  /**
+   * One page of OpenCX's contacts (`GET /contacts`), for an API of your own that pages with a
+   * cursor: pass its `next` as `cursor`, with the same filter, for the page after it. One call, sent
+   * like `authenticateUser`; a malformed page is an OpenCxInvalidResponseError, never half-read.
+   *
+   * @param query the filter of {@link listContacts}, and `cursor` (a previous page's `next`).
+   * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
+   * @throws OpenCxValidationError for a query that breaks a rule (nothing is sent); the others as `authenticateUser`.
+   */
+  listContactsPage(
+    query: OpenCxContactPageQuery = {},
+    options: OpenCxContactCallOptions = {},
+  ): Promise<OpenCxContactPage> {
+    return this.telemetry.call('list-contacts', (trace) => this.page(query, options, trace));
+  }
+
+  private async page(query: unknown, perCall: unknown, trace: CallTrace): Promise<OpenCxContactPage> {
+    try {
+      const call = this.planner.plan('list-contacts', readCallOptions(perCall, this.planner.apiKey), trace);
+      return await this.runner.run(call, listContactsRequest(query));
+    } catch (error) {
+      throw typed('listContactsPage', error);
+    }
+  }
+
+  /**
+   * Deletes a contact at OpenCX (`DELETE /contacts/{contact_id}`, "Delete a contact"; OpenCX then
+   * refuses its tokens) and evicts its cached tokens across the fleet. Sent like `authenticateUser`;
+   * safe to repeat. OpenCX documents nothing more: not whether conversations go (its earlier product
+   * kept them), nor a 404; the key likely needs the contacts write scope. Not a complete erasure.
+   *
+   * @param contactId the `contact.id` that `authenticateUser` returned: a UUID.
+   * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
+   * @returns `{ deleted: true }`, or `{ deleted: false }` when OpenCX answered 404 (taken to mean it
+   *   does not know the contact: an assumption), so a mistyped id can be told from a deletion. After a
+   *   retry of an unanswered attempt, false may also mean that attempt deleted it.
+   * @throws OpenCxValidationError for a contactId that is not a UUID (nothing is sent); OpenCxApiError and the others as `authenticateUser`.
+   */
+  deleteContact(contactId: string, options: OpenCxContactCallOptions = {}): Promise<OpenCxDeleteResult> {
+    return this.telemetry.call('delete-contact', (trace) => this.erase(contactId, options, trace));
+  }
+
+  private async erase(contactId: unknown, perCall: unknown, trace: CallTrace): Promise<OpenCxDeleteResult> {
+    try {
+      const call = this.planner.plan('delete-contact', readCallOptions(perCall, this.planner.apiKey), trace);
+      const request = deleteContactRequest(contactId);
+      let deleted = true;
       try {
-        await call.deadline.race(this.tokens.evictContactId(call.apiKey, contactId as string));
+        await this.runner.run(call, request);
       } catch (error) {
-        if (error instanceof OpenCxError) throw error;
-        throw new OpenCxStoreError(`deleteContact could not evict the contact's tokens (${errorName(error)})`);
+        if (!(error instanceof OpenCxApiError && error.upstreamStatus === 404)) throw error;
+        deleted = false;
       }
+      await this.forget(call, request, 'deleteContact');
+      return { deleted };
     } catch (error) {
       throw typed('deleteContact', error);
+    }
+  }
+
+  /**
+   * Evicts the contact's cached tokens within the call's deadline: by its id, and by `email`'s entry
+   * when given. A store that fails is an OpenCxStoreError: the fleet may still hold them.
+   */
+  private async forget(call: Call, { contactId }: ContactRequest, operation: string, email?: string): Promise<void> {
+    const { apiKey } = call;
+    try {
+      await call.deadline.race(
+        Promise.all([
+          this.tokens.evictContactId(apiKey, contactId),
+          email === undefined ? undefined : this.tokens.evict(apiKey, email),
+        ]),
+      );
+    } catch (error) {
+      if (error instanceof OpenCxError) throw error;
+      throw new OpenCxStoreError(`${operation} could not evict the contact's tokens (${errorName(error)})`);
     }
   }
 

@@ -49,9 +49,42 @@ describe("ContactAuthService errors carry the caller's line in their stack", () 
 
   it('deleteContact: an OpenCxApiError', async () => {
     const service = await h.boot({ maxRetries: 0 });
-    h.fake.failNext(1, 500);
+    h.fake.route('DELETE /contacts/{id}').failNext(1, 500);
     const here = new Error(); // The call is on the next line.
-    const error = await service.deleteContact('contact-1').catch((e: unknown) => e);
+    const error = await service.deleteContact('8a2c4e6f-0b1d-4f3a-9e5c-7d9f1b3d5e7a').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxApiError);
+    expect((error as Error).stack).toContain(nextLineOf(here));
+  });
+
+  it('updateContact: an OpenCxApiError', async () => {
+    const service = await h.boot({ maxRetries: 0 });
+    h.fake.route('PATCH /contacts/{id}').failNext(1, 404);
+    const here = new Error(); // The call is on the next line.
+    const error = await service
+      .updateContact('8a2c4e6f-0b1d-4f3a-9e5c-7d9f1b3d5e7a', { name: 'x' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxApiError);
+    expect((error as Error).stack).toContain(nextLineOf(here));
+  });
+
+  it('listContactsPage: an OpenCxApiError', async () => {
+    const service = await h.boot({ maxRetries: 0 });
+    h.fake.route('GET /contacts').failNext(1, 500);
+    const here = new Error(); // The call is on the next line.
+    const error = await service.listContactsPage().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxApiError);
+    expect((error as Error).stack).toContain(nextLineOf(here));
+  });
+
+  it('listContacts: an OpenCxApiError, at the line of the for await', async () => {
+    const service = await h.boot({ maxRetries: 0 });
+    h.fake.route('GET /contacts').failNext(1, 500);
+    let here = new Error();
+    const error = await (async () => {
+      here = new Error(); // The loop is on the next line.
+      for await (const contact of service.listContacts()) return contact;
+      return undefined;
+    })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenCxApiError);
     expect((error as Error).stack).toContain(nextLineOf(here));
   });

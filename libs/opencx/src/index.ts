@@ -18,7 +18,7 @@ export {
   type OpenCxOptionsFactory,
 } from './opencx.options.js';
 export { ContactAuthService } from './contact-auth.service.js';
-export type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
+export type { OpenCxRequestOptions, OpenCxContactCallOptions } from './interfaces/request-options.interface.js';
 export type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
 export { getContactAuthToken } from './opencx.tokens.js';
 export { InjectContactAuth } from './inject-contact-auth.decorator.js';
@@ -33,8 +33,19 @@ export type {
 } from './store/opencx-fleet-store.interface.js';
 export { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
 export { AuthenticateUserResponseDto, type OpenCxContactDto } from './dto/authenticate-user-response.dto.js';
+export { UpdateContactDto } from './dto/update-contact.dto.js';
+export type {
+  OpenCxContact,
+  OpenCxContactPage,
+  OpenCxContactFilter,
+  OpenCxContactPageQuery,
+  OpenCxDeleteResult,
+} from './dto/opencx-contact.js';
 export { OpenCxRetryAfterInterceptor } from './opencx-retry-after.interceptor.js';
-export { ApiOpenCxErrorResponses } from './swagger/api-opencx-error-responses.decorator.js';
+export {
+  ApiOpenCxErrorResponses,
+  type OpenCxErrorResponseDoc,
+} from './swagger/api-opencx-error-responses.decorator.js';
 export { validateAuthenticateUser } from './input/validate-input.js';
 export { OpenCxValidationPipe } from './pipes/opencx-validation.pipe.js';
 export { OPENCX_LANGUAGES, type OpenCxLanguage } from './languages.js';

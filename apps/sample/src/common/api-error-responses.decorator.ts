@@ -1,7 +1,10 @@
-import { ApiOpenCxErrorResponses } from 'nestjs-opencx';
+import { ApiOpenCxErrorResponses, type OpenCxErrorResponseDoc } from 'nestjs-opencx';
 
-/** Documents every error answer an OpenCX-backed endpoint of the sample can give: the library's, and its guard's, body limit's and throttler's. */
-export const ApiSampleErrorResponses = (): MethodDecorator & ClassDecorator =>
+/**
+ * Documents every error answer an OpenCX-backed endpoint of the sample can give: the library's, its
+ * guard's, body limit's and throttler's, and the endpoint's own (`also`).
+ */
+export const ApiSampleErrorResponses = (also: OpenCxErrorResponseDoc[] = []): MethodDecorator & ClassDecorator =>
   ApiOpenCxErrorResponses([
     { status: 401, description: 'Missing or invalid credentials', message: 'Unauthorized' },
     {
@@ -14,4 +17,5 @@ export const ApiSampleErrorResponses = (): MethodDecorator & ClassDecorator =>
       description: 'Too many requests for this caller, or too many failed authentications; see Retry-After',
       message: 'ThrottlerException: Too Many Requests',
     },
+    ...also,
   ]);

@@ -1,18 +1,69 @@
-import { Body, Controller, Delete, Header, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import { AuthenticateUserDto, AuthenticateUserResponseDto, ContactAuthService } from 'nestjs-opencx';
+import {
+  AuthenticateUserDto,
+  AuthenticateUserResponseDto,
+  ContactAuthService,
+  OpenCxApiError,
+  UpdateContactDto,
+} from 'nestjs-opencx';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { CallerThrottlerGuard } from '../auth/caller-throttler.guard.js';
 import { ApiSampleErrorResponses } from '../common/api-error-responses.decorator.js';
+import { ContactDeletionDto } from './contact-deletion.dto.js';
+import { ContactsPageDto } from './contacts-page.dto.js';
+import { ListContactsQueryDto } from './list-contacts-query.dto.js';
 
-/** Service-to-service: a trusted backend asks for a contact token for any user it has verified, or erases one. */
+const CONTACT_ID = {
+  name: 'contactId',
+  description: 'The `contact.id` the authenticate call returned',
+  format: 'uuid',
+};
+
+// OpenCX documents only 200 and 500 for its contact endpoints: these two answers are assumed.
+const NOT_FOUND = {
+  status: 404,
+  description: 'OpenCX does not know the contact (assumed)',
+  message: 'No such contact',
+};
+const TAKEN = {
+  status: 409,
+  description: 'Another contact has this email (assumed)',
+  message: 'Another contact has this email',
+};
+
+/** OpenCX's 404 and 409 about a contact as this API's own answers; anything else as it is. */
+function asOwnAnswer(error: unknown): unknown {
+  if (!(error instanceof OpenCxApiError)) return error;
+  if (error.upstreamStatus === 404) return new NotFoundException(NOT_FOUND.message);
+  if (error.upstreamStatus === 409) return new ConflictException(TAKEN.message);
+  return error;
+}
+
+/** Service-to-service: a trusted backend gets contact tokens for users it has verified, and keeps OpenCX's contacts in step. */
 @ApiTags('contacts')
 @ApiSecurity('api-key')
 @UseGuards(ApiKeyGuard, CallerThrottlerGuard)
@@ -34,16 +85,52 @@ export class ContactsController {
     return this.contactAuth.authenticateUser(body);
   }
 
-  @Delete(':contactId')
+  @Get()
+  @ApiOperation({
+    operationId: 'listContacts',
+    summary: "One page of the organisation's OpenCX contacts; follow `next` as `cursor` for the next",
+  })
+  @ApiOkResponse({ type: ContactsPageDto, description: 'The page, and the cursor of the next one (null on the last)' })
+  @ApiSampleErrorResponses()
+  list(@Query() query: ListContactsQueryDto): Promise<ContactsPageDto> {
+    return this.contactAuth.listContactsPage({
+      cursor: query.cursor,
+      createdAfter: query.created_after,
+      createdBefore: query.created_before,
+      updatedAfter: query.updated_after,
+      updatedBefore: query.updated_before,
+    });
+  }
+
+  @Patch(':contactId')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
-    operationId: 'deleteContact',
-    summary: "Erase a contact at OpenCX (a user's request to be forgotten); its tokens stop working",
+    operationId: 'updateContact',
+    summary: "Change a contact's email, phone, name or custom_data at OpenCX; its cached tokens are evicted",
   })
-  @ApiParam({ name: 'contactId', description: 'The `contact.id` the authenticate call returned', format: 'uuid' })
-  @ApiNoContentResponse({ description: 'Erased (or already gone); cached tokens evicted across the fleet' })
+  @ApiParam(CONTACT_ID)
+  @ApiNoContentResponse({ description: 'OpenCX took the change' })
+  @ApiSampleErrorResponses([NOT_FOUND, TAKEN])
+  async update(@Param('contactId') contactId: string, @Body() body: UpdateContactDto): Promise<void> {
+    try {
+      await this.contactAuth.updateContact(contactId, body);
+    } catch (error) {
+      throw asOwnAnswer(error);
+    }
+  }
+
+  @Delete(':contactId')
+  @ApiOperation({
+    operationId: 'deleteContact',
+    summary: 'Delete a contact at OpenCX (OpenCX then refuses its tokens); says whether OpenCX knew it',
+    description:
+      'OpenCX documents "Delete a contact" and nothing more: not whether its conversations are removed (its ' +
+      "earlier product kept them). Not a complete erasure of a person's data.",
+  })
+  @ApiParam(CONTACT_ID)
+  @ApiOkResponse({ type: ContactDeletionDto, description: 'Whether OpenCX deleted it; its cached tokens are evicted' })
   @ApiSampleErrorResponses()
-  erase(@Param('contactId') contactId: string): Promise<void> {
+  delete(@Param('contactId') contactId: string): Promise<ContactDeletionDto> {
     return this.contactAuth.deleteContact(contactId);
   }
 }

@@ -22,6 +22,7 @@ export class MeController {
   @ApiOperation({
     operationId: 'createMyOpenCxToken',
     summary: "Get an OpenCX contact token for the signed-in user (identity from the JWT's claims)",
+    description: 'Send `refresh: true` after the widget got 401 "Invalid token", for a token the cache did not keep.',
   })
   @ApiCreatedResponse({ type: AuthenticateUserResponseDto, description: 'The contact token for the chat widget' })
   @ApiSampleErrorResponses()
@@ -30,8 +31,12 @@ export class MeController {
     @Body() body: OpenCxTokenRequestDto,
   ): Promise<AuthenticateUserResponseDto> {
     const { email, name } = request.caller!;
+    const { refresh, ...fields } = body;
     // The validated body's own fields, with the caller's verified email: the DTO's prototype is not wanted.
-    // oxlint-disable-next-line typescript/no-misused-spread
-    return this.contactAuth.authenticateUser({ ...body, email: email!, ...(name ? { name } : {}) });
+    return this.contactAuth.authenticateUser(
+      { ...fields, email: email!, ...(name ? { name } : {}) },
+      // After a 401 the cached token is the one OpenCX refused: ask OpenCX for a new one.
+      refresh ? { cache: 'refresh' } : {},
+    );
   }
 }

@@ -68,13 +68,14 @@ function schedule(): void {
   timer = setTimeout(() => void renew('before expiry'), wait);
 }
 
-async function renew(reason: string): Promise<void> {
+/** Gets a token; `refresh` after a 401, so the backend asks OpenCX for a new one instead of its cached one. */
+async function renew(reason: string, refresh = false): Promise<void> {
   clearTimeout(timer);
   try {
     const response = await fetch('/v1/me/opencx-token', {
       method: 'POST',
       headers: { authorization: `Bearer ${signIn}`, 'content-type': 'application/json' },
-      body: '{}',
+      body: JSON.stringify(refresh ? { refresh: true } : {}),
     });
     if (!response.ok) throw new Error(`the backend answered ${response.status}`);
     const token = (await response.json()) as ContactToken;
@@ -90,7 +91,7 @@ async function renew(reason: string): Promise<void> {
     schedule();
   } catch (error) {
     note(`renewal failed (${(error as Error).message}); trying again in ${RETRY_MS / 1000} s`);
-    timer = setTimeout(() => void renew(reason), RETRY_MS);
+    timer = setTimeout(() => void renew(reason, refresh), RETRY_MS);
   }
 }
 
@@ -98,7 +99,7 @@ if (signIn) {
   element('status').textContent = 'signed in';
   element('simulate-401').addEventListener('click', () => {
     note('the widget got 401 "Invalid token"');
-    void renew('after a 401');
+    void renew('after a 401', true);
   });
   // Timers of a hidden tab may fire late: on return, renew now if the token is due.
   document.addEventListener('visibilitychange', () => {

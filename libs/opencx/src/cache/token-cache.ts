@@ -210,7 +210,8 @@ export class TokenCache {
     await this.store.evict(index);
     if (value !== undefined && key === undefined) {
       this.logger.warn("A contact id's index entry failed its integrity check; it is removed");
-      throw new OpenCxStoreError("deleteContact could not find the contact's tokens: their index entry was altered");
+      // Said without naming a call: updateContact and deleteContact both evict by contact id.
+      throw new OpenCxStoreError("The contact's cached tokens could not be found: their index entry was altered");
     }
     return key;
   }

@@ -17,8 +17,12 @@ export type OpenCxAttemptOutcome =
 export interface OpenCxAttemptEvent {
   /** The registration's name (`'default'` for the unnamed one): a label for multi-organisation metrics. */
   name: string;
-  /** `'authenticate-user'` for `authenticateUser()`, `'delete-contact'` for `deleteContact()`, `'health-check'` for a health probe. */
-  operation: 'authenticate-user' | 'delete-contact' | 'health-check';
+  /**
+   * `'authenticate-user'` for `authenticateUser()`, `'update-contact'` for `updateContact()`,
+   * `'list-contacts'` for a page of `listContacts()` / `listContactsPage()`, `'delete-contact'` for
+   * `deleteContact()`, `'health-check'` for a health probe.
+   */
+  operation: 'authenticate-user' | 'update-contact' | 'list-contacts' | 'delete-contact' | 'health-check';
   /** 1 for a call's first attempt, 2 for its first retry, and so on. */
   attempt: number;
   outcome: OpenCxAttemptOutcome;

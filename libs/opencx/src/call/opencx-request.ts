@@ -2,7 +2,8 @@ import type { AttemptRequest } from '../http/transport.js';
 
 /**
  * One operation's HTTP request, described once; the attempt runner sends it as often as the retry
- * policy allows. An operation is a function that builds one (see `contact-auth.requests.ts`).
+ * policy allows. An operation is a function that builds one (see `contact-auth.requests.ts` and
+ * `contacts/contact-requests.ts`).
  */
 export interface OpenCxRequest<T> {
   readonly method: AttemptRequest<T>['method'];

@@ -29,7 +29,8 @@ export function isUnconfirmed(error: unknown): boolean {
 /**
  * Whether an attempt's failure is worth another attempt. An unconfirmed attempt (see
  * {@link isUnconfirmed}) is sent again only when `unconfirmedMayRepeat`: for an idempotent request
- * (a DELETE), and for authenticate-user's POST unless `retryPostAfterTimeout` is false. Repeating
+ * (a GET or a DELETE, and a PATCH, assumed to leave the same contact when repeated), and for
+ * authenticate-user's POST unless `retryPostAfterTimeout` is false. Repeating
  * that POST is safe only if OpenCX treats it as an upsert keyed by the email (a repeated call
  * returning the same contact): ASSUMED, not documented by OpenCX.
  */

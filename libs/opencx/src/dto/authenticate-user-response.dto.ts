@@ -6,9 +6,9 @@ export class OpenCxContactDto {
   @ApiProperty({
     description:
       "The OpenCX contact's id, a UUID. Assumed to stay the same for an email within an organisation: no " +
-      'OpenCX source says so. Pass it to `deleteContact` to delete the contact at OpenCX. It is not the ' +
-      "widget's `externalId`: that optional value scopes a user's sessions by workspace, and changing it hides " +
-      'the sessions tagged before.',
+      'OpenCX source says so. Pass it to `updateContact` or `deleteContact` to change or delete the contact at ' +
+      "OpenCX. It is not the widget's `externalId`: that optional value scopes a user's sessions by workspace, " +
+      'and changing it hides the sessions tagged before.',
     example: '3f2b8c1e-6d4a-4b7e-9c2f-1a5e7d9b0c34',
     format: 'uuid',
   })

@@ -29,12 +29,12 @@ export type Exchange<T = AuthenticateUserResponseDto> =
 
 /** One attempt's request. */
 export interface AttemptRequest<T = AuthenticateUserResponseDto> {
-  /** `POST` with a JSON body, or `DELETE` without one. */
-  method: 'POST' | 'DELETE';
+  /** `POST` or `PATCH` with a JSON body; `GET` or `DELETE` without one. */
+  method: 'POST' | 'PATCH' | 'GET' | 'DELETE';
   /** Below `baseUrl`, already encoded. */
   path: string;
   apiKey: string;
-  /** The JSON body, already serialised (POST only). */
+  /** The JSON body, already serialised (POST and PATCH only). */
   body?: string;
   /** Reads a 2xx answer's body, or throws OpenCxInvalidResponseError. */
   parse: (status: number, text: string) => T;

@@ -8,7 +8,8 @@ import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { plainDataProblem } from './plain-data.js';
 
-const VALIDATION_OPTIONS = {
+/** class-validator's options for the library's DTOs: unknown fields are errors; no value in an error. */
+export const VALIDATION_OPTIONS = {
   forbidNonWhitelisted: true,
   whitelist: true,
   forbidUnknownValues: true,
@@ -33,7 +34,7 @@ function invalid(field: string, message: string): OpenCxValidationError {
  * objects key by key, so a JSON `"__proto__"` key becomes a prototype (silently dropped) and a
  * `"constructor"` key crashes it with a TypeError. Such keys are refused here, by name.
  */
-function toInstance<T extends object>(target: T, source: Record<string, unknown>, path: string): T {
+export function toInstance<T extends object>(target: T, source: Record<string, unknown>, path: string): T {
   const bad = forbiddenKey(source);
   if (bad !== undefined) throw invalid(`${path}${bad}`, `property ${bad} is not allowed`);
   // Plain assignment is safe once the keys that could reach a prototype are refused above.

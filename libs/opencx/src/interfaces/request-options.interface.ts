@@ -1,4 +1,7 @@
-/** Per-call options of `ContactAuthService.authenticateUser`; each overrides the module's. */
+/**
+ * Per-call options of `ContactAuthService.authenticateUser` (the other calls take some of them,
+ * {@link OpenCxContactCallOptions}); each overrides the module's.
+ */
 export interface OpenCxRequestOptions {
   /** Aborts the call for this caller: no further attempt is made for it. */
   signal?: AbortSignal;
@@ -22,3 +25,12 @@ export interface OpenCxRequestOptions {
    */
   extraFields?: Record<string, unknown>;
 }
+
+/**
+ * Per-call options of `updateContact`, `listContacts`, `listContactsPage` and `deleteContact`: the
+ * key, the signal and the limits (the token cache has no part in them).
+ */
+export type OpenCxContactCallOptions = Pick<
+  OpenCxRequestOptions,
+  'apiKey' | 'signal' | 'timeout' | 'totalTimeout' | 'maxRetries'
+>;

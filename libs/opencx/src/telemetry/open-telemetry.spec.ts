@@ -175,7 +175,7 @@ describe('OpenTelemetry spans and metrics', () => {
         .map(({ descriptor }) => [descriptor.name, [descriptor.description, descriptor.unit]]),
     );
     expect(described).toEqual({
-      'opencx.client.calls': ['Calls of authenticateUser and deleteContact, by outcome', '{call}'],
+      'opencx.client.calls': ['Calls of the service (each page of listContacts is one), by outcome', '{call}'],
       'opencx.client.cache.hits': ['Calls answered from the token cache, without asking OpenCX', '{call}'],
       'opencx.client.rate_limit.refusals': [
         'Calls the client-side rate limit refused before sending them (OpenCX was not asked)',
@@ -234,13 +234,27 @@ describe('OpenTelemetry spans and metrics', () => {
     expect(call?.attributes).toMatchObject({ 'error.type': '_OTHER', 'opencx.outcome': 'error' });
   });
 
-  it('traces deleteContact as its own operation', async () => {
+  it('traces updateContact and deleteContact as operations of their own', async () => {
     const service = await h.boot();
     const { contact } = await service.authenticateUser(USER);
     exporter.reset();
+    await service.updateContact(contact!.id, { name: 'Renamed' });
     await service.deleteContact(contact!.id);
+    const [update] = spans('opencx.update_contact');
+    expect(update?.attributes).toMatchObject({ 'opencx.operation': 'update_contact', 'opencx.attempts': 1 });
     const [erase] = spans('opencx.delete_contact');
     expect(erase?.attributes).toMatchObject({ 'opencx.operation': 'delete_contact', 'opencx.attempts': 1 });
+  });
+
+  it('traces each page of listContacts as one list_contacts call', async () => {
+    const service = await h.boot();
+    for (let i = 0; i < 11; i++) h.fake.addContact({ email: `listed${i}@example.com` }, KEY);
+    exporter.reset();
+    const listed: string[] = [];
+    for await (const contact of service.listContacts()) listed.push(contact.id);
+    expect(listed).toHaveLength(11);
+    const pages = spans('opencx.list_contacts');
+    expect(pages.map((span) => span.attributes['opencx.operation'])).toEqual(['list_contacts', 'list_contacts']);
   });
 
   it('puts no secret and no personal data in any span or metric', async () => {

@@ -25,6 +25,8 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75,
 /** Operation names as attribute values and in span names (snake_case, as OpenTelemetry's own). */
 const OPERATION: Readonly<Record<TelemetryOperation, string>> = {
   'authenticate-user': 'authenticate_user',
+  'update-contact': 'update_contact',
+  'list-contacts': 'list_contacts',
   'delete-contact': 'delete_contact',
   'health-check': 'health_check',
 };
@@ -84,13 +86,15 @@ export class OpenTelemetryTelemetry implements Telemetry {
       Object.freeze({ 'opencx.operation': OPERATION[operation], 'opencx.registration': name });
     this.common = {
       'authenticate-user': common('authenticate-user'),
+      'update-contact': common('update-contact'),
+      'list-contacts': common('list-contacts'),
       'delete-contact': common('delete-contact'),
       'health-check': common('health-check'),
     };
     const meter = api.metrics.getMeter(SCOPE, VERSION);
     this.metered = Object.getPrototypeOf(meter) !== Object.getPrototypeOf(api.createNoopMeter());
     this.calls = meter.createCounter('opencx.client.calls', {
-      description: 'Calls of authenticateUser and deleteContact, by outcome',
+      description: 'Calls of the service (each page of listContacts is one), by outcome',
       unit: '{call}',
     });
     this.cacheHits = meter.createCounter('opencx.client.cache.hits', {

@@ -1,8 +1,9 @@
 import type * as OpenTelemetryApi from '@opentelemetry/api';
 import { importOptional } from '../util/optional-import.js';
 
-/** Which public operation a call is, or a health probe. */
-export type TelemetryOperation = 'authenticate-user' | 'delete-contact' | 'health-check';
+/** Which public operation a call is (a page of `listContacts` is one call), or a health probe. */
+export type TelemetryOperation =
+  'authenticate-user' | 'update-contact' | 'list-contacts' | 'delete-contact' | 'health-check';
 
 /** How the cache step answered a call: from the cache, by asking OpenCX, or by joining an identical call. */
 export type CacheOutcome = 'hit' | 'miss' | 'joined';

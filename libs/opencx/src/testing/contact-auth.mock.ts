@@ -3,10 +3,24 @@ import axios from 'axios';
 import type { ContactAuthService } from '../contact-auth.service.js';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import type { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
+import type {
+  OpenCxContact,
+  OpenCxContactFilter,
+  OpenCxContactPage,
+  OpenCxContactPageQuery,
+  OpenCxDeleteResult,
+} from '../dto/opencx-contact.js';
+import type { UpdateContactDto } from '../dto/update-contact.dto.js';
+import {
+  contactIdOf,
+  contactQueryOf,
+  validateUpdateContact,
+  type CheckedContactQuery,
+} from '../input/validate-contacts.js';
 import { validateAuthenticateUser } from '../input/validate-input.js';
 import type { AuthenticateUserInput } from '../interfaces/authenticate-user-input.interface.js';
-import type { OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
-import { OpenCxAbortError } from '../errors/opencx.errors.js';
+import type { OpenCxContactCallOptions, OpenCxRequestOptions } from '../interfaces/request-options.interface.js';
+import { OpenCxAbortError, OpenCxValidationError } from '../errors/opencx.errors.js';
 import type { OpenCxHealth } from '../health/health-monitor.js';
 import { fakeContactId, signFakeToken } from './fake-token.js';
 
@@ -40,6 +54,10 @@ export interface ContactAuthMockOptions {
   response?: OpenCxMockAnswer;
   /** What `checkHealth()` reports. Default: up, key accepted. */
   health?: Partial<OpenCxHealth>;
+  /** What `listContacts` and `listContactsPage` list, in this order (the filters apply). Default none. */
+  contacts?: OpenCxContact[];
+  /** Contacts per page of `listContactsPage`. Default 10. */
+  contactsPageSize?: number;
 }
 
 /** One call the mock accepted: the validated input and the per-call options. */
@@ -49,6 +67,20 @@ export interface ContactAuthMockCall {
 }
 
 const MOCK_SECRET = 'nestjs-opencx-mock';
+
+/** Whether `time` is past `bound` (`sign` 1) or before it (-1); no bound: yes. Bounds are exclusive, as the fake takes them. */
+const beyond = (time: string, bound: string | undefined, sign: 1 | -1): boolean =>
+  bound === undefined || Math.sign(Date.parse(time) - Date.parse(bound)) === sign;
+
+/** Whether `contact` is within the filter's bounds. */
+function within(contact: OpenCxContact, bounds: CheckedContactQuery): boolean {
+  return (
+    beyond(contact.created_at, bounds.createdAfter, 1) &&
+    beyond(contact.created_at, bounds.createdBefore, -1) &&
+    beyond(contact.updated_at, bounds.updatedAfter, 1) &&
+    beyond(contact.updated_at, bounds.updatedBefore, -1)
+  );
+}
 /** OpenCX's `mcp_access` tokens last an hour; chat-only ones keep a "non-expiring behavior": the mock gives them no `exp`. */
 const MCP_TOKEN_TTL_SECONDS = 3600;
 
@@ -66,14 +98,25 @@ function defaultAnswer(input: AuthenticateUserDto): OpenCxMockResponse {
  */
 export class ContactAuthServiceMock implements Pick<
   ContactAuthService,
-  'authenticateUser' | 'evictContact' | 'deleteContact' | 'checkHealth' | 'httpService'
+  | 'authenticateUser'
+  | 'evictContact'
+  | 'updateContact'
+  | 'listContacts'
+  | 'listContactsPage'
+  | 'deleteContact'
+  | 'checkHealth'
+  | 'httpService'
 > {
   /** Every accepted call, oldest first. Input that failed validation is not recorded. */
   readonly calls: ContactAuthMockCall[] = [];
   /** Every `evictContact` call, oldest first. */
   readonly evictions: Array<{ email: string; options: Pick<OpenCxRequestOptions, 'apiKey'> }> = [];
-  /** Every `deleteContact` call, oldest first. */
-  readonly deletions: Array<{ contactId: string; options: Pick<OpenCxRequestOptions, 'apiKey'> }> = [];
+  /** Every accepted `updateContact` call, oldest first, with the validated changes. */
+  readonly updates: Array<{ contactId: string; changes: UpdateContactDto; options: OpenCxContactCallOptions }> = [];
+  /** Every accepted `deleteContact` call, oldest first. */
+  readonly deletions: Array<{ contactId: string; options: OpenCxContactCallOptions }> = [];
+  /** Every page `listContacts` and `listContactsPage` listed, oldest first: its checked query. */
+  readonly listed: CheckedContactQuery[] = [];
   private readonly queue: OpenCxMockAnswer[];
   private http: HttpService | undefined;
 
@@ -92,16 +135,64 @@ export class ContactAuthServiceMock implements Pick<
     this.evictions.push({ email, options });
   }
 
-  /** Records the contact id deleted: `deletions`. */
-  async deleteContact(contactId: string, options: Pick<OpenCxRequestOptions, 'apiKey'> = {}): Promise<void> {
-    this.deletions.push({ contactId, options });
+  /** Checks the id and changes as the service does, and records them: `updates`. The mock keeps no contacts. */
+  async updateContact(
+    contactId: string,
+    changes: UpdateContactDto,
+    options: OpenCxContactCallOptions = {},
+  ): Promise<void> {
+    const id = contactIdOf(contactId);
+    this.updates.push({ contactId: id, changes: validateUpdateContact(changes), options });
   }
 
-  /** Forgets recorded calls, evictions and queued answers. */
+  /** Checks the id as the service does, and records it: `deletions`. Resolves `{ deleted: true }`. */
+  async deleteContact(contactId: string, options: OpenCxContactCallOptions = {}): Promise<OpenCxDeleteResult> {
+    this.deletions.push({ contactId: contactIdOf(contactId), options });
+    return { deleted: true };
+  }
+
+  /** Same contract as `ContactAuthService.listContactsPage`, over the `contacts` option; its cursors are offsets. */
+  async listContactsPage(
+    query: OpenCxContactPageQuery = {},
+    options: OpenCxContactCallOptions = {},
+  ): Promise<OpenCxContactPage> {
+    const checked = contactQueryOf(query, true);
+    const { cursor, ...bounds } = checked;
+    if (options.signal?.aborted) throw new OpenCxAbortError();
+    const from = cursor === undefined ? 0 : Number(cursor);
+    if (!Number.isSafeInteger(from)) {
+      throw new OpenCxValidationError([{ field: 'cursor', messages: ['cursor must be a cursor this mock gave'] }]);
+    }
+    this.listed.push(checked);
+    const matching = (this.options.contacts ?? []).filter((contact) => within(contact, bounds));
+    const to = from + (this.options.contactsPageSize ?? 10);
+    return { items: matching.slice(from, to).map((c) => ({ ...c })), next: to < matching.length ? String(to) : null };
+  }
+
+  /** Same contract as `ContactAuthService.listContacts`, page by page over `listContactsPage`. */
+  async *listContacts(
+    filter?: OpenCxContactFilter,
+    options: OpenCxContactCallOptions = {},
+  ): AsyncGenerator<OpenCxContact, void, undefined> {
+    const bounds = contactQueryOf(filter, false);
+    for (let cursor: string | undefined; ;) {
+      const page = await this.listContactsPage({ ...bounds, cursor }, options);
+      for (const contact of page.items) {
+        if (options.signal?.aborted) throw new OpenCxAbortError();
+        yield contact;
+      }
+      if (page.next === null) return;
+      cursor = page.next;
+    }
+  }
+
+  /** Forgets recorded calls, evictions, updates, deletions, listed pages and queued answers. */
   reset(): void {
     this.calls.length = 0;
     this.evictions.length = 0;
+    this.updates.length = 0;
     this.deletions.length = 0;
+    this.listed.length = 0;
     this.queue.length = 0;
   }
 

@@ -1,7 +1,8 @@
 /**
  * The `exp` claim of a JWT-shaped token, in ms since the epoch (wall clock: an absolute time), or
- * undefined when the token has none. OpenCX's chat-only tokens have no `exp`; those issued with
- * `mcp_access` expire after an hour. The token is not verified here: only OpenCX can.
+ * undefined when the token has none. Tokens issued with `mcp_access` expire after an hour; OpenCX
+ * says chat-only ones keep a "non-expiring behavior", which may mean no `exp` or a far-off one (not
+ * documented). The token is not verified here: only OpenCX can.
  */
 export function tokenExpiry(token: string): number | undefined {
   const payload = token.split('.')[1];
