@@ -162,6 +162,24 @@ describe('ContactAuthService at the edges of a call', () => {
       await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted' });
     });
 
+    it('stays up after a deleteContact answered 403 (a key without the contacts scope that still issues tokens)', async () => {
+      const service = await boot({ healthCheckInterval: 60_000, cache: false });
+      const { contact } = await service.authenticateUser({ email: EMAIL });
+      h.fake.route('DELETE /contacts/{id}').failNext(1, 403);
+      await expect(service.deleteContact(contact!.id)).rejects.toMatchObject({ name: 'OpenCxAuthenticationError' });
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted', httpStatus: 200 });
+      // The key's own endpoint refusing it still does.
+      h.fake.failNext(1, 403);
+      await expect(service.authenticateUser({ email: EMAIL })).rejects.toMatchObject({
+        name: 'OpenCxAuthenticationError',
+      });
+      await expect(service.checkHealth()).resolves.toMatchObject({
+        status: 'down',
+        apiKey: 'refused',
+        httpStatus: 403,
+      });
+    });
+
     it('stays up after other answers to ordinary calls (400, 422, 500)', async () => {
       const service = await boot({ healthCheckInterval: 60_000, maxRetries: 0, cache: false });
       await service.authenticateUser({ email: EMAIL });

@@ -251,9 +251,38 @@ describe('ContactAuthService around its steps', () => {
       expect(until).toBeLessThanOrEqual(Date.now() + 30_000);
     });
 
-    it('reads a store that cannot say whether the key is paused as not paused', async () => {
+    it('reads a store that cannot say whether the key is paused as not paused, and as degraded', async () => {
       const service = await boot({ store: storeWith({ pausedFor: failing }) });
-      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up' });
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', fleet: 'degraded' });
+    });
+
+    it('answers within `timeout` a store operation when the store stops answering: degraded, never hanging', async () => {
+      jest.useFakeTimers({ now: 1_000_000 });
+      try {
+        let silent = false;
+        const memory = new MemoryFleetStore();
+        const store = storeWith({
+          reserve: (...args) => (silent ? never() : memory.reserve(...args)),
+          pausedFor: (key) => (silent ? never() : memory.pausedFor(key)),
+        });
+        const service = await boot({ store, timeout: 1_000, healthCheckInterval: 0, rateLimit: { perMinute: 1_000 } });
+        await jest.advanceTimersByTimeAsync(0);
+        silent = true;
+        let answer: unknown;
+        void service.checkHealth().then((health) => (answer = health));
+        // The slot for the probe, then the pause: each given `timeout`.
+        await jest.advanceTimersByTimeAsync(1_999);
+        expect(answer).toBeUndefined();
+        await jest.advanceTimersByTimeAsync(1);
+        expect(answer).toMatchObject({
+          fleet: 'degraded',
+          status: 'down',
+          reason: 'not checked yet: the fleet store did not answer for a probe slot',
+        });
+        expect(h.fake.requests).toHaveLength(0);
+      } finally {
+        jest.useRealTimers();
+      }
     });
 
     it('tells the limiter how the probe ended: abandoned without an answer, ended with one', async () => {

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { ContactAuthService } from './contact-auth.service.js';
 import type { OpenCxAttemptEvent } from './call/attempt-event.js';
+import { OpenCxClientRateLimitError, OpenCxRateLimitError, OpenCxTimeoutError } from './errors/opencx.errors.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import type { OpenCxFakeServer } from './testing/index.js';
 import { REAL_TIMERS_ONLY_CLOCKS_FAKE } from '../test/fake-clocks.js';
@@ -139,5 +140,93 @@ describe('ContactAuthService.checkHealth', () => {
       expect.objectContaining({ operation: 'health-check', attempt: 1, status: 400, willRetry: false }),
     ]);
     expect(fake.requests).toHaveLength(1);
+  });
+
+  describe('while rate limiting holds calls back (normal operation: up)', () => {
+    // Only the clocks move: sockets and timers stay real.
+    beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: REAL_TIMERS_ONLY_CLOCKS_FAKE }));
+    afterEach(() => jest.useRealTimers());
+
+    it.each<[string, Partial<OpenCxModuleOptions>]>([
+      ['a probe due, with no slot for it', { healthCheckInterval: 100, rateLimit: { maxWait: 0, window: 2_000 } }],
+      ['the time-out still fresh (default interval and window)', { rateLimit: { maxWait: 0 } }],
+    ])(
+      'is up, reachable and rate limited through an upstream 429 pause that follows a time-out: %s',
+      async (_label, options) => {
+        const service = await boot({ maxRetries: 0, timeout: 200, ...options });
+        fake.delayNext(1, 400);
+        await expect(service.authenticateUser({ email: 'slow@example.com' })).rejects.toBeInstanceOf(
+          OpenCxTimeoutError,
+        );
+        fake.failNext(1, 429, { retryAfter: 30 });
+        await expect(service.authenticateUser({ email: 'limited@example.com' })).rejects.toBeInstanceOf(
+          OpenCxRateLimitError,
+        );
+        // Past healthCheckInterval and the probe spacing (window / 20) of the first case.
+        jest.advanceTimersByTime(300);
+        const health = await service.checkHealth();
+        expect(health).toMatchObject({ status: 'up', reachable: true, httpStatus: 429, rateLimited: true });
+        expect(Date.parse(health.pausedUntil!)).toBe(Date.now() + 29_700);
+      },
+    );
+
+    it('says rateLimited while the client-side limit refuses calls, answering from recent traffic', async () => {
+      const service = await boot({ rateLimit: { perMinute: 2, maxWait: 0 } });
+      await service.authenticateUser({ email: 'a@example.com' });
+      await service.authenticateUser({ email: 'b@example.com' });
+      await expect(service.authenticateUser({ email: 'c@example.com' })).rejects.toBeInstanceOf(
+        OpenCxClientRateLimitError,
+      );
+      await expect(service.checkHealth()).resolves.toMatchObject({
+        status: 'up',
+        source: 'traffic',
+        rateLimited: true,
+      });
+      // The refusal's slot comes a window (and its margin) after the first send: then it is over.
+      jest.advanceTimersByTime(61_000);
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', rateLimited: false });
+    });
+
+    it('is up and rate limited, until its Retry-After, when a probe is answered 503 with Retry-After (shedding load)', async () => {
+      const service = await boot();
+      fake.failNext(1, 503, { retryAfter: 5 });
+      const health = await service.checkHealth();
+      expect(health).toMatchObject({
+        status: 'up',
+        reachable: true,
+        httpStatus: 503,
+        rateLimited: true,
+        reason: 'OpenCX is shedding load (503)',
+        pausedUntil: new Date(Date.now() + 5_000).toISOString(),
+      });
+      // Answered from memory after the wait it asked for: still up, no longer paused.
+      jest.advanceTimersByTime(5_000);
+      const later = await service.checkHealth();
+      expect(later).toMatchObject({ status: 'up', httpStatus: 503, rateLimited: true });
+      expect(later).not.toHaveProperty('pausedUntil');
+    });
+  });
+
+  it('is down when a probe is answered 503 without Retry-After (a server error)', async () => {
+    const service = await boot();
+    fake.failNext(1, 503);
+    await expect(service.checkHealth()).resolves.toMatchObject({
+      status: 'down',
+      reachable: true,
+      httpStatus: 503,
+      rateLimited: false,
+    });
+  });
+
+  it('resends the probe once after a stale kept-alive socket, as any request, and stays up', async () => {
+    const service = await boot({ maxRetries: 0, healthCheckInterval: 0, rateLimit: false });
+    // A first probe leaves a kept-alive socket, which the upstream then drops.
+    await service.checkHealth();
+    fake.dropNext(1);
+    await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', reachable: true, httpStatus: 400 });
+    // The first probe, the one dropped on its socket, and the resend on a new one.
+    const ports = fake.requests.map((request) => request.remotePort);
+    expect(ports).toHaveLength(3);
+    expect([ports[1], ports[2] === ports[0]]).toEqual([ports[0], false]);
   });
 });

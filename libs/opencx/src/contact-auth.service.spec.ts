@@ -9,6 +9,7 @@ import {
   OpenCxAbortError,
   OpenCxApiError,
   OpenCxAuthenticationError,
+  OpenCxClientRateLimitError,
   OpenCxConfigurationError,
   OpenCxConnectionError,
   OpenCxError,
@@ -252,6 +253,17 @@ describe('ContactAuthService against the fake OpenCX server', () => {
       fake.dropNext(4);
       await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxConnectionError);
       expect(fake.requests).toHaveLength(4);
+    });
+
+    it("resends a request dropped on its kept-alive socket on the window's last slot, which it never used", async () => {
+      await boot({ maxRetries: 0, rateLimit: { perMinute: 2 } });
+      await service.authenticateUser({ email: 'first@example.com' });
+      fake.dropNext(1);
+      await expect(service.authenticateUser({ email: EMAIL })).resolves.toHaveProperty('token');
+      // The window's two slots went to the two requests that reached OpenCX.
+      await expect(
+        service.authenticateUser({ email: 'third@example.com' }, { totalTimeout: 100 }),
+      ).rejects.toBeInstanceOf(OpenCxClientRateLimitError);
     });
 
     it('treats a connection reset mid-response as a connection error', async () => {

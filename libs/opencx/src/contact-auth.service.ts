@@ -291,8 +291,11 @@ export class ContactAuthService {
    * registration's key while younger than `healthCheckInterval`; otherwise sends one probe that
    * creates no contact, shared by concurrent checks and never more than a small share of the rate
    * limit. Down only when OpenCX is unreachable or refuses the key: rate limiting (an upstream 429
-   * pause, no free slot for a probe) stays up with `rateLimited: true` (and `pausedUntil`); while a
-   * shared store has failed over to memory, says `fleet: 'degraded'`. Never throws.
+   * pause, OpenCX shedding load with a 503 and `Retry-After`, no free slot for a probe, calls the
+   * client-side limit holds back) stays up with `rateLimited: true` (and `pausedUntil`); while a
+   * shared store has failed over to memory, or does not answer within `timeout`, says
+   * `fleet: 'degraded'`. Only the authenticate-user endpoint's answers are evidence: a contacts
+   * call's 403 never changes health. Never throws.
    */
   checkHealth(): Promise<OpenCxHealth> {
     return this.health.check();

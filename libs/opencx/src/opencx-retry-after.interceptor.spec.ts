@@ -11,22 +11,29 @@ import {
 } from './errors/opencx.errors.js';
 import { OpenCxRetryAfterInterceptor } from './opencx-retry-after.interceptor.js';
 
-/** An interceptor over a stand-in HTTP adapter, and what it did to one response. */
-function setup(type = 'http') {
-  const setHeader = jest.fn();
-  const interceptor = new OpenCxRetryAfterInterceptor({ httpAdapter: { setHeader } } as unknown as HttpAdapterHost);
+/** An interceptor over a stand-in HTTP adapter (one application's), and what it did to one response. */
+function setup(type = 'http', host = { httpAdapter: { setHeader: jest.fn() } }) {
+  const { setHeader } = host.httpAdapter;
+  const interceptor = new OpenCxRetryAfterInterceptor(host as unknown as HttpAdapterHost);
   const response = {};
   const context = {
     getType: () => type,
     switchToHttp: () => ({ getResponse: () => response }),
   } as unknown as ExecutionContext;
-  /** Runs a handler that fails with `error`; resolves with what the caller's filter would receive. */
-  const fail = (error: unknown): Promise<unknown> =>
-    lastValueFrom(interceptor.intercept(context, { handle: () => throwError(() => error) } as CallHandler)).then(
+  /** Runs a handler that fails with `error` (for `on`'s response); resolves with what the caller's filter would receive. */
+  const fail = (error: unknown, on: ExecutionContext = context): Promise<unknown> =>
+    lastValueFrom(interceptor.intercept(on, { handle: () => throwError(() => error) } as CallHandler)).then(
       () => undefined,
       (thrown: unknown) => thrown,
     );
-  return { interceptor, context, setHeader, response, fail };
+  return { interceptor, context, setHeader, response, fail, host };
+}
+
+/** Another request's context, with its own response. */
+function otherRequest() {
+  const response = {};
+  const context = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => response }) };
+  return { response, context: context as unknown as ExecutionContext };
 }
 
 describe('OpenCxRetryAfterInterceptor', () => {
@@ -113,13 +120,13 @@ describe('OpenCxRetryAfterInterceptor', () => {
       expect(lines).toEqual([]);
     });
 
-    it('count an error once, however many of these interceptors it crosses', async () => {
+    it('count an error once, however many of these interceptors it crosses on its way to one answer', async () => {
       const first = setup();
-      const second = setup();
+      const second = setup('http', first.host);
       const error = createOpenCxApiError({ status: 500 });
       const lines = await logged(async () => {
         await first.fail(error);
-        await second.fail(error);
+        await second.fail(error, first.context);
         jest.advanceTimersByTime(60_000);
         await first.fail(createOpenCxApiError({ status: 500 }));
       });
@@ -128,5 +135,48 @@ describe('OpenCxRetryAfterInterceptor', () => {
         'OpenCxApiError answered as 502',
       ]);
     });
+
+    it('come once a window per application, however many modules made their own interceptor', async () => {
+      const host = { httpAdapter: { setHeader: jest.fn() } };
+      const modules = [setup('http', host), setup('http', host), setup('http', host)];
+      const otherApp = setup();
+      const lines = await logged(async () => {
+        for (const { fail } of [...modules, ...modules]) await fail(new OpenCxClientRateLimitError(7, 'max-wait'));
+        await otherApp.fail(new OpenCxClientRateLimitError(7, 'max-wait'));
+        jest.advanceTimersByTime(60_000);
+        await modules[2]!.fail(new OpenCxClientRateLimitError(7, 'max-wait'));
+      });
+      expect(lines.map(([, message]) => message)).toEqual([
+        'OpenCxClientRateLimitError answered as 503',
+        'OpenCxClientRateLimitError answered as 503',
+        'OpenCxClientRateLimitError answered as 503 (5 more since the last line)',
+      ]);
+    });
+  });
+
+  it('sets Retry-After on every answer one error makes (identical calls sharing one flight), counting each', async () => {
+    jest.useFakeTimers();
+    try {
+      const { fail, setHeader, response } = setup();
+      const other = otherRequest();
+      const error = createOpenCxApiError({ status: 429, retryAfter: 7 });
+      const lines = await logged(async () => {
+        expect(await fail(error)).toBe(error);
+        expect(await fail(error, other.context)).toBe(error);
+        jest.advanceTimersByTime(60_000);
+        await fail(createOpenCxApiError({ status: 429, retryAfter: 7 }));
+      });
+      expect(setHeader.mock.calls).toEqual([
+        [response, 'Retry-After', '7'],
+        [other.response, 'Retry-After', '7'],
+        [response, 'Retry-After', '7'],
+      ]);
+      expect(lines.map(([, message]) => message)).toEqual([
+        'OpenCxRateLimitError answered as 503',
+        'OpenCxRateLimitError answered as 503 (1 more since the last line)',
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

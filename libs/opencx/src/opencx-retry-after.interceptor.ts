@@ -7,8 +7,22 @@ import { monotonicNow } from './util/clock.js';
 /** How often one kind of answer (class and status) is logged at most: OpenCX's rate-limit window. */
 const LOG_INTERVAL_MS = 60_000;
 
-/** Errors already handled: one error crossing two of these interceptors is counted and logged once. */
-const seen = new WeakSet<OpenCxError>();
+/** Per kind of answer (class and status): when it was last logged, and how many were not logged since. */
+type LogState = Map<string, { at: number; unlogged: number }>;
+
+/**
+ * The log state of each application, keyed by its `HttpAdapterHost` (one per application, whatever
+ * the module): Nest makes one interceptor per module that names it in `@UseInterceptors`, and the
+ * operator wants one line per kind of answer and window, not one per module.
+ */
+const logStates = new WeakMap<HttpAdapterHost, LogState>();
+
+/**
+ * The responses each error was already counted for: one error crossing two of these interceptors
+ * is logged once, while one error answering two requests (identical calls share one flight) is two
+ * answers, each with its header.
+ */
+const counted = new WeakMap<OpenCxError, WeakSet<object>>();
 
 /** The wait a 503's body carries (`getResponse().retryAfter`), in seconds; undefined when it has none. */
 function retryAfterOf(error: OpenCxError): number | undefined {
@@ -25,7 +39,8 @@ function retryAfterOf(error: OpenCxError): number | undefined {
  * and the header goes out with that answer. Express and Fastify alike, through Nest's HTTP adapter.
  *
  * For the operator it logs each kind of 5xx answer (class and status, never a message, which may
- * carry upstream text) at most once a minute, with how many more there were since its last line. A
+ * carry upstream text) at most once a minute per application (however many modules use it), with
+ * how many more there were since its last line. A
  * refused key is not logged here: the registration logs it, as an error, in any context.
  *
  * Not registered unless you ask: `retryAfter: true` in `OpenCxModule.forRoot` / `forRootAsync`,
@@ -36,43 +51,49 @@ function retryAfterOf(error: OpenCxError): number | undefined {
 @Injectable()
 export class OpenCxRetryAfterInterceptor implements NestInterceptor {
   private readonly logger = new Logger('OpenCx');
-  /** Per kind of answer: when it was last logged, and how many were not logged since. */
-  private readonly logged = new Map<string, { at: number; unlogged: number }>();
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       catchError((error: unknown) => {
-        if (error instanceof OpenCxError && !seen.has(error)) {
-          seen.add(error);
-          this.handle(error, context);
-        }
+        if (error instanceof OpenCxError && context.getType() === 'http') this.handle(error, context);
         return throwError(() => error);
       }),
     );
   }
 
   private handle(error: OpenCxError, context: ExecutionContext): void {
-    if (context.getType() !== 'http') return;
+    const response: unknown = context.switchToHttp().getResponse();
+    // Every answer with a wait gets its header, even when another request's answer already carried this error.
     const retryAfter = retryAfterOf(error);
-    if (retryAfter !== undefined) {
-      const response: unknown = context.switchToHttp().getResponse();
-      this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(retryAfter));
-    }
+    if (retryAfter !== undefined) this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(retryAfter));
+    if (!this.firstCount(error, response)) return;
     const status = error.getStatus();
     if (status >= 500 && !(error instanceof OpenCxAuthenticationError)) this.log(`${error.name} answered as ${status}`);
   }
 
+  /** Whether `error` is counted for `response` now for the first time. */
+  private firstCount(error: OpenCxError, response: unknown): boolean {
+    if (typeof response !== 'object' || response === null) return true;
+    let responses = counted.get(error);
+    if (!responses) counted.set(error, (responses = new WeakSet()));
+    if (responses.has(response)) return false;
+    responses.add(response);
+    return true;
+  }
+
   private log(kind: string): void {
+    let logged = logStates.get(this.adapterHost);
+    if (!logged) logStates.set(this.adapterHost, (logged = new Map()));
     const now = monotonicNow();
-    const last = this.logged.get(kind);
+    const last = logged.get(kind);
     if (last && now - last.at < LOG_INTERVAL_MS) {
       last.unlogged++;
       return;
     }
     const more = last?.unlogged ? ` (${last.unlogged} more since the last line)` : '';
-    this.logged.set(kind, { at: now, unlogged: 0 });
+    logged.set(kind, { at: now, unlogged: 0 });
     this.logger.warn(`${kind}${more}`);
   }
 }

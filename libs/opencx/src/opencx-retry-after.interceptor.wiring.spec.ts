@@ -7,7 +7,9 @@ import {
   HttpStatus,
   Injectable,
   Logger,
+  Module,
   Post,
+  UseInterceptors,
   ValidationPipe,
   type ArgumentsHost,
   type ExceptionFilter,
@@ -20,6 +22,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { ContactAuthService } from './contact-auth.service.js';
 import { AuthenticateUserDto } from './dto/authenticate-user.dto.js';
+import { OpenCxClientRateLimitError } from './errors/opencx.errors.js';
 import { OpenCxRetryAfterInterceptor } from './opencx-retry-after.interceptor.js';
 import { OpenCxModule } from './opencx.module.js';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
@@ -231,6 +234,21 @@ describe.each(PLATFORMS)('on %s', (_platform, adapter) => {
       expect(reported).toEqual(setup.reports ? ['OpenCxRateLimitError'] : []);
     });
 
+    it('sets Retry-After on each of two identical requests that share one flight and its one error', async () => {
+      // Slow enough that the second request joins the first's flight.
+      fake.setLatency(300);
+      try {
+        fake.failNext(1, 429, { retryAfter: 7 });
+        const answers = await Promise.all([post({ email: 'same@example.com' }), post({ email: 'same@example.com' })]);
+        expect(fake.authenticateRequests()).toHaveLength(1);
+        expect(answers.map((a) => a.status)).toEqual([503, 503]);
+        expect(answers.map((a) => a.retryAfter)).toEqual(setup.header ? ['7', '7'] : [null, null]);
+        expect(answers.map((a) => a.body)).toEqual([bodyOf(setup, 7), bodyOf(setup, 7)]);
+      } finally {
+        fake.setLatency(0);
+      }
+    });
+
     it('answers a client-side refusal with 503 and the wait it knows', async () => {
       fake.failNext(1, 429, { retryAfter: 7 });
       expect((await post({ email: 'b@example.com' })).status).toBe(503);
@@ -243,5 +261,46 @@ describe.each(PLATFORMS)('on %s', (_platform, adapter) => {
       expect(refused.retryAfter).toEqual(headerOf(setup));
       expect(refused.body).toEqual(bodyOf(setup, setup.header ? Number(refused.retryAfter) : anyNumber));
     });
+  });
+});
+
+// Feature modules, as `nest g module` makes them, each with a controller that names the interceptor:
+// Nest makes one interceptor per module.
+const refusingController = (path: string) => {
+  @Controller(path)
+  @UseInterceptors(OpenCxRetryAfterInterceptor)
+  class RefusingController {
+    @Post('token')
+    token(): never {
+      throw new OpenCxClientRateLimitError(7, 'max-wait');
+    }
+  }
+  @Module({ controllers: [RefusingController] })
+  class FeatureModule {}
+  return FeatureModule;
+};
+
+describe('@UseInterceptors(OpenCxRetryAfterInterceptor) on controllers of several modules', () => {
+  let app: INestApplication;
+  afterEach(async () => {
+    await app.close();
+    jest.restoreAllMocks();
+  });
+
+  it('logs one kind of 503 once a window for the application, whichever module answered it', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const moduleRef = await Test.createTestingModule({
+      imports: [refusingController('chat'), refusingController('support'), refusingController('admin')],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    for (const path of ['chat', 'support', 'admin', 'chat', 'support', 'admin']) {
+      const response = await fetch(`${url}/${path}/token`, { method: 'POST' });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('7');
+    }
+    const lines = warn.mock.calls.map(([message]) => String(message)).filter((m) => m.includes('answered as 503'));
+    expect(lines).toEqual(['OpenCxClientRateLimitError answered as 503']);
   });
 });

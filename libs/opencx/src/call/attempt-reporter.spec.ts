@@ -1,6 +1,11 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { createOpenCxApiError, OpenCxAbortError, OpenCxClientRateLimitError } from '../errors/opencx.errors.js';
+import {
+  createOpenCxApiError,
+  OpenCxAbortError,
+  OpenCxClientRateLimitError,
+  OpenCxConnectionError,
+} from '../errors/opencx.errors.js';
 import { NO_TELEMETRY } from '../telemetry/telemetry.js';
 import { AttemptReporter, type HealthEvidence } from './attempt-reporter.js';
 
@@ -38,6 +43,16 @@ describe('AttemptReporter', () => {
       waitedMs,
     });
 
+  /** Reports a first attempt of `operation` answered 403. */
+  const refusedBy = (operation: 'authenticate-user' | 'delete-contact' | 'health-check'): void =>
+    reporter.attempt({
+      operation,
+      apiKey: KEY,
+      attempt: 0,
+      startedAt: 0,
+      exchange: { status: 403, failure: createOpenCxApiError({ status: 403 }) },
+    });
+
   it('logs a wait for a rate-limit slot longer than a second at debug level, in whole ms', () => {
     report(1_000);
     expect(debug).not.toHaveBeenCalled();
@@ -59,6 +74,32 @@ describe('AttemptReporter', () => {
     report(0, undefined, undefined, 'sk_other_tenant');
     report(0, new OpenCxAbortError());
     expect(observed).toEqual([[200, 'traffic']]);
+  });
+
+  it("tells it of the authenticate-user endpoint's exchanges and the probe's only: another endpoint's 403 is that call's outcome", () => {
+    refusedBy('delete-contact');
+    expect(observed).toEqual([]);
+    refusedBy('authenticate-user');
+    refusedBy('health-check');
+    expect(observed).toEqual([
+      [403, 'traffic'],
+      [403, 'probe'],
+    ]);
+  });
+
+  it('never tells it of an attempt that failed on a stale keep-alive socket: it never reached OpenCX', () => {
+    for (const operation of ['authenticate-user', 'health-check'] as const) {
+      reporter.attempt({
+        operation,
+        apiKey: KEY,
+        attempt: 0,
+        startedAt: 0,
+        exchange: { status: undefined, failure: new OpenCxConnectionError('ECONNRESET'), stale: true },
+        retryDelay: 0,
+      });
+    }
+    report(0, new OpenCxConnectionError('ECONNRESET'));
+    expect(observed).toEqual([[undefined, 'traffic']]);
   });
 
   it('logs a refused key as an error once a minute, and a client-side refusal as a warning once a window', () => {

@@ -11,6 +11,14 @@ const REFUSED_KEY_LOG_INTERVAL = 60_000;
 /** A wait for a rate-limit slot longer than this is logged (debug). */
 const SLOW_WAIT_MS = 1_000;
 
+/**
+ * The operations whose exchanges are health evidence: the authenticate-user endpoint's, which
+ * health is about (the readiness of a pod that serves contact tokens), and the probe, which asks
+ * it. Any other endpoint's answer is that call's outcome: a 403 from the contacts endpoints (a key
+ * without the contacts scope that still issues tokens) never takes readiness down.
+ */
+const HEALTH_OPERATIONS: ReadonlySet<OpenCxOperation> = new Set(['authenticate-user', 'health-check']);
+
 /** One upstream attempt, as it ended. */
 export interface AttemptReport {
   operation: OpenCxOperation;
@@ -47,7 +55,7 @@ export interface ReporterSettings {
 
 /**
  * Tells everyone who listens about each attempt: the health monitor learns from the registration's
- * own key, telemetry records it, `onAttempt` hears of it, and a retry or a long wait is logged at
+ * own key on the authenticate-user endpoint, telemetry records it, `onAttempt` hears of it, and a retry or a long wait is logged at
  * debug level (class and status only). A refused key and a client-side refusal are logged at most
  * once per interval.
  */
@@ -64,7 +72,8 @@ export class AttemptReporter {
   attempt({ operation, apiKey, attempt, startedAt, exchange, retryDelay, waitedMs = 0 }: AttemptReport): void {
     const { status, failure } = exchange;
     if (apiKey === this.settings.apiKey) {
-      if (outcomeOf(status, failure) !== 'aborted')
+      // A stale keep-alive socket's failure never reached OpenCX, and an aborted attempt was given up: neither says anything.
+      if (HEALTH_OPERATIONS.has(operation) && !exchange.stale && outcomeOf(status, failure) !== 'aborted')
         this.health.observe(status, failure, operation === 'health-check' ? 'probe' : 'traffic');
       // Only the operator can fix a refused key: said as an error, in any context, once a minute.
       if ((status === 401 || status === 403) && this.once('refused-key', REFUSED_KEY_LOG_INTERVAL)) {

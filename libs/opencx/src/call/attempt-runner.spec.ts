@@ -225,7 +225,7 @@ describe('AttemptRunner', () => {
   describe('an attempt that failed on a stale keep-alive socket', () => {
     const stale: Exchange = { status: undefined, failure: new OpenCxConnectionError('ECONNRESET'), stale: true };
 
-    it('is sent again at once with a new slot, even with maxRetries 0 or retryPostAfterTimeout false', async () => {
+    it('is sent again at once on the slot it took, even with maxRetries 0 or retryPostAfterTimeout false', async () => {
       const limiter = recordingLimiter();
       const answers = [stale, ok];
       const reports: AttemptReport[] = [];
@@ -233,11 +233,42 @@ describe('AttemptRunner', () => {
       const call = plan({ maxRetries: 0, retryPostAfterTimeout: false, retryDelay: 60_000, maxRetryDelay: 60_000 });
       // No timer is advanced: the second attempt follows the first at once.
       await expect(runner(asLimiter(limiter), send, reports).run(call, request)).resolves.toBe(ok.result);
-      expect([send.mock.calls.length, limiter.acquired]).toEqual([2, 2]);
-      expect(reports.map((r) => [r.attempt, r.retryDelay])).toEqual([
-        [0, 0],
-        [1, undefined],
+      // One slot for the one request that reached OpenCX, released once, when its answer came.
+      expect([send.mock.calls.length, limiter.acquired, limiter.released]).toEqual([2, 1, ['ended']]);
+      expect(reports.map((r) => [r.attempt, r.retryDelay, r.waitedMs])).toEqual([
+        [0, 0, 0],
+        [1, undefined, 0],
       ]);
+    });
+
+    it("is resent on the window's last slot, which it never used: the limit is kept and the call answered", async () => {
+      const store = new MemoryFleetStore();
+      const limiter = new ClientRateLimiter(
+        { perMinute: 2, maxWait: 10_000, maxQueue: 10, instances: 1, window: 60_000, maxPause: 60_000 },
+        store,
+      );
+      await (
+        await limiter.acquire('key', Deadline.after(10_000))
+      )('ended');
+      const answers = [stale, ok];
+      const send = jest.fn(() => Promise.resolve(answers.shift()!));
+      await expect(runner(limiter, send).run(plan({ maxRetries: 0 }), request)).resolves.toBe(ok.result);
+      expect(send).toHaveBeenCalledTimes(2);
+      // Two sends reached OpenCX this window: none is left.
+      expect(await limiter.tryAcquire('key', 10_000)).toBeUndefined();
+    });
+
+    it('gives the kept slot back when the resend cannot go (the call was aborted meanwhile)', async () => {
+      const limiter = recordingLimiter();
+      const caller = new AbortController();
+      const send = jest.fn(() => {
+        caller.abort();
+        return Promise.resolve(stale);
+      });
+      await expect(
+        runner(asLimiter(limiter), send).run(plan({ signal: caller.signal }), request),
+      ).rejects.toBeInstanceOf(OpenCxAbortError);
+      expect([send.mock.calls.length, limiter.acquired, limiter.released]).toEqual([1, 1, ['ended']]);
     });
 
     it('is sent again once per call: a second stale failure counts as any failed attempt', async () => {

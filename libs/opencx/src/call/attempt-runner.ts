@@ -43,17 +43,24 @@ export class AttemptRunner {
   /**
    * Sends `request` for `call` until it is answered, or the call must fail: its parsed answer. An
    * attempt that failed on a stale keep-alive socket (the other side closed it while idle) never
-   * reached OpenCX: it is sent again at once, with a new slot, once per call, whatever `maxRetries`.
+   * reached OpenCX: it is sent again at once, once per call, whatever `maxRetries`, on the slot it
+   * took, as the one request that reaches OpenCX (at the window's last slot a new one would be a
+   * minute away, and a slot handed back could go to another caller first).
    */
   async run<T>(call: Call, request: OpenCxRequest<T>): Promise<T> {
     const { deadline, signal } = call;
     let retries = 0;
     let staleResent = false;
+    // The slot of a stale attempt, kept for its resend.
+    let kept: { release: ReleaseSlot | undefined } | undefined;
     for (let attempt = 0; ; attempt++) {
-      if (signal.aborted) throw abortErrorOf(signal);
-      if (deadline.left() <= 0) throw deadline.expired();
+      if (signal.aborted || deadline.left() <= 0) {
+        void kept?.release?.('ended');
+        throw signal.aborted ? abortErrorOf(signal) : deadline.expired();
+      }
       const waitStarted = monotonicNow();
-      const release = await this.slot(call);
+      const release = kept ? kept.release : await this.slot(call);
+      kept = undefined;
       const waitedMs = monotonicNow() - waitStarted;
       call.trace.attempt(waitedMs);
       const timeout = Math.min(call.timeout, deadline.left());
@@ -64,11 +71,12 @@ export class AttemptRunner {
       const startedAt = monotonicNow();
       // The transport never throws: every failure comes back typed in the exchange.
       const exchange = typed(await this.send(call, request, timeout));
-      // Not awaited: the answer need not wait for the limiter's book-keeping. Without an answer
-      // the request may still reach OpenCX later, so it stays counted as in transit.
-      void release?.(exchange.status === undefined ? 'abandoned' : 'ended');
       const { failure } = exchange;
       const resend = exchange.stale === true && !staleResent;
+      // Not awaited: the answer need not wait for the limiter's book-keeping. Without an answer
+      // the request may still reach OpenCX later, so it stays counted as in transit.
+      if (resend) kept = { release };
+      else void release?.(exchange.status === undefined ? 'abandoned' : 'ended');
       let delay =
         exchange.result !== undefined || failure instanceof OpenCxAbortError
           ? undefined
@@ -86,6 +94,7 @@ export class AttemptRunner {
         waitedMs,
       });
       if (exchange.result !== undefined) return exchange.result;
+      if (delay === undefined) void kept?.release?.('ended');
       await this.pauseAfter(call, failure);
       if (delay === undefined) throw failure;
       if (resend) {

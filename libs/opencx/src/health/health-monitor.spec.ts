@@ -20,6 +20,9 @@ describe('assessExchange', () => {
     [408, undefined, 'down', 'unverified'],
     [500, new OpenCxApiError({ status: 500 }), 'down', 'unverified'],
     [503, undefined, 'down', 'unverified'],
+    [503, new OpenCxApiError({ status: 503 }), 'down', 'unverified'],
+    [503, new OpenCxApiError({ status: 503, retryAfter: 5 }), 'up', 'unverified'],
+    [502, new OpenCxApiError({ status: 502, retryAfter: 5 }), 'down', 'unverified'],
     [200, new OpenCxInvalidResponseError(200, 'not JSON'), 'down', 'accepted'],
   ] as const)('status %p (%p) is %s, key %s', (status, error, verdict, apiKey) => {
     const result = assessExchange(status, error);
@@ -58,6 +61,13 @@ describe('assessExchange reasons', () => {
     expect(assessExchange(status, undefined)).toMatchObject({ status: verdict, reason });
   });
 
+  it('says a 503 with Retry-After is OpenCX shedding load', () => {
+    expect(assessExchange(503, new OpenCxApiError({ status: 503, retryAfter: 5 }))).toMatchObject({
+      status: 'up',
+      reason: 'OpenCX is shedding load (503)',
+    });
+  });
+
   it('says an answer that came without a status was invalid, and that OpenCX was reached', () => {
     expect(assessExchange(undefined, new OpenCxInvalidResponseError(0, 'cut short'))).toEqual({
       status: 'down',
@@ -84,12 +94,23 @@ describe('isEvidence', () => {
     [undefined, new OpenCxConnectionError('ECONNREFUSED'), true],
     [404, new OpenCxApiError({ status: 404 }), false],
     [400, new OpenCxApiError({ status: 400 }), false],
-    [429, new OpenCxApiError({ status: 429 }), false],
+    [429, new OpenCxApiError({ status: 429 }), true],
+    [429, new OpenCxApiError({ status: 429, retryAfter: 30 }), true],
+    [503, new OpenCxApiError({ status: 503, retryAfter: 5 }), true],
+    [503, new OpenCxApiError({ status: 503 }), false],
     [500, new OpenCxApiError({ status: 500 }), false],
     [200, new OpenCxInvalidResponseError(200, 'x'), false],
     [undefined, new OpenCxInvalidResponseError(0, 'cut short'), false],
   ] as const)('an ordinary call answered %p (%p) is evidence: %p', (status, error, evidence) => {
     expect(isEvidence(status, error)).toBe(evidence);
+  });
+
+  it('takes an ordinary call answered 429 after a time-out as proof that OpenCX is reachable, and up', () => {
+    const monitor = new HealthMonitor(60_000, 0);
+    monitor.observe(undefined, new OpenCxTimeoutError(200));
+    expect(monitor.last()).toMatchObject({ status: 'down', reachable: false });
+    monitor.observe(429, new OpenCxApiError({ status: 429, retryAfter: 30 }));
+    expect(monitor.last()).toMatchObject({ status: 'up', reachable: true, httpStatus: 429, source: 'traffic' });
   });
 
   it("keeps the last verdict when an ordinary call's answer says nothing about OpenCX, but takes every probe's", () => {
@@ -162,6 +183,20 @@ describe('HealthMonitor', () => {
   describe('on a fake clock', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());
+
+    it('says whether the last answer held calls back, and until when its Retry-After said', () => {
+      const monitor = new HealthMonitor(60_000, 0);
+      const answeredAt = Date.now();
+      monitor.observe(503, new OpenCxApiError({ status: 503, retryAfter: 5 }), 'probe');
+      jest.advanceTimersByTime(1_000);
+      expect(monitor.heldBack()).toEqual({ until: answeredAt + 5_000 });
+      monitor.observe(429, new OpenCxApiError({ status: 429 }));
+      expect(monitor.heldBack()).toEqual({});
+      monitor.observe(200, undefined);
+      expect(monitor.heldBack()).toBeUndefined();
+      monitor.observe(503, new OpenCxApiError({ status: 503 }), 'probe');
+      expect(monitor.heldBack()).toBeUndefined();
+    });
 
     it('answers from the last exchange for exactly `interval` ms, then probes', async () => {
       const monitor = new HealthMonitor(1_000, 0);

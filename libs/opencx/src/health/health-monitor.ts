@@ -1,11 +1,17 @@
 import { monotonicNow } from '../util/clock.js';
-import { OpenCxConnectionError, OpenCxInvalidResponseError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
+import {
+  OpenCxApiError,
+  OpenCxConnectionError,
+  OpenCxInvalidResponseError,
+  OpenCxTimeoutError,
+} from '../errors/opencx.errors.js';
 
 /** What the library knows about the OpenCX API, as returned by `ContactAuthService.checkHealth()`. */
 export interface OpenCxHealth {
   /**
-   * `'down'` only when OpenCX is unreachable (or answers with a server error to a probe) or refuses
-   * the key; else `'up'`, rate limited included: a busy service is a healthy one.
+   * `'down'` only when OpenCX is unreachable (or answers a probe with a server error that asks for
+   * no wait) or refuses the key; else `'up'`, rate limited and shedding load included: a busy
+   * service is a healthy one.
    */
   status: 'up' | 'down';
   /** Whether OpenCX answered at all. */
@@ -24,12 +30,16 @@ export interface OpenCxHealth {
   reason?: string;
   /**
    * `true` while rate limiting holds calls back: an upstream 429 paused the key (see
-   * `pausedUntil`), OpenCX answered the probe 429, or the client-side limit had no free slot for a
-   * probe (the organisation's quota is in use). Normal operation, not ill health. Always set by
+   * `pausedUntil`), OpenCX answered 429 (or 503 with `Retry-After`: shedding load), or the
+   * client-side limit has no free slot (for a probe, or for the calls it refuses or keeps waiting;
+   * the organisation's quota is in use). Normal operation, not ill health. Always set by
    * `checkHealth()`.
    */
   rateLimited?: boolean;
-  /** While an upstream 429 pauses the key: when calls resume, ISO 8601. */
+  /**
+   * While OpenCX has asked for a wait: when calls resume after an upstream 429's pause of the key,
+   * or when a 503's `Retry-After` said to come back; ISO 8601.
+   */
   pausedUntil?: string;
   /** `'traffic'` when a recent `authenticateUser` call told us; `'probe'` when a check request was sent. */
   source: 'traffic' | 'probe';
@@ -47,6 +57,19 @@ type Verdict = Omit<OpenCxHealth, 'source' | 'checkedAt' | 'pausedUntil' | 'flee
 
 /** What the monitor knows: a verdict with its source and time, before the key's pause and the fleet are added. */
 export type OpenCxVerdict = Omit<OpenCxHealth, 'fleet' | 'rateLimited' | 'pausedUntil'>;
+
+/** Seconds OpenCX asked to wait: an answer's `Retry-After`, when it sent one. */
+function retryAfterOf(error: unknown): number | undefined {
+  return error instanceof OpenCxApiError ? error.retryAfter : undefined;
+}
+
+/**
+ * Whether an answer is OpenCX holding calls back, not failing: a 429, or a 503 that says when to
+ * come back (`Retry-After`: shedding load). It proves OpenCX reachable, and is normal operation.
+ */
+export function isBusyAnswer(status: number | undefined, error: unknown): boolean {
+  return status === 429 || (status === 503 && retryAfterOf(error) !== undefined);
+}
 
 /**
  * What one exchange says about OpenCX. OpenCX's server may validate a body before it checks the
@@ -75,6 +98,8 @@ export function assessExchange(status: number | undefined, error: unknown): Verd
   const unverified = { ...answered, apiKey: 'unverified' } as const;
   if (status === 404) return { ...unverified, status: 'down', reason: 'endpoint not found (404): check baseUrl' };
   if (status === 429) return { ...unverified, status: 'up', reason: 'rate limited (429)' };
+  if (isBusyAnswer(status, error))
+    return { ...unverified, status: 'up', reason: `OpenCX is shedding load (${status})` };
   if (status >= 400 && status < 500 && status !== 408) {
     return { ...unverified, status: 'up', reason: `reachable; API key not verified (${status})` };
   }
@@ -83,13 +108,14 @@ export function assessExchange(status: number | undefined, error: unknown): Verd
 
 /**
  * Whether an ordinary call's exchange says anything about OpenCX itself: an answer that proves the
- * key (a 2xx read as documented) or refuses it (401, 403), or no answer at all (a time-out, a
- * failed connection). Any other answer (a 404 of `deleteContact`, a 400 of bad input, a 5xx) is
- * that call's outcome, and never changes health.
+ * key (a 2xx read as documented) or refuses it (401, 403), OpenCX holding calls back (see
+ * {@link isBusyAnswer}: reachable), or no answer at all (a time-out, a failed connection). Any
+ * other answer (a 400 of bad input, a 5xx that asks for no wait) is that call's outcome, and never
+ * changes health.
  */
 export function isEvidence(status: number | undefined, error: unknown): boolean {
   if (status === undefined) return error instanceof OpenCxTimeoutError || error instanceof OpenCxConnectionError;
-  if (status === 401 || status === 403) return true;
+  if (status === 401 || status === 403 || isBusyAnswer(status, error)) return true;
   return status >= 200 && status < 300 && error === undefined;
 }
 
@@ -125,6 +151,16 @@ export class HealthMonitor {
     this.lastAt = monotonicNow();
     this.lastAtWall = Date.now();
     this.lastSource = source;
+  }
+
+  /**
+   * Whether the last exchange was OpenCX holding calls back (see {@link isBusyAnswer}), with when
+   * (wall-clock ms) its `Retry-After` said to come back, if it said; undefined otherwise.
+   */
+  heldBack(): { until?: number } | undefined {
+    if (!isBusyAnswer(this.lastStatus, this.lastError)) return undefined;
+    const seconds = retryAfterOf(this.lastError);
+    return seconds === undefined ? {} : { until: this.lastAtWall + seconds * 1000 };
   }
 
   /** The last verdict, whatever its age; undefined before any exchange. */

@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
 import * as fc from 'fast-check';
-import { OpenCxAbortError, OpenCxClientRateLimitError } from '../errors/opencx.errors.js';
+import { OpenCxAbortError, OpenCxClientRateLimitError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
 import { ClientRateLimiter, type RateLimitSettings } from './client-rate-limiter.js';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
-import type { OpenCxFleetStore } from '../store/opencx-fleet-store.interface.js';
+import type { OpenCxFleetStore, OpenCxReservation } from '../store/opencx-fleet-store.interface.js';
 import { Deadline } from '../util/deadline.js';
 
 const KEY = 'key-hash';
@@ -228,5 +228,72 @@ describe('ClientRateLimiter', () => {
     await limiter.acquire(KEY, Deadline.after(5_000));
     await limiter.acquire(KEY, Deadline.after(86_400_000));
     expect(reserve.mock.calls.map((call) => call[2].maxTransit)).toEqual([5_000, 3_600_000]);
+  });
+
+  describe('holdsBack, what this instance knows without asking the store', () => {
+    it('is true from a refusal until the slot it named, or until a call finds a slot free', async () => {
+      const store = new MemoryFleetStore();
+      const limiter = new ClientRateLimiter(settings({ perMinute: 1, maxWait: 0 }), store);
+      expect(limiter.holdsBack(KEY)).toBe(false);
+      await sendNow(limiter);
+      await expect(limiter.acquire(KEY, far())).rejects.toMatchObject({ reason: 'max-wait' });
+      const reserve = jest.spyOn(store as OpenCxFleetStore, 'reserve');
+      expect(limiter.holdsBack(KEY)).toBe(true);
+      expect(limiter.holdsBack('another-key')).toBe(false);
+      // The slot comes a window (and its margin) after the send.
+      jest.advanceTimersByTime(60_999);
+      expect(limiter.holdsBack(KEY)).toBe(true);
+      jest.advanceTimersByTime(1);
+      expect(limiter.holdsBack(KEY)).toBe(false);
+      expect(reserve).not.toHaveBeenCalled();
+      await expect(limiter.acquire(KEY, far())).resolves.toBeInstanceOf(Function);
+      await expect(limiter.acquire(KEY, far())).rejects.toMatchObject({ reason: 'max-wait' });
+      expect(limiter.holdsBack(KEY)).toBe(true);
+      // A slot free now (another instance's sends left the window early) ends it at once.
+      reserve.mockResolvedValueOnce({ granted: true, waitMs: 0 });
+      await limiter.tryAcquire(KEY, 10_000);
+      expect(limiter.holdsBack(KEY)).toBe(false);
+    });
+
+    it('is true while a call waits for its slot', async () => {
+      const limiter = new ClientRateLimiter(settings({ perMinute: 1, maxWait: 61_000 }), new MemoryFleetStore());
+      await sendNow(limiter);
+      const waiting = limiter.acquire(KEY, far());
+      await jest.advanceTimersByTimeAsync(1);
+      expect(limiter.holdsBack(KEY)).toBe(true);
+      await jest.advanceTimersByTimeAsync(61_000);
+      await waiting;
+      expect(limiter.holdsBack(KEY)).toBe(false);
+    });
+
+    it('is true after a max-queue refusal, and after a time-left one', async () => {
+      const queueFull = new ClientRateLimiter(settings({ maxQueue: 0 }), new MemoryFleetStore());
+      await expect(queueFull.acquire(KEY, far())).rejects.toMatchObject({ reason: 'max-queue' });
+      expect(queueFull.holdsBack(KEY)).toBe(true);
+      const store = new MemoryFleetStore();
+      jest.spyOn(store as OpenCxFleetStore, 'reserve').mockResolvedValue({ granted: true, waitMs: 5_000 });
+      const shortOfTime = new ClientRateLimiter(settings(), store);
+      await expect(shortOfTime.acquire(KEY, Deadline.after(5_000))).rejects.toMatchObject({ reason: 'time-left' });
+      expect(shortOfTime.holdsBack(KEY)).toBe(true);
+    });
+  });
+
+  describe('tryAcquire within a deadline', () => {
+    it('rejects with the timeout when the store does not answer in time, and releases a grant that comes later', async () => {
+      const store = new MemoryFleetStore();
+      const late: { answer?: (reservation: OpenCxReservation) => void } = {};
+      jest
+        .spyOn(store as OpenCxFleetStore, 'reserve')
+        .mockReturnValue(new Promise((resolve) => (late.answer = resolve)));
+      const release = jest.spyOn(store as OpenCxFleetStore, 'release');
+      const limiter = new ClientRateLimiter(settings(), store);
+      const trying = limiter.tryAcquire(KEY, 10_000, Deadline.after(1_000)).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(await trying).toBeInstanceOf(OpenCxTimeoutError);
+      expect(release).not.toHaveBeenCalled();
+      late.answer?.({ granted: true, waitMs: 0 });
+      await jest.advanceTimersByTimeAsync(0);
+      expect(release.mock.calls.map((call) => call[3])).toEqual(['ended']);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OpenCxClientRateLimitError } from '../errors/opencx.errors.js';
 import type { OpenCxFleetStore, OpenCxSendOutcome, OpenCxSlotRequest } from '../store/opencx-fleet-store.interface.js';
+import { monotonicNow } from '../util/clock.js';
 import type { Deadline } from '../util/deadline.js';
 
 /** Ends a slot: times its send by how the request ended, or frees a booking never sent. Never rejects. */
@@ -38,6 +39,8 @@ function safeWait(value: unknown, cap: number): number {
  */
 export class ClientRateLimiter {
   private readonly waiting = new Map<string, number>();
+  /** Per key, until when (monotonic ms) its last refusal said no slot would be free. */
+  private readonly refusing = new Map<string, number>();
   private readonly window: number;
   private readonly margin: number;
   private readonly localLimit: number;
@@ -62,15 +65,18 @@ export class ClientRateLimiter {
    */
   async acquire(key: string, deadline: Deadline, signal?: AbortSignal): Promise<ReleaseSlot> {
     const queued = this.waiting.get(key) ?? 0;
-    if (queued >= this.settings.maxQueue) throw this.limited(this.window / this.settings.perMinute, 'max-queue');
+    if (queued >= this.settings.maxQueue) throw this.limited(key, this.window / this.settings.perMinute, 'max-queue');
     const request = this.request(Math.min(deadline.left(), this.settings.maxWait + this.margin), deadline.left());
     const id = this.nextId();
     const cap = request.maxWait + this.window;
     const reservation = await deadline.race(this.store.reserve(key, id, request), signal);
     const waitMs = safeWait(reservation.waitMs, cap);
-    if (!reservation.granted) throw this.limited(waitMs, 'max-wait');
+    if (!reservation.granted) throw this.limited(key, waitMs, 'max-wait');
     const release = this.releaser(key, id, request);
-    if (waitMs <= 0) return release;
+    if (waitMs <= 0) {
+      this.refusing.delete(key);
+      return release;
+    }
     this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
     try {
       for (
@@ -78,7 +84,7 @@ export class ClientRateLimiter {
         wait > 0;
         wait = safeWait(await deadline.race(this.store.claim(key, id, request), signal), cap)
       ) {
-        if (wait >= deadline.left()) throw this.limited(wait, 'time-left');
+        if (wait >= deadline.left()) throw this.limited(key, wait, 'time-left');
         await deadline.sleep(wait, signal);
       }
       return release;
@@ -92,12 +98,28 @@ export class ClientRateLimiter {
     }
   }
 
-  /** Takes a slot for `key` only if one is free now, for a request of at most `limit` ms: its release, or undefined. */
-  async tryAcquire(key: string, limit: number): Promise<ReleaseSlot | undefined> {
+  /**
+   * Takes a slot for `key` only if one is free now, for a request of at most `limit` ms: its
+   * release, or undefined. With `deadline`, the store's answer is awaited until then only (it
+   * rejects as {@link Deadline.race} does); a slot the store grants after that is released at once.
+   */
+  async tryAcquire(key: string, limit: number, deadline?: Deadline): Promise<ReleaseSlot | undefined> {
     const request = this.request(0, limit);
     const id = this.nextId();
-    const { granted } = await this.store.reserve(key, id, request);
-    return granted ? this.releaser(key, id, request) : undefined;
+    const reserving = this.store.reserve(key, id, request);
+    let granted: boolean;
+    try {
+      ({ granted } = await (deadline ? deadline.race(reserving) : reserving));
+    } catch (error) {
+      void reserving.then(
+        (late) => (late.granted ? this.releaser(key, id, request)('ended') : undefined),
+        () => undefined,
+      );
+      throw error;
+    }
+    if (!granted) return undefined;
+    this.refusing.delete(key);
+    return this.releaser(key, id, request);
   }
 
   /** Pauses `key` for `ms` (an upstream 429's Retry-After, already capped), for every caller. */
@@ -113,6 +135,20 @@ export class ClientRateLimiter {
   /** Calls of `key` waiting for a slot in this instance. */
   waitingFor(key: string): number {
     return this.waiting.get(key) ?? 0;
+  }
+
+  /**
+   * Whether the limit holds calls of `key` back, by what this instance already knows (no store
+   * round trip): some wait for a slot, or its last refusal's slot has not come yet and no call has
+   * found one free since.
+   */
+  holdsBack(key: string): boolean {
+    if (this.waitingFor(key) > 0) return true;
+    const until = this.refusing.get(key);
+    if (until === undefined) return false;
+    if (until > monotonicNow()) return true;
+    this.refusing.delete(key);
+    return false;
   }
 
   private request(maxWait: number, maxTransit: number): OpenCxSlotRequest {
@@ -134,7 +170,16 @@ export class ClientRateLimiter {
     return `${this.instance}:${this.sequence++}`;
   }
 
-  private limited(waitMs: number, reason: OpenCxClientRateLimitError['reason']): OpenCxClientRateLimitError {
+  /** The refusal of a call of `key` whose slot is `waitMs` away, remembered until then. */
+  private limited(
+    key: string,
+    waitMs: number,
+    reason: OpenCxClientRateLimitError['reason'],
+  ): OpenCxClientRateLimitError {
+    const now = monotonicNow();
+    // Refused keys that are free again go, so keys refused once (a per-call API key) do not accumulate.
+    for (const [refused, until] of this.refusing) if (until <= now) this.refusing.delete(refused);
+    this.refusing.set(key, Math.max(this.refusing.get(key) ?? 0, now + waitMs));
     return new OpenCxClientRateLimitError(Math.max(1, Math.ceil(waitMs / 1000)), reason);
   }
 }
