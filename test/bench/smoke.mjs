@@ -55,6 +55,10 @@ try {
       `${fault}: no row for while it lasts`,
     );
     assert.ok(
+      rows.some((row) => row.startsWith(`${fault}: quota used in the window from the fault`)),
+      `${fault}: no row for the window it falls in`,
+    );
+    assert.ok(
       rows.some((row) => row.startsWith(`${fault}: quota used in the window after Redis answered again`)),
       `${fault}: no row for after it`,
     );
