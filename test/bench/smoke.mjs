@@ -19,7 +19,7 @@ const started = Date.now();
 const run = spawnSync(process.execPath, [join(here, 'run.mjs')], {
   env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT: report },
   encoding: 'utf8',
-  timeout: 600_000,
+  timeout: 900_000,
 });
 try {
   assert.equal(run.status, 0, `bench exited with ${run.status ?? run.signal}:\n${run.stderr}`);
