@@ -3,9 +3,11 @@
 // once, for a fixed and a rolling upstream window, each BENCH_QUOTA_RUNS times (10; 1 in quick
 // mode) on an idle machine and with every core kept busy (quick mode: the scaled run of the Redis
 // suite). Then Redis fails mid-window, once each way, idle and loaded (quick mode: fixed window,
-// idle): killed, frozen for half a window, and restarted empty followed by a wave of new users. A
-// goal is met only when every run had no upstream 429 and at most the quota in any sliding window;
-// "quota used" can never read more than 100% as met.
+// idle, 12 s windows): killed, frozen for half a window, restarted empty followed by a wave of new
+// users 6 s later, and restarted empty with a wave at once on the instances that had not used the
+// key. A goal is met only when every run had no upstream 429 and at most the quota in any sliding
+// window; "quota used" can never read more than 100% as met. Each fault also says what it cost in
+// quota while it lasted and after it (fault-windows.mjs).
 import { loadEveryCore } from '../support/busy-cores.mjs';
 import { runQuota } from '../support/quota-run.mjs';
 import { createClient } from 'redis';
