@@ -1,4 +1,4 @@
-// `npm run bench:docs`: copies a full run's report (BENCH_OUT, default test-results/performance.md)
+// `npm run bench:docs` (then prettier): copies a full run's report (BENCH_OUT, default test-results/performance.md)
 // into docs/performance.md, between its `bench-report` markers, so the figures there are always a
 // run's own output, never copied by hand. A quick run's report is refused: its figures mean nothing.
 import { readFileSync, writeFileSync } from 'node:fs';
