@@ -80,8 +80,8 @@ async function stretch(logs, probe) {
   return async () => {
     // Less the closing INFO: the server counts a command's bytes as it reads them, before it runs.
     const received = (await serverInputBytes(probe)) - before - respBytes(['INFO', 'stats']);
-    const counted = logs.reduce((total, log, n) => total + tally(log, marks[n]).allBytes, 0);
-    return `every instance's counter ${fmt(counted)} B, the server ${fmt(received)} B`;
+    const recorded = logs.reduce((total, log, n) => total + tally(log, marks[n]).allBytes, 0);
+    return `every instance's counter ${fmt(recorded)} B, the server ${fmt(received)} B`;
   };
 }
 
