@@ -1,11 +1,10 @@
 // Measure 2: returning users. The same users again within the token's lifetime: upstream calls,
-// CPU per cached answer against CPU per upstream call (an upstream that answers at once), and Redis
-// round trips per hit and per miss. Also measure 7's heap per cached token in memory.
+// and CPU per cached answer against CPU per upstream call (an upstream that answers at once),
+// measured side by side in rounds. Also measure 7's heap per cached token in memory. What a hit and
+// a miss send to Redis is measure 8 (redis-traffic.mjs).
 import { NestFactory } from '@nestjs/core';
 import { ContactAuthService, OpenCxModule } from 'nestjs-opencx';
-import { createClient } from 'redis';
-import { startRedis } from '../support/redis-server.mjs';
-import { fmt, gc, inRounds, median, row, scale, startChild } from './lib.mjs';
+import { fmt, gc, inRounds, median, medianRatio, row, scale, startChild } from './lib.mjs';
 
 const upstreamCount = (child) =>
   new Promise((resolve) => {
@@ -56,7 +55,7 @@ export async function returning() {
     const before = await upstreamCount(upstream.child);
     for (let i = 0; i < users; i++) await auth.authenticateUser({ email: `h-${i}@example.com` });
     const returningCalls = (await upstreamCount(upstream.child)) - before;
-    const ratio = median(values.miss) / median(values.hit);
+    const ratio = medianRatio(values, 'miss', 'hit');
     const hitCpu = median(values.hit);
     rows.push(
       row(
@@ -78,7 +77,7 @@ export async function returning() {
         `${fmt(ratio, 1)}×`,
         '≥ 25×',
         ratio >= 25,
-        `${fmt(median(values.miss), 1)} µs per upstream call, ${fmt(median(values.hit), 1)} µs per cached answer`,
+        `median of rounds, each round's pair measured back to back: ${fmt(median(values.miss), 1)} µs per upstream call, ${fmt(median(values.hit), 1)} µs per cached answer`,
       ),
     );
   } finally {
@@ -106,46 +105,8 @@ export async function returning() {
     );
   } finally {
     await heap.app.close();
-  }
-
-  // Redis round trips, counted on the connection the library is given.
-  const redis = await startRedis();
-  const client = createClient({ url: redis.url });
-  await client.connect();
-  let trips = 0;
-  const counted = {
-    eval: (script, options) => (trips++, client.eval(script, options)),
-    sendCommand: client.sendCommand.bind(client),
-  };
-  const fleet = await service({ baseUrl: upstream.url, redis: counted, rateLimit: { perMinute: 1_000_000 } });
-  try {
-    const calls = scale(500);
-    trips = 0;
-    for (let i = 0; i < calls; i++) await fleet.service.authenticateUser({ email: `r-${i}@example.com` });
-    const perMiss = trips / calls;
-    // The last slot's release travels alone after the limiter's margin (a second a minute) unless
-    // another operation carries it first: counted apart, once the burst is over.
-    trips = 0;
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const flushes = trips;
-    trips = 0;
-    for (let i = 0; i < calls; i++) await fleet.service.authenticateUser({ email: `r-${i}@example.com` });
-    const perHit = trips / calls;
-    rows.push(
-      row('2. returning users, Redis: round trips per hit', fmt(perHit, 2), '1', perHit === 1, 'one look-up'),
-      row(
-        '2. returning users, Redis: round trips per miss',
-        fmt(perMiss, 2),
-        '≤ 4',
-        perMiss <= 4,
-        `look-up (and lock), rate-limit slot (carrying earlier slots' releases), store (and unlock), contact id's note (for deleteContact); ${flushes} release sent alone after the ${calls} misses`,
-      ),
-    );
-  } finally {
-    await fleet.app.close();
-    client.destroy();
-    await redis.stop();
     upstream.child.kill();
   }
+
   return rows;
 }

@@ -9,11 +9,12 @@ import { dirname, join } from 'node:path';
 import { footprint } from './footprint.mjs';
 import { here, QUICK } from './lib.mjs';
 import { quota } from './quota.mjs';
+import { redisTraffic } from './redis-traffic.mjs';
 import { returning } from './returning.mjs';
 import { startup } from './startup.mjs';
 import { throughput } from './throughput.mjs';
 
-const MEASURES = { quota, returning, startup, footprint, throughput };
+const MEASURES = { quota, returning, startup, footprint, throughput, redis: redisTraffic };
 const only = process.env.BENCH_ONLY?.split(',');
 const out = process.env.BENCH_OUT ?? join(here, '../../test-results/performance.md');
 
@@ -29,12 +30,17 @@ rows.sort((a, b) => a.measure.localeCompare(b.measure, 'en', { numeric: true }))
 
 const cell = (value) => String(value ?? '').replaceAll('|', '\\|');
 const verdict = (r) => (r.goal === undefined ? '' : r.met ? 'yes' : 'no');
+const settings = Object.entries(process.env)
+  .filter(([name]) => name.startsWith('BENCH_') && name !== 'BENCH_OUT')
+  .map(([name, value]) => `${name}=${value}`)
+  .toSorted();
 const machine = `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`;
 const lines = [
   '# Benchmark report',
   '',
   machine,
   `Mode: ${QUICK ? 'quick (a tenth of the work; figures not comparable)' : 'full'}; every figure from this run, contenders interleaved, medians of rounds.`,
+  `Run: ${new Date().toISOString().slice(0, 10)}, settings: ${settings.length > 0 ? settings.join(' ') : 'the defaults'}.`,
   '',
   '| measure | figure | goal | met | reading |',
   '| --- | --- | --- | --- | --- |',

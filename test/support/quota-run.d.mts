@@ -7,8 +7,24 @@ export interface QuotaRun {
   maxWait: number;
   upstreamWindow: 'fixed' | 'rolling';
   redis?: string;
-  /** Done `ms` after the burst started: `act` (a fault such as Redis killed), then `users` more new users at once. */
-  events?: Array<{ ms: number; act?: () => unknown; users?: number }>;
+  /** The instances (by index) the first burst is spread over; every one by default. */
+  on?: number[];
+  /**
+   * Done `ms` after the burst started: `act` (a fault such as Redis killed), then `users` more new
+   * users at once, spread over the instances `on` (every one by default).
+   */
+  events?: Array<{ ms: number; act?: () => unknown; users?: number; on?: number[] }>;
+}
+
+/** One call of a run: its instance, and when it started and ended, in ms from the burst's start. */
+export interface QuotaCall {
+  instance: number;
+  startedMs: number;
+  endedMs: number;
+  served: boolean;
+  waitMs: number;
+  limited?: boolean;
+  errorClass?: string;
 }
 
 export interface QuotaResult {
@@ -28,6 +44,12 @@ export interface QuotaResult {
   mostInWindow: number;
   p50WaitMs: number;
   p99WaitMs: number;
+  /** Every call, in the order made. */
+  calls: QuotaCall[];
+  /** When each request reached OpenCX, in ms from the burst's start, in order. */
+  arrivalsMs: number[];
+  /** When each event's `act` had finished, in ms from the burst's start. */
+  eventsDoneMs: number[];
 }
 
 export function runQuota(run: QuotaRun): Promise<QuotaResult>;

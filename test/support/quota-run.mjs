@@ -42,28 +42,35 @@ export async function runQuota(run) {
     }
     const services = modules.map((moduleRef) => moduleRef.get(ContactAuthService));
     const started = Date.now();
-    const call = async (i) => {
+    const all = services.map((_, n) => n);
+    // `on`: the instances a burst is spread over (every one by default).
+    const call = async (i, on = all) => {
+      const instance = on[i % on.length];
       const callStarted = Date.now();
+      const timing = () => ({ instance, startedMs: callStarted - started, endedMs: Date.now() - started });
       try {
-        await services[i % services.length].authenticateUser({ email: `quota-user-${i}@example.com` });
-        return { served: true, waitMs: Date.now() - callStarted };
+        await services[instance].authenticateUser({ email: `quota-user-${i}@example.com` });
+        return { served: true, waitMs: Date.now() - callStarted, ...timing() };
       } catch (error) {
         return {
           served: false,
           waitMs: Date.now() - callStarted,
           limited: error instanceof OpenCxClientRateLimitError,
           errorClass: error?.constructor?.name ?? typeof error,
+          ...timing(),
         };
       }
     };
-    const calls = Array.from({ length: run.users }, (_, i) => call(i));
+    const calls = Array.from({ length: run.users }, (_, i) => call(i, run.on));
     // Faults mid-run (Redis killed, frozen, restarted) and waves of new users after them.
     let next = run.users;
-    await Promise.all(
+    const eventsDoneMs = await Promise.all(
       (run.events ?? []).map(async (event) => {
         await new Promise((resolve) => setTimeout(resolve, event.ms));
         await event.act?.();
-        for (let k = 0; k < (event.users ?? 0); k++) calls.push(call(next++));
+        const doneMs = Date.now() - started;
+        for (let k = 0; k < (event.users ?? 0); k++) calls.push(call(next++, event.on));
+        return doneMs;
       }),
     );
     const outcomes = await Promise.all(calls);
@@ -103,6 +110,9 @@ export async function runQuota(run) {
       mostInWindow,
       p50WaitMs: percentile(waits, 0.5),
       p99WaitMs: percentile(waits, 0.99),
+      calls: outcomes,
+      arrivalsMs: arrivals.map((t) => t - started),
+      eventsDoneMs,
     };
   } finally {
     await Promise.all(modules.map((moduleRef) => moduleRef.close()));
