@@ -18,6 +18,7 @@ import {
   OpenCxTimeoutError,
   OpenCxValidationError,
 } from './errors/opencx.errors.js';
+import { REDACTED } from './errors/scrub.js';
 import { USER_AGENT } from './http/transport.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
@@ -500,6 +501,31 @@ describe('ContactAuthService against the fake OpenCX server', () => {
         ].join('\n');
         for (const secret of secrets) expect(printed).not.toContain(secret);
       }
+    });
+
+    it.each([
+      [
+        'in the other normal form (sent NFD, echoed NFC)',
+        'Zoë Renée Åström',
+        (name: string) => `name ${name} is taken`,
+      ],
+      ['reordered, surname first', 'Maria Garcia', () => 'contact Garcia, Maria already exists'],
+      ['in upper case, surname first', 'Maria Garcia', () => 'contact GARCIA Maria already exists'],
+      ['split into first and last name', 'Maria Garcia', () => 'first_name=Maria last_name=Garcia'],
+    ])('keeps the name out of the error when the upstream echoes it %s', async (_label, name, echo) => {
+      const sent = name.normalize('NFD');
+      fake.failNext(1, 400, { body: { message: echo(name.normalize('NFC')) } });
+      const error = await service
+        .authenticateUser({ email: 'someone@example.com', name: sent })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenCxApiError);
+      const e = error as OpenCxApiError;
+      const printed = [e.message, e.stack ?? '', JSON.stringify(e), JSON.stringify(e.body ?? {})]
+        .join('\n')
+        .normalize('NFC')
+        .toLowerCase();
+      expect(printed).toContain(REDACTED);
+      for (const word of name.normalize('NFC').toLowerCase().split(' ')) expect(printed).not.toContain(word);
     });
   });
 });

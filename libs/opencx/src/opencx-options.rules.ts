@@ -9,6 +9,7 @@ import {
   type OptionsPlace,
 } from './opencx-options.reader.js';
 import { OPENCX_DEFAULTS, type ResolvedOpenCxOptions } from './opencx.options.js';
+import { integerOption } from './util/integer-option.js';
 
 /** One check of a set of options: the problems found so far, and the API keys no message may show. */
 interface Check {
@@ -25,9 +26,6 @@ type Rules = Readonly<Record<string, Rule>>;
 
 const DAY = 86_400_000;
 
-/** A number as `process.env` and `registerAs` give them: digits, maybe a sign, a fraction, spaces around. */
-const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
-
 /**
  * An integer from `min` to `max`, or the same in a numeric string ("2000", from the environment):
  * "must be a number" for anything else, else the range.
@@ -35,10 +33,8 @@ const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
 const integer =
   (min: number, max: number): Rule =>
   (given, name, { problems }) => {
-    const value = typeof given === 'string' && NUMERIC.test(given) ? Number(given) : given;
-    if (typeof value !== 'number' || Number.isNaN(value)) problems.push(`${name} must be a number`);
-    else if (!Number.isInteger(value) || value < min || value > max)
-      problems.push(`${name} must be an integer from ${min} to ${max}`);
+    const { value, problem } = integerOption(given, min, max);
+    if (problem !== undefined) problems.push(`${name} ${problem}`);
     return value;
   };
 

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ContactAuthService } from './contact-auth.service.js';
@@ -106,6 +107,30 @@ describe('OpenCxModule', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenCxConfigurationError);
     expect((error as Error).message).toContain('redis must be a connected node-redis, ioredis or iovalkey client');
+  });
+
+  it('stops start-up on a redis:// URL the client cannot read, naming redis and printing no part of the URL', async () => {
+    // A base64 password, not URL-encoded: node-redis's own TypeError would carry the whole URL.
+    const url = 'redis://:Hunter2/Secret+pw=@127.0.0.1:6379';
+    const error = await (async () => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [OpenCxModule.forRoot({ apiKey: KEY, redis: url })],
+      }).compile();
+      const app = moduleRef.createNestApplication({ logger: false });
+      try {
+        await app.init();
+      } finally {
+        await app.close();
+      }
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(OpenCxConfigurationError);
+    expect((error as Error).message).toContain('redis is not a URL the redis client can read');
+    // What Nest's ExceptionHandler (or Node, for an unhandled rejection) prints.
+    const printed = inspect(error, { depth: 5 });
+    for (const part of ['Hunter2', 'Secret', url]) expect(printed).not.toContain(part);
   });
 
   it('exposes its own HttpService (own axios instance, keep-alive agents), separate from the global axios', async () => {

@@ -76,6 +76,46 @@ describe('Scrubber', () => {
   });
 });
 
+// A name with accents: macOS and iOS often send them decomposed ("e" + U+0301), servers often echo them composed.
+const NAME = 'Zoë Renée Åström';
+const scrubberFor = (name: string): Scrubber => new Scrubber(KEY, ['zoe@example.com', name]);
+/** `out` in NFKC and lower case, for a search that no form of a leaked word can slip past. */
+const plainOf = (out: string): string => out.normalize('NFKC').toLowerCase();
+
+describe('Scrubber, a name in other forms', () => {
+  it.each([
+    ['sent NFD, echoed NFC', NAME.normalize('NFD'), NAME.normalize('NFC')],
+    ['sent NFC, echoed NFD', NAME.normalize('NFC'), NAME.normalize('NFD')],
+    ['sent NFC, echoed without its accents', NAME.normalize('NFC'), 'Zoe Renee Astrom'],
+    ['sent NFD, echoed in fullwidth letters', NAME.normalize('NFD'), 'Ｚｏë Ｒｅｎéｅ Åｓｔｒöｍ'],
+  ])('removes it %s, whole and word by word', (_label, sent, echoed) => {
+    const out = scrubberFor(sent).scrub(`name ${echoed} is taken; ${echoed.split(' ').toReversed().join(', ')}`);
+    expect(out).toBe(`name ${REDACTED} is taken; ${REDACTED}, ${REDACTED}, ${REDACTED}`);
+    for (const word of ['zoë', 'zoe', 'renée', 'renee', 'åström', 'astrom']) expect(plainOf(out)).not.toContain(word);
+  });
+
+  it.each([
+    ['"Last, First"', 'contact Garcia, Maria already exists', 'contact [redacted], [redacted] already exists'],
+    ['upper-case surname first', 'contact GARCIA Maria already exists', 'contact [redacted] [redacted] already exists'],
+    ['first and last name fields', 'first_name=Maria last_name=Garcia', 'first_name=[redacted] last_name=[redacted]'],
+    ['JSON fields', '{"given":"María","family":"García"}', '{"given":"[redacted]","family":"[redacted]"}'],
+    ['one part alone', 'Dear Maria, retry', 'Dear [redacted], retry'],
+  ])('removes each word of a name echoed as %s', (_label, text, out) => {
+    expect(new Scrubber(KEY, ['María García']).scrub(text)).toBe(out);
+  });
+
+  it('takes words of three letters or more as secrets, never shorter ones or numbers alone', () => {
+    const short = new Scrubber(KEY, ['Li Wu-Ng Kim', 'plan 2024']);
+    expect(short.scrub('kim, li wu ng; plan for 2024')).toBe('[redacted], li wu ng; [redacted] for 2024');
+  });
+
+  it('keeps the words of a message that no value holds', () => {
+    const named = new Scrubber(KEY, ['María García', 'maria.garcia@example.com']);
+    const text = 'name must be shorter than 256 characters; Mariana and Garcias are other people';
+    expect(named.scrub(text)).toBe(text);
+  });
+});
+
 /** Every 6-character piece of the key, as the scrubber must never let through. */
 const KEY_PIECES = Array.from({ length: KEY.length - 5 }, (_, i) => KEY.slice(i, i + 6).toLowerCase());
 const INVISIBLES = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad'];
@@ -160,7 +200,13 @@ describe('Scrubber, exactly', () => {
 
   it('removes a secret shorter than a piece where it occurs whole, and ignores one too short to matter', () => {
     expect(plain.scrub('hi zoe4 there')).toBe('hi [redacted] there');
-    expect(plain.scrub('Bob said hi')).toBe('Bob said hi');
+    expect(new Scrubber('sk_plain_key_q8zw', ['Bo']).scrub('Bo said hi')).toBe('Bo said hi');
+  });
+
+  it('removes a three-letter word of a value where it stands as a word, and nowhere inside another', () => {
+    expect(plain.scrub('Bob said hi')).toBe('[redacted] said hi');
+    expect(plain.scrub('bobsled: BOB_x')).toBe('bobsled: [redacted]_x');
+    expect(plain.scrub('Bobby said hi')).toBe('Bobby said hi');
   });
 
   it('ends a removal after the last character, which U+FFFF is one code unit of', () => {

@@ -1,4 +1,4 @@
-import { SecretReadings } from './text-readings.js';
+import { fold, SecretReadings } from './text-readings.js';
 
 /** What replaces a secret wherever the library would otherwise print it. */
 export const REDACTED = '[redacted]';
@@ -17,30 +17,55 @@ const PIECE = 8;
 // Values shorter than a piece are removed only where they occur whole; shorter than this, never
 // (a two-letter name would shred every message without protecting anyone).
 const MIN_WHOLE = 4;
+// A value's words (runs of letters and digits, with a letter) this long or longer are removed where
+// they stand as a word: a name echoed reordered ("Garcia, Maria") or split into fields keeps its
+// words, not its 8-character pieces. Three letters keeps common names (Lee, Kim, Ada) and leaves
+// out the two-letter glue of every message (of, to, is, an); a word is matched whole, never inside
+// another, so a value costs a message only the words it shares with it.
+const MIN_WORD = 3;
+const WORD_RUN = /[\p{L}\p{N}]+/gu;
+const LETTER = /\p{L}/u;
+// A combining mark: part of the character before it, so removed with it.
+const MARK = /^\p{M}$/u;
 // What the scrubber remembers of the texts it kept, to judge the next one together with them.
 const KEPT_TAIL = 2 * MAX_UPSTREAM_TEXT;
 
-// Characters that show nothing, or join the one before: an echo may hide a value behind them.
-const INVISIBLE = /[\p{Cf}\p{Cc}\p{Mn}\p{Me}\p{Default_Ignorable_Code_Point}\u2800]/u;
 // Characters that break or turn a line, or say nothing visible: kept text gets a space instead, so
 // a message printed in a log stays on its line and reads as it is.
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
-/** `text` lower-cased without invisible characters, and for each of its code units the index in `text` it came from. */
+/**
+ * `text` folded character by character as the key's readings fold it (compatibility forms made
+ * plain, accents and invisible characters removed, one case), and for each of its code units the
+ * index in `text` it came from.
+ */
 function normalise(text: string): { folded: string; from: number[] } {
   let folded = '';
   const from: number[] = [];
   let index = 0;
   for (const char of text) {
-    if (!INVISIBLE.test(char)) {
-      // Lower case may be longer than the character (İ gives two code units): each maps back to it.
-      const lower = char.toLowerCase();
-      folded += lower;
-      for (let i = 0; i < lower.length; i++) from.push(index);
-    }
+    // A folded character may be longer (ß gives ss, a ligature its letters) or empty: each unit maps back to it.
+    const plain = fold(char);
+    folded += plain;
+    for (let i = 0; i < plain.length; i++) from.push(index);
     index += char.length;
   }
   return { folded, from };
+}
+
+/** Code units of the character at `at` in `text`: a surrogate pair is two. */
+const unitsAt = (text: string, at: number): number => ((text.codePointAt(at) ?? 0) > 0xffff ? 2 : 1);
+
+/** Where the character at `at` in `text` ends, with the combining marks on it (an NFD accent is its own code point). */
+function characterEnd(text: string, at: number): number {
+  let end = at + unitsAt(text, at);
+  while (end < text.length && MARK.test(String.fromCodePoint(text.codePointAt(end)!))) end += unitsAt(text, end);
+  return end;
+}
+
+/** The words of folded text: runs of letters and digits, each with where it starts. */
+function wordsOf(folded: string): Array<{ word: string; at: number }> {
+  return Array.from(folded.matchAll(WORD_RUN), (match) => ({ word: match[0], at: match.index }));
 }
 
 /** The base64 of `secret` wherever it starts in a longer value (`Basic base64("k:" + key)`): the characters fixed by it alone. */
@@ -67,8 +92,13 @@ function formsOf(secret: string): string[] {
  * The secrets of one request, prepared for {@link Scrubber.scrub}. Upstream text is kept only if
  * the API key cannot be read back out of it in any form (see `text-readings.ts`); otherwise it is
  * withheld whole, its length alone said. From text that is kept, every piece of the request's
- * personal values (8 characters of each form, lower-cased) and every word shaped like an email, a
- * phone number or a credential is removed.
+ * personal values (8 characters of each form), every word of them (3 letters or more, where it
+ * stands as a word: a name reordered or split into first and last name) and every word shaped like
+ * an email, a phone number or a credential is removed. Values and text are compared folded: in any
+ * case, in either Unicode normal form, with or without accents, fullwidth or not.
+ *
+ * Its cost is linear in the request's values (made once, and only for an answer that failed) and,
+ * per text, in the bounded text times the values shorter than a piece.
  *
  * One scrubber judges one answer: what it keeps, taken together, must not give the key back either
  * (a key cut into short pieces spread over a message list).
@@ -77,6 +107,7 @@ export class Scrubber {
   private readonly key: SecretReadings;
   private readonly pieces = new Set<string>();
   private readonly whole: string[] = [];
+  private readonly words = new Set<string>();
   private kept = '';
 
   /**
@@ -91,6 +122,8 @@ export class Scrubber {
   }
 
   private add(secret: string): void {
+    for (const { word } of wordsOf(normalise(secret).folded))
+      if (word.length >= MIN_WORD && LETTER.test(word)) this.words.add(word);
     if (secret.length < MIN_WHOLE) return;
     for (const form of formsOf(secret)) {
       if (form.length < PIECE) this.whole.push(form);
@@ -102,7 +135,7 @@ export class Scrubber {
    * `text` cut to {@link MAX_UPSTREAM_TEXT} characters first (the rest is never kept), then either
    * withheld whole ({@link withheld}, with the length of `text`) when the key can be read back out
    * of it or of it together with what this scrubber kept before, or kept with personal values and
-   * shaped words replaced by {@link REDACTED}. Linear in the bounded text.
+   * shaped words replaced by {@link REDACTED}.
    */
   scrub(text: string): string {
     const cut = text.slice(0, MAX_UPSTREAM_TEXT);
@@ -114,10 +147,10 @@ export class Scrubber {
   }
 
   /**
-   * `text` with every piece of a personal value, and every word shaped like an email, a phone
-   * number or a credential, replaced, and every control, format or line-separator character made a
-   * space. Matching runs on a lower-cased copy without invisible characters, mapped back to the
-   * original's positions, so neither a longer lower case nor a zero-width space can misplace it.
+   * `text` with every piece and word of a personal value, and every word shaped like an email, a
+   * phone number or a credential, replaced, and every control, format or line-separator character
+   * made a space. Matching runs on a folded copy, mapped back to the original's positions, so
+   * neither a longer lower case, a decomposed accent nor a zero-width space can misplace it.
    */
   private redact(cut: string): string {
     const { folded, from } = normalise(cut);
@@ -125,14 +158,13 @@ export class Scrubber {
     const hide = (start: number, length: number): void => {
       const first = from[start] ?? 0;
       const last = from[start + length - 1] ?? first;
-      // Through the whole last character (a surrogate pair is two code units).
-      const end = last + ((cut.codePointAt(last) ?? 0) > 0xffff ? 2 : 1);
-      hidden.fill(1, first, end);
+      hidden.fill(1, first, characterEnd(cut, last));
     };
     for (let i = 0; i + PIECE <= folded.length; i++) if (this.pieces.has(folded.slice(i, i + PIECE))) hide(i, PIECE);
     for (const form of this.whole) {
       for (let at = folded.indexOf(form); at !== -1; at = folded.indexOf(form, at + 1)) hide(at, form.length);
     }
+    for (const { word, at } of wordsOf(folded)) if (this.words.has(word)) hide(at, word.length);
     let out = '';
     for (let i = 0; i < cut.length; i++) {
       if (!hidden[i]) out += cut[i];

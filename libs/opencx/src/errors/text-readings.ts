@@ -15,10 +15,12 @@ const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{N}]/gu;
 
 /**
  * `text` as readings compare it: compatibility forms made plain (NFKD: fullwidth, ligatures and
- * mathematical letters become ASCII, accents come apart), every ignorable character removed, in
- * one case (upper then lower, so `ß` and `ſ` meet `ss` and `s`).
+ * mathematical letters become ASCII, accents come apart), every ignorable character removed (the
+ * accents' combining marks with them), in one case (upper then lower, so `ß` and `ſ` meet `ss` and
+ * `s`). Two texts equal under NFKC (an NFC echo of an NFD value) fold alike, and so does an echo
+ * that dropped the accents. The scrubber folds personal values and upstream text with it too.
  */
-function fold(text: string): string {
+export function fold(text: string): string {
   return text.normalize('NFKD').toUpperCase().toLowerCase().normalize('NFKD').replace(IGNORABLE, '');
 }
 

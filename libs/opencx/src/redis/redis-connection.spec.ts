@@ -1,5 +1,8 @@
+import { inspect } from 'node:util';
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+// The real node-redis, imported before any test replaces it: how it treats a URL it cannot read.
+import { createClient as nodeRedisCreateClient } from 'redis';
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
 
 // The optional peer `redis`, replaced: what the connection asks of it, and what it does when the
@@ -118,6 +121,73 @@ describe('connectRedis', () => {
     await jest.advanceTimersByTimeAsync(1);
     await connecting;
     expect(done).toBe(true);
+    expect(logger.warn).toHaveBeenCalledWith('Redis is not reachable yet; using in-memory behaviour until it is');
+  });
+
+  // A password generated as base64 holds '/', '+' or '=': unencoded, the URL cannot be parsed, and
+  // node-redis's own TypeError carries the whole URL as its `input`, which Nest's handler prints.
+  const PASSWORD = 'Hunter2/Secret+pw=';
+  const unreadable: Array<[string, string]> = [
+    ['a base64 password not URL-encoded', `redis://:${PASSWORD}@127.0.0.1:6379`],
+    ['a user and base64 password not URL-encoded', `redis://default:${PASSWORD}@127.0.0.1:6379/0`],
+    ['a percent sign that starts no escape', 'redis://:Hunter2%Secret@127.0.0.1:6379'],
+    ['a percent sign in the user', 'redis://Hunter2%Secret:pw@127.0.0.1:6379'],
+    ['a database that is not a number', 'rediss://:Hunter2Secret@127.0.0.1:6379/Secret'],
+    ['no host', 'redis://:Hunter2Secret@'],
+  ];
+  it.each(unreadable)(
+    'refuses a URL node-redis cannot read (%s) naming redis, with no part of the URL',
+    async (_label, url) => {
+      const connectRedis = await withRedis({ createClient: nodeRedisCreateClient });
+      const error = await connectRedis(url, logger).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ name: OpenCxConfigurationError.name });
+      expect((error as Error).message).toMatch(/^Invalid OpenCxModule options: redis is not a URL/);
+      // What Nest's ExceptionHandler (or Node, for an unhandled rejection) prints: no cause, no input.
+      const printed = inspect(error, { depth: 5 });
+      for (const part of ['Hunter2', 'Secret', '127.0.0.1', '6379', url]) expect(printed).not.toContain(part);
+      expect(created).toBeUndefined();
+    },
+  );
+
+  it.each([['redis:///0'], ['http://127.0.0.1:6379'], ['unix:///tmp/redis.sock']])(
+    'refuses %s, a URL with no host or not a redis:// or rediss:// one, before making a client',
+    async (url) => {
+      const connectRedis = await withRedis({ createClient });
+      await expect(connectRedis(url, logger)).rejects.toThrow('redis is not a URL the redis client can read');
+      expect(created).toBeUndefined();
+    },
+  );
+
+  it('reads a URL-encoded base64 password, and hands the URL to the client as given', async () => {
+    const connectRedis = await withRedis({ createClient });
+    const url = `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:6379/2`;
+    await connectRedis(url, logger);
+    expect(created!.options.url).toBe(url);
+  });
+
+  it("never lets the client's own error carry the URL out: when it refuses the URL, and when connect throws", async () => {
+    const url = 'redis://:Hunter2Secret@127.0.0.1:6379';
+    const carrying = (): never => {
+      throw Object.assign(new TypeError(`cannot use ${url}`), { input: url });
+    };
+    const refusing = await withRedis({ createClient: carrying });
+    const error = await refusing(url, logger).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ name: OpenCxConfigurationError.name });
+    expect((error as Error).message).toBe(
+      'Invalid OpenCxModule options: redis is a URL the redis client refused: redis://[user:password@]host[:port][/database], its user and password URL-encoded (a base64 password\'s "/", "+" and "=" as %2F, %2B and %3D)',
+    );
+    expect(inspect(error, { depth: 5 })).not.toContain('Hunter2Secret');
+
+    connect = carrying;
+    const connectRedis = await withRedis({ createClient });
+    const client = await connectRedis(url, logger);
+    expect(client).toBe(created);
     expect(logger.warn).toHaveBeenCalledWith('Redis is not reachable yet; using in-memory behaviour until it is');
   });
 

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
 import { logged } from '../../test/logged.js';
 import { carried, FLEET, REQUEST, ScriptedRedis } from '../../test/scripted-redis.js';
-import { RedisFleetStore } from './redis-fleet-store.js';
+import { RedisFleetStore, type RedisFleetStoreOptions } from './redis-fleet-store.js';
 
 // What the store asks of Redis for a contact, its heartbeat and its life, on a scripted client (the
 // limiter's side: fleet-limiter.spec.ts). The scripts run against a real redis-server in test/redis.
@@ -110,6 +110,46 @@ describe('RedisFleetStore', () => {
     );
     expect(() => new RedisFleetStore(redis, { timeout: 1.5, maxEntries: 0 })).toThrow(
       'Invalid OpenCxModule options: redis timeout must be an integer from 1 to 60000; redis maxEntries must be an integer from 1 to 9007199254740991',
+    );
+  });
+
+  it.each([[{ timeout: '500' }], [{ heartbeat: '1000' }], [{ maxEntries: '10' }], [{ timeout: ' 250 ' }]])(
+    'takes a numeric option as the environment gives it, in a string: %j',
+    async (options) => {
+      let fromEnv: RedisFleetStore | undefined;
+      try {
+        expect(
+          () => (fromEnv = new RedisFleetStore(redis, options as unknown as RedisFleetStoreOptions)),
+        ).not.toThrow();
+      } finally {
+        await fromEnv?.close();
+      }
+    },
+  );
+
+  it('uses a numeric string as its number, never as text', async () => {
+    await store.close();
+    redis = new ScriptedRedis();
+    const fromEnv = { heartbeat: '2000', timeout: '500' } as unknown as RedisFleetStoreOptions;
+    store = new RedisFleetStore(redis, fromEnv);
+    await jest.advanceTimersByTimeAsync(0);
+    // Forget 3 beats of 2000 ms; the clock's tolerance above is the timeout plus 250 (not "500250").
+    expect(redis.last('BEAT').args.slice(2, 6)).toEqual(['6000', '250', '750', '4250']);
+    await jest.advanceTimersByTimeAsync(1_999);
+    expect(redis.calls.filter(({ script }) => script === 'BEAT')).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(redis.calls.filter(({ script }) => script === 'BEAT')).toHaveLength(2);
+  });
+
+  it.each([
+    [{ timeout: '500ms' }, 'redis timeout must be a number'],
+    [{ heartbeat: '1e3' }, 'redis heartbeat must be a number'],
+    [{ maxEntries: '' }, 'redis maxEntries must be a number'],
+    [{ timeout: '0x10' }, 'redis timeout must be a number'],
+    [{ heartbeat: '5' }, 'redis heartbeat must be an integer from 10 to 60000'],
+  ])('refuses %j, naming the option', (options, message) => {
+    expect(() => new RedisFleetStore(redis, options as unknown as RedisFleetStoreOptions)).toThrow(
+      `Invalid OpenCxModule options: ${message}`,
     );
   });
 

@@ -10,6 +10,7 @@ import type {
   OpenCxStoreLookup,
 } from '../store/opencx-fleet-store.interface.js';
 import { monotonicNow } from '../util/clock.js';
+import { integerOption } from '../util/integer-option.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { EVICT, LOOKUP, STORE, UNLOCK } from './contact.scripts.js';
 import { FleetClock } from './fleet-clock.js';
@@ -19,7 +20,7 @@ import { scriptRunner, type OpenCxRedisClient, type RunScript } from './redis-cl
 import { connectRedis, type OwnedRedisClient } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 
-/** Options of {@link RedisFleetStore}. */
+/** Options of {@link RedisFleetStore}. Numeric ones also take numeric strings (`"500"`, from the environment). */
 export interface RedisFleetStoreOptions {
   /**
    * How long Redis may stay silent, in ms, before the store answers from this process's memory
@@ -279,18 +280,18 @@ function wholeMs(value: number): number {
 function checked(options: RedisFleetStoreOptions): Required<RedisFleetStoreOptions> {
   const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined));
   const settings = { ...DEFAULTS, ...given } as Required<RedisFleetStoreOptions>;
-  const integer = (name: 'timeout' | 'maxEntries' | 'heartbeat', min: number, max: number): string[] =>
-    Number.isSafeInteger(settings[name]) && settings[name] >= min && settings[name] <= max
-      ? []
-      : [`redis ${name} must be an integer from ${min} to ${max}`];
-  const problems = [
-    ...integer('timeout', 1, 60_000),
-    ...integer('heartbeat', 10, 60_000),
-    ...integer('maxEntries', 1, Number.MAX_SAFE_INTEGER),
-    ...(typeof settings.prefix === 'string' && /^[\w.:-]{1,64}$/.test(settings.prefix)
-      ? []
-      : ['redis prefix must be 1 to 64 letters, digits or . _ : -']),
-  ];
+  const problems: string[] = [];
+  // The module's rule: a numeric string from the environment is its number.
+  const integer = (name: 'timeout' | 'maxEntries' | 'heartbeat', min: number, max: number): void => {
+    const { value, problem } = integerOption(settings[name], min, max);
+    if (problem === undefined) settings[name] = value as number;
+    else problems.push(`redis ${name} ${problem}`);
+  };
+  integer('timeout', 1, 60_000);
+  integer('heartbeat', 10, 60_000);
+  integer('maxEntries', 1, Number.MAX_SAFE_INTEGER);
+  if (typeof settings.prefix !== 'string' || !/^[\w.:-]{1,64}$/.test(settings.prefix))
+    problems.push('redis prefix must be 1 to 64 letters, digits or . _ : -');
   if (problems.length > 0) throw new OpenCxConfigurationError(problems);
   return settings;
 }

@@ -42,7 +42,7 @@ describe('the fake CLI', () => {
     expect(error[0]).toContain('Usage: nestjs-opencx-fake');
   });
 
-  it('logs one line per request, survives a malformed contact id, and never logs an email given as an id', async () => {
+  it('logs one line per request by route pattern, survives a malformed contact id, and never logs an id or a query', async () => {
     const { log, output } = capture();
     const started = await startFakeCli(['--port', '0', '--api-key', 'sk_cli', '--token-ttl', '5'], output);
     fake = (started as { fake: OpenCxFakeServer }).fake;
@@ -67,21 +67,47 @@ describe('the fake CLI', () => {
     const lines = log.slice(2);
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z POST \/widget\/authenticate-user 200 \d+ ms$/);
-    expect(lines[1]).toMatch(/ DELETE \/contacts\/\(not a UUID, 8 characters\) 400 \d+ ms$/);
-    expect(lines[2]).toMatch(/ DELETE \/contacts\/\(not a UUID, 18 characters\) 404 \d+ ms$/);
-    expect(lines[3]).toContain(` DELETE /contacts/${contact.id} 200 `);
-    expect(lines[4]).toMatch(/ GET \/contacts 200 \d+ ms$/);
-    expect(log.join('\n')).not.toMatch(/jane|example\.com|sk_cli|created_after/);
+    expect(lines[1]).toMatch(/Z DELETE \/contacts\/\{id\} 400 \d+ ms$/);
+    expect(lines[2]).toMatch(/Z DELETE \/contacts\/\{id\} 404 \d+ ms$/);
+    expect(lines[3]).toMatch(/Z DELETE \/contacts\/\{id\} 200 \d+ ms$/);
+    expect(lines[4]).toMatch(/Z GET \/contacts 200 \d+ ms$/);
+    expect(log.join('\n')).not.toMatch(/jane|example\.com|sk_cli|created_after|2026-01-01/);
+    expect(log.join('\n')).not.toContain(contact.id);
   });
 
-  it('says when a request got no answer, and withholds paths that are not plain', () => {
+  it('logs the route pattern of a path it does not serve, never its segments: not the API key, not a name', async () => {
+    const key = 'sk_test_CliKeyInPath_42';
+    const { log, output } = capture();
+    const started = await startFakeCli(['--port', '0', '--api-key', key], output);
+    fake = (started as { fake: OpenCxFakeServer }).fake;
+    const headers = { authorization: `Bearer ${key}` };
+    // A key put in the path by mistake, and a contact's name where a route the fake lacks takes an id.
+    expect((await fetch(`${fake.url}/contacts/${key}`, { headers })).status).toBe(404);
+    expect((await fetch(`${fake.url}/${key}/widget/authenticate-user`, { method: 'POST', headers })).status).toBe(404);
+    expect((await fetch(`${fake.url}/contacts/jane.doe?email=jane.doe`, { headers })).status).toBe(404);
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = log.slice(2);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/Z GET \(unknown route\) 404 \d+ ms$/);
+    expect(lines[1]).toMatch(/Z POST \(unknown route\) 404 \d+ ms$/);
+    expect(lines[2]).toMatch(/Z GET \(unknown route\) 404 \d+ ms$/);
+    expect(lines.join('\n')).not.toMatch(/CliKeyInPath|jane|doe/);
+  });
+
+  it('says when a request got no answer, and shows a route by its pattern and a method only when plain', () => {
     const event = { method: 'POST', route: undefined, path: '/a b/%0Aforged', status: undefined, durationMs: 1.4 };
-    expect(requestLine(event, new Date(0))).toBe(
-      '1970-01-01T00:00:00.000Z POST (path withheld, 14 characters) no answer 1 ms',
-    );
+    expect(requestLine(event, new Date(0))).toBe('1970-01-01T00:00:00.000Z POST (unknown route) no answer 1 ms');
     expect(requestLine({ ...event, method: 'GET\nX', path: '/docs' }, new Date(0))).toBe(
-      '1970-01-01T00:00:00.000Z (method withheld) /docs no answer 1 ms',
+      '1970-01-01T00:00:00.000Z (method withheld) (unknown route) no answer 1 ms',
     );
+    const known = {
+      ...event,
+      method: 'PATCH',
+      route: 'PATCH /contacts/{id}' as const,
+      path: '/contacts/x',
+      status: 200,
+    };
+    expect(requestLine(known, new Date(0))).toBe('1970-01-01T00:00:00.000Z PATCH /contacts/{id} 200 1 ms');
   });
 
   it('exits 1 with one line when the port is taken', async () => {
