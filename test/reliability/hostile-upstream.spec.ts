@@ -235,5 +235,5 @@ describe('echoed secrets through the sample app', () => {
     } finally {
       await h.close();
     }
-  });
+  }, HOOK_TIMEOUT_MS);
 });
