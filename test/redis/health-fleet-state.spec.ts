@@ -3,25 +3,26 @@ import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ContactAuthService, OpenCxModule } from 'nestjs-opencx';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
+import { HOOK_TIMEOUT_MS } from '../support/hooks.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
 
 // What readiness reads while Redis stays dead: every check says degraded until Redis answers a trial
 // again, never `shared` between two trials (a `degradedFleet: 'down'` readiness would flap).
 describeWithRedis('health-fleet-state')('the fleet state checkHealth reports while Redis stays dead', () => {
-  let fake: OpenCxFakeServer;
+  let fake: OpenCxFakeServer | undefined;
   let redis: RedisServer;
   beforeAll(async () => {
     fake = await createOpenCxFakeServer({ apiKey: 'sk_fleet_state' });
-  });
+  }, HOOK_TIMEOUT_MS);
   beforeEach(async () => {
     redis = await startRedis();
-  });
+  }, HOOK_TIMEOUT_MS);
   afterEach(async () => {
-    redis.thaw();
-    await redis.stop().catch(() => undefined);
+    redis?.thaw();
+    await redis?.stop().catch(() => undefined);
   });
   afterAll(async () => {
-    await fake.close();
+    await fake?.close();
   });
 
   it.each<[string, (server: RedisServer) => void, (server: RedisServer) => Promise<void>]>([
@@ -33,7 +34,7 @@ describeWithRedis('health-fleet-state')('the fleet state checkHealth reports whi
       jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
       const moduleRef = await Test.createTestingModule({
-        imports: [OpenCxModule.forRoot({ apiKey: 'sk_fleet_state', baseUrl: fake.url, redis: redis.url })],
+        imports: [OpenCxModule.forRoot({ apiKey: 'sk_fleet_state', baseUrl: fake!.url, redis: redis.url })],
       }).compile();
       const app = moduleRef.createNestApplication({ logger: false });
       await app.init();
