@@ -112,7 +112,19 @@ describe('resolveOpenCxOptions', () => {
 });
 
 const PREFIX = 'Invalid OpenCxModule options: ';
-const STORE_METHODS = ['lookup', 'save', 'unlock', 'evict', 'reserve', 'claim', 'release', 'pause', 'pausedFor'];
+const STORE_METHODS = [
+  'lookup',
+  'save',
+  'unlock',
+  'evict',
+  'note',
+  'evictNote',
+  'reserve',
+  'claim',
+  'release',
+  'pause',
+  'pausedFor',
+];
 const aStore = (without?: string): Record<string, () => Promise<void>> =>
   Object.fromEntries(STORE_METHODS.filter((m) => m !== without).map((m) => [m, () => Promise.resolve()]));
 

@@ -74,7 +74,19 @@ const redis = check((value) => {
   return value !== null && typeof value === 'object' ? undefined : 'must be a redis:// or rediss:// URL, or a client';
 });
 
-const STORE_METHODS = ['lookup', 'save', 'unlock', 'evict', 'reserve', 'claim', 'release', 'pause', 'pausedFor'];
+const STORE_METHODS = [
+  'lookup',
+  'save',
+  'unlock',
+  'evict',
+  'note',
+  'evictNote',
+  'reserve',
+  'claim',
+  'release',
+  'pause',
+  'pausedFor',
+];
 
 const store = check((value) => {
   const missing = STORE_METHODS.filter(

@@ -5,6 +5,14 @@ import { redisScript } from './redis-client.js';
 // eviction marked, in fleet time as the script reads it (see fleetNow): so a look-up and an
 // eviction are ordered however late either script ran, on any instance.
 
+/** Marks KEYS[2] evicted as of now and ARGV[1] (never earlier than a marker already there), for ARGV[2] ms. */
+const MARK = `local marker = fleetNow(ARGV[3], ARGV[4], ARGV[5], ARGV[6]) + tonumber(ARGV[1])
+if typed(KEYS[2], 'string') then
+  local before = num(redis.call('GET', KEYS[2]))
+  if before and before > marker then marker = before end
+end
+redis.call('SET', KEYS[2], ms(marker), 'PX', ARGV[2])`;
+
 /**
  * The contact's entry if it is for this payload, else the contact's lock if free, and when: KEYS
  * token, lock; ARGV payload, owner, lockTtl, estimate, offset, below, above. Returns {hit, value,
@@ -51,10 +59,32 @@ return 0`);
  */
 export const EVICT = redisScript(`${LUA_HELPERS}
 redis.call('DEL', KEYS[1])
-local marker = fleetNow(ARGV[3], ARGV[4], ARGV[5], ARGV[6]) + tonumber(ARGV[1])
-if typed(KEYS[2], 'string') then
-  local before = num(redis.call('GET', KEYS[2]))
-  if before and before > marker then marker = before end
-end
-redis.call('SET', KEYS[2], ms(marker), 'PX', ARGV[2])
+${MARK}
 return 1`);
+
+/**
+ * Adds a member to a note (a set) unless its key was evicted at or after the look-up's stamp,
+ * keeping it at least ttl: KEYS note, evicted; ARGV member, ttl, stamp, markerTtl. Returns 1 if added.
+ */
+export const NOTE = redisScript(`${LUA_HELPERS}
+if typed(KEYS[2], 'string') then
+  local evicted = num(redis.call('GET', KEYS[2]))
+  if evicted == nil then redis.call('DEL', KEYS[2])
+  elseif redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+  if evicted ~= nil and evicted >= tonumber(ARGV[3]) then return 0 end
+end
+typed(KEYS[1], 'set')
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`);
+
+/**
+ * Removes a note and marks its key evicted as EVICT does, in one step: KEYS note, evicted; ARGV
+ * margin, ttl, estimate, offset, below, above. Returns the note's members.
+ */
+export const EVICT_NOTE = redisScript(`${LUA_HELPERS}
+local members = {}
+if typed(KEYS[1], 'set') then members = redis.call('SMEMBERS', KEYS[1]) end
+redis.call('DEL', KEYS[1])
+${MARK}
+return members`);

@@ -3,5 +3,6 @@
  * the token cache, each contact's lock, the rate limit and the 429 pause. Pass it as the `store`
  * option, or set the `redis` option, which loads this entry point on demand.
  */
-export { RedisFleetStore, type RedisFleetStoreOptions } from './redis-fleet-store.js';
+export { RedisFleetStore } from './redis-fleet-store.js';
+export type { RedisFleetStoreOptions } from './redis-store-options.js';
 export type { OpenCxRedisClient, NodeRedisClient, IoRedisClient } from './redis-client.js';

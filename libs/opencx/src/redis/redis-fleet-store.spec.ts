@@ -3,7 +3,8 @@ import { Logger } from '@nestjs/common';
 import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
 import { logged } from '../../test/logged.js';
 import { carried, FLEET, REQUEST, ScriptedRedis } from '../../test/scripted-redis.js';
-import { RedisFleetStore, type RedisFleetStoreOptions } from './redis-fleet-store.js';
+import { RedisFleetStore } from './redis-fleet-store.js';
+import type { RedisFleetStoreOptions } from './redis-store-options.js';
 
 // What the store asks of Redis for a contact, its heartbeat and its life, on a scripted client (the
 // limiter's side: fleet-limiter.spec.ts). The scripts run against a real redis-server in test/redis.

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { OpenCxConfigurationError } from '../errors/opencx.errors.js';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 import type {
   OpenCxFleetStore,
@@ -10,37 +9,16 @@ import type {
   OpenCxStoreLookup,
 } from '../store/opencx-fleet-store.interface.js';
 import { monotonicNow } from '../util/clock.js';
-import { integerOption } from '../util/integer-option.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { EVICT, LOOKUP, STORE, UNLOCK } from './contact.scripts.js';
+import { EVICT, EVICT_NOTE, LOOKUP, NOTE, STORE, UNLOCK } from './contact.scripts.js';
 import { FleetClock } from './fleet-clock.js';
 import { FleetLimiter } from './fleet-limiter.js';
 import { BEAT } from './fleet.scripts.js';
 import { scriptRunner, type OpenCxRedisClient, type RunScript } from './redis-client.js';
 import { connectRedis, type OwnedRedisClient } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
+import { checked, wholeMs, type RedisFleetStoreOptions } from './redis-store-options.js';
 
-/** Options of {@link RedisFleetStore}. Numeric ones also take numeric strings (`"500"`, from the environment). */
-export interface RedisFleetStoreOptions {
-  /**
-   * How long Redis may stay silent, in ms, before the store answers from this process's memory
-   * (and tries Redis again a heartbeat later). A busy process waiting on answers Redis already
-   * sent is not counted as silence. Default 1000.
-   */
-  timeout?: number;
-  /** Contacts the in-memory fallback keeps while Redis is unavailable. Default 100000. */
-  maxEntries?: number;
-  /**
-   * Ms between two heartbeats of this instance: how it tells the fleet it is there, learns the
-   * fleet's size and time, and tries Redis again after an outage. An idle instance sends nothing
-   * else. Default 1000.
-   */
-  heartbeat?: number;
-  /** The first part of every key name, so that applications sharing one Redis do not count each other. Default `opencx`. */
-  prefix?: string;
-}
-
-const DEFAULTS = { timeout: 1_000, maxEntries: 100_000, heartbeat: 1_000, prefix: 'opencx' };
 /** Heartbeats missed before a member is dropped from the fleet. */
 const FORGET_BEATS = 3;
 /** Slack added to the waits derived from the heartbeat and the timeout. */
@@ -184,6 +162,30 @@ export class RedisFleetStore implements OpenCxFleetStore {
     await this.breaker.require(() => this.run(EVICT, [token, evicted], args));
   }
 
+  async note(key: string, member: string, ttlMs: number, stamp: number): Promise<boolean> {
+    // As save: a look-up made without Redis notes in memory only; one stamped by the fleet, nowhere.
+    const alone = () => stamp < 0 && this.local.note(key, member, ttlMs, -stamp);
+    if (!(await this.ready())) return alone();
+    return this.breaker.run(async () => {
+      const { note, evicted } = this.names.contact(key);
+      const args = [member, wholeMs(ttlMs), wholeMs(stamp), EVICTION_TTL];
+      const added = Number(await this.run(NOTE, [note, evicted], args)) === 1;
+      // The copy that evicts the memory copies of its tokens while Redis is unreachable.
+      if (added) await this.local.note(key, member, ttlMs, Number.POSITIVE_INFINITY);
+      return added;
+    }, alone);
+  }
+
+  /** As {@link evict}: the members noted in Redis and in memory, or a rejection. */
+  async evictNote(key: string): Promise<string[]> {
+    const here = await this.local.evictNote(key);
+    if (!(await this.ready())) throw new Error('Redis is unavailable');
+    const { note, evicted } = this.names.contact(key);
+    const args = [EVICTION_MARGIN, EVICTION_TTL, ...this.timeArguments()];
+    const reply = await this.breaker.require(() => this.run(EVICT_NOTE, [note, evicted], args));
+    return [...new Set([...here, ...(Array.isArray(reply) ? reply.map(String) : [])])];
+  }
+
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation> {
     return this.limiter.reserve(key, id, request);
   }
@@ -269,29 +271,4 @@ export class RedisFleetStore implements OpenCxFleetStore {
       void this.run(UNLOCK, [this.names.contact(key).lock], [this.instance]).catch(() => undefined);
     this.locks.clear();
   }
-}
-
-/** A number as whole ms for Lua (the server counts in ms; "Infinity" would not parse). */
-function wholeMs(value: number): number {
-  return Math.round(Math.min(Math.max(value, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER));
-}
-
-/** The options with their defaults, or an OpenCxConfigurationError naming each one that is wrong. */
-function checked(options: RedisFleetStoreOptions): Required<RedisFleetStoreOptions> {
-  const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined));
-  const settings = { ...DEFAULTS, ...given } as Required<RedisFleetStoreOptions>;
-  const problems: string[] = [];
-  // The module's rule: a numeric string from the environment is its number.
-  const integer = (name: 'timeout' | 'maxEntries' | 'heartbeat', min: number, max: number): void => {
-    const { value, problem } = integerOption(settings[name], min, max);
-    if (problem === undefined) settings[name] = value as number;
-    else problems.push(`redis ${name} ${problem}`);
-  };
-  integer('timeout', 1, 60_000);
-  integer('heartbeat', 10, 60_000);
-  integer('maxEntries', 1, Number.MAX_SAFE_INTEGER);
-  if (typeof settings.prefix !== 'string' || !/^[\w.:-]{1,64}$/.test(settings.prefix))
-    problems.push('redis prefix must be 1 to 64 letters, digits or . _ : -');
-  if (problems.length > 0) throw new OpenCxConfigurationError(problems);
-  return settings;
 }

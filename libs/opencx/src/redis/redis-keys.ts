@@ -7,10 +7,13 @@
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
-  /** A contact's sealed token (`payload-hash.sealed-entry`), its lock, and when it was last evicted. */
-  contact(key: string): { token: string; lock: string; evicted: string } {
+  /**
+   * A contact's sealed token (`payload-hash.sealed-entry`), its lock, and when it was last evicted;
+   * for a contact id's key, its note (a set of contact keys).
+   */
+  contact(key: string): { token: string; lock: string; evicted: string; note: string } {
     const tag = `${this.prefix}:{${key}}`;
-    return { token: `${tag}:token`, lock: `${tag}:lock`, evicted: `${tag}:evicted` };
+    return { token: `${tag}:token`, lock: `${tag}:lock`, evicted: `${tag}:evicted`, note: `${tag}:note` };
   }
 
   /** A limiter key's bookings and sends (sorted sets scored by fleet time), and its 429 pause. */

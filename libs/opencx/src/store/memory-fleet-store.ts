@@ -30,6 +30,8 @@ const SWEEP_INTERVAL = 1_000;
  */
 export class MemoryFleetStore implements OpenCxFleetStore {
   private readonly entries = new Map<string, { payload: string; value: string; expiresAt: number }>();
+  /** Notes (sets of entry keys), least recently added to first; at most `maxEntries`. */
+  private readonly notes = new Map<string, { members: Set<string>; expiresAt: number }>();
   /** Evicted contacts, in the order of their last eviction, with its time. */
   private readonly evictedAt = new Map<string, number>();
   private readonly logs = new SlidingLogs();
@@ -71,8 +73,40 @@ export class MemoryFleetStore implements OpenCxFleetStore {
   }
 
   evict(key: string): Promise<void> {
-    const now = monotonicNow();
     this.entries.delete(key);
+    this.mark(key);
+    return Promise.resolve();
+  }
+
+  note(key: string, member: string, ttlMs: number, stamp: number): Promise<boolean> {
+    if (!this.mayKeep(key, stamp)) return Promise.resolve(false);
+    const now = monotonicNow();
+    const found = this.notes.get(key);
+    this.notes.delete(key);
+    const note = found && found.expiresAt > now ? found : { members: new Set<string>(), expiresAt: now };
+    note.members.add(member);
+    note.expiresAt = Math.max(note.expiresAt, now + ttlMs);
+    this.notes.set(key, note);
+    for (const [oldest, { members, expiresAt }] of this.notes) {
+      if (expiresAt > now && this.notes.size <= this.maxEntries) break;
+      this.notes.delete(oldest);
+      // No entry outlives its note: one dropped early (the store is full) takes its members along.
+      for (const dropped of members) this.entries.delete(dropped);
+    }
+    return Promise.resolve(true);
+  }
+
+  evictNote(key: string): Promise<string[]> {
+    const note = this.notes.get(key);
+    this.notes.delete(key);
+    const members = note && note.expiresAt > monotonicNow() ? [...note.members] : [];
+    this.mark(key);
+    return Promise.resolve(members);
+  }
+
+  /** Marks `key` evicted now, and forgets markers no call that may still save can need. */
+  private mark(key: string): void {
+    const now = monotonicNow();
     this.evictedAt.delete(key);
     this.evictedAt.set(key, now);
     // Oldest first: a marker older than any call that may still save is of no use.
@@ -80,7 +114,6 @@ export class MemoryFleetStore implements OpenCxFleetStore {
       if (now - at <= this.longestLock + MARKER_MARGIN) break;
       this.evictedAt.delete(oldest);
     }
-    return Promise.resolve();
   }
 
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation> {

@@ -68,6 +68,11 @@ export type OpenCxSendOutcome = 'ended' | 'abandoned';
  *   evictions across keys too (a contact id's note is saved with its contact's stamp); `unlock`
  *   releases the lock without saving; a lock expires after `lockTtl` ms, which is also the longest
  *   the caller may take before its `save`; `evict` removes the entry, or rejects if it cannot.
+ * - A note is a set of other keys (a contact id's: the contact keys its tokens are cached under).
+ *   `note` adds a member unless the note's key was evicted after the look-up that gave `stamp`
+ *   (false: the caller then keeps no entry for that member); `evictNote` removes the note, marks its
+ *   key evicted as `evict` does and answers its members, in one step. A note lives at least its
+ *   `ttlMs`; a store that drops one earlier (memory pressure) drops its members' entries with it.
  * - `reserve` books the earliest time that keeps every `window` within `limit`, counting both the
  *   bookings and the sends, or refuses when that is more than `maxWait` away (booking nothing).
  *   A slot free now is claimed at once (`waitMs` 0). `claim`, when the booked time comes, sends
@@ -89,6 +94,13 @@ export interface OpenCxFleetStore {
   unlock(key: string): Promise<void>;
   /** Removes the entry for `key` everywhere the fleet could read it, or rejects. */
   evict(key: string): Promise<void>;
+  /**
+   * Adds `member` to the note at `key`, kept at least `ttlMs` from now; adds nothing (false) when
+   * `key` was evicted after the look-up that gave `stamp`.
+   */
+  note(key: string, member: string, ttlMs: number, stamp: number): Promise<boolean>;
+  /** Removes the note at `key` and marks `key` evicted, in one step: the members it held. Rejects if it cannot. */
+  evictNote(key: string): Promise<string[]>;
   /** Books a send for `id` (unique across the fleet), or refuses beyond `maxWait`. */
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation>;
   /** 0 when `id` may send now (it is then counted as sent); else the ms to wait before claiming again. */

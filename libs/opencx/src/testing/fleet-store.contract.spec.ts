@@ -28,6 +28,8 @@ function careless(): OpenCxFleetStore {
     save: (key, payload, value, ttlMs) => inner.save(key, payload, value, ttlMs, Number.POSITIVE_INFINITY),
     unlock: () => inner.unlock(),
     evict: (key) => inner.evict(key),
+    note: (key, member, ttlMs) => inner.note(key, member, ttlMs, Number.POSITIVE_INFINITY),
+    evictNote: (key) => inner.evictNote(key),
     reserve: (key, id, request) => inner.reserve(key, id, request),
     claim: (key, id, request) => inner.claim(key, id, request),
     release: (key, id, request, outcome) => inner.release(key, id, request, outcome),

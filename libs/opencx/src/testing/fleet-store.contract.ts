@@ -182,20 +182,47 @@ export function runFleetStoreContract(subject: FleetStoreContractSubject, { it }
     assert.equal(await value(store, KEY, 'p'), 'fresh');
   });
 
-  it("orders a look-up and an eviction across keys: a note saved with another key's stamp", async () => {
+  it("orders a look-up and an eviction across keys: a note added with another key's stamp", async () => {
     const store = await subject.create();
     const note = `${KEY}-note`;
-    // A contact id's note is saved with its contact's stamp: kept unless the note was evicted after.
+    // A contact id's note is added to with its contact's stamp: refused when the note was evicted after.
     const first = (await store.lookup(KEY, 'p', 1_000)).stamp;
-    await store.save(note, 'index', KEY, 60_000, first);
-    assert.equal(await value(store, note, 'index'), KEY);
-    await store.evict(note);
-    await store.save(note, 'index', KEY, 60_000, first);
-    assert.equal(await value(store, note, 'index'), undefined);
+    assert.equal(await store.note(note, KEY, 60_000, first), true);
+    assert.deepEqual(await store.evictNote(note), [KEY]);
+    assert.equal(await store.note(note, KEY, 60_000, first), false);
+    assert.deepEqual(await store.evictNote(note), []);
     await subject.advance(AFTER_EVICTION);
     const later = (await store.lookup(KEY, 'p', 1_000)).stamp;
-    await store.save(note, 'index', KEY, 60_000, later);
-    assert.equal(await value(store, note, 'index'), KEY);
+    assert.equal(await store.note(note, KEY, 60_000, later), true);
+    assert.deepEqual(await store.evictNote(note), [KEY]);
+  });
+
+  it('keeps every member of a note until it is evicted, and marks it evicted as it answers them', async () => {
+    const store = await subject.create();
+    const other = subject.shared ? await subject.create() : store;
+    const note = `${KEY}-note`;
+    const stamp = (await store.lookup(KEY, 'p', 1_000)).stamp;
+    assert.equal(await store.note(note, 'a', 60_000, stamp), true);
+    assert.equal(await other.note(note, 'b', 60_000, (await other.lookup(KEY, 'p', 1_000)).stamp), true);
+    assert.equal(await store.note(note, 'a', 60_000, stamp), true);
+    assert.deepEqual((await other.evictNote(note)).toSorted(), ['a', 'b']);
+    // The note's key is marked evicted for every instance: a save stamped before it is refused too.
+    await store.save(note, 'p', 'stale', 60_000, stamp);
+    assert.equal(await value(store, note, 'p'), undefined);
+  });
+
+  it('keeps a note for the longest ttl any add asked for, then forgets it', async () => {
+    const store = await subject.create();
+    const stamp = (await store.lookup(KEY, 'p', 1_000)).stamp;
+    assert.equal(await store.note(`${KEY}-long`, KEY, 3 * window, stamp), true);
+    assert.equal(await store.note(`${KEY}-short`, KEY, 3 * window, stamp), true);
+    assert.equal(await store.note(`${KEY}-short`, 'b', window, stamp), true);
+    await subject.advance(2 * window);
+    assert.deepEqual(await store.evictNote(`${KEY}-long`), [KEY]);
+    assert.deepEqual((await store.evictNote(`${KEY}-short`)).toSorted(), [KEY, 'b'].toSorted());
+    assert.equal(await store.note(`${KEY}-gone`, KEY, window, stamp), true);
+    await subject.advance(2 * window);
+    assert.deepEqual(await store.evictNote(`${KEY}-gone`), []);
   });
 
   it('keeps an abandoned send in transit: it may still arrive, so it counts for maxTransit more', async () => {
