@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { OpenCxValidationError } from './errors/opencx.errors.js';
+import { OpenCxTimeoutError, OpenCxValidationError } from './errors/opencx.errors.js';
 import { useOpenCxHarness } from '../test/opencx-harness.js';
 
 const API_KEY = 'sk_delete_canary_5c1d';
 const EMAIL = 'delete.canary@example.com';
+const NEW_EMAIL = 'moved.canary@example.com';
 
 /** The error a promise rejects with. */
 const rejection = (promise: Promise<unknown>): Promise<unknown> =>
@@ -33,6 +34,39 @@ describe('ContactAuthService.deleteContact against the fake OpenCX server', () =
     const again = await service.authenticateUser({ email: EMAIL });
     expect(again.contact!.id).not.toBe(issued.contact!.id);
     expect(h.fake.requests).toHaveLength(3);
+  });
+
+  it('evicts every cached token of the contact, one under each email it was signed in with', async () => {
+    const service = await h.boot();
+    const first = await service.authenticateUser({ email: EMAIL });
+    const id = first.contact!.id;
+    // The email changes at OpenCX without this library (OpenCX's dashboard, another service).
+    const patched = await fetch(`${h.fake.url}/contacts/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ contact: { email: NEW_EMAIL } }),
+    });
+    expect(patched.ok).toBe(true);
+    expect((await service.authenticateUser({ email: NEW_EMAIL })).contact!.id).toBe(id);
+    await expect(service.deleteContact(id)).resolves.toEqual({ deleted: true });
+    const sentBefore = h.fake.requests.length;
+    const again = await service.authenticateUser({ email: EMAIL });
+    expect(h.fake.requests.length).toBe(sentBefore + 1);
+    expect(again.token).not.toBe(first.token);
+  });
+
+  it('evicts the cached tokens when it fails in a way OpenCX may have acted on (a time-out)', async () => {
+    const service = await h.boot();
+    const { contact } = await service.authenticateUser({ email: EMAIL });
+    // OpenCX deletes the contact, but answers after the call's time limit.
+    h.fake.route('DELETE /contacts/{id}').delayNext(1, 600);
+    await expect(service.deleteContact(contact!.id, { timeout: 200, maxRetries: 0 })).rejects.toBeInstanceOf(
+      OpenCxTimeoutError,
+    );
+    const sentBefore = h.fake.requests.length;
+    await service.authenticateUser({ email: EMAIL });
+    // Asked again, not answered from the cache (OpenCX answers once its late deletion lands).
+    expect(h.fake.requests.length).toBe(sentBefore + 1);
   });
 
   it('resolves { deleted: false } when OpenCX does not know the contact (404), so a mistyped id is told apart', async () => {

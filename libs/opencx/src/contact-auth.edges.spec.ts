@@ -25,9 +25,6 @@ const tokenWith = (claims: object): string =>
   `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.signature`;
 
 /** The index entries the library wrote, in order: [store key, value]. */
-const indexEntries = (save: jest.Spied<OpenCxFleetStore['save']>): Array<[string, string]> =>
-  save.mock.calls.filter(([, payload]) => payload === 'contact-index').map(([key, , value]) => [key, value]);
-
 describe('ContactAuthService at the edges of a call', () => {
   const h = useOpenCxHarness({ apiKey: API_KEY, retryDelay: 1, maxRetryDelay: 2 });
   const boot = (options: Partial<OpenCxModuleOptions> = {}): Promise<ContactAuthService> => h.boot(options);
@@ -77,21 +74,22 @@ describe('ContactAuthService at the edges of a call', () => {
     });
   });
 
-  describe('the contact-id index in a shared store', () => {
+  describe('the contact-id note in a shared store', () => {
     it("cannot be redirected: deleteContact(alice) never evicts mallory, and says alice's tokens could not be found", async () => {
       const store = new MemoryFleetStore();
-      const save = jest.spyOn(store as OpenCxFleetStore, 'save');
+      const note = jest.spyOn(store as OpenCxFleetStore, 'note');
       const service = await boot({ store, rateLimit: false });
       const alice = await service.authenticateUser({ email: 'alice@example.com' });
       await service.authenticateUser({ email: 'mallory@example.com' });
-      const [[aliceIndex], [, malloryValue]] = indexEntries(save) as [[string, string], [string, string]];
-      // Whoever can write to the store points alice's index entry at mallory's tokens.
-      await store.save(aliceIndex, 'contact-index', malloryValue, 60_000, Number.POSITIVE_INFINITY);
+      const [aliceNote, malloryMember] = [note.mock.calls[0]![0], note.mock.calls[1]![1]];
+      // Whoever can write to the store points alice's note at mallory's tokens.
+      await store.evictNote(aliceNote);
+      await store.note(aliceNote, malloryMember, 60_000, Number.POSITIVE_INFINITY);
       const deleted = await service.deleteContact(alice.contact!.id).catch((e: unknown) => e);
       h.fake.reset();
       await service.authenticateUser({ email: 'mallory@example.com' });
       expect(h.fake.requests).toHaveLength(0);
-      // The index cannot say where alice's tokens are: said loudly, not as an erasure completed.
+      // The note cannot say where alice's tokens are: said loudly, not as an erasure completed.
       expect(deleted).toBeInstanceOf(OpenCxStoreError);
     });
   });

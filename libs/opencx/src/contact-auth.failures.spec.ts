@@ -21,7 +21,19 @@ const API_KEY = 'sk_failures_canary_3';
 const EMAIL = 'failures.canary@example.com';
 const SECRET = 'store-detail-canary-7';
 
-const METHODS = ['lookup', 'save', 'unlock', 'evict', 'reserve', 'claim', 'release', 'pause', 'pausedFor'] as const;
+const METHODS = [
+  'lookup',
+  'save',
+  'unlock',
+  'evict',
+  'note',
+  'evictNote',
+  'reserve',
+  'claim',
+  'release',
+  'pause',
+  'pausedFor',
+] as const;
 
 /** A store in this process's memory, with some operations replaced, and `degraded` as given. */
 function storeWith(

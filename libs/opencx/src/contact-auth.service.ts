@@ -233,7 +233,8 @@ export class ContactAuthService {
 
   /**
    * Deletes a contact at OpenCX (`DELETE /contacts/{contact_id}`, "Delete a contact"; OpenCX then
-   * refuses its tokens) and evicts its cached tokens across the fleet. Sent like `authenticateUser`;
+   * refuses its tokens) and evicts its cached tokens across the fleet, also when it fails in a way
+   * OpenCX may have acted on. Sent like `authenticateUser`;
    * safe to repeat. OpenCX documents nothing more: not whether conversations go (its earlier product
    * kept them), nor a 404; the key likely needs the contacts write scope. Not a complete erasure.
    *
@@ -256,7 +257,11 @@ export class ContactAuthService {
       try {
         await this.runner.run(call, request);
       } catch (error) {
-        if (!(error instanceof OpenCxApiError && error.upstreamStatus === 404)) throw error;
+        if (!(error instanceof OpenCxApiError && error.upstreamStatus === 404)) {
+          // As for updateContact: OpenCX may have deleted it (a time-out, a lost connection).
+          await this.forget(call, request, 'deleteContact').catch(() => undefined);
+          throw error;
+        }
         deleted = false;
       }
       await this.forget(call, request, 'deleteContact');

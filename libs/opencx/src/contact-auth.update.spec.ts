@@ -137,6 +137,67 @@ describe('ContactAuthService.updateContact against the fake OpenCX server', () =
       expect(h.fake.authenticateRequests()).toHaveLength(2);
     });
 
+    it('are evicted, with none kept afterwards, when the token was in flight during the update', async () => {
+      const service = await h.boot();
+      // The contact exists at OpenCX (made by another instance); this one has no token of it yet.
+      const { id } = h.fake.addContact({ email: EMAIL, name: 'Before' }, API_KEY);
+      // Long enough for the update to have evicted before it answers, on a busy machine too.
+      h.fake.delayNext(1, 1_500);
+      const first = service.authenticateUser({ email: EMAIL, name: 'Before' });
+      first.catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await service.updateContact(id, { name: 'After' });
+      const minted = await first;
+      // Its token came after the update's eviction: it must not be kept for later calls.
+      await service.updateContact(id, { name: 'After again' });
+      await expect(service.deleteContact(id)).resolves.toEqual({ deleted: true });
+      const sentBefore = h.fake.requests.length;
+      const again = await service.authenticateUser({ email: EMAIL, name: 'Before' });
+      expect(h.fake.requests.slice(sentBefore).map((r) => r.method)).toEqual(['POST']);
+      expect(again.token).not.toBe(minted.token);
+    });
+
+    it('are evicted whatever the case OpenCX gave the contact id in', async () => {
+      const service = await h.boot();
+      const { id } = h.fake.addContact({ email: EMAIL, name: 'Before' }, API_KEY);
+      h.fake.queue(1, {
+        kind: 'respond',
+        status: 200,
+        body: { token: 'minted-before', contact: { id: id.toUpperCase() } },
+      });
+      const first = await service.authenticateUser({ email: EMAIL, name: 'Before' });
+      expect([first.token, first.contact!.id]).toEqual(['minted-before', id.toUpperCase()]);
+      await service.updateContact(first.contact!.id, { name: 'After' });
+      const again = await service.authenticateUser({ email: EMAIL, name: 'Before' });
+      expect(again.token).not.toBe('minted-before');
+    });
+
+    it("are evicted in a full memory cache, however often the contact's token was served from it", async () => {
+      const service = await h.boot({ cache: { maxEntries: 4 } });
+      const busy = await service.authenticateUser({ email: 'busy@example.com', name: 'Before' });
+      await service.authenticateUser({ email: 'other1@example.com' });
+      const sent = h.fake.requests.length;
+      await expect(service.authenticateUser({ email: 'busy@example.com', name: 'Before' })).resolves.toEqual(busy);
+      expect(h.fake.requests.length).toBe(sent);
+      await service.authenticateUser({ email: 'other2@example.com' });
+      await service.updateContact(busy.contact!.id, { name: 'After' });
+      const again = await service.authenticateUser({ email: 'busy@example.com', name: 'Before' });
+      // other2's sign-in, the PATCH, and this sign-in: not answered from the cache.
+      expect(h.fake.requests.length).toBe(sent + 3);
+      expect(again.contact).toEqual(busy.contact);
+    });
+
+    it('are never served when OpenCX answered without the contact: such a token is not cached', async () => {
+      const service = await h.boot();
+      const { id } = h.fake.addContact({ email: EMAIL, name: 'Before' }, API_KEY);
+      h.fake.queue(1, { kind: 'respond', status: 200, body: { token: 'minted-before' } });
+      const first = await service.authenticateUser({ email: EMAIL, name: 'Before' });
+      expect([first.token, first.contact]).toEqual(['minted-before', undefined]);
+      await service.updateContact(id, { name: 'After' });
+      const again = await service.authenticateUser({ email: EMAIL, name: 'Before' });
+      expect(again.token).not.toBe('minted-before');
+    });
+
     it('says so when a store could not evict them', async () => {
       const memory = new MemoryFleetStore();
       const store: OpenCxFleetStore = Object.assign(Object.create(memory) as OpenCxFleetStore, {
@@ -149,21 +210,19 @@ describe('ContactAuthService.updateContact against the fake OpenCX server', () =
       expect((error as Error).message).toBe("updateContact could not evict the contact's tokens (TypeError)");
     });
 
-    it("says the contact's tokens could not be found when their index entry in the store was altered", async () => {
+    it("says the contact's tokens could not be found when their note in the store was altered", async () => {
       const memory = new MemoryFleetStore();
       const store: OpenCxFleetStore = Object.assign(Object.create(memory) as OpenCxFleetStore, {
-        lookup: (key: string, payload: string, lockTtl: number) =>
-          payload === 'contact-index'
-            ? Promise.resolve({ value: 'not sealed by this library' })
-            : memory.lookup(key, payload, lockTtl),
+        evictNote: async (key: string) => [...(await memory.evictNote(key)), 'not noted by this library'],
       });
       const service = await h.boot({ store });
       const { contact } = await service.authenticateUser({ email: EMAIL });
       const error = await rejection(service.updateContact(contact!.id, { name: 'x' }));
       expect(error).toBeInstanceOf(OpenCxStoreError);
-      expect((error as Error).message).toBe(
-        "The contact's cached tokens could not be found: their index entry was altered",
-      );
+      expect((error as Error).message).toBe("The contact's cached tokens could not be found: their note was altered");
+      // The tokens it could find are gone all the same.
+      await service.authenticateUser({ email: EMAIL });
+      expect(h.fake.authenticateRequests()).toHaveLength(2);
     });
   });
 

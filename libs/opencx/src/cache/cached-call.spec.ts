@@ -21,9 +21,9 @@ class Upstream {
     this.calls++;
     return new Promise((resolve) => this.pending.push(resolve));
   };
-  /** Answers the oldest pending request with `token` (and contact id `contactId`). */
-  answer(token: string, contactId?: string): void {
-    this.pending.shift()?.(AuthenticateUserResponseDto.of(token, contactId));
+  /** Answers the oldest pending request with `token`, for contact id `contactId` (none when null). */
+  answer(token: string, contactId: string | null = 'contact-1'): void {
+    this.pending.shift()?.(AuthenticateUserResponseDto.of(token, contactId ?? undefined));
   }
 }
 
@@ -182,21 +182,55 @@ describe('CachedCall', () => {
     expect([(await refreshing).token, (await after).token]).toEqual(['t2', 't3']);
   });
 
-  it("evicting a contact by its id lets a new call join another contact's flight as before", async () => {
+  it('evicting a contact by its id lets no new call join any flight in progress: whose contact it is, OpenCX has not said yet', async () => {
     const cached = cacheOn(store);
-    const issued = start(cached);
-    await settle();
-    upstream.answer('ada', 'contact-1');
-    await issued;
     const bob = { email: 'bob@example.com', body: '{"email":"bob@example.com"}' };
     const first = start(cached, bob);
     await settle();
     await cached.evictContactId(API_KEY, 'contact-1');
     const second = start(cached, bob);
     await settle();
-    upstream.answer('bob');
-    expect([(await first).token, (await second).token]).toEqual(['bob', 'bob']);
     expect(upstream.calls).toBe(2);
+    upstream.answer('bob', 'contact-bob');
+    upstream.answer('bob again', 'contact-bob');
+    expect([(await first).token, (await second).token]).toEqual(['bob', 'bob again']);
+  });
+
+  it('keeps no token looked up before an eviction of its contact id, even when no token of it was noted yet', async () => {
+    const cached = cacheOn(store);
+    const first = start(cached);
+    await settle();
+    await cached.evictContactId(API_KEY, 'contact-1');
+    upstream.answer('minted-before', 'contact-1');
+    expect((await first).token).toBe('minted-before');
+    await settle();
+    // A look-up in the millisecond of the eviction still counts as before it.
+    jest.advanceTimersByTime(1);
+    expect(await complete(cached, {}, 'minted-after')).toBe('minted-after');
+    expect(await complete(cached, {}, 'unused')).toBe('minted-after');
+    expect(upstream.calls).toBe(2);
+  });
+
+  it('keeps no answer without a contact id: no update or deletion by id could find it', async () => {
+    const cached = cacheOn(store);
+    const first = start(cached);
+    await settle();
+    upstream.answer('anonymous', null);
+    expect((await first).token).toBe('anonymous');
+    await settle();
+    expect(await complete(cached, {}, 'asked again')).toBe('asked again');
+    expect(upstream.calls).toBe(2);
+  });
+
+  it('evicts every token of a contact id, under each email it was noted with', async () => {
+    const cached = cacheOn(store);
+    const bob = { email: 'bob@example.com', body: '{"email":"bob@example.com"}' };
+    expect(await complete(cached, {}, 'ada')).toBe('ada');
+    expect(await complete(cached, bob, 'bob')).toBe('bob');
+    await cached.evictContactId(API_KEY, 'CONTACT-1');
+    expect(await complete(cached, {}, 'ada 2')).toBe('ada 2');
+    expect(await complete(cached, bob, 'bob 2')).toBe('bob 2');
+    expect(upstream.calls).toBe(4);
   });
 
   it("holds the contact's lock for as long as the call may last", async () => {

@@ -37,6 +37,8 @@ const endsCall = (error: unknown): boolean => error instanceof OpenCxTimeoutErro
  */
 export class CachedCall {
   private readonly flights = new SingleFlight<AuthenticateUserResponseDto>();
+  /** Answers this instance is still keeping, by contact key: a later call looks up after them. */
+  private readonly saving = new Map<string, Promise<void>>();
 
   constructor(
     private readonly cache: TokenCache | null,
@@ -51,7 +53,7 @@ export class CachedCall {
       ? `${entry.key}:${call.mode}:${entry.payload}`
       : `${call.mode}:${call.apiKey}\u0000${request.body}`;
     // This process's own store answers at once and locks no other instance out: a hit needs no flight.
-    if (cache?.local && entry && call.mode === 'use' && !this.flights.find(flightKey)) {
+    if (cache?.local && entry && call.mode === 'use' && !this.flights.find(flightKey) && !this.saving.has(entry.key)) {
       const { hit } = await cache.lookup(entry.key, call.apiKey, entry.payload, 1);
       if (hit) {
         call.trace.cache('hit');
@@ -79,10 +81,14 @@ export class CachedCall {
     return this.cache?.evict(key) ?? Promise.resolve();
   }
 
-  /** Forgets the cached token of the contact with this id (its contact key noted when it was issued). */
+  /**
+   * Forgets the cached tokens of the contact with this id (its contact keys noted when they were
+   * issued). No new caller joins a flight in progress: which contact its answer is for is not known
+   * until OpenCX answers, and it may be this one's, minted before.
+   */
   async evictContactId(apiKey: string, contactId: string): Promise<void> {
-    const key = await this.cache?.evictContactId(apiKey, contactId);
-    if (key !== undefined) this.flights.forget(`${key}:`);
+    this.flights.forget('');
+    await this.cache?.evictContactId(apiKey, contactId);
   }
 
   private entryOf(call: Call, request: TokenRequest): Entry {
@@ -103,6 +109,9 @@ export class CachedCall {
   ): Promise<AuthenticateUserResponseDto> {
     const { deadline, signal } = call;
     let found: CacheLookup;
+    // An answer this instance is keeping for the contact is read, not asked for again.
+    const earlier = this.saving.get(entry.key);
+    if (earlier) await this.within(call, cache, earlier);
     for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, LONGEST_POLL_MS)) {
       found = await this.lookup(call, cache, entry);
       if (found.hit && call.mode === 'use') {
@@ -122,8 +131,11 @@ export class CachedCall {
       throw error;
     }
     // Not awaited: the answer is the call's whether or not the store keeps it, or keeps it in time.
-    // Both writes start now, so a later call of this instance reads them (a store's order).
-    void this.store(call.apiKey, cache, entry, result, found.stamp);
+    const saving = this.store(call.apiKey, cache, entry, result, found.stamp);
+    this.saving.set(entry.key, saving);
+    void saving.finally(() => {
+      if (this.saving.get(entry.key) === saving) this.saving.delete(entry.key);
+    });
     return result;
   }
 
@@ -146,9 +158,10 @@ export class CachedCall {
   }
 
   /**
-   * Keeps the answer for the contact, and notes its contact id for `deleteContact`: two
-   * independent writes, so they travel together rather than one after the other. Best effort: a
-   * store that fails or is slow costs a later cache miss, never this answer.
+   * Notes the contact id, then keeps the answer for the contact, unless the id was evicted after the
+   * look-up (the answer may be from before an update or deletion). An answer without a contact id
+   * is not kept: no update or deletion by id could find it. Best effort: a store that fails or is
+   * slow costs a later cache miss, never this answer.
    */
   private async store(
     apiKey: string,
@@ -158,9 +171,12 @@ export class CachedCall {
     stamp: number,
   ): Promise<void> {
     const contactId = result.contact?.id;
-    await Promise.allSettled([
-      cache.set(key, apiKey, payload, result, stamp),
-      contactId === undefined ? undefined : cache.remember(apiKey, contactId, key, stamp),
-    ]);
+    try {
+      if (contactId !== undefined && (await cache.remember(apiKey, contactId, key, stamp)))
+        return await cache.set(key, apiKey, payload, result, stamp);
+    } catch {
+      // A store that failed keeps nothing; the lock is released below.
+    }
+    await cache.unlock(key).catch(() => undefined);
   }
 }

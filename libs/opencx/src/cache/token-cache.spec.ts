@@ -199,11 +199,11 @@ describe('TokenCache', () => {
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet(), { local: true });
     const exp = Math.floor(Date.now() / 1000) + 600;
     await cache.set(key, 'sk_key', payload, AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'), 0);
-    await cache.remember('sk_key', 'c-1', key, 0);
+    expect(await cache.remember('sk_key', 'c-1', key, 0)).toBe(true);
     expect((await store.lookup(key, payload)).value).toContain(jwt({ exp }));
     const found = await cache.lookup(key, 'sk_key', payload, 1_000);
     expect(found.hit).toEqual(AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'));
-    expect(await cache.evictContactId('sk_key', 'c-1')).toBe(key);
+    expect(await cache.evictContactId('sk_key', 'c-1')).toEqual([key]);
     expect([seal.mock.calls.length, open.mock.calls.length]).toEqual([0, 0]);
     seal.mockRestore();
     open.mockRestore();
@@ -233,44 +233,69 @@ describe('TokenCache', () => {
     expect((await hit(cache))?.expiresAt).toBe(new Date(exp * 1000).toISOString());
   });
 
-  it("finds a contact's key by its contact id, one note per contact, and answers undefined for an unknown id", async () => {
+  it('finds every key of a contact by its contact id (any case), and none for an unknown id', async () => {
     const store = new MemoryFleetStore(10);
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
     const bob = contactKey('sk_key', 'bob@example.com');
+    const old = contactKey('sk_key', 'ada.old@example.com');
+    await cache.remember('sk_key', 'C-ADA', old, 0);
     await cache.remember('sk_key', 'c-ada', key, 0);
     await cache.remember('sk_key', 'c-bob', bob, 0);
-    expect(await cache.evictContactId('sk_key', 'c-ada')).toBe(key);
-    expect(await cache.evictContactId('sk_key', 'c-ada')).toBeUndefined();
-    expect(await cache.evictContactId('sk_key', 'c-unknown')).toBeUndefined();
-    expect(await cache.evictContactId('sk_key', 'c-bob')).toBe(bob);
+    expect((await cache.evictContactId('sk_key', 'c-ADA')).toSorted()).toEqual([key, old].toSorted());
+    expect(await cache.evictContactId('sk_key', 'c-ada')).toEqual([]);
+    expect(await cache.evictContactId('sk_key', 'c-unknown')).toEqual([]);
+    expect(await cache.evictContactId('sk_key', 'c-bob')).toEqual([bob]);
   });
 
-  it("refuses a contact-id note that is not a string (a custom store's answer), removing it", async () => {
+  it('notes nothing, and so keeps no token, for a contact id evicted after the look-up', async () => {
     const store = new MemoryFleetStore(10);
-    jest
-      .spyOn(store as OpenCxFleetStore, 'lookup')
-      .mockResolvedValue({ value: 42 as unknown as string, locked: true, stamp: 1 });
-    const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
-    await expect(cache.evictContactId('sk_key', 'c-odd')).rejects.toBeInstanceOf(OpenCxStoreError);
-    expect(evict).toHaveBeenCalledTimes(1);
+    const { stamp } = await cache.lookup(key, 'sk_key', payload, 1_000);
+    await cache.evictContactId('sk_key', 'c-ada');
+    expect(await cache.remember('sk_key', 'c-ada', key, stamp)).toBe(false);
+    jest.advanceTimersByTime(1);
+    const later = await cache.lookup(key, 'sk_key', payload, 1_000);
+    expect(await cache.remember('sk_key', 'c-ada', key, later.stamp)).toBe(true);
   });
 
-  it("opens a contact-id note only under its own id: one moved from another contact's id evicts nothing", async () => {
+  it("keeps a contact id's note longer than the cache's ttl: its token is saved just after it", async () => {
     const store = new MemoryFleetStore(10);
-    const save = jest.spyOn(store as OpenCxFleetStore, 'save');
+    const note = jest.spyOn(store as OpenCxFleetStore, 'note');
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    await cache.remember('sk_key', 'c-ada', key, 0);
+    expect(note.mock.calls[0]?.[2]).toBeGreaterThan(60_000);
+  });
+
+  it("refuses a contact-id note's member that is not a string (a custom store's answer), evicting the others", async () => {
+    const store = new MemoryFleetStore(10);
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    await cache.remember('sk_key', 'c-odd', key, 0);
+    const evictNote = store.evictNote.bind(store);
+    jest
+      .spyOn(store as OpenCxFleetStore, 'evictNote')
+      .mockImplementation(async (at) => [...(await evictNote(at)), 42 as unknown as string]);
+    const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
+    await expect(cache.evictContactId('sk_key', 'c-odd')).rejects.toBeInstanceOf(OpenCxStoreError);
+    expect(evict.mock.calls).toEqual([[key]]);
+  });
+
+  it("evicts by a member only under its own contact id: one copied from another id's note evicts nothing", async () => {
+    const store = new MemoryFleetStore(10);
+    const note = jest.spyOn(store as OpenCxFleetStore, 'note');
     const logger = quiet();
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
     const mallory = contactKey('sk_key', 'mallory@example.com');
     await cache.remember('sk_key', 'c-alice', key, 0);
     await cache.remember('sk_key', 'c-mallory', mallory, 0);
-    const [aliceIndex, , aliceNote] = save.mock.calls[0]!;
-    const malloryNote = save.mock.calls[1]![2];
-    expect(aliceNote).not.toContain(key);
-    await store.save(aliceIndex, 'contact-index', malloryNote, 60_000, 0);
+    const [aliceNote, aliceMember] = note.mock.calls[0]!;
+    const malloryMember = note.mock.calls[1]![1];
+    expect(aliceMember.startsWith(`${key}.`)).toBe(true);
+    await store.evictNote(aliceNote);
+    jest.advanceTimersByTime(1);
+    await store.note(aliceNote, malloryMember, 60_000, (await store.lookup(mallory, 'p')).stamp);
     const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
     await expect(cache.evictContactId('sk_key', 'c-alice')).rejects.toBeInstanceOf(OpenCxStoreError);
-    expect(evict.mock.calls).toEqual([[aliceIndex]]);
+    expect(evict).not.toHaveBeenCalled();
     expect(logger.warn).toHaveBeenCalledTimes(1);
   });
 });

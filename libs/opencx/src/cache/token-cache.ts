@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
 import { OpenCxStoreError } from '../errors/opencx.errors.js';
@@ -28,12 +28,26 @@ export function payloadHash(apiKey: string, body: string): string {
   return hash('sha256', `${apiKey}\u0000${body}`, 'base64url');
 }
 
-/** The payload of an index entry (contact id → contact key): a constant, the entry holds a hash, not a token. */
-const CONTACT_INDEX = 'contact-index';
+/**
+ * How much longer a contact id's note lives than the cache's ttl: it is written just before its
+ * token, and must outlive it.
+ */
+const NOTE_MARGIN = 60_000;
 
-/** The store key of a contact id's index entry: hashed with the API key, as contact keys are. */
+/**
+ * The store key of a contact id's note: hashed with the API key, as contact keys are. A contact id
+ * is a UUID (case-blind), lower-cased here, the one place both the note's writer and its evictions read.
+ */
 function contactIdKey(apiKey: string, contactId: string): string {
-  return hash('sha256', `${apiKey}\u0000contact-id\u0000${contactId}`, 'base64url');
+  return hash('sha256', `${apiKey}\u0000contact-id\u0000${contactId.toLowerCase()}`, 'base64url');
+}
+
+/**
+ * A note's member for `key` in a store others can read: the contact key and a tag of it, keyed with
+ * the API key and bound to the note, so a member copied into another contact id's note is refused.
+ */
+function taggedMember(apiKey: string, note: string, key: string): string {
+  return `${key}.${createHmac('sha256', apiKey).update(`${note}\u0000${key}`).digest('base64url')}`;
 }
 
 /** A look-up's answer for the cache step: the cached result, or whether to call OpenCX. */
@@ -186,33 +200,37 @@ export class TokenCache {
   }
 
   /**
-   * Notes which contact key `contactId` belongs to, for as long as its token may be cached; nothing
-   * when the note was evicted after the contact's look-up that gave `stamp` (the store's one clock
-   * stamps both keys, so the note costs one round trip). The note is sealed and bound to its own
-   * key, as token entries are: pointed at another contact, it does not open.
+   * Notes that `key` caches a token of the contact with this id, for longer than the token may
+   * live: false when the id was evicted after the contact's look-up that gave `stamp` (the answer
+   * may be the evicted profile's, so its token must not be kept). Keep the token only after it.
    */
-  remember(apiKey: string, contactId: string, key: string, stamp: number): Promise<void> {
-    const index = contactIdKey(apiKey, contactId);
-    const note = this.sealed(apiKey, index, CONTACT_INDEX, key);
-    return this.store.save(index, CONTACT_INDEX, note, this.settings.ttl, stamp);
+  remember(apiKey: string, contactId: string, key: string, stamp: number): Promise<boolean> {
+    const note = contactIdKey(apiKey, contactId);
+    const member = this.local ? key : taggedMember(apiKey, note, key);
+    return this.store.note(note, member, this.settings.ttl + NOTE_MARGIN, stamp);
   }
 
   /**
-   * Forgets the token of the contact with this id (and the note), wherever the store keeps them:
-   * the contact's key, or undefined when no note was found. A note that fails its integrity check
-   * is removed, and said as an OpenCxStoreError: where the contact's tokens are is then unknown.
+   * Forgets every token of the contact with this id, wherever the store keeps them, and marks the
+   * id evicted, so no token looked up before is kept after: the contact keys noted for it. A member
+   * that is not one this cache noted there (altered, or copied from another id's note) evicts
+   * nothing and is said as an OpenCxStoreError, after the others' tokens go.
    */
-  async evictContactId(apiKey: string, contactId: string): Promise<string | undefined> {
-    const index = contactIdKey(apiKey, contactId);
-    const { value } = await this.store.lookup(index, CONTACT_INDEX, 1);
-    const key = typeof value !== 'string' ? undefined : this.opened(apiKey, index, CONTACT_INDEX, value);
-    if (key !== undefined) await this.store.evict(key);
-    await this.store.evict(index);
-    if (value !== undefined && key === undefined) {
-      this.logger.warn("A contact id's index entry failed its integrity check; it is removed");
+  async evictContactId(apiKey: string, contactId: string): Promise<string[]> {
+    const note = contactIdKey(apiKey, contactId);
+    const members: unknown = await this.store.evictNote(note);
+    const all: unknown[] = Array.isArray(members) ? members : [members];
+    const keys = all.flatMap((member) => {
+      if (typeof member !== 'string') return [];
+      const key = this.local ? member : member.slice(0, member.indexOf('.'));
+      return this.local || member === taggedMember(apiKey, note, key) ? [key] : [];
+    });
+    await Promise.all(keys.map((key) => this.store.evict(key)));
+    if (keys.length < all.length) {
+      this.logger.warn("A contact id's note held a member this cache did not note there; it is ignored");
       // Said without naming a call: updateContact and deleteContact both evict by contact id.
-      throw new OpenCxStoreError("The contact's cached tokens could not be found: their index entry was altered");
+      throw new OpenCxStoreError("The contact's cached tokens could not be found: their note was altered");
     }
-    return key;
+    return keys;
   }
 }
