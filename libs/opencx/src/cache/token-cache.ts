@@ -1,4 +1,4 @@
-import { createHmac, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
 import { OpenCxStoreError } from '../errors/opencx.errors.js';
@@ -42,13 +42,8 @@ function contactIdKey(apiKey: string, contactId: string): string {
   return hash('sha256', `${apiKey}\u0000contact-id\u0000${contactId.toLowerCase()}`, 'base64url');
 }
 
-/**
- * A note's member for `key` in a store others can read: the contact key and a tag of it, keyed with
- * the API key and bound to the note, so a member copied into another contact id's note is refused.
- */
-function taggedMember(apiKey: string, note: string, key: string): string {
-  return `${key}.${createHmac('sha256', apiKey).update(`${note}\u0000${key}`).digest('base64url')}`;
-}
+/** What a contact key looks like (SHA-256 in base64url): a note's member that is not one was not written here. */
+const CONTACT_KEY = /^[\w-]{43}$/;
 
 /** A look-up's answer for the cache step: the cached result, or whether to call OpenCX. */
 export interface CacheLookup {
@@ -205,29 +200,21 @@ export class TokenCache {
    * may be the evicted profile's, so its token must not be kept). Keep the token only after it.
    */
   remember(apiKey: string, contactId: string, key: string, stamp: number): Promise<boolean> {
-    const note = contactIdKey(apiKey, contactId);
-    const member = this.local ? key : taggedMember(apiKey, note, key);
-    return this.store.note(note, member, this.settings.ttl + NOTE_MARGIN, stamp);
+    return this.store.note(contactIdKey(apiKey, contactId), key, this.settings.ttl + NOTE_MARGIN, stamp);
   }
 
   /**
    * Forgets every token of the contact with this id, wherever the store keeps them, and marks the
    * id evicted, so no token looked up before is kept after: the contact keys noted for it. A member
-   * that is not one this cache noted there (altered, or copied from another id's note) evicts
-   * nothing and is said as an OpenCxStoreError, after the others' tokens go.
+   * that is no contact key (the note was altered) is said as an OpenCxStoreError, after the others' tokens go.
    */
   async evictContactId(apiKey: string, contactId: string): Promise<string[]> {
-    const note = contactIdKey(apiKey, contactId);
-    const members: unknown = await this.store.evictNote(note);
+    const members: unknown = await this.store.evictNote(contactIdKey(apiKey, contactId));
     const all: unknown[] = Array.isArray(members) ? members : [members];
-    const keys = all.flatMap((member) => {
-      if (typeof member !== 'string') return [];
-      const key = this.local ? member : member.slice(0, member.indexOf('.'));
-      return this.local || member === taggedMember(apiKey, note, key) ? [key] : [];
-    });
+    const keys = all.filter((member): member is string => typeof member === 'string' && CONTACT_KEY.test(member));
     await Promise.all(keys.map((key) => this.store.evict(key)));
     if (keys.length < all.length) {
-      this.logger.warn("A contact id's note held a member this cache did not note there; it is ignored");
+      this.logger.warn("A contact id's note held something other than contact keys; it is ignored");
       // Said without naming a call: updateContact and deleteContact both evict by contact id.
       throw new OpenCxStoreError("The contact's cached tokens could not be found: their note was altered");
     }

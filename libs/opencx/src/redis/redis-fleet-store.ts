@@ -179,6 +179,8 @@ export class RedisFleetStore implements OpenCxFleetStore {
   /** As {@link evict}: the members noted in Redis and in memory, or a rejection. */
   async evictNote(key: string): Promise<string[]> {
     const here = await this.local.evictNote(key);
+    // Its tokens' copies here go all the same, as evict's do, before the rejection.
+    await Promise.all(here.map((member) => this.local.evict(member)));
     if (!(await this.ready())) throw new Error('Redis is unavailable');
     const { note, evicted } = this.names.contact(key);
     const args = [EVICTION_MARGIN, EVICTION_TTL, ...this.timeArguments()];

@@ -107,6 +107,23 @@ describe('MemoryFleetStore: the token cache', () => {
     expect((await store.lookup('c', 'p')).value).toBe('c');
   });
 
+  it("keeps notes beside the entries, and drops a note's entries with it when full: none outlives its note", async () => {
+    const store = new MemoryFleetStore(2);
+    const keep = async (key: string, note: string) => {
+      const { stamp } = await store.lookup(key, 'p');
+      await store.note(note, key, 60_000, stamp);
+      await store.save(key, 'p', `v-${key}`, 60_000, stamp);
+    };
+    await keep('busy', 'n-busy');
+    await keep('a', 'n-a');
+    // Hits refresh the busy entry only: its note is the oldest when a third note comes.
+    expect((await store.lookup('busy', 'p')).value).toBe('v-busy');
+    await keep('b', 'n-b');
+    expect((await store.lookup('busy', 'p')).value).toBeUndefined();
+    expect(await store.evictNote('n-busy')).toEqual([]);
+    expect(await store.evictNote('n-a')).toEqual(['a']);
+  });
+
   it('drops expired entries first, so a full cache holds only live tokens', async () => {
     jest.useFakeTimers({ now: 1_000_000 });
     try {
