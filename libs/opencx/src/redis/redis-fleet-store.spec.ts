@@ -161,14 +161,25 @@ describe('RedisFleetStore', () => {
     expect((await store.lookup('c', 'p', 500)).value).toBeUndefined();
   });
 
-  it('keeps a copy of what Redis stored, and serves it only while Redis is unreachable', async () => {
+  it('serves nothing it saved through Redis once Redis is unreachable: the fleet may have evicted it since', async () => {
     await store.save('kept', 'p', 'v1', 60_000, 1);
-    redis.answers.STORE = 0;
-    await store.save('refused', 'p', 'v2', 60_000, 1);
-    expect((await store.lookup('kept', 'p', 500)).value).toBeUndefined();
     await failOver();
-    expect((await store.lookup('kept', 'p', 500)).value).toBe('v1');
-    expect((await store.lookup('refused', 'p', 500)).value).toBeUndefined();
+    expect((await store.lookup('kept', 'p', 500)).value).toBeUndefined();
+  });
+
+  it('forgets what it saved on its own once Redis answers again, and keeps nothing looked up before', async () => {
+    jest.advanceTimersByTime(1_000);
+    await failOver();
+    const before = await store.lookup('c', 'p', 500);
+    await store.save('c', 'p', 'v', 60_000, before.stamp);
+    expect((await store.lookup('c', 'p', 500)).value).toBe('v');
+    const late = await store.lookup('late', 'p', 500);
+    await recover();
+    await failOver();
+    // Another instance may have evicted either contact through Redis while this one used it.
+    expect((await store.lookup('c', 'p', 500)).value).toBeUndefined();
+    await store.save('late', 'p', 'v', 60_000, late.stamp);
+    expect((await store.lookup('late', 'p', 500)).value).toBeUndefined();
   });
 
   it("treats a reply that blames the data as that operation's miss: Redis stays in use", async () => {

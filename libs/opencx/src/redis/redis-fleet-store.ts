@@ -67,11 +67,16 @@ const EVICTION_MARGIN = 500;
  *
  * While Redis is unreachable the store answers from this process's memory and says so through
  * `degraded` (also from start-up until Redis first answers): see {@link FleetLimiter} for how the
- * limit holds meanwhile. Tokens saved through Redis are kept in memory too, and served from there
- * only while Redis is unreachable.
+ * limit holds meanwhile. Tokens saved through Redis are never served from memory (another instance
+ * may have evicted them through Redis); those saved meanwhile are, until Redis answers again.
  */
 export class RedisFleetStore implements OpenCxFleetStore {
   private readonly local: MemoryFleetStore;
+  /** Tokens saved while Redis was unreachable, served only until it answers again. */
+  private tokens: MemoryFleetStore;
+  private readonly maxEntries: number;
+  /** When Redis last answered again after an outage (monotonic ms): a look-up from before it saves nothing here. */
+  private recoveredAt = Number.NEGATIVE_INFINITY;
   private readonly breaker: CircuitBreaker;
   private readonly run: RunScript;
   private readonly names: RedisKeys;
@@ -94,10 +99,15 @@ export class RedisFleetStore implements OpenCxFleetStore {
     this.run = scriptRunner(client);
     this.names = new RedisKeys(prefix);
     this.local = new MemoryFleetStore(maxEntries);
+    this.maxEntries = maxEntries;
+    this.tokens = new MemoryFleetStore(maxEntries);
     this.clock = new FleetClock({ heartbeat, forget: FORGET_BEATS * heartbeat, timeout });
     this.breaker = new CircuitBreaker(timeout, heartbeat, new Logger('OpenCx:redis'), {
       opened: (sentAt) => this.failOver(sentAt),
-      closed: () => void this.limiter.recover(),
+      closed: () => {
+        this.forgetTokens();
+        void this.limiter.recover();
+      },
     });
     this.limiter = new FleetLimiter({
       run: this.run,
@@ -135,7 +145,7 @@ export class RedisFleetStore implements OpenCxFleetStore {
   async lookup(key: string, payload: string, lockTtl: number): Promise<OpenCxStoreLookup> {
     // On its own, a stamp of this process's clock (negative, so save can tell it from the fleet's).
     const alone = async (): Promise<OpenCxStoreLookup> => {
-      const found = await this.local.lookup(key, payload, lockTtl);
+      const found = await this.tokens.lookup(key, payload, lockTtl);
       return { ...found, stamp: -found.stamp };
     };
     if (!(await this.ready())) return alone();
@@ -154,15 +164,15 @@ export class RedisFleetStore implements OpenCxFleetStore {
 
   async save(key: string, payload: string, value: string, ttlMs: number, stamp: number): Promise<void> {
     this.locks.delete(key);
-    // A look-up stamped by the fleet cannot be compared with this process's clock: keep nothing.
-    const alone = () => (stamp < 0 ? this.local.save(key, payload, value, ttlMs, -stamp) : undefined);
+    // A look-up stamped by the fleet cannot be compared with this process's clock, nor one from
+    // before Redis answered again (the fleet may have evicted the contact meanwhile): keep nothing.
+    const alone = () =>
+      stamp < 0 && -stamp > this.recoveredAt ? this.tokens.save(key, payload, value, ttlMs, -stamp) : undefined;
     if (!(await this.ready())) return alone();
     return this.breaker.run(async () => {
       const { token, lock, evicted } = this.names.contact(key);
       const args = [`${payload}.${value}`, wholeMs(ttlMs), this.instance, wholeMs(stamp), EVICTION_TTL];
-      // The copy served while Redis is unreachable: only what Redis kept (no eviction won).
-      if (Number(await this.run(STORE, [token, lock, evicted], args)) === 1)
-        await this.local.save(key, payload, value, ttlMs, Number.POSITIVE_INFINITY);
+      await this.run(STORE, [token, lock, evicted], args);
     }, alone);
   }
 
@@ -176,7 +186,7 @@ export class RedisFleetStore implements OpenCxFleetStore {
 
   /** Gone from Redis and from memory, or a rejection: an eviction that did not reach the fleet must say so. */
   async evict(key: string): Promise<void> {
-    await this.local.evict(key);
+    await this.tokens.evict(key);
     if (!(await this.ready())) throw new Error('Redis is unavailable');
     const { token, evicted } = this.names.contact(key);
     const args = [EVICTION_MARGIN, EVICTION_TTL, ...this.timeArguments()];
@@ -218,6 +228,15 @@ export class RedisFleetStore implements OpenCxFleetStore {
     }
   }
 
+  /**
+   * Redis answers again: what this process saved on its own is forgotten. Another instance may evict
+   * a contact through Redis from now on, and this process would not hear of it in a later outage.
+   */
+  private forgetTokens(): void {
+    this.recoveredAt = monotonicNow();
+    this.tokens = new MemoryFleetStore(this.maxEntries);
+  }
+
   /** The arguments by which a script reads fleet time (see fleetNow). */
   private timeArguments(): Array<string | number> {
     const { offset, below, above } = this.clock.scriptTime();
@@ -246,7 +265,11 @@ export class RedisFleetStore implements OpenCxFleetStore {
         () => undefined,
       );
       const learnt = reply === undefined ? undefined : this.clock.learn(reply, sentAt, monotonicNow());
-      if (learnt) this.answered = true;
+      if (learnt && !this.answered) {
+        // Redis answers for the first time: what was saved before, on this process's own, is forgotten.
+        this.forgetTokens();
+        this.answered = true;
+      }
       // The fleet's state is gone (a restart, a flush): what this instance sent in the window goes back.
       if (learnt?.lost && !leaving) await this.limiter.handBack();
       this.limiter.forgetIdle();
