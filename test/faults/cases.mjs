@@ -2,7 +2,7 @@
 // library at commit 88b39d6, with the checks it failed there (`broke`). They run in the short form
 // (`npm run test:faults -- --short`) and alone with `-- --case <name>`. Each is expected to pass once
 // its break is fixed. The two controls have no fault and pass there.
-import { MAIN_KEY } from './plan.mjs';
+import { MAIN_KEY, heartbeatOf } from './plan.mjs';
 
 /** A plan with the simulation's usual settings; `shape` overrides them. */
 function casePlan(name, shape, steps) {
@@ -22,6 +22,7 @@ function casePlan(name, shape, steps) {
     registrations: [{ key: MAIN_KEY }],
     perCallKeys: [],
     idle: { long: false },
+    heartbeat: heartbeatOf(windowMs, 50),
     ...rest,
     options: {
       timeout: 2_000,
@@ -207,12 +208,12 @@ export const CASES = [
   {
     name: 'case-15-index-redirect',
     broke: 'tokens',
-    what: "two users cached; the entries of Redis's contact-id index swapped (pick 1 pairs the two index entries in the base layout); deleteContact of one; that user again",
+    what: "two users cached; the two entries of Redis's contact-id index swapped; deleteContact of one; that user again",
     plan: () =>
       casePlan('case-15-index-redirect', {}, [
         { at: 0, do: 'auth', slot: 0, email: 'alice@sim.test' },
         { at: 0, do: 'auth', slot: 0, email: 'bob@sim.test' },
-        { at: 1_000, do: 'swap-tokens', pick: 1 },
+        { at: 1_000, do: 'swap-tokens', kind: 'index', pick: 0 },
         { at: 1_500, do: 'delete', slot: 1, email: 'alice@sim.test' },
         { at: 3_000, do: 'auth', slot: 2, email: 'alice@sim.test' },
       ]),

@@ -3,6 +3,7 @@
 // harness's messages. Only the package's public API is used.
 import { NestFactory } from '@nestjs/core';
 import { OpenCxClientRateLimitError, OpenCxError, OpenCxModule, getContactAuthToken } from 'nestjs-opencx';
+import { RedisFleetStore } from 'nestjs-opencx/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { now } from './clock.mjs';
@@ -24,9 +25,17 @@ function watchLag() {
   }, every).unref();
 }
 
-/** The redis option for this instance: a URL, or a connected client (wrapped: Redis's clock, counts). */
-async function redisOption(config) {
-  if (config.redisVia === 'url') return { redis: config.redisUrl, commands: () => undefined, close: () => undefined };
+/**
+ * This instance's fleet store, one per process (every registration shares it, as an application
+ * would): on a URL (the store opens its own connection), or on a connected client, wrapped
+ * (Redis's clock, counts). The store's heartbeat and timeout are scaled with the window.
+ */
+async function fleetStore(config) {
+  const settings = { timeout: config.options.redisTimeout, heartbeat: config.heartbeat };
+  if (config.redisVia === 'url') {
+    const store = await RedisFleetStore.connect(config.redisUrl, settings);
+    return { store, commands: () => undefined, close: () => undefined };
+  }
   if (config.redisVia === 'ioredis') {
     const raw = new Redis(config.redisUrl, {
       connectionName: config.name,
@@ -38,7 +47,7 @@ async function redisOption(config) {
     raw.on('error', () => undefined);
     await raw.connect();
     const { client, commands } = wrapIoRedis(raw);
-    return { redis: client, commands, close: () => raw.disconnect() };
+    return { store: new RedisFleetStore(client, settings), commands, close: () => raw.disconnect() };
   }
   const raw = createClient({
     url: config.redisUrl,
@@ -50,7 +59,7 @@ async function redisOption(config) {
   raw.on('error', () => undefined);
   await raw.connect();
   const { client, commands } = wrapNodeRedis(raw);
-  return { redis: client, commands, close: () => raw.destroy() };
+  return { store: new RedisFleetStore(client, settings), commands, close: () => raw.destroy() };
 }
 
 function outcome(error) {
@@ -64,16 +73,18 @@ function outcome(error) {
 }
 
 async function start(config) {
-  const redis = await redisOption(config);
+  const redis = await fleetStore(config);
+  // The store's own timeout is the plan's redisTimeout; the module's would only build a store.
+  const { redisTimeout: _storeTimeout, ...options } = config.options;
   const imports = config.registrations.map((registration) =>
     OpenCxModule.forRoot({
       ...(registration.name ? { name: registration.name } : {}),
       apiKey: registration.key,
       baseUrl: config.baseUrl,
-      redis: redis.redis,
+      store: redis.store,
       telemetry: false,
-      ...config.options,
-      rateLimit: { ...config.options.rateLimit, ...(registration.group ? { group: registration.group } : {}) },
+      ...options,
+      rateLimit: { ...options.rateLimit, ...(registration.group ? { group: registration.group } : {}) },
     }),
   );
   // oxlint-disable-next-line typescript/no-extraneous-class

@@ -64,6 +64,7 @@ export async function simulate(plan, dir) {
       upstreamUrl: upstream.url,
       registrations: plan.registrations,
       options: plan.options,
+      heartbeat: plan.heartbeat,
     };
     for (let i = 0; i < plan.instances; i++) slots.push(createSlot(i, config, record, dir));
     await Promise.all(slots.map((slot) => slot.start()));
@@ -196,6 +197,7 @@ async function measureIdle(url, slots, ms) {
     instances: live.length,
     total: counted.total,
     byClient: counted.byClient,
+    perKey: counted.perKey,
     commands: counted.commands,
     wrapper: live.map((slot, i) =>
       before[i] === undefined || after[i] === undefined
