@@ -75,7 +75,7 @@ function outcome(error) {
 async function start(config) {
   const redis = await fleetStore(config);
   // The store's own timeout is the plan's redisTimeout; the module's would only build a store.
-  const { redisTimeout: _storeTimeout, ...options } = config.options;
+  const { redisTimeout: _storeTimeout, ...moduleOptions } = config.options;
   const imports = config.registrations.map((registration) =>
     OpenCxModule.forRoot({
       ...(registration.name ? { name: registration.name } : {}),
@@ -83,8 +83,8 @@ async function start(config) {
       baseUrl: config.baseUrl,
       store: redis.store,
       telemetry: false,
-      ...options,
-      rateLimit: { ...options.rateLimit, ...(registration.group ? { group: registration.group } : {}) },
+      ...moduleOptions,
+      rateLimit: { ...moduleOptions.rateLimit, ...(registration.group ? { group: registration.group } : {}) },
     }),
   );
   // oxlint-disable-next-line typescript/no-extraneous-class

@@ -74,6 +74,8 @@ export async function scanLibraryKeys(client) {
   return keys;
 }
 
+const sorted = (set) => [...set].toSorted(byText);
+
 /** The hash tags of each family seen in `keys`: { contact: [...], limiter: [...], fleet: [...] }. */
 export function tagsByFamily(keys) {
   const out = { contact: new Set(), limiter: new Set(), fleet: new Set() };
@@ -81,7 +83,6 @@ export function tagsByFamily(keys) {
     const found = classify(key);
     if (found) out[found.row.family].add(found.tag);
   }
-  const sorted = (set) => [...set].toSorted(byText);
   return { contact: sorted(out.contact), limiter: sorted(out.limiter), fleet: sorted(out.fleet) };
 }
 
