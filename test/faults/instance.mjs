@@ -6,7 +6,7 @@ import { OpenCxClientRateLimitError, OpenCxError, OpenCxModule, getContactAuthTo
 import { RedisFleetStore } from 'nestjs-opencx/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { now } from './clock.mjs';
+import { now, sleep } from './clock.mjs';
 import { wrapIoRedis, wrapNodeRedis } from './redis-wrapper.mjs';
 
 const send = (message) => process.connected && process.send(message);
@@ -24,6 +24,12 @@ function watchLag() {
     last = t;
   }, every).unref();
 }
+
+/**
+ * Waits for a client's first connection, a second at most: an application whose Redis is down
+ * starts all the same (the client goes on connecting, the store works in memory meanwhile).
+ */
+const connected = (connecting) => Promise.race([connecting.catch(() => undefined), sleep(1_000)]);
 
 /**
  * This instance's fleet store, one per process (every registration shares it, as an application
@@ -45,7 +51,7 @@ async function fleetStore(config) {
       lazyConnect: true,
     });
     raw.on('error', () => undefined);
-    await raw.connect();
+    await connected(raw.connect());
     const { client, commands } = wrapIoRedis(raw);
     return { store: new RedisFleetStore(client, settings), commands, close: () => raw.disconnect() };
   }
@@ -57,7 +63,7 @@ async function fleetStore(config) {
     socket: { connectTimeout: 1_000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 500) },
   });
   raw.on('error', () => undefined);
-  await raw.connect();
+  await connected(raw.connect());
   const { client, commands } = wrapNodeRedis(raw);
   return { store: new RedisFleetStore(client, settings), commands, close: () => raw.destroy() };
 }
@@ -94,6 +100,11 @@ async function start(config) {
     { logger: ['error', 'warn', 'log'], abortOnError: false },
   );
   const services = new Map(config.registrations.map((r) => [r.name ?? '', app.get(getContactAuthToken(r.name))]));
+  // Started means joined the fleet (its first heartbeat answered), when Redis answers: a fleet
+  // "started with Redis up" has met. One that cannot reach Redis starts without, and says so.
+  const joinBy = now() + config.options.redisTimeout + 2 * config.heartbeat + 1_000;
+  while (redis.store.degraded && now() < joinBy) await sleep(10);
+  const joined = !redis.store.degraded;
 
   const run = async (message) => {
     const service = services.get(message.reg ?? '');
@@ -120,7 +131,7 @@ async function start(config) {
     send({ type: 'result', id: message.id, startedAt, endedAt: now(), ...result });
   };
 
-  return (message) => {
+  const handler = (message) => {
     if (message.op === 'block') {
       const until = now() + message.ms;
       while (now() < until) {
@@ -141,6 +152,7 @@ async function start(config) {
       void run(message);
     }
   };
+  return { handler, joined };
 }
 
 watchLag();
@@ -153,10 +165,10 @@ process.on('message', (message) => {
     return;
   }
   start(message.config).then(
-    (handler) => {
+    ({ handler, joined }) => {
       handle = handler;
       for (const queued of early.splice(0)) handler(queued);
-      send({ type: 'ready', pid: process.pid });
+      send({ type: 'ready', pid: process.pid, joined });
     },
     (error) => {
       send({ type: 'failed', error: error?.constructor?.name ?? String(error) });
