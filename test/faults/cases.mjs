@@ -1,5 +1,6 @@
-// Named regression cases: schedules written out, each for one break the simulation found on the
-// library at commit 88b39d6, with the checks it failed there (`broke`). They run in the short form
+// Named regression cases: schedules written out, each for one break the simulation found, with the
+// checks it failed (`broke`): on the library at commit 88b39d6, or where it says, at 62c2dd3 (the
+// redesigned Redis store). They run in the short form
 // (`npm run test:faults -- --short`) and alone with `-- --case <name>`. Each is expected to pass once
 // its break is fixed. The two controls have no fault and pass there.
 import { MAIN_KEY, heartbeatOf } from './plan.mjs';
@@ -227,6 +228,31 @@ export const CASES = [
         { at: 0, do: 'auth', slot: 0, email: 'racer@sim.test' },
         { at: 100, do: 'delete', slot: 1, email: 'racer@sim.test' },
         { at: 1_500, do: 'auth', slot: 2, email: 'racer@sim.test' },
+      ]),
+  },
+  {
+    name: 'case-25-restart-during-outage',
+    broke: 'quota, upstream-429 (at 62c2dd3)',
+    what: 'Redis killed under steady demand above the quota; an instance killed and started again while Redis is down, so it never meets the fleet',
+    plan: () =>
+      casePlan('case-25-restart-during-outage', {}, [
+        ...users(0, 120, [0, 1, 2], { spreadMs: 12_000 }),
+        { at: 1_000, do: 'redis-kill', phase: 'mid-window' },
+        { at: 1_500, do: 'instance-kill', slot: 2 },
+        { at: 2_000, do: 'instance-start', slot: 2 },
+        { at: 12_000, do: 'redis-start' },
+      ]),
+  },
+  {
+    name: 'case-26-outage-as-an-instance-joins',
+    broke: 'quota, upstream-429 (at 62c2dd3)',
+    what: 'an instance killed and started again; Redis killed the moment it has joined the fleet, before the others heard of it',
+    plan: () =>
+      casePlan('case-26-outage-as-an-instance-joins', {}, [
+        ...users(0, 120, [0, 1, 2], { spreadMs: 12_000 }),
+        { at: 500, do: 'instance-kill', slot: 2 },
+        { at: 1_000, do: 'instance-start', slot: 2, then: { do: 'redis-kill', phase: 'mid-window' } },
+        { at: 12_000, do: 'redis-start' },
       ]),
   },
 ];
