@@ -87,6 +87,21 @@ function demands(plan, record) {
 }
 
 /**
+ * The incarnations the fleet may not have heard of when Redis was lost at `t`, so that their share
+ * could be the others' (with no `rateLimit.instances` to say how many share the key): those that
+ * never joined, or joined within a forget period (three heartbeats), a heartbeat and a timeout of
+ * it (by then each has beaten once with every live member counting it). They have no share of their
+ * own while Redis is out: neither the cut-off goal nor their share's refusals apply to them.
+ */
+function unheardAt(plan, record, t) {
+  if (plan.options.rateLimit.instances) return new Set();
+  const heard = t - (4 * plan.heartbeat + plan.options.redisTimeout);
+  return new Set(
+    record.lifecycle.filter((e) => e.event === 'ready' && (!e.joined || e.t > heard)).map((e) => e.instance),
+  );
+}
+
+/**
  * Spans in which room does not make a refusal servable: a clock stepped back may refuse for as long
  * as the step, and a dead instance's share may take a window (after it is noticed) to return.
  */
@@ -133,7 +148,12 @@ export function checkGoals(plan, record) {
       const sorted = fleetTimes.get(d.limitKey) ?? [];
       for (let u = d.from; u <= d.until - TRANSIT_MS && servable === undefined; u += 25)
         if (fits(sorted, u, plan.limit)) servable = u;
-    } else if (cut && d.from >= cut.from && d.until <= cut.to) {
+    } else if (
+      cut &&
+      d.from >= cut.from &&
+      d.until <= cut.to &&
+      !unheardAt(plan, record, cut.from).has(call.instance)
+    ) {
       const own = sortedOf((byKey.get(d.limitKey) ?? []).filter((a) => a.instance === call.instance));
       for (
         let u = Math.max(d.from, cut.from + detect + w);
@@ -155,7 +175,9 @@ export function checkGoals(plan, record) {
 
   // Cut off: an instance with calls waiting sends again within a window (and the time to notice).
   for (const cut of cuts) {
+    const unheard = unheardAt(plan, record, cut.from);
     for (const name of alive) {
+      if (unheard.has(name)) continue;
       const mine = wants.filter((d) => d.call.instance === name && d.until > cut.from && d.from < cut.to);
       if (mine.length === 0) continue;
       const sends = record.arrivals

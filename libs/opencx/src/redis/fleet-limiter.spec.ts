@@ -164,6 +164,46 @@ describe('RedisFleetStore: the limiter', () => {
     expect((await store.reserve('k', 'a', { ...REQUEST, maxWait: 60_000 })).waitMs).toBe(60_000);
   });
 
+  /** Reservations granted on its own, a window after Redis was lost, for `request`. */
+  const ownGrants = async (request = REQUEST): Promise<number> => {
+    let granted = 0;
+    for (let i = 0; i < 12; i++) if ((await store.reserve('k', `own${i}`, request)).granted) granted++;
+    return granted;
+  };
+
+  it('on its own, has no share of its own if a member had not heard of it when Redis was lost: only what rateLimit.instances gives', async () => {
+    redis.fleet = 3;
+    // It joined since the last beat of one of the others, which counts the fleet without it.
+    redis.unaware = 1;
+    await jest.advanceTimersByTimeAsync(1_000);
+    await failOver();
+    jest.advanceTimersByTime(60_000);
+    expect(await ownGrants()).toBe(0);
+    expect(await ownGrants({ ...REQUEST, localLimit: 7 })).toBe(7);
+  });
+
+  it('has its share again once every member has beaten since it joined', async () => {
+    redis.fleet = 3;
+    redis.unaware = 1;
+    await jest.advanceTimersByTimeAsync(1_000);
+    redis.unaware = 0;
+    await jest.advanceTimersByTimeAsync(1_000);
+    await failOver();
+    jest.advanceTimersByTime(60_000);
+    expect(await ownGrants()).toBe(10);
+  });
+
+  it('before Redis ever answered, sends nothing of its own unless rateLimit.instances says how many share the key', async () => {
+    await store.close();
+    redis = new ScriptedRedis();
+    redis.down = true;
+    store = new RedisFleetStore(redis);
+    await jest.advanceTimersByTimeAsync(0);
+    jest.advanceTimersByTime(60_000);
+    expect(await ownGrants()).toBe(0);
+    expect(await ownGrants({ ...REQUEST, localLimit: 10 })).toBe(10);
+  });
+
   it('does not queue a release while Redis is skipped: its end goes back with the hand-back', async () => {
     await store.reserve('k', 'id1', REQUEST);
     await failOver();

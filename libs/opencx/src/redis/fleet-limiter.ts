@@ -11,6 +11,10 @@ import type { RedisKeys } from './redis-keys.js';
 const HORIZON = 3_600_000;
 /** The longest a pause may be read as when no limiter request told the store (`maxRetryAfter`'s default). */
 const DEFAULT_MAX_PAUSE = 60_000;
+/** How long releases wait for others of their key, so that a burst's ends travel together. */
+const RELEASE_BATCH_MS = 20;
+/** A booking's grace after its time before the fleet drops it as unclaimed. */
+const graceOf = (window: number): number => Math.max(200, Math.ceil(window / 30));
 
 /** What the limiter needs of its store beyond Redis. */
 export interface FleetLimiterParts {
@@ -36,12 +40,6 @@ interface KeyState {
   usedAt: number;
 }
 
-/** How long releases wait for others of their key, so that a burst's ends travel together. */
-const RELEASE_BATCH_MS = 20;
-
-/** A booking's grace after its time before the fleet drops it as unclaimed. */
-const graceOf = (window: number): number => Math.max(200, Math.ceil(window / 30));
-
 /** A number as whole ms for Lua (the server counts in ms; "Infinity" would not parse), text as is. */
 function wholeMs(value: string | number): string | number {
   return typeof value === 'number'
@@ -65,8 +63,9 @@ export class FleetLimiter {
   private readonly keys = new Map<string, KeyState>();
   private failedAt: number | undefined;
   private settledAt = Number.NEGATIVE_INFINITY;
-  /** The fleet's size when Redis was lost: the share holds until grants have settled (a restarted Redis forgot the members). */
+  /** The fleet's size when Redis was lost, and whether a member had not heard of this instance: both hold until grants have settled. */
   private sizeAtFailure = 0;
+  private unheardAtFailure = false;
 
   constructor(private readonly parts: FleetLimiterParts) {}
 
@@ -135,6 +134,7 @@ export class FleetLimiter {
   failOver(sentAt: number): void {
     this.failedAt = sentAt;
     this.sizeAtFailure = Math.max(this.parts.clock.size, this.settling() ? this.sizeAtFailure : 0);
+    this.unheardAtFailure = !this.parts.clock.heardOf || (this.settling() && this.unheardAtFailure);
   }
 
   /** Redis answers again: this instance's recent sends go back to it, and grants settle. */
@@ -266,10 +266,14 @@ export class FleetLimiter {
   }
 
   /**
-   * This instance's share of the limit: the limit over the fleet's size (as it was when Redis was
-   * lost, until grants have settled), never more than `localLimit`.
+   * This instance's share: the limit over the fleet's size (when Redis was lost, until grants have
+   * settled), at most `localLimit`. If a member had not heard of it then (it joined since that
+   * member's last beat, or never reached Redis), the others' shares may make the whole limit: it
+   * has only what `rateLimit.instances` gives it (`localLimit`), or nothing.
    */
   private share(request: OpenCxSlotRequest): number {
+    if (this.unheardAtFailure && (this.failedAt !== undefined || this.settling()))
+      return request.localLimit < request.limit ? request.localLimit : 0;
     const size = Math.max(
       1,
       this.parts.clock.size,
