@@ -255,6 +255,19 @@ export const CASES = [
         { at: 12_000, do: 'redis-start' },
       ]),
   },
+  {
+    name: 'case-27-late-look-up-holds-a-lock',
+    broke: 'recovery (at 62c2dd3)',
+    what: "clients with an offline queue; Redis killed; a user's look-up is queued and given up on, the call served meanwhile; the look-up runs once Redis is back and takes the user's lock; the same user on another instance then waits out that lock",
+    plan: () =>
+      casePlan('case-27-late-look-up-holds-a-lock', { redisVia: 'ioredis', offlineQueue: true }, [
+        { at: 500, do: 'redis-kill', phase: 'mid-window' },
+        { at: 550, do: 'auth', slot: 0, email: 'queued@sim.test' },
+        { at: 5_000, do: 'redis-start' },
+        { at: 6_500, do: 'auth', slot: 1, email: 'queued@sim.test' },
+        ...users(6_500, 20, [1, 2], { spreadMs: 6_000 }),
+      ]),
+  },
 ];
 
 /** The case named `name`, or undefined; its users are named from c0 on each time, so its schedule never changes. */
