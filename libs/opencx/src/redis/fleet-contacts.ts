@@ -40,10 +40,16 @@ export function wholeMs(value: number): number {
  * in Redis, and while Redis is unreachable this process's memory. A token saved through Redis is
  * never served from memory (another instance may have evicted it through Redis); those saved while
  * Redis was out are, until it answers again.
+ *
+ * A look-up Redis did not answer in time may still run there later (a client with an offline queue
+ * sends it on reconnection) and take the contact's lock for a call that has gone on without it: its
+ * lock is released at once (queued behind it), and again once Redis answers.
  */
 export class FleetContacts {
   /** Locks this instance took through Redis and has not released yet. */
   private readonly locks = new Set<string>();
+  /** Locks a look-up that fell back may still take in Redis. */
+  private readonly strayLocks = new Set<string>();
   /** Tokens saved while Redis was unreachable, served only until it answers again. */
   private tokens: MemoryFleetStore;
   /** When Redis last answered again after an outage (monotonic ms): a look-up from before it saves nothing here. */
@@ -60,17 +66,25 @@ export class FleetContacts {
       return { ...found, stamp: -found.stamp };
     };
     if (!(await this.parts.ready())) return alone();
-    return this.parts.breaker.run(async () => {
-      const { token, lock } = this.parts.names.contact(key);
-      const args = [payload, this.parts.instance, Math.max(1, Math.round(lockTtl)), ...this.parts.time()];
-      const reply = await this.parts.run(LOOKUP, [token, lock], args);
-      const [hit, value, locked, now] = Array.isArray(reply) ? reply : [];
-      // Never a negative stamp (those are this process's own, for a look-up made without Redis).
-      const stamp = Math.max(0, Number(now) || 0);
-      if (Number(locked) === 1) this.locks.add(key);
-      if (Number(hit) === 1) return { value: String(value).slice(payload.length + 1), locked: false, stamp };
-      return { locked: Number(locked) === 1, stamp };
-    }, alone);
+    let sent = false;
+    return this.parts.breaker.run(
+      async () => {
+        const { token, lock } = this.parts.names.contact(key);
+        const args = [payload, this.parts.instance, Math.max(1, Math.round(lockTtl)), ...this.parts.time()];
+        sent = true;
+        const reply = await this.parts.run(LOOKUP, [token, lock], args);
+        const [hit, value, locked, now] = Array.isArray(reply) ? reply : [];
+        // Never a negative stamp (those are this process's own, for a look-up made without Redis).
+        const stamp = Math.max(0, Number(now) || 0);
+        if (Number(locked) === 1) this.locks.add(key);
+        if (Number(hit) === 1) return { value: String(value).slice(payload.length + 1), locked: false, stamp };
+        return { locked: Number(locked) === 1, stamp };
+      },
+      () => {
+        if (sent) this.stray(key);
+        return alone();
+      },
+    );
   }
 
   async save(key: string, payload: string, value: string, ttlMs: number, stamp: number): Promise<void> {
@@ -116,11 +130,19 @@ export class FleetContacts {
   /**
    * Redis answers (again, or for the first time): what this process saved on its own is forgotten
    * (another instance may evict a contact through Redis from now on, and this process would not
-   * hear of it in a later outage).
+   * hear of it in a later outage), and locks stray look-ups may have taken are released.
    */
   recover(): void {
     this.recoveredAt = monotonicNow();
     this.tokens = new MemoryFleetStore(this.parts.maxEntries);
+    for (const key of this.strayLocks) this.release(key);
+    this.strayLocks.clear();
+  }
+
+  /** A look-up of `key` fell back after it was sent: Redis may run it later, and take the lock. */
+  private stray(key: string): void {
+    this.strayLocks.add(key);
+    this.release(key);
   }
 
   /** Releases this instance's lock on `key` in Redis, if it gets there; nobody waits for it. */

@@ -208,6 +208,25 @@ describe('RedisFleetStore', () => {
     expect(redis.named('UNLOCK').slice(before)).toHaveLength(1);
   });
 
+  it('releases the lock a look-up that fell back may still take (a queued command runs late), at once and once Redis answers', async () => {
+    // Redis does not answer this look-up in time; a client with an offline queue sends it later.
+    redis.answers.LOOKUP = new Promise(() => undefined);
+    const looking = store.lookup('late', 'p', 5_000);
+    await Promise.resolve();
+    redis.down = true;
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(await looking).toMatchObject({ locked: true });
+    const unlocks = () => redis.named('UNLOCK').filter((call) => call.keys[0] === 'opencx:{late}:lock');
+    expect(unlocks()).toHaveLength(1);
+    await recover();
+    expect(unlocks()).toHaveLength(2);
+    expect(unlocks()[1]!.args).toEqual([redis.last('BEAT').args[0]]);
+    // Once.
+    await failOver();
+    await recover();
+    expect(unlocks()).toHaveLength(2);
+  });
+
   it('reads a pause in fleet time, as at most maxPause, or 60 s for a key no request told it of', async () => {
     redis.answers.PAUSED_FOR = 7;
     await expect(store.pausedFor('unknown')).resolves.toBe(7);
