@@ -3,7 +3,11 @@
 // redesigned Redis store). They run in the short form
 // (`npm run test:faults -- --short`) and alone with `-- --case <name>`. Each is expected to pass once
 // its break is fixed. The two controls have no fault and pass there.
+import { readFileSync } from 'node:fs';
 import { MAIN_KEY, heartbeatOf } from './plan.mjs';
+
+/** A plan recorded whole in cases/<name>.json: a seed's schedule that failed, kept as it was drawn. */
+const recorded = (name) => JSON.parse(readFileSync(new URL(`./cases/${name}.json`, import.meta.url), 'utf8'));
 
 /** A plan with the simulation's usual settings; `shape` overrides them. */
 function casePlan(name, shape, steps) {
@@ -267,6 +271,12 @@ export const CASES = [
         { at: 6_500, do: 'auth', slot: 1, email: 'queued@sim.test' },
         ...users(6_500, 20, [1, 2], { spreadMs: 6_000 }),
       ]),
+  },
+  {
+    name: 'case-28-settling-waits-out-its-share',
+    broke: 'recovery (at 62c2dd3, as seed 14)',
+    what: 'seed 14 (4 instances, rateLimit.instances 4, steady demand above the quota): Redis restarted empty; calls booked while grants settle wait out the share the settling imposed, past its end, while Redis has room',
+    plan: () => recorded('case-28-settling-waits-out-its-share'),
   },
 ];
 
