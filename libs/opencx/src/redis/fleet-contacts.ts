@@ -3,6 +3,7 @@ import type { OpenCxStoreLookup } from '../store/opencx-fleet-store.interface.js
 import { monotonicNow } from '../util/clock.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { EVICT, LOOKUP, STORE, UNLOCK } from './contact.scripts.js';
+import { wholeMs } from './lua.js';
 import type { RunScript } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -28,11 +29,6 @@ export interface FleetContactsParts {
   ready: () => Promise<boolean>;
   /** The arguments by which a script reads fleet time (see fleetNow). */
   time: () => Array<string | number>;
-}
-
-/** A number as whole ms for Lua (the server counts in ms; "Infinity" would not parse). */
-export function wholeMs(value: number): number {
-  return Math.round(Math.min(Math.max(value, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER));
 }
 
 /**

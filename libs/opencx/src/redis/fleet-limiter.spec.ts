@@ -233,6 +233,29 @@ describe('RedisFleetStore: the limiter', () => {
     expect(redis.last('RESERVE').args[9]).toBe('0');
   });
 
+  it('while settling, claims a wait its share set again once grants have settled, and uses what Redis has free', async () => {
+    redis.fleet = 3;
+    await jest.advanceTimersByTimeAsync(1_000);
+    const small = { ...REQUEST, limit: 3, localLimit: 3 };
+    await failOver();
+    await recover();
+    // Redis booked the slot its share allows, a minute on: asked again when the settling ends.
+    redis.answers.RESERVE = [1, 59_000, 0];
+    const reservation = await store.reserve('k', 'settling', small);
+    expect(reservation.granted).toBe(true);
+    expect(reservation.waitMs).toBeGreaterThan(0);
+    expect(reservation.waitMs).toBeLessThanOrEqual(4_500);
+    redis.answers.CLAIM = [58_000, 0];
+    const wait = await store.claim('k', 'settling', small);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(4_500);
+    await jest.advanceTimersByTimeAsync(wait);
+    // Settled: Redis alone decides, its wait as it is (and a slot free now is taken now).
+    expect(await store.claim('k', 'settling', small)).toBe(58_000);
+    redis.answers.CLAIM = [0, 0];
+    expect(await store.claim('k', 'settling', small)).toBe(0);
+  });
+
   it("hands its sends back when the heartbeat says the fleet's state was lost", async () => {
     await sendNow('k', 'sent-1');
     await sendNow('other', 'sent-2');

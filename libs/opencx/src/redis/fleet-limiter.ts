@@ -4,6 +4,7 @@ import { monotonicNow } from '../util/clock.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { FleetClock } from './fleet-clock.js';
 import { CLAIM, PAUSE, PAUSED_FOR, RELEASE, RESERVE } from './limiter.scripts.js';
+import { wholeMs } from './lua.js';
 import type { RedisScript, RunScript } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -25,6 +26,8 @@ export interface FleetLimiterParts {
   names: RedisKeys;
   /** Resolves true once the fleet clock is anchored (a heartbeat first if need be), false when it cannot be. */
   ready: () => Promise<boolean>;
+  /** The arguments by which a script reads fleet time (see fleetNow). */
+  time: () => Array<string | number>;
   /** Seconds after a server start during which grants wait for every instance to hand its sends back. */
   holdSeconds: number;
   /** Ms after Redis answers again during which a grant needs both Redis and this instance's share. */
@@ -38,13 +41,6 @@ interface KeyState {
   due: Map<string, number>;
   flushing: boolean;
   usedAt: number;
-}
-
-/** A number as whole ms for Lua (the server counts in ms; "Infinity" would not parse), text as is. */
-function wholeMs(value: string | number): string | number {
-  return typeof value === 'number'
-    ? Math.round(Math.min(Math.max(value, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER))
-    : value;
 }
 
 /**
@@ -80,7 +76,7 @@ export class FleetLimiter {
       const granted = Number(reply[0]) === 1;
       const waitMs = Number(reply[1]);
       if (granted) this.parts.local.bookAt(key, id, start + Math.max(0, waitMs), request);
-      return { granted, waitMs };
+      return { granted, waitMs: granted ? this.untilSettled(waitMs, start) : waitMs };
     }, alone);
   }
 
@@ -90,9 +86,10 @@ export class FleetLimiter {
       this.parts.local.claimAfter(key, id, request, this.aloneFrom(request), this.share(request));
     return this.pooled(async () => {
       const notBefore = this.settling() ? this.parts.local.slotFor(key, request, this.share(request), false) : 0;
+      const start = monotonicNow();
       const waitMs = Number((await this.log(CLAIM, key, id, request, notBefore))[0]);
       if (waitMs <= 0) this.parts.local.recordSend(key, id, request);
-      return waitMs;
+      return this.untilSettled(waitMs, start);
     }, alone);
   }
 
@@ -114,18 +111,18 @@ export class FleetLimiter {
   async pause(key: string, ms: number): Promise<void> {
     // Also here, so the pause holds if Redis fails before it ends.
     await this.parts.local.pause(key, ms);
+    const pause = [this.parts.names.limiter(key).pause];
     await this.pooled(
-      async () => void (await this.parts.run(PAUSE, [this.parts.names.limiter(key).pause], [ms, ...this.time()])),
-      () => undefined,
+      async () => void (await this.parts.run(PAUSE, pause, [ms, ...this.parts.time()])),
+      () => 0,
     );
   }
 
   pausedFor(key: string): Promise<number> {
     const maxPause = this.keys.get(key)?.request.maxPause ?? DEFAULT_MAX_PAUSE;
+    const pause = [this.parts.names.limiter(key).pause];
     return this.pooled(
-      async () =>
-        Number(await this.parts.run(PAUSED_FOR, [this.parts.names.limiter(key).pause], [maxPause, ...this.time()])) ||
-        0,
+      async () => Number(await this.parts.run(PAUSED_FOR, pause, [maxPause, ...this.parts.time()])) || 0,
       () => this.parts.local.pausedFor(key),
     );
   }
@@ -230,7 +227,11 @@ export class FleetLimiter {
     ];
     let reply: unknown[];
     try {
-      const answer = await parts.run(script, Object.values(parts.names.limiter(key)), args.map(wholeMs));
+      const answer = await parts.run(
+        script,
+        Object.values(parts.names.limiter(key)),
+        args.map((arg) => (typeof arg === 'number' ? wholeMs(arg) : arg)),
+      );
       reply = Array.isArray(answer) ? answer : [];
     } catch (error) {
       // Not carried: they go with the next operation (or, after an outage, with the hand-back).
@@ -259,12 +260,6 @@ export class FleetLimiter {
     return state;
   }
 
-  /** The arguments by which a script reads fleet time (see fleetNow). */
-  private time(): Array<string | number> {
-    const { offset, below, above } = this.parts.clock.scriptTime();
-    return [this.parts.clock.at(monotonicNow()), offset, below, above];
-  }
-
   /**
    * This instance's share: the limit over the fleet's size (when Redis was lost, until grants have
    * settled), at most `localLimit`. If a member had not heard of it then (it joined since that
@@ -272,13 +267,9 @@ export class FleetLimiter {
    * has only what `rateLimit.instances` gives it (`localLimit`), or nothing.
    */
   private share(request: OpenCxSlotRequest): number {
-    if (this.unheardAtFailure && (this.failedAt !== undefined || this.settling()))
-      return request.localLimit < request.limit ? request.localLimit : 0;
-    const size = Math.max(
-      1,
-      this.parts.clock.size,
-      this.failedAt !== undefined || this.settling() ? this.sizeAtFailure : 0,
-    );
+    const lost = this.failedAt !== undefined || this.settling();
+    if (lost && this.unheardAtFailure) return request.localLimit < request.limit ? request.localLimit : 0;
+    const size = Math.max(1, this.parts.clock.size, lost ? this.sizeAtFailure : 0);
     return Math.min(request.localLimit, Math.max(1, Math.floor(request.limit / size)));
   }
 
@@ -291,6 +282,14 @@ export class FleetLimiter {
     const { failedAt } = this;
     if (failedAt === undefined) return monotonicNow() + request.window;
     return this.parts.clock.aloneAt(failedAt) ? 0 : failedAt + request.window;
+  }
+
+  /**
+   * A wait Redis gave at `start`, claimed again no later than when grants have settled: the share
+   * that may have set it no longer holds then, and a slot Redis has free is used at once.
+   */
+  private untilSettled(waitMs: number, start: number): number {
+    return waitMs > 0 && start < this.settledAt ? Math.max(1, Math.min(waitMs, this.settledAt - start)) : waitMs;
   }
 
   private settling(): boolean {

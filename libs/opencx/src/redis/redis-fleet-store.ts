@@ -12,9 +12,10 @@ import type {
 import { monotonicNow } from '../util/clock.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { FleetClock } from './fleet-clock.js';
-import { FleetContacts, wholeMs } from './fleet-contacts.js';
+import { FleetContacts } from './fleet-contacts.js';
 import { FleetLimiter } from './fleet-limiter.js';
 import { BEAT } from './fleet.scripts.js';
+import { wholeMs } from './lua.js';
 import { scriptRunner, type OpenCxRedisClient, type RunScript } from './redis-client.js';
 import { connectRedis, type OwnedRedisClient } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
@@ -100,6 +101,7 @@ export class RedisFleetStore implements OpenCxFleetStore {
       local: this.local,
       names: this.names,
       ready: () => this.ready(),
+      time: () => this.timeArguments(),
       // Every live instance has reconnected, beaten, and handed its sends back, by then.
       holdSeconds: Math.ceil((RECONNECT + heartbeat + timeout + MARGIN) / 1_000),
       settleMs: RECONNECT + 2 * heartbeat + timeout + MARGIN,
