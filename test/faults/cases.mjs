@@ -278,6 +278,12 @@ export const CASES = [
     what: 'seed 14 (4 instances, rateLimit.instances 4, steady demand above the quota): Redis restarted empty; calls booked while grants settle wait out the share the settling imposed, past its end, while Redis has room',
     plan: () => recorded('case-28-settling-waits-out-its-share'),
   },
+  {
+    name: 'case-29-settling-refuses-past-its-end',
+    broke: 'recovery (at 62c2dd3, as seed 18)',
+    what: 'seed 18 (5 instances, clients with an offline queue): Redis killed before the load and started again; while grants settle, calls are refused for a share that stops holding a moment later',
+    plan: () => recorded('case-29-settling-refuses-past-its-end'),
+  },
 ];
 
 /** The case named `name`, or undefined; its users are named from c0 on each time, so its schedule never changes. */
