@@ -219,41 +219,37 @@ describe('RedisFleetStore: the limiter', () => {
   it('settles after an outage: for a while a grant needs both Redis and its share', async () => {
     redis.fleet = 3;
     await jest.advanceTimersByTimeAsync(1_000);
-    const small = { ...REQUEST, limit: 3, localLimit: 3 };
+    const small = { ...REQUEST, window: 3_000, limit: 6, localLimit: 6 };
     await sendNow('k', 'before', small);
     await failOver();
     await recover();
-    // Its share (one of three) is used: Redis is asked for a slot no sooner than the share allows.
-    await store.reserve('k', 'settling', small);
-    const notBefore = Number(redis.last('RESERVE').args[9]);
-    expect(notBefore).toBeGreaterThanOrEqual(Number(redis.last('RESERVE').args[0]) + 59_000);
+    // Its share (two of six): one more now, then Redis is asked for nothing sooner than the share allows.
+    await store.reserve('k', 'settling-1', small);
+    expect(redis.last('RESERVE').args[9]).toBe(redis.last('RESERVE').args[0]);
+    await store.reserve('k', 'settling-2', small);
+    const now = Number(redis.last('RESERVE').args[0]);
+    // A window after the first of its two sends, before the settling ends.
+    expect(Number(redis.last('RESERVE').args[9])).toBeGreaterThan(now);
+    expect(Number(redis.last('RESERVE').args[9])).toBeLessThan(now + 4_500);
     // Settled (a reconnection, two heartbeats, a timeout and a margin later): Redis alone decides.
     await jest.advanceTimersByTimeAsync(4_500);
     await store.reserve('k', 'settled', small);
     expect(redis.last('RESERVE').args[9]).toBe('0');
   });
 
-  it('while settling, claims a wait its share set again once grants have settled, and uses what Redis has free', async () => {
+  it('while settling, asks Redis for nothing later than the settling ends: the share stops holding then', async () => {
     redis.fleet = 3;
     await jest.advanceTimersByTimeAsync(1_000);
     const small = { ...REQUEST, limit: 3, localLimit: 3 };
+    await sendNow('k', 'before', small);
     await failOver();
     await recover();
-    // Redis booked the slot its share allows, a minute on: asked again when the settling ends.
-    redis.answers.RESERVE = [1, 59_000, 0];
-    const reservation = await store.reserve('k', 'settling', small);
-    expect(reservation.granted).toBe(true);
-    expect(reservation.waitMs).toBeGreaterThan(0);
-    expect(reservation.waitMs).toBeLessThanOrEqual(4_500);
-    redis.answers.CLAIM = [58_000, 0];
-    const wait = await store.claim('k', 'settling', small);
-    expect(wait).toBeGreaterThan(0);
-    expect(wait).toBeLessThanOrEqual(4_500);
-    await jest.advanceTimersByTimeAsync(wait);
-    // Settled: Redis alone decides, its wait as it is (and a slot free now is taken now).
-    expect(await store.claim('k', 'settling', small)).toBe(58_000);
-    redis.answers.CLAIM = [0, 0];
-    expect(await store.claim('k', 'settling', small)).toBe(0);
+    // The share (one of three) is used for a minute; the settling ends in 4.5 s.
+    await store.reserve('k', 'settling', small);
+    const now = Number(redis.last('RESERVE').args[0]);
+    expect(Number(redis.last('RESERVE').args[9])).toBe(now + 4_500);
+    await store.claim('k', 'settling', small);
+    expect(Number(redis.last('CLAIM').args[9])).toBe(now + 4_500);
   });
 
   it("hands its sends back when the heartbeat says the fleet's state was lost", async () => {

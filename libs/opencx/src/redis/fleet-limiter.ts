@@ -71,12 +71,11 @@ export class FleetLimiter {
       this.parts.local.reserveAfter(key, id, request, this.aloneFrom(request), this.share(request));
     return this.pooled(async () => {
       const start = monotonicNow();
-      const notBefore = this.settling() ? this.parts.local.slotFor(key, request, this.share(request), true) : 0;
-      const reply = await this.log(RESERVE, key, id, request, notBefore);
+      const reply = await this.log(RESERVE, key, id, request, this.shareAllows(key, request, true));
       const granted = Number(reply[0]) === 1;
       const waitMs = Number(reply[1]);
       if (granted) this.parts.local.bookAt(key, id, start + Math.max(0, waitMs), request);
-      return { granted, waitMs: granted ? this.untilSettled(waitMs, start) : waitMs };
+      return { granted, waitMs };
     }, alone);
   }
 
@@ -85,11 +84,9 @@ export class FleetLimiter {
     const alone = (): number =>
       this.parts.local.claimAfter(key, id, request, this.aloneFrom(request), this.share(request));
     return this.pooled(async () => {
-      const notBefore = this.settling() ? this.parts.local.slotFor(key, request, this.share(request), false) : 0;
-      const start = monotonicNow();
-      const waitMs = Number((await this.log(CLAIM, key, id, request, notBefore))[0]);
+      const waitMs = Number((await this.log(CLAIM, key, id, request, this.shareAllows(key, request, false)))[0]);
       if (waitMs <= 0) this.parts.local.recordSend(key, id, request);
-      return this.untilSettled(waitMs, start);
+      return waitMs;
     }, alone);
   }
 
@@ -285,11 +282,12 @@ export class FleetLimiter {
   }
 
   /**
-   * A wait Redis gave at `start`, claimed again no later than when grants have settled: the share
-   * that may have set it no longer holds then, and a slot Redis has free is used at once.
+   * While grants settle, the earliest time this instance's share allows (for a reservation, its
+   * bookings counted too), but no later than the settling's end, when the share stops holding; else 0.
    */
-  private untilSettled(waitMs: number, start: number): number {
-    return waitMs > 0 && start < this.settledAt ? Math.max(1, Math.min(waitMs, this.settledAt - start)) : waitMs;
+  private shareAllows(key: string, request: OpenCxSlotRequest, withPlan: boolean): number {
+    if (!this.settling()) return 0;
+    return Math.min(this.parts.local.slotFor(key, request, this.share(request), withPlan), this.settledAt);
   }
 
   private settling(): boolean {
