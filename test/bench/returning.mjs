@@ -57,7 +57,15 @@ export async function returning() {
     for (let i = 0; i < users; i++) await auth.authenticateUser({ email: `h-${i}@example.com` });
     const returningCalls = (await upstreamCount(upstream.child)) - before;
     const ratio = median(values.miss) / median(values.hit);
+    const hitCpu = median(values.hit);
     rows.push(
+      row(
+        '2. returning users: CPU per cached answer',
+        `${fmt(hitCpu, 1)} µs`,
+        '≤ 25 µs',
+        hitCpu <= 25,
+        'in memory, telemetry on without an SDK; median of rounds',
+      ),
       row(
         '2. returning users: upstream calls',
         String(returningCalls),
@@ -68,8 +76,8 @@ export async function returning() {
       row(
         '2. returning users: CPU of a miss / CPU of a hit',
         `${fmt(ratio, 1)}×`,
-        '≥ 10×',
-        ratio >= 10,
+        '≥ 25×',
+        ratio >= 25,
         `${fmt(median(values.miss), 1)} µs per upstream call, ${fmt(median(values.hit), 1)} µs per cached answer`,
       ),
     );

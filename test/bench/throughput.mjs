@@ -71,13 +71,14 @@ export async function throughput() {
       'by hand': () => rate(calls, 64, handCall),
     });
     const ratio = medianRatio(values, 'library', 'by hand');
+    const worst = Math.min(...values.library.map((value, i) => value / values['by hand'][i]));
     rows.push(
       row(
-        '5. throughput: authenticateUser / HttpService.post + class-validator',
-        `${fmt(ratio, 2)}×`,
+        '5. throughput: authenticateUser / HttpService.post + class-validator, worst round',
+        `${fmt(worst, 2)}×`,
         '≥ 1.0×',
-        ratio >= 1,
-        'cache and limiter off, 64 in flight, new users',
+        worst >= 1,
+        `cache and limiter off, 64 in flight, new users; median of rounds ${fmt(ratio, 2)}×`,
       ),
     );
 

@@ -79,7 +79,7 @@ describe('a hostile or broken upstream', () => {
     ['100000000000000000000', '100000000000000000000', true],
     ['a date in year 9999', 'Fri, 31 Dec 9999 23:59:59 GMT', true],
   ])(
-    'a 429 with Retry-After: %s pauses the key for at most maxRetryAfter, and readiness says so',
+    'a 429 with Retry-After: %s pauses the key for at most maxRetryAfter; readiness stays up and says it is rate limited',
     async (label, value, pauses) => {
       const service = await boot({ maxRetries: 0, maxRetryAfter: 2_000 });
       fake.failNext(1, 429, { retryAfter: value });
@@ -91,10 +91,12 @@ describe('a hostile or broken upstream', () => {
         outcome: (error as Error).name,
         'key paused (ms)': Math.max(0, Math.round(pausedMs)),
         readiness: health.status,
+        'rate limited': String(health.rateLimited),
       });
       expect(error).toBeInstanceOf(OpenCxRateLimitError);
       expect(pausedMs).toBeLessThanOrEqual(2_000);
-      expect(health.status).toBe(pauses ? 'down' : 'up');
+      // Rate limited is normal operation: readiness stays up, and says so.
+      expect([health.status, health.rateLimited]).toEqual(['up', pauses]);
       expect(typeof health.pausedUntil).toBe(pauses ? 'string' : 'undefined');
     },
   );

@@ -57,7 +57,9 @@ describe('the sample app at the edges', () => {
     expect(app.lines.join('\n')).not.toContain('203.0.113.7');
   });
 
-  it('starts in fleet mode with Redis down, serves in memory, and says so in readiness', async () => {
+  // With Redis unreachable from the start, an instance cannot know its peers: it sends nothing for
+  // one window (a 503 saying when to come back), and readiness stays up, saying the fleet is degraded.
+  it('starts in fleet mode with Redis down, holds its sends one window, and says so in readiness', async () => {
     const started = performance.now();
     const app = await startSampleApp({
       REDIS_URL: 'redis://127.0.0.1:1',
@@ -71,10 +73,14 @@ describe('the sample app at the edges', () => {
     const details = ((await ready.json()) as { details: Record<string, Record<string, string>> }).details;
     row({
       case: 'REDIS_URL pointing at nothing',
-      promise: 'starts, serves, readiness says degraded',
-      outcome: `started in ${Math.round(startup)} ms, answered ${served.status}, readiness ${ready.status} (fleet ${details.opencx?.fleet}, throttler ${details.throttler?.storage})`,
+      promise: 'starts, asks to come back within a window, readiness says degraded',
+      outcome: `started in ${Math.round(startup)} ms, answered ${served.status} (Retry-After ${served.headers.get('retry-after')}), readiness ${ready.status} (fleet ${details.opencx?.fleet}, throttler ${details.throttler?.storage})`,
     });
-    expect(served.status).toBe(201);
+    expect(served.status).toBe(503);
+    const retryAfter = Number(served.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(61);
+    expect(app.fake.requests).toHaveLength(0);
     expect(ready.status).toBe(200);
     expect(details.opencx?.fleet).toBe('degraded');
     expect(details.throttler?.storage).toBe('degraded');

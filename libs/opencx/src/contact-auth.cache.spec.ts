@@ -143,7 +143,8 @@ describe('ContactAuthService: single-flight, token cache and client-side rate li
       h.fake.failNext(1, 429, { retryAfter: 86_400 });
       await expect(service.authenticateUser({ email: EMAIL })).rejects.toBeInstanceOf(OpenCxRateLimitError);
       const health = await service.checkHealth();
-      expect(health.status).toBe('down');
+      // Rate limited is normal operation: up, saying so and until when.
+      expect([health.status, health.rateLimited]).toEqual(['up', true]);
       const pausedFor = Date.parse(health.pausedUntil!) - Date.now();
       expect(pausedFor).toBeGreaterThan(3_000);
       expect(pausedFor).toBeLessThanOrEqual(5_000);

@@ -146,11 +146,11 @@ describe('ContactAuthService around its steps', () => {
       ).not.toContain(contactId);
     });
 
-    it('turns a throwing options getter into an OpenCxError naming the method and the class only', async () => {
+    it('turns a throwing options getter into an OpenCxConfigurationError naming the option only', async () => {
       const service = await boot();
       const error = await rejection(service.deleteContact('contact-1', hostileOptions()));
-      expect(error).toBeInstanceOf(OpenCxError);
-      expect((error as Error).message).toBe('deleteContact failed unexpectedly (TypeError)');
+      expect(error).toBeInstanceOf(OpenCxConfigurationError);
+      expect((error as Error).message).toBe('Invalid OpenCxModule options: per-call apiKey could not be read');
       expect(h.fake.requests).toHaveLength(0);
     });
 
@@ -195,13 +195,14 @@ describe('ContactAuthService around its steps', () => {
       await expect(service.checkHealth()).resolves.toMatchObject({ fleet, status: 'up' });
     });
 
-    it('reports down, OpenCX not checked, while the limiter has no free slot for a probe', async () => {
+    it('reports up and rate limited, OpenCX not checked, while the limiter has no free slot for a probe', async () => {
       const service = await boot({ store: storeWith({ reserve: noSlot }) });
       await expect(service.checkHealth()).resolves.toMatchObject({
-        status: 'down',
+        status: 'up',
+        rateLimited: true,
         reachable: false,
         apiKey: 'unverified',
-        reason: 'not checked yet: no free rate-limit slot for a probe',
+        reason: 'not checked yet: the rate limit has no free slot for a probe',
         source: 'probe',
       });
       expect(h.fake.requests).toHaveLength(0);
@@ -231,12 +232,42 @@ describe('ContactAuthService around its steps', () => {
       expect([first.fleet, second.fleet]).toEqual(['degraded', 'degraded']);
     });
 
-    it('reports down while an upstream 429 pauses the key, until when', async () => {
+    it('decides the fleet after the check has touched the store, without a rate limit too', async () => {
+      for (const rateLimit of [undefined, false] as const) {
+        let touched = false;
+        const memory = new MemoryFleetStore();
+        const store = Object.defineProperty(
+          storeWith({
+            pausedFor: (key) => ((touched = true), memory.pausedFor(key)),
+            reserve: (...args) => ((touched = true), memory.reserve(...args)),
+          }),
+          'degraded',
+          { get: () => touched },
+        );
+        const service = await boot({ store, ...(rateLimit === false ? { rateLimit } : {}) });
+        await expect(service.checkHealth()).resolves.toMatchObject({ fleet: 'degraded', status: 'up' });
+      }
+    });
+
+    it("says degraded, never throwing, when a store's degraded getter throws", async () => {
+      const store = Object.defineProperty(storeWith(), 'degraded', {
+        get: (): boolean => {
+          throw new TypeError(`${SECRET} ${API_KEY}`);
+        },
+      });
+      const service = await boot({ store });
+      const health = await service.checkHealth();
+      expect(health).toMatchObject({ fleet: 'degraded', status: 'up' });
+      expect(JSON.stringify(health)).not.toMatch(new RegExp(`${SECRET}|${API_KEY}`));
+    });
+
+    it('reports up and rate limited while an upstream 429 pauses the key, until when', async () => {
       const service = await boot({ store: storeWith({ pausedFor: pausedHalfAMinute }) });
       const before = Date.now();
       const health = await service.checkHealth();
       expect(health).toMatchObject({
-        status: 'down',
+        status: 'up',
+        rateLimited: true,
         reason: `paused after an upstream 429 until ${health.pausedUntil}`,
       });
       const until = Date.parse(health.pausedUntil!);

@@ -1,36 +1,19 @@
 import type { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
-import { planCall } from './call/call-plan.js';
+import { CachedCall } from './cache/cached-call.js';
+import { AttemptRunner } from './call/attempt-runner.js';
+import { CallPlanner } from './call/call-planner.js';
+import { authenticateUserRequest, deleteContactRequest } from './contact-auth.requests.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
-import {
-  OpenCxApiError,
-  OpenCxClientRateLimitError,
-  OpenCxConfigurationError,
-  OpenCxError,
-  OpenCxStoreError,
-  OpenCxValidationError,
-} from './errors/opencx.errors.js';
-import { parseAuthenticateUserResponse } from './http/response-body.js';
-import { Scrubber, stringsIn } from './errors/scrub.js';
+import { OpenCxApiError, OpenCxConfigurationError, OpenCxError, OpenCxStoreError } from './errors/opencx.errors.js';
+import { OpenCxHealthCheck } from './health/health-check.js';
 import type { OpenCxHealth } from './health/health-monitor.js';
-import { validateAuthenticateUser, validateExtraFields, wireBody } from './input/validate-input.js';
+import type { OpenCxHttpClient } from './http/http-client.js';
 import type { AuthenticateUserInput } from './interfaces/authenticate-user-input.interface.js';
 import type { OpenCxRequestOptions } from './interfaces/request-options.interface.js';
-import { AUTHENTICATE_USER_PATH, OPENCX_REGISTRATION } from './opencx.constants.js';
-import { limiterKeyOf, type OpenCxRegistration } from './opencx.registration.js';
-import { apiKeyProblem } from './opencx.options.js';
-import { snapshot } from './input/snapshot.js';
-import type { CallTrace } from './telemetry/telemetry.js';
-import { monotonicNow } from './util/clock.js';
-
-/**
- * The health probe's body. It lacks the required `email`, so OpenCX refuses it and no contact is
- * created; the answer proves OpenCX reachable, and the key only when OpenCX says 401/403.
- */
-const PROBE_BODY = '{}';
-
-/** A contact id as OpenCX issues them (UUIDs): printable, no spaces, bounded. */
-const CONTACT_ID = /^[\x21-\x7e]{1,128}$/;
+import { OPENCX_HTTP_CLIENT, OPENCX_TELEMETRY } from './opencx.constants.js';
+import { apiKeyProblem, readCallOptions } from './opencx-options.rules.js';
+import type { CallTrace, Telemetry } from './telemetry/telemetry.js';
 
 /** An error's class name, the only thing about an unknown error that is safe to print. */
 function errorName(error: unknown): string {
@@ -38,28 +21,32 @@ function errorName(error: unknown): string {
 }
 
 /**
- * Runs one public operation so that it rejects only with an OpenCxError: anything else (a store or
- * listener that throws a plain error) becomes one, named by its class only, never its message.
+ * What a public operation rejects with: an OpenCxError as it is; anything else (a store or listener
+ * that throws a plain error) becomes one, named by its class only, never its message.
  */
-async function typed<T>(operation: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof OpenCxError) throw error;
-    throw new OpenCxError(`${operation} failed unexpectedly (${errorName(error)})`, 500, 'Internal server error');
-  }
+function typed(operation: string, error: unknown): OpenCxError {
+  if (error instanceof OpenCxError) return error;
+  return new OpenCxError(`${operation} failed unexpectedly (${errorName(error)})`, 500, 'Internal server error');
 }
 
 /**
- * Calls OpenCX's `POST /widget/authenticate-user`. Each call runs the same steps, each in its own
- * unit: validate the input, answer from the cache or share an identical call in flight, wait for
- * a rate-limit slot, send with timeouts and retries, and turn the answer into a typed result or
- * error. Inject it in the unnamed registration's scope, or with `@InjectContactAuth(name)`.
+ * Calls OpenCX's contact API for the backend that has verified its users. Each call takes the same
+ * path, each step its own unit: plan the call (`CallPlanner`), check the input and describe the
+ * request (`contact-auth.requests.ts`), answer from the cache or share an identical call in flight
+ * (`CachedCall`), then send it: a rate-limit slot, timeouts and retries (`AttemptRunner`). Inject it
+ * in the unnamed registration's scope, or with `@InjectContactAuth(name)`.
  */
 @Injectable()
 export class ContactAuthService {
-  /** Nest builds the service from its registration; in unit tests, use `OpenCxTestingModule`. */
-  constructor(@Inject(OPENCX_REGISTRATION) private readonly registration: OpenCxRegistration) {}
+  /** Nest builds the service from its registration's parts; in unit tests, use `OpenCxTestingModule`. */
+  constructor(
+    @Inject(CallPlanner) private readonly planner: CallPlanner,
+    @Inject(CachedCall) private readonly tokens: CachedCall,
+    @Inject(AttemptRunner) private readonly runner: AttemptRunner,
+    @Inject(OpenCxHealthCheck) private readonly health: OpenCxHealthCheck,
+    @Inject(OPENCX_TELEMETRY) private readonly telemetry: Telemetry,
+    @Inject(OPENCX_HTTP_CLIENT) private readonly client: OpenCxHttpClient,
+  ) {}
 
   /**
    * The `HttpService` (and so the axios instance) this registration sends every request with: the
@@ -67,7 +54,7 @@ export class ContactAuthService {
    * proxy headers, metrics or tracing.
    */
   get httpService(): HttpService {
-    return this.registration.http;
+    return this.client.http;
   }
 
   /**
@@ -83,49 +70,23 @@ export class ContactAuthService {
    * @throws OpenCxClientRateLimitError when the client-side limit leaves no slot within `rateLimit.maxWait`.
    * @throws OpenCxTimeoutError, OpenCxConnectionError, OpenCxInvalidResponseError, OpenCxAbortError.
    */
-  async authenticateUser(
+  authenticateUser(
     input: AuthenticateUserInput,
     options: OpenCxRequestOptions = {},
   ): Promise<AuthenticateUserResponseDto> {
-    return this.registration.telemetry.call('authenticate-user', (trace) =>
-      typed('authenticateUser', () =>
-        this.authenticate(input, options, trace).catch((error: unknown) => {
-          if (error instanceof OpenCxClientRateLimitError) this.registration.refused(error);
-          throw error;
-        }),
-      ),
-    );
+    return this.telemetry.call('authenticate-user', (trace) => this.authenticate(input, options, trace));
   }
 
-  private authenticate(input: unknown, options: unknown, trace: CallTrace): Promise<AuthenticateUserResponseDto> {
-    const { registration } = this;
-    const plan = planCall(registration.options, options, {
-      ownLimiterKey: registration.ownLimiterKey,
-      limiterKeyOf,
-      shutdown: registration.shutdown,
-    });
-    // One plain-data copy, read once: a getter cannot pass validation with one value and send another.
-    const { input: data, extraFields } = snapshot(input, (options as OpenCxRequestOptions).extraFields);
-    const dto = validateAuthenticateUser(data);
-    const extra = validateExtraFields(extraFields);
-    const body = wireBody(dto, extra);
-    const { deadline, signal } = plan;
-    return registration.cachedCall.run(
-      { apiKey: plan.apiKey, email: dto.email, body, mode: plan.mode, signal, deadline, trace },
-      (flightSignal) =>
-        registration.runner.run({ ...plan, signal: flightSignal, trace }, ({ timeout, signal: attemptSignal }) =>
-          registration.transport.send({
-            method: 'POST',
-            path: AUTHENTICATE_USER_PATH,
-            apiKey: plan.apiKey,
-            body,
-            timeout,
-            signal: attemptSignal,
-            scrubber: () => new Scrubber(plan.apiKey, stringsIn([dto, extra])),
-            parse: parseAuthenticateUserResponse,
-          }),
-        ),
-    );
+  private async authenticate(input: unknown, perCall: unknown, trace: CallTrace): Promise<AuthenticateUserResponseDto> {
+    try {
+      // One copy of the call's options, read once and checked: a getter cannot pass with one value and be used with another.
+      const options = readCallOptions(perCall, this.planner.apiKey);
+      const call = this.planner.plan('authenticate-user', options, trace);
+      const request = authenticateUserRequest(input, options.extraFields);
+      return await this.tokens.run(call, request);
+    } catch (error) {
+      throw typed('authenticateUser', error);
+    }
   }
 
   /**
@@ -137,8 +98,8 @@ export class ContactAuthService {
    * @throws OpenCxStoreError when a shared store could not be reached (the fleet may still hold the token).
    */
   async evictContact(email: string, options: Pick<OpenCxRequestOptions, 'apiKey'> = {}): Promise<void> {
-    return typed('evictContact', async () => {
-      const apiKey = (options as OpenCxRequestOptions | null)?.apiKey ?? this.registration.options.apiKey;
+    try {
+      const apiKey = (options as OpenCxRequestOptions | null)?.apiKey ?? this.planner.apiKey;
       const problem =
         options === null || typeof options !== 'object'
           ? 'options must be an object'
@@ -147,11 +108,13 @@ export class ContactAuthService {
             : apiKeyProblem(apiKey);
       if (problem) throw new OpenCxConfigurationError([`evictContact: ${problem}`]);
       try {
-        await this.registration.cachedCall.evict(apiKey, email);
+        await this.tokens.evict(apiKey, email);
       } catch (error) {
         throw new OpenCxStoreError(`evictContact could not reach the fleet store (${errorName(error)})`);
       }
-    });
+    } catch (error) {
+      throw typed('evictContact', error);
+    }
   }
 
   /**
@@ -165,49 +128,32 @@ export class ContactAuthService {
    * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
    * @throws OpenCxValidationError for a contactId that is not one; OpenCxApiError and the others as `authenticateUser`.
    */
-  async deleteContact(
+  deleteContact(
     contactId: string,
     options: Pick<OpenCxRequestOptions, 'apiKey' | 'signal' | 'timeout' | 'totalTimeout' | 'maxRetries'> = {},
   ): Promise<void> {
-    return this.registration.telemetry.call('delete-contact', (trace) => this.erase(contactId, options, trace));
+    return this.telemetry.call('delete-contact', (trace) => this.erase(contactId, options, trace));
   }
 
-  private erase(contactId: unknown, options: unknown, trace: CallTrace): Promise<void> {
-    return typed('deleteContact', async () => {
-      const { registration } = this;
-      const plan = planCall(registration.options, options, {
-        ownLimiterKey: registration.ownLimiterKey,
-        limiterKeyOf,
-        shutdown: registration.shutdown,
-      });
-      if (typeof contactId !== 'string' || !CONTACT_ID.test(contactId)) {
-        throw new OpenCxValidationError([
-          { field: 'contactId', messages: ['contactId must be a contact id: 1 to 128 printable characters'] },
-        ]);
-      }
-      await registration.runner
-        .run({ ...plan, operation: 'delete-contact', trace }, ({ timeout, signal }) =>
-          registration.transport.send({
-            method: 'DELETE',
-            path: `/contacts/${encodeURIComponent(contactId)}`,
-            apiKey: plan.apiKey,
-            timeout,
-            signal,
-            scrubber: () => new Scrubber(plan.apiKey, [contactId]),
-            parse: () => true,
-          }),
-        )
-        .catch((error: unknown) => {
-          if (error instanceof OpenCxApiError && error.upstreamStatus === 404) return true;
-          throw error;
-        });
+  private async erase(contactId: unknown, perCall: unknown, trace: CallTrace): Promise<void> {
+    try {
+      const call = this.planner.plan('delete-contact', readCallOptions(perCall, this.planner.apiKey), trace);
+      const request = deleteContactRequest(contactId);
       try {
-        await plan.deadline.race(registration.cachedCall.evictContactId(plan.apiKey, contactId));
+        await this.runner.run(call, request);
+      } catch (error) {
+        // Not found: already erased.
+        if (!(error instanceof OpenCxApiError && error.upstreamStatus === 404)) throw error;
+      }
+      try {
+        await call.deadline.race(this.tokens.evictContactId(call.apiKey, contactId as string));
       } catch (error) {
         if (error instanceof OpenCxError) throw error;
         throw new OpenCxStoreError(`deleteContact could not evict the contact's tokens (${errorName(error)})`);
       }
-    });
+    } catch (error) {
+      throw typed('deleteContact', error);
+    }
   }
 
   /**
@@ -215,68 +161,11 @@ export class ContactAuthService {
    * refused after 401/403, else unverified). Answers from the last exchange made with the
    * registration's key while younger than `healthCheckInterval`; otherwise sends one probe that
    * creates no contact, shared by concurrent checks and never more than a small share of the rate
-   * limit. While an upstream 429 pauses the key, reports down with `pausedUntil`; while a shared
-   * store has failed over to memory, says `fleet: 'degraded'`. Never throws.
+   * limit. Down only when OpenCX is unreachable or refuses the key: rate limiting (an upstream 429
+   * pause, no free slot for a probe) stays up with `rateLimited: true` (and `pausedUntil`); while a
+   * shared store has failed over to memory, says `fleet: 'degraded'`. Never throws.
    */
-  async checkHealth(): Promise<OpenCxHealth> {
-    const { registration } = this;
-    const fleet =
-      registration.options.store || registration.options.redis !== undefined
-        ? registration.store.degraded === true
-          ? 'degraded'
-          : 'shared'
-        : 'local';
-    let verdict: Omit<OpenCxHealth, 'fleet'>;
-    try {
-      verdict = (await registration.health.check(() => this.probe())) ?? {
-        status: 'down',
-        reachable: false,
-        apiKey: 'unverified',
-        reason: 'not checked yet: no free rate-limit slot for a probe',
-        source: 'probe',
-        checkedAt: new Date().toISOString(),
-      };
-    } catch (error) {
-      verdict = {
-        status: 'down',
-        reachable: false,
-        apiKey: 'unverified',
-        reason: `health check failed (${errorName(error)})`,
-        source: 'probe',
-        checkedAt: new Date().toISOString(),
-      };
-    }
-    const paused = (await registration.limiter?.pausedFor(registration.ownLimiterKey).catch(() => 0)) ?? 0;
-    if (paused <= 0) return { ...verdict, fleet };
-    const pausedUntil = new Date(Date.now() + paused).toISOString();
-    return {
-      ...verdict,
-      fleet,
-      status: 'down',
-      reason: `paused after an upstream 429 until ${pausedUntil}`,
-      pausedUntil,
-    };
-  }
-
-  /** The health check's one request: the module's key, no retry, and only with a free limiter slot. */
-  private async probe(): Promise<void> {
-    const { registration } = this;
-    const { limiter, options } = registration;
-    if (registration.shutdown.aborted) return;
-    const release = await limiter?.tryAcquire(registration.ownLimiterKey, options.timeout).catch(() => undefined);
-    if (limiter && !release) return;
-    const startedAt = monotonicNow();
-    const exchange = await registration.transport.send({
-      method: 'POST',
-      path: AUTHENTICATE_USER_PATH,
-      apiKey: options.apiKey,
-      body: PROBE_BODY,
-      timeout: options.timeout,
-      signal: registration.shutdown,
-      scrubber: () => new Scrubber(options.apiKey, []),
-      parse: parseAuthenticateUserResponse,
-    });
-    void release?.(exchange.status === undefined ? 'abandoned' : 'ended');
-    registration.report('health-check', { apiKey: options.apiKey, attempt: 0, startedAt, exchange });
+  checkHealth(): Promise<OpenCxHealth> {
+    return this.health.check();
   }
 }

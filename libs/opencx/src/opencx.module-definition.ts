@@ -69,3 +69,9 @@ const built = new ConfigurableModuleBuilder<OpenCxModuleOptions>({
 
 /** The base class of `OpenCxModule`, with its `forRoot` and `forRootAsync`. */
 export const ConfigurableOpenCxModule = built.ConfigurableModuleClass;
+
+/** What `forRoot` takes: the options and the extras. */
+export type OpenCxForRootOptions = typeof built.OPTIONS_TYPE;
+
+/** What `forRootAsync` takes: how to make the options (`useFactory`, `useClass`, `useExisting`), and the extras. */
+export type OpenCxForRootAsyncOptions = typeof built.ASYNC_OPTIONS_TYPE;

@@ -1,10 +1,11 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ContactAuthService } from './contact-auth.service.js';
-import { OPENCX_REGISTRATION } from './opencx.constants.js';
+import { OpenCxConfigurationError } from './errors/opencx.errors.js';
+import { OPENCX_FLEET_STORE, OPENCX_OPTIONS } from './opencx.constants.js';
 import { OpenCxModule } from './opencx.module.js';
-import type { OpenCxModuleOptions, OpenCxOptionsFactory } from './opencx.options.js';
-import type { OpenCxRegistration } from './opencx.registration.js';
+import type { OpenCxModuleOptions, OpenCxOptionsFactory, ResolvedOpenCxOptions } from './opencx.options.js';
+import { MemoryFleetStore } from './store/memory-fleet-store.js';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from './testing/index.js';
 
 const KEY = 'sk_module_canary_123';
@@ -65,7 +66,7 @@ describe('OpenCxModule', () => {
     ],
   ])('%s provides ContactAuthService with resolved options', async (_style, register) => {
     const moduleRef = await Test.createTestingModule({ imports: [register()] }).compile();
-    const { options } = moduleRef.get<OpenCxRegistration>(OPENCX_REGISTRATION);
+    const options = moduleRef.get<ResolvedOpenCxOptions>(OPENCX_OPTIONS);
     expect(options).toMatchObject({ apiKey: KEY, timeout: 1234, maxRetries: 2, baseUrl: 'https://api.open.cx' });
     expect(moduleRef.get(ContactAuthService)).toBeInstanceOf(ContactAuthService);
     await moduleRef.close();
@@ -97,6 +98,16 @@ describe('OpenCxModule', () => {
     expect(error.message).not.toContain(KEY);
   });
 
+  it('stops start-up on a redis client of no kind it can use, where the Redis store is built', async () => {
+    const error = await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ apiKey: KEY, redis: { eval: () => Promise.resolve(null) } })],
+    })
+      .compile()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxConfigurationError);
+    expect((error as Error).message).toContain('redis must be a connected node-redis, ioredis or iovalkey client');
+  });
+
   it('exposes its own HttpService (own axios instance, keep-alive agents), separate from the global axios', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [OpenCxModule.forRoot({ apiKey: KEY })] }).compile();
     const http = moduleRef.get(ContactAuthService).httpService;
@@ -116,13 +127,29 @@ describe('OpenCxModule', () => {
     await moduleRef.close();
   });
 
-  it('says once that apiKey is required, and "must be a number" for a string from the environment', async () => {
+  it('says once that apiKey is required, and "must be a number" for a string that is not one', async () => {
     const error = (await Test.createTestingModule({
-      imports: [OpenCxModule.forRoot({ timeout: '5000' } as unknown as OpenCxModuleOptions)],
+      imports: [OpenCxModule.forRoot({ timeout: '5s' } as unknown as OpenCxModuleOptions)],
     })
       .compile()
       .catch((e: unknown) => e)) as Error;
     expect(error.message).toBe('Invalid OpenCxModule options: apiKey is required; timeout must be a number');
+  });
+
+  it('builds each part of a registration as a provider, so a test can replace one', async () => {
+    const store = new MemoryFleetStore();
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenCxModule.forRoot({ apiKey: KEY, baseUrl: fake.url })],
+    })
+      .overrideProvider(OPENCX_FLEET_STORE)
+      .useValue(store)
+      .compile();
+    const lookups: string[] = [];
+    const lookup = store.lookup.bind(store);
+    store.lookup = (key: string, payload: string) => (lookups.push(key), lookup(key, payload));
+    await moduleRef.get(ContactAuthService).authenticateUser({ email: 'replaced@example.com' });
+    expect(lookups.length).toBeGreaterThan(0);
+    await moduleRef.close();
   });
 
   it('lets users add axios interceptors to the exposed HttpService', async () => {

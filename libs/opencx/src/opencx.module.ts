@@ -1,8 +1,14 @@
-import { Inject, Module, Optional, type OnModuleInit } from '@nestjs/common';
+import { Inject, Module, Optional, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
 import { OPENCX_INSTANCE_NAME } from './opencx.constants.js';
-import { ConfigurableOpenCxModule } from './opencx.module-definition.js';
+import {
+  ConfigurableOpenCxModule,
+  type OpenCxForRootAsyncOptions,
+  type OpenCxForRootOptions,
+} from './opencx.module-definition.js';
+import { checkExtras, readAsyncOptions } from './opencx-options.reader.js';
+import { readModuleOptions } from './opencx-options.rules.js';
 
 /**
  * Registers `ContactAuthService`. Use `OpenCxModule.forRoot({ apiKey })` or
@@ -23,6 +29,21 @@ export class OpenCxModule extends ConfigurableOpenCxModule implements OnModuleIn
         'OpenCxModule was imported as is: import OpenCxModule.forRoot({ apiKey }) or OpenCxModule.forRootAsync({ ... }) instead',
       ]);
     }
+  }
+
+  /**
+   * Registers the service with these options, read once here: anything but an options object, or
+   * an option that cannot be read, stops start-up with an OpenCxConfigurationError.
+   */
+  static override forRoot(options: OpenCxForRootOptions): DynamicModule {
+    const copy = readModuleOptions(options);
+    checkExtras(copy);
+    return super.forRoot(copy as unknown as OpenCxForRootOptions);
+  }
+
+  /** Registers the service with options made by a factory or a class; they are read once, when made. */
+  static override forRootAsync(options: OpenCxForRootAsyncOptions): DynamicModule {
+    return super.forRootAsync(readAsyncOptions(options, readModuleOptions));
   }
 
   /** Two registrations under one name would make injection pick one at random: refuse at start-up. */

@@ -1,11 +1,13 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+import type { AttemptRunner } from '../call/attempt-runner.js';
+import type { Call } from '../call/call.js';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import { OpenCxAbortError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 import type { OpenCxFleetStore } from '../store/opencx-fleet-store.interface.js';
 import { Deadline } from '../util/deadline.js';
-import { CachedCall, type CachedCallRequest } from './cached-call.js';
+import { CachedCall, type TokenRequest } from './cached-call.js';
 import { TokenCache } from './token-cache.js';
 
 const API_KEY = 'sk_cached_call';
@@ -25,18 +27,49 @@ class Upstream {
   }
 }
 
-const cacheOn = (store: OpenCxFleetStore): CachedCall =>
-  new CachedCall(new TokenCache({ ttl: 300_000, skew: 0 }, store, new Logger('test')));
+/** The attempt runner's stand-in: every request is answered by `fetch`. */
+const runnerOf = (fetch: () => Promise<AuthenticateUserResponseDto>): AttemptRunner =>
+  ({ run: fetch }) as unknown as AttemptRunner;
 
-const request = (overrides: Partial<CachedCallRequest> = {}): CachedCallRequest => ({
+/** A call with the cache step's settings (the rest do not matter here). */
+type CallSettings = Partial<Pick<Call, 'mode' | 'signal' | 'deadline'>> & { email?: string; body?: string };
+
+const call = ({
+  mode = 'use',
+  signal = new AbortController().signal,
+  deadline = Deadline.after(TOTAL),
+}: CallSettings = {}): Call => ({
+  operation: 'authenticate-user',
   apiKey: API_KEY,
-  email: 'ada@example.com',
-  body: '{"email":"ada@example.com"}',
-  mode: 'use',
-  signal: new AbortController().signal,
-  deadline: Deadline.after(TOTAL),
-  ...overrides,
+  limiterKey: 'key',
+  timeout: 10_000,
+  deadline,
+  signal,
+  mode,
+  trace: { cache: () => undefined, attempt: () => undefined },
+  maxRetries: 0,
+  retryDelay: 0,
+  maxRetryDelay: 0,
+  maxRetryAfter: 0,
+  retryPostAfterTimeout: true,
 });
+
+const tokenRequest = ({
+  email = 'ada@example.com',
+  body = '{"email":"ada@example.com"}',
+}: CallSettings = {}): TokenRequest => ({
+  method: 'POST',
+  path: '/widget/authenticate-user',
+  email,
+  body,
+  parse: () => AuthenticateUserResponseDto.of('unused'),
+  idempotent: false,
+  secrets: () => [],
+});
+
+/** Starts one call of `cached` with these settings. */
+const start = (cached: CachedCall, settings: CallSettings = {}): Promise<AuthenticateUserResponseDto> =>
+  cached.run(call(settings), tokenRequest(settings));
 
 /** Lets the promise chains run (store look-ups, saves) without moving the clock. */
 const settle = async (): Promise<void> => {
@@ -56,45 +89,62 @@ describe('CachedCall', () => {
     jest.restoreAllMocks();
   });
 
-  /** Runs one call through `call` to its answer, releasing the upstream with `token` if it asks. */
-  const complete = async (call: CachedCall, req: CachedCallRequest, token: string): Promise<string> => {
-    const result = call.run(req, upstream.fetch);
+  /** A cached call over the store `over` (or none: no cache) whose runner asks the test's upstream. */
+  const cacheOn = (over: OpenCxFleetStore | null, fetch = upstream.fetch): CachedCall =>
+    new CachedCall(over ? new TokenCache({ ttl: 300_000, skew: 0 }, over, new Logger('test')) : null, runnerOf(fetch));
+
+  /** Runs one call to its answer, releasing the upstream with `token` if it asks. */
+  const complete = async (cached: CachedCall, settings: CallSettings, token: string): Promise<string> => {
+    const result = start(cached, settings);
     await settle();
     upstream.answer(token);
     return (await result).token;
   };
 
+  it("answers a hit from this process's own store without a flight or a timer", async () => {
+    const race = jest.spyOn(Deadline.prototype, 'race');
+    const local = new CachedCall(
+      new TokenCache({ ttl: 300_000, skew: 0 }, store, new Logger('test'), { local: true }),
+      runnerOf(upstream.fetch),
+    );
+    expect(await complete(local, {}, 't1')).toBe('t1');
+    race.mockClear();
+    expect(await complete(local, {}, 'unused')).toBe('t1');
+    expect(race).not.toHaveBeenCalled();
+    expect(upstream.calls).toBe(1);
+  });
+
   it('answers a repeated call from the cache, and asks again for a changed payload', async () => {
-    const call = cacheOn(store);
-    expect(await complete(call, request(), 't1')).toBe('t1');
-    expect(await complete(call, request(), 'unused')).toBe('t1');
-    expect(await complete(call, request({ body: '{"email":"ada@example.com","name":"Ada"}' }), 't2')).toBe('t2');
+    const cached = cacheOn(store);
+    expect(await complete(cached, {}, 't1')).toBe('t1');
+    expect(await complete(cached, {}, 'unused')).toBe('t1');
+    expect(await complete(cached, { body: '{"email":"ada@example.com","name":"Ada"}' }, 't2')).toBe('t2');
     expect(upstream.calls).toBe(2);
   });
 
   it('with bypass, asks OpenCX despite a cached token and leaves the cache as it was', async () => {
-    const call = cacheOn(store);
-    await complete(call, request(), 't1');
-    expect(await complete(call, request({ mode: 'bypass' }), 't2')).toBe('t2');
-    expect(await complete(call, request(), 'unused')).toBe('t1');
+    const cached = cacheOn(store);
+    await complete(cached, {}, 't1');
+    expect(await complete(cached, { mode: 'bypass' }, 't2')).toBe('t2');
+    expect(await complete(cached, {}, 'unused')).toBe('t1');
     expect(upstream.calls).toBe(2);
   });
 
   it('with refresh, asks OpenCX despite a cached token and keeps the new one', async () => {
-    const call = cacheOn(store);
-    await complete(call, request(), 't1');
-    expect(await complete(call, request({ mode: 'refresh' }), 't2')).toBe('t2');
-    expect(await complete(call, request(), 'unused')).toBe('t2');
+    const cached = cacheOn(store);
+    await complete(cached, {}, 't1');
+    expect(await complete(cached, { mode: 'refresh' }, 't2')).toBe('t2');
+    expect(await complete(cached, {}, 'unused')).toBe('t2');
   });
 
   it.each([
     ['with the cache', (s: OpenCxFleetStore) => cacheOn(s)],
-    ['without the cache', () => new CachedCall(null)],
+    ['without the cache', () => cacheOn(null)],
   ])('shares a flight only between identical calls (%s)', async (_label, make) => {
-    const call = make(store);
+    const cached = make(store);
     const other = { email: 'bob@example.com', body: '{"email":"bob@example.com"}' };
-    const calls = [call.run(request(), upstream.fetch), call.run(request(), upstream.fetch)];
-    calls.push(call.run(request(other), upstream.fetch));
+    const calls = [start(cached), start(cached)];
+    calls.push(start(cached, other));
     await settle();
     expect(upstream.calls).toBe(2);
     upstream.answer('ada');
@@ -103,12 +153,12 @@ describe('CachedCall', () => {
   });
 
   it("evicting one contact lets a new call join another contact's flight as before", async () => {
-    const call = cacheOn(store);
+    const cached = cacheOn(store);
     const bob = { email: 'bob@example.com', body: '{"email":"bob@example.com"}' };
-    const first = call.run(request(bob), upstream.fetch);
+    const first = start(cached, bob);
     await settle();
-    await call.evict(API_KEY, 'ada@example.com');
-    const second = call.run(request(bob), upstream.fetch);
+    await cached.evict(API_KEY, 'ada@example.com');
+    const second = start(cached, bob);
     await settle();
     upstream.answer('bob');
     expect([(await first).token, (await second).token]).toEqual(['bob', 'bob']);
@@ -116,15 +166,15 @@ describe('CachedCall', () => {
   });
 
   it('evicting a contact by its id lets no new call join a flight for it', async () => {
-    const call = cacheOn(store);
-    const issued = call.run(request(), upstream.fetch);
+    const cached = cacheOn(store);
+    const issued = start(cached);
     await settle();
     upstream.answer('t1', 'contact-1');
     await issued;
-    const refreshing = call.run(request({ mode: 'refresh' }), upstream.fetch);
+    const refreshing = start(cached, { mode: 'refresh' });
     await settle();
-    await call.evictContactId(API_KEY, 'contact-1');
-    const after = call.run(request({ mode: 'refresh' }), upstream.fetch);
+    await cached.evictContactId(API_KEY, 'contact-1');
+    const after = start(cached, { mode: 'refresh' });
     await settle();
     expect(upstream.calls).toBe(3);
     upstream.answer('t2');
@@ -133,16 +183,16 @@ describe('CachedCall', () => {
   });
 
   it("evicting a contact by its id lets a new call join another contact's flight as before", async () => {
-    const call = cacheOn(store);
-    const issued = call.run(request(), upstream.fetch);
+    const cached = cacheOn(store);
+    const issued = start(cached);
     await settle();
     upstream.answer('ada', 'contact-1');
     await issued;
     const bob = { email: 'bob@example.com', body: '{"email":"bob@example.com"}' };
-    const first = call.run(request(bob), upstream.fetch);
+    const first = start(cached, bob);
     await settle();
-    await call.evictContactId(API_KEY, 'contact-1');
-    const second = call.run(request(bob), upstream.fetch);
+    await cached.evictContactId(API_KEY, 'contact-1');
+    const second = start(cached, bob);
     await settle();
     upstream.answer('bob');
     expect([(await first).token, (await second).token]).toEqual(['bob', 'bob']);
@@ -151,8 +201,8 @@ describe('CachedCall', () => {
 
   it("holds the contact's lock for as long as the call may last", async () => {
     const lookup = jest.spyOn(store as OpenCxFleetStore, 'lookup');
-    const call = cacheOn(store);
-    void call.run(request({ deadline: Deadline.after(12_345) }), upstream.fetch);
+    const cached = cacheOn(store);
+    void start(cached, { deadline: Deadline.after(12_345) });
     await settle();
     expect(lookup.mock.calls[0]?.[2]).toBe(12_345);
   });
@@ -170,9 +220,9 @@ describe('CachedCall', () => {
       },
     });
     const two = cacheOn(shared);
-    const first = one.run(request(), upstream.fetch);
+    const first = start(one);
     await settle();
-    const second = two.run(request(), upstream.fetch);
+    const second = start(two);
     await jest.advanceTimersByTimeAsync(10_000);
     expect(seenAt).toEqual([0, 50, 150, 350, 750, 1_550, 3_150, 5_150, 7_150, 9_150]);
     upstream.answer('from-one');
@@ -191,7 +241,7 @@ describe('CachedCall', () => {
         return { ...(await lookup(key, payload, ttl)), locked: false };
       },
     });
-    const refreshing = cacheOn(lockedElsewhere).run(request({ mode: 'refresh' }), upstream.fetch);
+    const refreshing = start(cacheOn(lockedElsewhere), { mode: 'refresh' });
     await settle();
     expect([lookups, upstream.calls]).toEqual([1, 1]);
     upstream.answer('fresh');
@@ -200,29 +250,29 @@ describe('CachedCall', () => {
 
   it('asks OpenCX itself when the store fails, and answers', async () => {
     jest.spyOn(store, 'lookup').mockRejectedValue(new Error('store down'));
-    const call = cacheOn(store);
-    expect(await complete(call, request(), 't1')).toBe('t1');
+    const cached = cacheOn(store);
+    expect(await complete(cached, {}, 't1')).toBe('t1');
     expect(upstream.calls).toBe(1);
   });
 
   it('ends the call, asking nothing, when the look-up outlives the deadline or the call is aborted', async () => {
     jest.spyOn(store, 'lookup').mockReturnValue(new Promise(() => undefined));
-    const call = cacheOn(store);
-    const late = call.run(request({ deadline: Deadline.after(1_000) }), upstream.fetch).catch((e: unknown) => e);
+    const cached = cacheOn(store);
+    const late = start(cached, { deadline: Deadline.after(1_000) }).catch((e: unknown) => e);
     await jest.advanceTimersByTimeAsync(1_000);
     expect(await late).toBeInstanceOf(OpenCxTimeoutError);
     const caller = new AbortController();
-    const aborted = call.run(request({ signal: caller.signal }), upstream.fetch).catch((e: unknown) => e);
+    const aborted = start(cached, { signal: caller.signal }).catch((e: unknown) => e);
     caller.abort();
     expect(await aborted).toBeInstanceOf(OpenCxAbortError);
     expect(upstream.calls).toBe(0);
   });
 
   it('releases the lock when OpenCX fails, so the next call asks at once', async () => {
-    const call = cacheOn(store);
-    const failing = call.run(request(), () => Promise.reject(new Error('upstream failed')));
+    const cached = cacheOn(store, () => Promise.reject(new Error('upstream failed')));
+    const failing = start(cached);
     await expect(failing).rejects.toThrow('upstream failed');
     const other = cacheOn(store);
-    expect(await complete(other, request(), 't1')).toBe('t1');
+    expect(await complete(other, {}, 't1')).toBe('t1');
   });
 });

@@ -1,26 +1,24 @@
+import type { AttemptRunner } from '../call/attempt-runner.js';
+import type { Call } from '../call/call.js';
+import type { OpenCxRequest } from '../call/opencx-request.js';
 import { SingleFlight } from '../call/single-flight.js';
 import type { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
 import { OpenCxAbortError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
-import type { CallTrace } from '../telemetry/telemetry.js';
-import type { Deadline } from '../util/deadline.js';
 import { contactKey, payloadHash, type CacheLookup, type TokenCache } from './token-cache.js';
 
-/** One call as the cache step sees it. */
-export interface CachedCallRequest {
-  apiKey: string;
-  email: string;
-  /** The wire body (canonical JSON). */
-  body: string;
-  mode: 'use' | 'refresh' | 'bypass';
-  /** The call's signal (the caller's, and the application's shutdown). */
-  signal: AbortSignal;
-  /** The end of the call: the look-up, the wait for another instance and the store run within it. */
-  deadline: Deadline;
-  /** Told how the cache step answered: joined an identical call, found a token, or asked OpenCX. */
-  trace?: CallTrace;
+/** A request for a contact's token: what the cache keys its entry by, beside what is sent. */
+export interface TokenRequest extends OpenCxRequest<AuthenticateUserResponseDto> {
+  /** The contact's email: one entry per contact (API key and email). */
+  readonly email: string;
+  /** The wire body (canonical JSON): a changed profile is a changed payload. */
+  readonly body: string;
 }
 
-type Fetch = (signal: AbortSignal) => Promise<AuthenticateUserResponseDto>;
+/** Where a contact's entry lives: its key, and the hash of the payload it was issued for. */
+interface Entry {
+  key: string;
+  payload: string;
+}
 
 /** First and longest pause between look-ups while another instance holds the contact's lock. */
 const FIRST_POLL_MS = 50;
@@ -31,47 +29,44 @@ const endsCall = (error: unknown): boolean => error instanceof OpenCxTimeoutErro
 
 /**
  * The cache and single-flight step: concurrent identical calls in this process share one flight;
- * in it, a cached token for the contact and payload answers at once, otherwise OpenCX is asked and
- * the answer stored for the contact, replacing a token issued for an older profile. With a shared
- * store the look-up also takes the contact's lock, so one instance of the fleet asks OpenCX and
- * the others find its answer in the shared cache. Every store operation and every wait runs
- * within the call's deadline; a store that fails costs a cache miss, never the call.
+ * in it, a cached token for the contact and payload answers at once, otherwise the attempt runner
+ * asks OpenCX and the answer is stored for the contact, replacing a token issued for an older
+ * profile. With a shared store the look-up also takes the contact's lock, so one instance of the
+ * fleet asks OpenCX and the others find its answer in the shared cache. Every store operation and
+ * every wait runs within the call's deadline; a store that fails costs a cache miss, never the call.
  */
 export class CachedCall {
   private readonly flights = new SingleFlight<AuthenticateUserResponseDto>();
 
-  constructor(private readonly cache: TokenCache | null) {}
+  constructor(
+    private readonly cache: TokenCache | null,
+    private readonly runner: AttemptRunner,
+  ) {}
 
-  run(request: CachedCallRequest, fetch: Fetch): Promise<AuthenticateUserResponseDto> {
-    const { signal, deadline, trace } = request;
-    const cache = request.mode === 'bypass' ? null : this.cache;
-    let flightKey: string;
-    let work: Fetch;
-    if (cache) {
-      const key = contactKey(request.apiKey, request.email);
-      const payload = payloadHash(request.apiKey, request.body);
-      flightKey = `${key}:${request.mode}:${payload}`;
-      work = (flightSignal) => this.lookupOrFetch(cache, { ...request, signal: flightSignal }, key, payload, fetch);
-    } else {
-      flightKey = `${request.mode}:${request.apiKey}\u0000${request.body}`;
-      work = (flightSignal) => {
-        trace?.cache('miss');
-        return fetch(flightSignal);
-      };
+  /** The contact's token for `call`: from the cache, from an identical call in flight, or from OpenCX. */
+  async run(call: Call, request: TokenRequest): Promise<AuthenticateUserResponseDto> {
+    const cache = call.mode === 'bypass' ? null : this.cache;
+    const entry = cache ? this.entryOf(call, request) : undefined;
+    const flightKey = entry
+      ? `${entry.key}:${call.mode}:${entry.payload}`
+      : `${call.mode}:${call.apiKey}\u0000${request.body}`;
+    // This process's own store answers at once and locks no other instance out: a hit needs no flight.
+    if (cache?.local && entry && call.mode === 'use' && !this.flights.find(flightKey)) {
+      const { hit } = await cache.lookup(entry.key, call.apiKey, entry.payload, 1);
+      if (hit) {
+        call.trace.cache('hit');
+        return hit;
+      }
     }
-    // The flight's work starts at once for the call that leads it; any other call joined one in flight.
-    let leads = false;
-    const answer = this.flights.run(
-      flightKey,
-      (flightSignal) => {
-        leads = true;
-        return work(flightSignal);
-      },
-      signal,
-      deadline,
-    );
-    if (!leads && !signal.aborted) trace?.cache('joined');
-    return answer;
+    const inFlight = this.flights.find(flightKey);
+    if (inFlight) {
+      call.trace.cache('joined');
+      return await inFlight.follow(call);
+    }
+    const flight = this.flights.start(flightKey, call);
+    const work =
+      cache && entry ? this.lookupOrFetch(flight.call, request, cache, entry) : this.fetch(flight.call, request);
+    return await flight.lead(work, call);
   }
 
   /**
@@ -90,60 +85,82 @@ export class CachedCall {
     if (key !== undefined) this.flights.forget(`${key}:`);
   }
 
+  private entryOf(call: Call, request: TokenRequest): Entry {
+    return { key: contactKey(call.apiKey, request.email), payload: payloadHash(call.apiKey, request.body) };
+  }
+
+  /** Without the cache: OpenCX is asked. */
+  private async fetch(call: Call, request: TokenRequest): Promise<AuthenticateUserResponseDto> {
+    call.trace.cache('miss');
+    return await this.runner.run(call, request);
+  }
+
   private async lookupOrFetch(
+    call: Call,
+    request: TokenRequest,
     cache: TokenCache,
-    request: CachedCallRequest,
-    key: string,
-    payload: string,
-    fetch: Fetch,
+    entry: Entry,
   ): Promise<AuthenticateUserResponseDto> {
-    const { deadline, signal } = request;
+    const { deadline, signal } = call;
     let found: CacheLookup;
     for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, LONGEST_POLL_MS)) {
-      found = await this.lookup(cache, request, key, payload);
-      if (found.hit && request.mode === 'use') {
-        request.trace?.cache('hit');
+      found = await this.lookup(call, cache, entry);
+      if (found.hit && call.mode === 'use') {
+        call.trace.cache('hit');
         return found.hit;
       }
       // Locked by another instance: its answer lands in the shared cache, or its lock expires.
-      if (found.locked || request.mode === 'refresh') break;
+      if (found.locked || call.mode === 'refresh') break;
       await deadline.sleep(pause, signal);
     }
-    request.trace?.cache('miss');
+    call.trace.cache('miss');
     let result: AuthenticateUserResponseDto;
     try {
-      result = await fetch(signal);
+      result = await this.runner.run(call, request);
     } catch (error) {
-      await deadline.race(cache.unlock(key)).catch(() => undefined);
+      await this.within(call, cache, cache.unlock(entry.key)).catch(() => undefined);
       throw error;
     }
-    // The answer is the call's, whether or not the store keeps it in time. The token and the contact
-    // id's note are independent writes, so they travel together rather than one after the other.
-    const contactId = result.contact?.id;
-    await Promise.all([
-      deadline.race(cache.set(key, request.apiKey, payload, result, found.stamp)).catch(() => undefined),
-      contactId === undefined
-        ? undefined
-        : deadline.race(cache.remember(request.apiKey, contactId, key, found.stamp)).catch(() => undefined),
-    ]);
+    // Not awaited: the answer is the call's whether or not the store keeps it, or keeps it in time.
+    // Both writes start now, so a later call of this instance reads them (a store's order).
+    void this.store(call.apiKey, cache, entry, result, found.stamp);
     return result;
   }
 
   /** The store's look-up within the deadline; a store that fails is a miss this instance answers. */
-  private async lookup(
-    cache: TokenCache,
-    request: CachedCallRequest,
-    key: string,
-    payload: string,
-  ): Promise<CacheLookup> {
-    const { deadline, signal } = request;
+  private async lookup(call: Call, cache: TokenCache, { key, payload }: Entry): Promise<CacheLookup> {
+    const { deadline } = call;
     try {
       // The lock need not outlive this call: after its deadline this instance asks OpenCX no more.
-      return await deadline.race(cache.lookup(key, request.apiKey, payload, Math.max(1, deadline.left())), signal);
+      return await this.within(call, cache, cache.lookup(key, call.apiKey, payload, Math.max(1, deadline.left())));
     } catch (error) {
       if (endsCall(error)) throw error;
       // No stamp from the store: any eviction of the contact wins over this call's answer.
       return { locked: true, stamp: Number.NEGATIVE_INFINITY };
     }
+  }
+
+  /** A store operation within the call's deadline and signal; this process's own store needs no timer. */
+  private within<T>(call: Call, cache: TokenCache, work: Promise<T>): Promise<T> {
+    return cache.local ? work : call.deadline.race(work, call.signal);
+  }
+
+  /**
+   * Keeps the answer for the contact, and notes its contact id for `deleteContact`: two
+   * independent writes, so they travel together rather than one after the other. Best effort: a
+   * store that fails or is slow costs a later cache miss, never this answer.
+   */
+  private async store(
+    apiKey: string,
+    cache: TokenCache,
+    { key, payload }: Entry,
+    result: AuthenticateUserResponseDto,
+    stamp: number,
+  ): Promise<void> {
+    const contactId = result.contact?.id;
+    await Promise.allSettled([
+      cache.set(key, apiKey, payload, result, stamp),
+      contactId === undefined ? undefined : cache.remember(apiKey, contactId, key, stamp),
+    ]);
   }
 }

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
+import { OpenCxStoreError } from '../errors/opencx.errors.js';
 import { tokenExpiry } from '../util/token-expiry.js';
 import { TokenCache, contactKey, payloadHash } from './token-cache.js';
 import { TokenCrypto } from './token-crypto.js';
@@ -191,6 +192,47 @@ describe('TokenCache', () => {
     expect(unlock).toHaveBeenCalledWith(key);
   });
 
+  it("keeps entries unsealed in this process's own store, and reads them back as they were", async () => {
+    const store = new MemoryFleetStore(10);
+    const seal = jest.spyOn(TokenCrypto.prototype, 'seal');
+    const open = jest.spyOn(TokenCrypto.prototype, 'open');
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet(), { local: true });
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await cache.set(key, 'sk_key', payload, AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'), 0);
+    await cache.remember('sk_key', 'c-1', key, 0);
+    expect((await store.lookup(key, payload)).value).toContain(jwt({ exp }));
+    const found = await cache.lookup(key, 'sk_key', payload, 1_000);
+    expect(found.hit).toEqual(AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'));
+    expect(await cache.evictContactId('sk_key', 'c-1')).toBe(key);
+    expect([seal.mock.calls.length, open.mock.calls.length]).toEqual([0, 0]);
+    seal.mockRestore();
+    open.mockRestore();
+  });
+
+  it("reads back every answer kept in this process's own store as it was given", async () => {
+    const store = new MemoryFleetStore(10);
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet(), { local: true });
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    for (const given of [
+      AuthenticateUserResponseDto.of(jwt({ exp }), 'c-1'),
+      AuthenticateUserResponseDto.of('opaque\nwith a line break', 'c-2'),
+      AuthenticateUserResponseDto.of('no contact id'),
+      AuthenticateUserResponseDto.of('t', 'odd\ncontact id'),
+      AuthenticateUserResponseDto.of('{"looks":"like JSON"}', 'c-3'),
+    ]) {
+      await cache.set(key, 'sk_key', payload, given, 0);
+      expect((await cache.lookup(key, 'sk_key', payload, 1_000)).hit).toEqual(given);
+    }
+  });
+
+  it('reads an entry of an earlier release, without its expiry, by its token', async () => {
+    const store = new MemoryFleetStore(10);
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await plant(store, JSON.stringify({ token: jwt({ exp }), contactId: 'c-2' }));
+    expect((await hit(cache))?.expiresAt).toBe(new Date(exp * 1000).toISOString());
+  });
+
   it("finds a contact's key by its contact id, one note per contact, and answers undefined for an unknown id", async () => {
     const store = new MemoryFleetStore(10);
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
@@ -203,14 +245,32 @@ describe('TokenCache', () => {
     expect(await cache.evictContactId('sk_key', 'c-bob')).toBe(bob);
   });
 
-  it("ignores a contact-id note that is not a string (a custom store's answer)", async () => {
+  it("refuses a contact-id note that is not a string (a custom store's answer), removing it", async () => {
     const store = new MemoryFleetStore(10);
     jest
       .spyOn(store as OpenCxFleetStore, 'lookup')
       .mockResolvedValue({ value: 42 as unknown as string, locked: true, stamp: 1 });
     const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
-    expect(await cache.evictContactId('sk_key', 'c-odd')).toBeUndefined();
+    await expect(cache.evictContactId('sk_key', 'c-odd')).rejects.toBeInstanceOf(OpenCxStoreError);
     expect(evict).toHaveBeenCalledTimes(1);
+  });
+
+  it("opens a contact-id note only under its own id: one moved from another contact's id evicts nothing", async () => {
+    const store = new MemoryFleetStore(10);
+    const save = jest.spyOn(store as OpenCxFleetStore, 'save');
+    const logger = quiet();
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
+    const mallory = contactKey('sk_key', 'mallory@example.com');
+    await cache.remember('sk_key', 'c-alice', key, 0);
+    await cache.remember('sk_key', 'c-mallory', mallory, 0);
+    const [aliceIndex, , aliceNote] = save.mock.calls[0]!;
+    const malloryNote = save.mock.calls[1]![2];
+    expect(aliceNote).not.toContain(key);
+    await store.save(aliceIndex, 'contact-index', malloryNote, 60_000, 0);
+    const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
+    await expect(cache.evictContactId('sk_key', 'c-alice')).rejects.toBeInstanceOf(OpenCxStoreError);
+    expect(evict.mock.calls).toEqual([[aliceIndex]]);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
-import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
+import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
+import { OpenCxStoreError } from '../errors/opencx.errors.js';
 import type { OpenCxFleetStore } from '../store/opencx-fleet-store.interface.js';
 import { TokenCrypto } from './token-crypto.js';
 import { tokenExpiry } from '../util/token-expiry.js';
@@ -43,14 +44,43 @@ export interface CacheLookup {
   stamp: number;
 }
 
-/** What a sealed entry holds. */
+/** What an entry holds: the answer, and when its token expires (absent in entries of older releases). */
 interface CachedToken {
   token: string;
   contactId?: string;
+  expiresAt?: string | null;
 }
 
-/** The cached answer in a sealed entry's plaintext, or undefined when it is not one. */
+/** The answer for `token`, `contactId` and `expiresAt`, without reading the token again. */
+function answerOf(token: string, contactId: string | undefined, expiresAt: string | null): AuthenticateUserResponseDto {
+  const result = new AuthenticateUserResponseDto();
+  result.token = token;
+  if (contactId !== undefined) result.contact = Object.assign(new OpenCxContactDto(), { id: contactId });
+  result.expiresAt = expiresAt;
+  return result;
+}
+
+/**
+ * An entry of this process's own store, in lines: its expiry (empty when none), its contact id,
+ * then its token. Cheaper to read back than JSON, on the path every cached answer takes; an entry
+ * these lines cannot hold (no contact id, or one with a line break) is kept as JSON.
+ */
+function inLines({ token, contactId, expiresAt }: CachedToken): string | undefined {
+  if (contactId === undefined || contactId.includes('\n')) return undefined;
+  return `${expiresAt ?? ''}\n${contactId}\n${token}`;
+}
+
+/** The answer in an entry made by {@link inLines}. */
+function fromLines(plain: string): AuthenticateUserResponseDto | undefined {
+  const first = plain.indexOf('\n');
+  const second = plain.indexOf('\n', first + 1);
+  if (first < 0 || second < 0) return undefined;
+  return answerOf(plain.slice(second + 1), plain.slice(first + 1, second), first === 0 ? null : plain.slice(0, first));
+}
+
+/** The cached answer in an entry's plaintext, or undefined when it is not one. */
 function toResult(plain: string): AuthenticateUserResponseDto | undefined {
+  if (!plain.startsWith('{')) return fromLines(plain);
   let entry: Partial<CachedToken>;
   try {
     entry = JSON.parse(plain) as Partial<CachedToken>;
@@ -58,32 +88,69 @@ function toResult(plain: string): AuthenticateUserResponseDto | undefined {
     return undefined;
   }
   if (typeof entry?.token !== 'string') return undefined;
-  return AuthenticateUserResponseDto.of(entry.token, typeof entry.contactId === 'string' ? entry.contactId : undefined);
+  const contactId = typeof entry.contactId === 'string' ? entry.contactId : undefined;
+  const { expiresAt } = entry;
+  // Read from the token when the entry does not say (written by an earlier release).
+  if (expiresAt !== null && typeof expiresAt !== 'string')
+    return AuthenticateUserResponseDto.of(entry.token, contactId);
+  return answerOf(entry.token, contactId, expiresAt);
+}
+
+/** Settings of how a cache keeps its entries. */
+export interface TokenCacheOptions {
+  /**
+   * Whether the store keeps its entries in this process only (the registration's own
+   * `MemoryFleetStore`): they are then kept unsealed, since nothing outside the process reads them,
+   * and the store's operations answer at once. Default false: sealed, for a store others can read.
+   */
+  local?: boolean;
 }
 
 /**
  * Contact tokens, one entry per contact (API key + email), reused while the payload is unchanged
- * and the token has at least `skew` left. An entry lives `min(ttl, exp - skew)`. Entries are
- * sealed here, bound to their contact key and payload, so a store holds nothing usable and an
- * entry moved to another key is a miss (logged), never served.
+ * and the token has at least `skew` left. An entry lives `min(ttl, exp - skew)`. With a store
+ * other processes can read, entries are sealed here, bound to their contact key and payload, so
+ * the store holds nothing usable and an entry moved to another key is a miss (logged), never served.
  */
 export class TokenCache {
   private readonly crypto = new TokenCrypto();
+  /** Whether entries stay in this process: unsealed, and the store answers at once. */
+  readonly local: boolean;
 
   constructor(
     private readonly settings: TokenCacheSettings,
     private readonly store: OpenCxFleetStore,
     private readonly logger: Logger,
-  ) {}
+    { local = false }: TokenCacheOptions = {},
+  ) {
+    this.local = local;
+  }
 
   /** The cached answer for this contact and payload, or whether this instance should ask OpenCX. */
   async lookup(key: string, apiKey: string, payload: string, lockTtl: number): Promise<CacheLookup> {
     const { value, locked, stamp } = await this.store.lookup(key, payload, lockTtl);
     if (value === undefined) return { locked, stamp };
-    const plain = typeof value === 'string' ? this.crypto.open(apiKey, `${key}\u0000${payload}`, value) : undefined;
-    const hit = plain === undefined ? undefined : toResult(plain);
-    if (hit) return { hit, locked, stamp };
-    // Altered, moved from another contact's key, or sealed under another API key: ask OpenCX.
+    const plain = typeof value === 'string' ? this.opened(apiKey, key, payload, value) : undefined;
+    if (plain === undefined) return this.failed(stamp);
+    const hit = toResult(plain);
+    return hit ? { hit, locked, stamp } : this.failed(stamp);
+  }
+
+  /**
+   * What the value stored at `key` for `payload` holds: itself in this process's own store, else
+   * opened (undefined when it does not open there).
+   */
+  private opened(apiKey: string, key: string, payload: string, value: string): string | undefined {
+    return this.local ? value : this.crypto.open(apiKey, `${key}\u0000${payload}`, value);
+  }
+
+  /** The value to store at `key` for `payload`: `plain` itself in this process's own store, else sealed to them. */
+  private sealed(apiKey: string, key: string, payload: string, plain: string): string {
+    return this.local ? plain : this.crypto.seal(apiKey, `${key}\u0000${payload}`, plain);
+  }
+
+  /** An entry altered, moved from another contact's key, or sealed under another API key: OpenCX is asked. */
+  private failed(stamp: number): CacheLookup {
     this.logger.warn('A cached token entry failed its integrity check; it is ignored and replaced');
     return { locked: true, stamp };
   }
@@ -102,9 +169,10 @@ export class TokenCache {
     const expiry = tokenExpiry(value.token);
     const ttl = Math.min(this.settings.ttl, expiry === undefined ? Infinity : expiry - this.settings.skew - Date.now());
     if (!(ttl >= 1)) return this.store.unlock(key);
-    const entry: CachedToken = { token: value.token, contactId: value.contact?.id };
-    const sealed = this.crypto.seal(apiKey, `${key}\u0000${payload}`, JSON.stringify(entry));
-    await this.store.save(key, payload, sealed, Math.floor(ttl), stamp);
+    const entry: CachedToken = { token: value.token, contactId: value.contact?.id, expiresAt: value.expiresAt };
+    const plain = (this.local ? inLines(entry) : undefined) ?? JSON.stringify(entry);
+    const stored = this.sealed(apiKey, key, payload, plain);
+    await this.store.save(key, payload, stored, Math.floor(ttl), stamp);
   }
 
   /** Releases the contact's lock after a failed call. */
@@ -120,18 +188,30 @@ export class TokenCache {
   /**
    * Notes which contact key `contactId` belongs to, for as long as its token may be cached; nothing
    * when the note was evicted after the contact's look-up that gave `stamp` (the store's one clock
-   * stamps both keys, so the note costs one round trip).
+   * stamps both keys, so the note costs one round trip). The note is sealed and bound to its own
+   * key, as token entries are: pointed at another contact, it does not open.
    */
   remember(apiKey: string, contactId: string, key: string, stamp: number): Promise<void> {
-    return this.store.save(contactIdKey(apiKey, contactId), CONTACT_INDEX, key, this.settings.ttl, stamp);
+    const index = contactIdKey(apiKey, contactId);
+    const note = this.sealed(apiKey, index, CONTACT_INDEX, key);
+    return this.store.save(index, CONTACT_INDEX, note, this.settings.ttl, stamp);
   }
 
-  /** Forgets the token of the contact with this id (and the note), wherever the store keeps them. */
+  /**
+   * Forgets the token of the contact with this id (and the note), wherever the store keeps them:
+   * the contact's key, or undefined when no note was found. A note that fails its integrity check
+   * is removed, and said as an OpenCxStoreError: where the contact's tokens are is then unknown.
+   */
   async evictContactId(apiKey: string, contactId: string): Promise<string | undefined> {
     const index = contactIdKey(apiKey, contactId);
     const { value } = await this.store.lookup(index, CONTACT_INDEX, 1);
-    if (typeof value === 'string') await this.store.evict(value);
+    const key = typeof value !== 'string' ? undefined : this.opened(apiKey, index, CONTACT_INDEX, value);
+    if (key !== undefined) await this.store.evict(key);
     await this.store.evict(index);
-    return typeof value === 'string' ? value : undefined;
+    if (value !== undefined && key === undefined) {
+      this.logger.warn("A contact id's index entry failed its integrity check; it is removed");
+      throw new OpenCxStoreError("deleteContact could not find the contact's tokens: their index entry was altered");
+    }
+    return key;
   }
 }

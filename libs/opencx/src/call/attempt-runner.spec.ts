@@ -4,31 +4,39 @@ import {
   OpenCxAbortError,
   OpenCxApiError,
   OpenCxConnectionError,
+  OpenCxInvalidResponseError,
   OpenCxRateLimitError,
   OpenCxTimeoutError,
   createOpenCxApiError,
 } from '../errors/opencx.errors.js';
-import type { Exchange } from '../http/transport.js';
+import type { AttemptRequest, Exchange, Transport } from '../http/transport.js';
 import { OPENCX_DEFAULTS } from '../opencx.options.js';
 import { ClientRateLimiter } from '../rate-limit/client-rate-limiter.js';
 import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 import { Deadline } from '../util/deadline.js';
-import { AttemptRunner, type AttemptReport, type CallPlan } from './attempt-runner.js';
+import type { AttemptReport, AttemptReporter } from './attempt-reporter.js';
+import { AttemptRunner } from './attempt-runner.js';
+import type { Call } from './call.js';
+import type { OpenCxRequest } from './opencx-request.js';
 
 const DEFAULTS = OPENCX_DEFAULTS;
 const plan = ({
   totalTimeout = DEFAULTS.totalTimeout,
   ...overrides
-}: Partial<CallPlan> & { totalTimeout?: number } = {}): CallPlan => ({
+}: Partial<Call> & { totalTimeout?: number } = {}): Call => ({
+  operation: 'authenticate-user',
   apiKey: 'sk',
   limiterKey: 'key',
   timeout: DEFAULTS.timeout,
   deadline: Deadline.after(totalTimeout),
-  operation: 'authenticate-user',
+  signal: new AbortController().signal,
+  mode: 'use',
+  trace: { cache: () => undefined, attempt: () => undefined },
   maxRetries: DEFAULTS.maxRetries,
   retryDelay: DEFAULTS.retryDelay,
   maxRetryDelay: DEFAULTS.maxRetryDelay,
   maxRetryAfter: DEFAULTS.maxRetryAfter,
+  retryPostAfterTimeout: true,
   ...overrides,
 });
 const ok: Exchange = { status: 200, result: Object.assign(new AuthenticateUserResponseDto(), { token: 't' }) };
@@ -36,6 +44,27 @@ const failed = (status: number, retryAfter?: number): Exchange => ({
   status,
   failure: createOpenCxApiError({ status, retryAfter }),
 });
+const request: OpenCxRequest<unknown> = {
+  method: 'POST',
+  path: '/p',
+  body: '{}',
+  parse: () => 1,
+  idempotent: false,
+  secrets: () => [],
+};
+
+type Send = (attempt: Pick<AttemptRequest<unknown>, 'timeout' | 'signal'>) => Promise<Exchange<unknown>>;
+
+/** A runner over a transport that answers with `send`, reporting to `reports`. */
+const runner = (limiter: ClientRateLimiter | null, send: Send, reports: AttemptReport[] = []): AttemptRunner =>
+  new AttemptRunner(
+    limiter,
+    { send } as unknown as Transport,
+    {
+      attempt: (report: AttemptReport) => reports.push(report),
+      refused: () => undefined,
+    } as unknown as AttemptReporter,
+  );
 
 /** A limiter stand-in that records what it was asked and how each slot was released. */
 const recordingLimiter = (onAcquire: () => void = () => undefined) => {
@@ -63,9 +92,8 @@ describe('AttemptRunner', () => {
 
   it('retries by the policy and reports each attempt', async () => {
     const reports: AttemptReport[] = [];
-    const runner = new AttemptRunner(null, (report) => reports.push(report));
     const answers = [failed(503), failed(503), ok];
-    const result = runner.run(plan(), () => Promise.resolve(answers.shift()!));
+    const result = runner(null, () => Promise.resolve(answers.shift()!), reports).run(plan(), request);
     await jest.runAllTimersAsync();
     await expect(result).resolves.toBe(ok.result);
     expect(reports.map((r) => [r.attempt, r.retryDelay !== undefined])).toEqual([
@@ -77,14 +105,13 @@ describe('AttemptRunner', () => {
 
   it('gives each attempt only what is left of totalTimeout, then fails with OpenCxTimeoutError', async () => {
     const timeouts: number[] = [];
-    const runner = new AttemptRunner(null, () => undefined);
-    const outcome = runner
-      .run(plan({ timeout: 10_000, totalTimeout: 25_000, maxRetries: 10, retryDelay: 0 }), ({ timeout }) => {
-        timeouts.push(timeout);
-        return new Promise((resolve) =>
-          setTimeout(() => resolve({ status: undefined, failure: new OpenCxTimeoutError(timeout) }), timeout),
-        );
-      })
+    const outcome = runner(null, ({ timeout }) => {
+      timeouts.push(timeout);
+      return new Promise((resolve) =>
+        setTimeout(() => resolve({ status: undefined, failure: new OpenCxTimeoutError(timeout) }), timeout),
+      );
+    })
+      .run(plan({ timeout: 10_000, totalTimeout: 25_000, maxRetries: 10, retryDelay: 0 }), request)
       .catch((error: unknown) => error);
     await jest.runAllTimersAsync();
     expect(await outcome).toBeInstanceOf(OpenCxTimeoutError);
@@ -98,17 +125,17 @@ describe('AttemptRunner', () => {
       { perMinute: 100, maxWait: 10_000, maxQueue: 10, instances: 1, window: 60_000, maxPause: 60_000 },
       store,
     );
-    const runner = new AttemptRunner(limiter, () => undefined);
-    const error = await runner
-      .run(plan({ maxRetryAfter: 5_000 }), () => Promise.resolve(failed(429, 86_400)))
+    const error = await runner(limiter, () => Promise.resolve(failed(429, 86_400)))
+      .run(plan({ maxRetryAfter: 5_000 }), request)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenCxRateLimitError);
     expect(await store.pausedFor('key')).toBe(5_000);
   });
 
   it('gives up after maxRetries with the last failure', async () => {
-    const runner = new AttemptRunner(null, () => undefined);
-    const outcome = runner.run(plan({ maxRetries: 1 }), () => Promise.resolve(failed(500))).catch((e: unknown) => e);
+    const outcome = runner(null, () => Promise.resolve(failed(500)))
+      .run(plan({ maxRetries: 1 }), request)
+      .catch((e: unknown) => e);
     await jest.runAllTimersAsync();
     expect(await outcome).toBeInstanceOf(OpenCxApiError);
   });
@@ -118,9 +145,9 @@ describe('AttemptRunner', () => {
     const send = jest.fn(() => Promise.resolve(ok));
     const caller = new AbortController();
     caller.abort();
-    await expect(
-      new AttemptRunner(asLimiter(limiter), () => undefined).run(plan({ signal: caller.signal }), send),
-    ).rejects.toBeInstanceOf(OpenCxAbortError);
+    await expect(runner(asLimiter(limiter), send).run(plan({ signal: caller.signal }), request)).rejects.toBeInstanceOf(
+      OpenCxAbortError,
+    );
     expect(send).not.toHaveBeenCalled();
     expect(limiter.acquired).toBe(0);
   });
@@ -128,9 +155,9 @@ describe('AttemptRunner', () => {
   it('sends nothing and asks for no slot once the deadline has passed', async () => {
     const limiter = recordingLimiter();
     const send = jest.fn(() => Promise.resolve(ok));
-    await expect(
-      new AttemptRunner(asLimiter(limiter), () => undefined).run(plan({ totalTimeout: 0 }), send),
-    ).rejects.toBeInstanceOf(OpenCxTimeoutError);
+    await expect(runner(asLimiter(limiter), send).run(plan({ totalTimeout: 0 }), request)).rejects.toBeInstanceOf(
+      OpenCxTimeoutError,
+    );
     expect(send).not.toHaveBeenCalled();
     expect(limiter.acquired).toBe(0);
   });
@@ -138,9 +165,9 @@ describe('AttemptRunner', () => {
   it('gives the slot back unused when the wait for it took what was left of the deadline', async () => {
     const limiter = recordingLimiter(() => jest.advanceTimersByTime(5_000));
     const send = jest.fn(() => Promise.resolve(ok));
-    await expect(
-      new AttemptRunner(asLimiter(limiter), () => undefined).run(plan({ totalTimeout: 5_000 }), send),
-    ).rejects.toBeInstanceOf(OpenCxTimeoutError);
+    await expect(runner(asLimiter(limiter), send).run(plan({ totalTimeout: 5_000 }), request)).rejects.toBeInstanceOf(
+      OpenCxTimeoutError,
+    );
     expect(send).not.toHaveBeenCalled();
     expect(limiter.released).toEqual(['ended']);
   });
@@ -152,9 +179,7 @@ describe('AttemptRunner', () => {
       failed(503),
       ok,
     ];
-    const result = new AttemptRunner(asLimiter(limiter), () => undefined).run(plan(), () =>
-      Promise.resolve(answers.shift()!),
-    );
+    const result = runner(asLimiter(limiter), () => Promise.resolve(answers.shift()!)).run(plan(), request);
     await jest.runAllTimersAsync();
     await expect(result).resolves.toBe(ok.result);
     expect(limiter.released).toEqual(['abandoned', 'ended', 'ended']);
@@ -163,9 +188,9 @@ describe('AttemptRunner', () => {
   it('never retries an aborted attempt, whatever maxRetries allows', async () => {
     const send = jest.fn(() => Promise.resolve({ status: undefined, failure: new OpenCxAbortError() } as Exchange));
     const reports: AttemptReport[] = [];
-    await expect(
-      new AttemptRunner(null, (r) => reports.push(r)).run(plan({ maxRetries: 5 }), send),
-    ).rejects.toBeInstanceOf(OpenCxAbortError);
+    await expect(runner(null, send, reports).run(plan({ maxRetries: 5 }), request)).rejects.toBeInstanceOf(
+      OpenCxAbortError,
+    );
     expect(send).toHaveBeenCalledTimes(1);
     expect(reports[0]?.retryDelay).toBeUndefined();
   });
@@ -174,18 +199,70 @@ describe('AttemptRunner', () => {
     // Full jitter at its top: the delay is 999 ms, all that is left of the call.
     jest.spyOn(Math, 'random').mockReturnValue(0.999_999_999);
     const send = jest.fn(() => Promise.resolve(failed(503)));
-    const outcome = new AttemptRunner(null, () => undefined)
-      .run(plan({ totalTimeout: 999, retryDelay: 1_000, maxRetryDelay: 1_000 }), send)
+    const outcome = runner(null, send)
+      .run(plan({ totalTimeout: 999, retryDelay: 1_000, maxRetryDelay: 1_000 }), request)
       .catch((e: unknown) => e);
     await jest.runAllTimersAsync();
     expect(await outcome).toBeInstanceOf(OpenCxApiError);
     expect(send).toHaveBeenCalledTimes(1);
   });
 
+  it('turns a 2xx its parser could not read without an untyped error into OpenCxInvalidResponseError', async () => {
+    const reports: AttemptReport[] = [];
+    const odd: Exchange = { status: 200, failure: new RangeError('Invalid time value') };
+    const send = jest.fn(() => Promise.resolve(odd));
+    const error = await runner(null, send, reports)
+      .run(plan(), request)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenCxInvalidResponseError);
+    expect((error as Error).message).toBe(
+      'OpenCX answered 200 with an invalid body: the body could not be read (RangeError)',
+    );
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(reports[0]?.exchange.failure).toBe(error);
+  });
+
+  describe('an attempt that failed on a stale keep-alive socket', () => {
+    const stale: Exchange = { status: undefined, failure: new OpenCxConnectionError('ECONNRESET'), stale: true };
+
+    it('is sent again at once with a new slot, even with maxRetries 0 or retryPostAfterTimeout false', async () => {
+      const limiter = recordingLimiter();
+      const answers = [stale, ok];
+      const reports: AttemptReport[] = [];
+      const send = jest.fn(() => Promise.resolve(answers.shift()!));
+      const call = plan({ maxRetries: 0, retryPostAfterTimeout: false, retryDelay: 60_000, maxRetryDelay: 60_000 });
+      // No timer is advanced: the second attempt follows the first at once.
+      await expect(runner(asLimiter(limiter), send, reports).run(call, request)).resolves.toBe(ok.result);
+      expect([send.mock.calls.length, limiter.acquired]).toEqual([2, 2]);
+      expect(reports.map((r) => [r.attempt, r.retryDelay])).toEqual([
+        [0, 0],
+        [1, undefined],
+      ]);
+    });
+
+    it('is sent again once per call: a second stale failure counts as any failed attempt', async () => {
+      const send = jest.fn(() => Promise.resolve(stale));
+      const error = await runner(null, send)
+        .run(plan({ maxRetries: 0 }), request)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenCxConnectionError);
+      expect(send).toHaveBeenCalledTimes(2);
+    });
+
+    it('does not use up maxRetries', async () => {
+      const answers = [stale, failed(503), ok];
+      const send = jest.fn(() => Promise.resolve(answers.shift()!));
+      const result = runner(null, send).run(plan({ maxRetries: 1 }), request);
+      await jest.runAllTimersAsync();
+      await expect(result).resolves.toBe(ok.result);
+      expect(send).toHaveBeenCalledTimes(3);
+    });
+  });
+
   it('reports the ms each attempt waited for its slot', async () => {
     const limiter = recordingLimiter(() => jest.advanceTimersByTime(700));
     const reports: AttemptReport[] = [];
-    await new AttemptRunner(asLimiter(limiter), (r) => reports.push(r)).run(plan(), () => Promise.resolve(ok));
+    await runner(asLimiter(limiter), () => Promise.resolve(ok), reports).run(plan(), request);
     expect(reports[0]?.waitedMs).toBe(700);
   });
 });

@@ -6,7 +6,7 @@ import {
   OpenCxValidationError,
   createOpenCxApiError,
 } from '../errors/opencx.errors.js';
-import { backoffDelay, isRetryable, retryDelay, type RetryPolicy } from './retry-policy.js';
+import { backoffDelay, isRetryable, isUnconfirmed, retryDelay, type RetryPolicy } from './retry-policy.js';
 
 const policy: RetryPolicy = { maxRetries: 2, retryDelay: 500, maxRetryDelay: 8000, maxRetryAfter: 60_000 };
 const api = (status: number, retryAfter?: number): OpenCxApiError => createOpenCxApiError({ status, retryAfter });
@@ -26,6 +26,20 @@ describe('retry policy', () => {
     expect(isRetryable(new OpenCxValidationError([]))).toBe(false);
     expect(isRetryable(new OpenCxInvalidResponseError(200, 'x'))).toBe(false);
     expect(isRetryable(new Error('other'))).toBe(false);
+  });
+
+  it('repeats an attempt OpenCX may have processed only when allowed, and one it never saw always', () => {
+    const timedOut = new OpenCxTimeoutError(1);
+    const lost = new OpenCxConnectionError('ECONNRESET');
+    expect([isUnconfirmed(timedOut), isUnconfirmed(lost)]).toEqual([true, true]);
+    expect([isRetryable(timedOut, false), isRetryable(lost, false)]).toEqual([false, false]);
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']) {
+      const refused = new OpenCxConnectionError(code);
+      expect([isUnconfirmed(refused), isRetryable(refused, false)]).toEqual([false, true]);
+    }
+    expect(isRetryable(api(503), false)).toBe(true);
+    expect(retryDelay(timedOut, 0, policy, () => 0.5, false)).toBeUndefined();
+    expect(retryDelay(timedOut, 0, policy, () => 0.5, true)).toBe(250);
   });
 
   it('backs off exponentially with full jitter, capped at maxRetryDelay', () => {

@@ -8,12 +8,35 @@ export interface RetryPolicy {
   maxRetryAfter: number;
 }
 
+/** Connection errors raised before the request left: OpenCX cannot have seen it. */
+const NEVER_SENT: ReadonlySet<string | undefined> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
+
 /**
- * Whether an attempt's failure is worth another attempt. Retrying is safe because
- * authenticate-user is an upsert keyed by email: a repeated call returns the same contact.
+ * Whether an attempt ended without telling whether OpenCX processed it: a time-out, or a connection
+ * lost after the request may have been sent.
  */
-export function isRetryable(error: unknown): boolean {
-  if (error instanceof OpenCxTimeoutError || error instanceof OpenCxConnectionError) return true;
+export function isUnconfirmed(error: unknown): boolean {
+  if (error instanceof OpenCxTimeoutError) return true;
+  return error instanceof OpenCxConnectionError && !NEVER_SENT.has(error.code);
+}
+
+/**
+ * Whether an attempt's failure is worth another attempt. An unconfirmed attempt (see
+ * {@link isUnconfirmed}) is sent again only when `unconfirmedMayRepeat`: for an idempotent request
+ * (a DELETE), and for authenticate-user's POST unless `retryPostAfterTimeout` is false. Repeating
+ * that POST is safe only if OpenCX treats it as an upsert keyed by the email (a repeated call
+ * returning the same contact): ASSUMED, not documented by OpenCX.
+ */
+export function isRetryable(error: unknown, unconfirmedMayRepeat = true): boolean {
+  if (error instanceof OpenCxTimeoutError || error instanceof OpenCxConnectionError) {
+    return unconfirmedMayRepeat || !isUnconfirmed(error);
+  }
   if (error instanceof OpenCxApiError) {
     const status = error.upstreamStatus;
     return status === 408 || status === 429 || status >= 500;
@@ -37,8 +60,9 @@ export function retryDelay(
   attempt: number,
   policy: RetryPolicy,
   random: () => number = Math.random,
+  unconfirmedMayRepeat = true,
 ): number | undefined {
-  if (attempt >= policy.maxRetries || !isRetryable(error)) return undefined;
+  if (attempt >= policy.maxRetries || !isRetryable(error, unconfirmedMayRepeat)) return undefined;
   const retryAfter = error instanceof OpenCxApiError ? error.retryAfter : undefined;
   if (retryAfter === undefined) return backoffDelay(attempt, policy, random);
   const waitMs = Math.ceil(retryAfter * 1000);

@@ -2,10 +2,33 @@ import { getEventListeners } from 'node:events';
 import { jest } from '@jest/globals';
 import { OpenCxAbortError, OpenCxTimeoutError } from '../errors/opencx.errors.js';
 import { Deadline } from '../util/deadline.js';
+import type { Call } from './call.js';
 import { SingleFlight } from './single-flight.js';
 
-/** A caller that never aborts, with a long deadline. */
-const patient = (): [AbortSignal, Deadline] => [new AbortController().signal, Deadline.after(60_000)];
+/** A caller with this signal and deadline (the rest of its settings do not matter here). */
+const caller = (signal: AbortSignal = new AbortController().signal, deadline = Deadline.after(60_000)): Call => ({
+  operation: 'authenticate-user',
+  apiKey: 'sk',
+  limiterKey: 'key',
+  timeout: 10_000,
+  deadline,
+  signal,
+  mode: 'use',
+  trace: { cache: () => undefined, attempt: () => undefined },
+  maxRetries: 2,
+  retryDelay: 500,
+  maxRetryDelay: 8_000,
+  maxRetryAfter: 60_000,
+  retryPostAfterTimeout: true,
+});
+
+/** Follows the flight for `key`, or leads a new one whose work `start` begins under the flight's signal. */
+function run<T>(flights: SingleFlight<T>, key: string, start: (signal: AbortSignal) => Promise<T>, call = caller()) {
+  const found = flights.find(key);
+  if (found) return found.follow(call);
+  const flight = flights.start(key, call);
+  return flight.lead(start(flight.call.signal), call);
+}
 
 /** A promise and the functions that settle it. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -23,11 +46,7 @@ describe('SingleFlight', () => {
       runs++;
       return work.promise;
     };
-    const all = Promise.all([
-      flights.run('k', start, ...patient()),
-      flights.run('k', start, ...patient()),
-      flights.run('k', start, ...patient()),
-    ]);
+    const all = Promise.all([run(flights, 'k', start), run(flights, 'k', start), run(flights, 'k', start)]);
     work.resolve('answer');
     expect(await all).toEqual(['answer', 'answer', 'answer']);
     expect(runs).toBe(1);
@@ -38,13 +57,13 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string>();
     const work = deferred<string>();
     let cancelled = false;
-    const start = (signal?: AbortSignal): Promise<string> => {
-      signal?.addEventListener('abort', () => (cancelled = true));
+    const start = (signal: AbortSignal): Promise<string> => {
+      signal.addEventListener('abort', () => (cancelled = true));
       return work.promise;
     };
     const leader = new AbortController();
-    const first = flights.run('k', start, leader.signal, Deadline.after(60_000));
-    const follower = flights.run('k', start, ...patient());
+    const first = run(flights, 'k', start, caller(leader.signal));
+    const follower = run(flights, 'k', start);
     leader.abort();
     await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
     work.resolve('answer');
@@ -55,23 +74,23 @@ describe('SingleFlight', () => {
   it('cancels the work only when every waiter has gone', async () => {
     const flights = new SingleFlight<string>();
     let cancelled = false;
-    const start = (signal?: AbortSignal): Promise<string> =>
+    const start = (signal: AbortSignal): Promise<string> =>
       new Promise((_, reject) =>
-        signal?.addEventListener('abort', () => {
+        signal.addEventListener('abort', () => {
           cancelled = true;
           reject(new OpenCxAbortError());
         }),
       );
     const a = new AbortController();
     const b = new AbortController();
-    const first = flights.run('k', start, a.signal, Deadline.after(60_000));
-    const second = flights.run('k', start, b.signal, Deadline.after(60_000));
+    const first = run(flights, 'k', start, caller(a.signal));
+    const second = run(flights, 'k', start, caller(b.signal));
     a.abort();
+    await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
     expect(cancelled).toBe(false);
     b.abort();
-    expect(cancelled).toBe(true);
-    await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
     await expect(second).rejects.toBeInstanceOf(OpenCxAbortError);
+    expect(cancelled).toBe(true);
   });
 
   it('lets each caller leave at its own deadline, and cancels the work when the last has left', async () => {
@@ -83,8 +102,8 @@ describe('SingleFlight', () => {
         new Promise((_, reject) =>
           signal.addEventListener('abort', () => ((cancelled = true), reject(new Error('x')))),
         );
-      const short = flights.run('k', start, new AbortController().signal, Deadline.after(1_000));
-      const long = flights.run('k', start, new AbortController().signal, Deadline.after(5_000));
+      const short = run(flights, 'k', start, caller(undefined, Deadline.after(1_000)));
+      const long = run(flights, 'k', start, caller(undefined, Deadline.after(5_000)));
       const outcomes = Promise.allSettled([short, long]);
       await jest.advanceTimersByTimeAsync(1_000);
       expect(cancelled).toBe(false);
@@ -97,7 +116,18 @@ describe('SingleFlight', () => {
     }
   });
 
-  it('never lets a new caller join work being cancelled, even in the same tick', async () => {
+  it("runs the work by its most patient caller's limits: the latest deadline, the most retries, the longest attempt", () => {
+    const flights = new SingleFlight<string>();
+    const leader = { ...caller(undefined, Deadline.after(150)), maxRetries: 0, timeout: 100 };
+    const flight = flights.start('k', leader);
+    flight.follow({ ...caller(undefined, Deadline.after(5_000)), maxRetries: 2, timeout: 50 }).catch(() => undefined);
+    expect(flight.call.deadline.total).toBe(5_000);
+    expect([flight.call.maxRetries, flight.call.timeout]).toEqual([2, 100]);
+    // The leader's own limits are its own still.
+    expect([leader.deadline.total, leader.maxRetries]).toEqual([150, 0]);
+  });
+
+  it('starts new work for a caller that comes once every caller of the old has left, never joining it', async () => {
     const flights = new SingleFlight<string>();
     const runs: AbortSignal[] = [];
     const start = (signal: AbortSignal): Promise<string> => {
@@ -108,26 +138,41 @@ describe('SingleFlight', () => {
       });
     };
     const only = new AbortController();
-    const first = flights.run('k', start, only.signal, Deadline.after(60_000));
+    const first = run(flights, 'k', start, caller(only.signal));
     only.abort();
-    const next = flights.run('k', start, ...patient());
     await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
+    expect(flights.size).toBe(0);
+    const next = run(flights, 'k', start);
     await expect(next).resolves.toBe('answer 2');
     expect(runs.map((signal) => signal.aborted)).toEqual([true, false]);
+  });
+
+  it('keeps the work for a caller that joined before the one who aborted had left', async () => {
+    const flights = new SingleFlight<string>();
+    const work = deferred<string>();
+    let runs = 0;
+    const only = new AbortController();
+    const first = run(flights, 'k', () => (runs++, work.promise), caller(only.signal));
+    only.abort();
+    const next = run(flights, 'k', () => (runs++, work.promise));
+    await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
+    work.resolve('answer');
+    await expect(next).resolves.toBe('answer');
+    expect(runs).toBe(1);
   });
 
   it('lets a caller join new work under a key whose abandoned work settles late', async () => {
     const flights = new SingleFlight<string>();
     const [abandoned, current] = [deferred<string>(), deferred<string>()];
     let runs = 0;
-    const caller = new AbortController();
-    const first = flights.run('k', () => (runs++, abandoned.promise), caller.signal, Deadline.after(60_000));
-    caller.abort();
+    const leaving = new AbortController();
+    const first = run(flights, 'k', () => (runs++, abandoned.promise), caller(leaving.signal));
+    leaving.abort();
     await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
-    const second = flights.run('k', () => (runs++, current.promise), ...patient());
+    const second = run(flights, 'k', () => (runs++, current.promise));
     abandoned.resolve('late');
     await Promise.resolve();
-    const third = flights.run('k', () => (runs++, current.promise), ...patient());
+    const third = run(flights, 'k', () => (runs++, current.promise));
     current.resolve('now');
     await expect(Promise.all([second, third])).resolves.toEqual(['now', 'now']);
     expect(runs).toBe(2);
@@ -137,13 +182,13 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string>();
     const [forgotten, current] = [deferred<string>(), deferred<string>()];
     let runs = 0;
-    const caller = new AbortController();
-    const first = flights.run('k:1', () => (runs++, forgotten.promise), caller.signal, Deadline.after(60_000));
+    const leaving = new AbortController();
+    const first = run(flights, 'k:1', () => (runs++, forgotten.promise), caller(leaving.signal));
     flights.forget('k:');
-    const second = flights.run('k:1', () => (runs++, current.promise), ...patient());
-    caller.abort();
+    const second = run(flights, 'k:1', () => (runs++, current.promise));
+    leaving.abort();
     await expect(first).rejects.toBeInstanceOf(OpenCxAbortError);
-    const third = flights.run('k:1', () => (runs++, current.promise), ...patient());
+    const third = run(flights, 'k:1', () => (runs++, current.promise));
     current.resolve('now');
     await expect(Promise.all([second, third])).resolves.toEqual(['now', 'now']);
     expect(runs).toBe(2);
@@ -154,10 +199,10 @@ describe('SingleFlight', () => {
     const work = deferred<string>();
     let runs = 0;
     const start = (): Promise<string> => (runs++, work.promise);
-    const calls = ['a:1', 'a:2', 'b:a:1'].map((key) => flights.run(key, start, ...patient()));
+    const calls = ['a:1', 'a:2', 'b:a:1'].map((key) => run(flights, key, start));
     flights.forget('a:');
     expect(flights.size).toBe(1);
-    calls.push(...['a:1', 'a:2', 'b:a:1'].map((key) => flights.run(key, start, ...patient())));
+    calls.push(...['a:1', 'a:2', 'b:a:1'].map((key) => run(flights, key, start)));
     expect(runs).toBe(5);
     work.resolve('x');
     await Promise.all(calls);
@@ -168,8 +213,8 @@ describe('SingleFlight', () => {
     try {
       const flights = new SingleFlight<string>();
       const shutdown = new AbortController().signal;
-      await flights.run('k', () => Promise.resolve('one'), shutdown, Deadline.after(60_000));
-      await flights.run('k', () => Promise.reject(new Error('two')), shutdown, Deadline.after(60_000)).catch(() => 0);
+      await run(flights, 'k', () => Promise.resolve('one'), caller(shutdown));
+      await run(flights, 'k', () => Promise.reject(new Error('two')), caller(shutdown)).catch(() => 0);
       expect(getEventListeners(shutdown, 'abort')).toHaveLength(0);
       expect(jest.getTimerCount()).toBe(0);
     } finally {

@@ -5,7 +5,7 @@ import {
   OpenCxInvalidResponseError,
   OpenCxTimeoutError,
 } from '../errors/opencx.errors.js';
-import { HealthMonitor, assessExchange } from './health-monitor.js';
+import { HealthMonitor, assessExchange, isEvidence } from './health-monitor.js';
 
 describe('assessExchange', () => {
   it.each([
@@ -71,6 +71,34 @@ describe('assessExchange reasons', () => {
     expect(assessExchange(undefined, new OpenCxConnectionError(undefined))).toMatchObject({
       reason: 'connection failed',
     });
+  });
+});
+
+describe('isEvidence', () => {
+  it.each([
+    [200, undefined, true],
+    [201, undefined, true],
+    [401, new OpenCxApiError({ status: 401 }), true],
+    [403, new OpenCxApiError({ status: 403 }), true],
+    [undefined, new OpenCxTimeoutError(100), true],
+    [undefined, new OpenCxConnectionError('ECONNREFUSED'), true],
+    [404, new OpenCxApiError({ status: 404 }), false],
+    [400, new OpenCxApiError({ status: 400 }), false],
+    [429, new OpenCxApiError({ status: 429 }), false],
+    [500, new OpenCxApiError({ status: 500 }), false],
+    [200, new OpenCxInvalidResponseError(200, 'x'), false],
+    [undefined, new OpenCxInvalidResponseError(0, 'cut short'), false],
+  ] as const)('an ordinary call answered %p (%p) is evidence: %p', (status, error, evidence) => {
+    expect(isEvidence(status, error)).toBe(evidence);
+  });
+
+  it("keeps the last verdict when an ordinary call's answer says nothing about OpenCX, but takes every probe's", () => {
+    const monitor = new HealthMonitor(60_000, 0);
+    monitor.observe(200, undefined);
+    monitor.observe(404, new OpenCxApiError({ status: 404 }));
+    expect(monitor.last()).toMatchObject({ status: 'up', httpStatus: 200 });
+    monitor.observe(404, new OpenCxApiError({ status: 404 }), 'probe');
+    expect(monitor.last()).toMatchObject({ status: 'down', httpStatus: 404, source: 'probe' });
   });
 });
 

@@ -3,7 +3,10 @@ import { OpenCxConnectionError, OpenCxInvalidResponseError, OpenCxTimeoutError }
 
 /** What the library knows about the OpenCX API, as returned by `ContactAuthService.checkHealth()`. */
 export interface OpenCxHealth {
-  /** `'up'` when OpenCX answered, did not refuse the key and the key is not paused; else `'down'`. */
+  /**
+   * `'down'` only when OpenCX is unreachable (or answers with a server error to a probe) or refuses
+   * the key; else `'up'`, rate limited included: a busy service is a healthy one.
+   */
   status: 'up' | 'down';
   /** Whether OpenCX answered at all. */
   reachable: boolean;
@@ -19,6 +22,13 @@ export interface OpenCxHealth {
   httpStatus?: number;
   /** Why, in a few words, when it is not simply up with the key accepted. Never a secret. */
   reason?: string;
+  /**
+   * `true` while rate limiting holds calls back: an upstream 429 paused the key (see
+   * `pausedUntil`), OpenCX answered the probe 429, or the client-side limit had no free slot for a
+   * probe (the organisation's quota is in use). Normal operation, not ill health. Always set by
+   * `checkHealth()`.
+   */
+  rateLimited?: boolean;
   /** While an upstream 429 pauses the key: when calls resume, ISO 8601. */
   pausedUntil?: string;
   /** `'traffic'` when a recent `authenticateUser` call told us; `'probe'` when a check request was sent. */
@@ -33,7 +43,10 @@ export interface OpenCxHealth {
   fleet: 'local' | 'shared' | 'degraded';
 }
 
-type Verdict = Omit<OpenCxHealth, 'source' | 'checkedAt' | 'pausedUntil' | 'fleet'>;
+type Verdict = Omit<OpenCxHealth, 'source' | 'checkedAt' | 'pausedUntil' | 'fleet' | 'rateLimited'>;
+
+/** What the monitor knows: a verdict with its source and time, before the key's pause and the fleet are added. */
+export type OpenCxVerdict = Omit<OpenCxHealth, 'fleet' | 'rateLimited' | 'pausedUntil'>;
 
 /**
  * What one exchange says about OpenCX. OpenCX's server may validate a body before it checks the
@@ -69,6 +82,18 @@ export function assessExchange(status: number | undefined, error: unknown): Verd
 }
 
 /**
+ * Whether an ordinary call's exchange says anything about OpenCX itself: an answer that proves the
+ * key (a 2xx read as documented) or refuses it (401, 403), or no answer at all (a time-out, a
+ * failed connection). Any other answer (a 404 of `deleteContact`, a 400 of bad input, a 5xx) is
+ * that call's outcome, and never changes health.
+ */
+export function isEvidence(status: number | undefined, error: unknown): boolean {
+  if (status === undefined) return error instanceof OpenCxTimeoutError || error instanceof OpenCxConnectionError;
+  if (status === 401 || status === 403) return true;
+  return status >= 200 && status < 300 && error === undefined;
+}
+
+/**
  * Remembers the last exchange made with the registration's own API key, and answers health checks
  * from it while it is younger than `interval`; otherwise one probe runs, shared by concurrent
  * checks. Probes never run more often than `minProbeInterval`, whatever `interval` says, so a
@@ -82,15 +107,19 @@ export class HealthMonitor {
   private lastAtWall = 0;
   private lastProbeAt = Number.NEGATIVE_INFINITY;
   private lastSource: OpenCxHealth['source'] = 'traffic';
-  private probing: Promise<Omit<OpenCxHealth, 'fleet'> | undefined> | undefined;
+  private probing: Promise<OpenCxVerdict | undefined> | undefined;
 
   constructor(
     private readonly interval: number,
     private readonly minProbeInterval: number,
   ) {}
 
-  /** Records an exchange's outcome; `status` undefined when no answer arrived. */
+  /**
+   * Records an exchange's outcome (`status` undefined when no answer arrived): every probe's, and an
+   * ordinary call's when it is evidence (see {@link isEvidence}).
+   */
   observe(status: number | undefined, error: unknown, source: OpenCxHealth['source'] = 'traffic'): void {
+    if (source === 'traffic' && !isEvidence(status, error)) return;
     this.lastStatus = status;
     this.lastError = error;
     this.lastAt = monotonicNow();
@@ -99,7 +128,7 @@ export class HealthMonitor {
   }
 
   /** The last verdict, whatever its age; undefined before any exchange. */
-  last(): Omit<OpenCxHealth, 'fleet'> | undefined {
+  last(): OpenCxVerdict | undefined {
     if (this.lastAt === Number.NEGATIVE_INFINITY) return undefined;
     return {
       ...assessExchange(this.lastStatus, this.lastError),
@@ -112,7 +141,7 @@ export class HealthMonitor {
    * A verdict no older than `interval` when a probe may run, running `probe` (which must call
    * `observe`, or may decline by not doing so); undefined when nothing is known at all.
    */
-  check(probe: () => Promise<void>): Promise<Omit<OpenCxHealth, 'fleet'> | undefined> {
+  check(probe: () => Promise<void>): Promise<OpenCxVerdict | undefined> {
     const now = monotonicNow();
     const fresh = now - this.lastAt < this.interval;
     const probeAllowed = now - this.lastProbeAt >= this.minProbeInterval;

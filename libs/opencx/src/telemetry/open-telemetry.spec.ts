@@ -189,6 +189,24 @@ describe('OpenTelemetry spans and metrics', () => {
     });
   });
 
+  it('buckets durations from 5 ms to 60 s, so p50 and p99 mean something', async () => {
+    const service = await h.boot({ cache: false, rateLimit: { perMinute: 1_000 } });
+    h.fake.delayNext(1, 120);
+    await service.authenticateUser(USER);
+    const boundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60];
+    for (const name of ['opencx.client.request.duration', 'opencx.client.rate_limit.wait.duration']) {
+      const [point] = await points(name);
+      expect((point?.value as Histogram | undefined)?.buckets.boundaries).toEqual(boundaries);
+    }
+    // The 120 ms answer lands between 100 and 250 ms, not in the SDK's default first bucket [0, 5] s.
+    const answered = (await points('opencx.client.request.duration')).map((p) => (p.value as Histogram).buckets);
+    const counts = answered.reduce(
+      (sum, buckets) => sum.map((n, i) => n + (buckets.counts[i] ?? 0)),
+      Array(17).fill(0),
+    );
+    expect(counts[6]).toBeGreaterThanOrEqual(1);
+  });
+
   it("adds up a call's waits for a rate-limit slot, in seconds", async () => {
     const telemetry = new OpenTelemetryTelemetry(api, 'waits');
     await telemetry.call('authenticate-user', (calls) => {

@@ -40,7 +40,8 @@ export interface Telemetry {
   refused(): void;
 }
 
-const NO_TRACE: CallTrace = { cache: () => undefined, attempt: () => undefined };
+/** A trace that keeps nothing: for a call nobody records. */
+export const NO_TRACE: CallTrace = { cache: () => undefined, attempt: () => undefined };
 
 /** Telemetry off, or `@opentelemetry/api` not installed: nothing is recorded and nothing allocated. */
 export const NO_TELEMETRY: Telemetry = {

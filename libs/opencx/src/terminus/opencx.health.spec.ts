@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { ContactAuthService } from '../contact-auth.service.js';
 import { OpenCxModule } from '../opencx.module.js';
+import { MemoryFleetStore } from '../store/memory-fleet-store.js';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from '../testing/index.js';
-import { OpenCxHealthIndicator } from './index.js';
+import { OpenCxHealthIndicator, type OpenCxHealthIndicatorOptions } from './index.js';
 
 const KEY = 'sk_terminus_canary_3';
 
@@ -66,5 +68,75 @@ describe('OpenCxHealthIndicator (@nestjs/terminus)', () => {
     await indicator.isHealthy();
     await indicator.isHealthy();
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+/** Compiles the health module beside `registrations`, runs `check` and closes everything. */
+async function withApp(registrations: unknown[], check: (app: TestingModule) => Promise<void>): Promise<void> {
+  const app = await Test.createTestingModule({ imports: [...(registrations as never[]), HealthModule] }).compile();
+  app.useLogger(false);
+  try {
+    await check(app);
+  } finally {
+    await app.close();
+  }
+}
+/** terminus's HTTP status for a check of the registration `name`. */
+const statusOf = async (app: TestingModule, options: OpenCxHealthIndicatorOptions = {}): Promise<number> => {
+  const indicator = app.get(OpenCxHealthIndicator);
+  return app
+    .get(HealthCheckService)
+    .check([() => indicator.isHealthy('opencx', options)])
+    .then(
+      () => 200,
+      (error: { getStatus(): number }) => error.getStatus(),
+    );
+};
+
+describe('OpenCxHealthIndicator while busy or degraded', () => {
+  let fake: OpenCxFakeServer;
+  beforeAll(async () => {
+    fake = await createOpenCxFakeServer({ apiKey: KEY });
+  });
+  afterAll(() => fake.close());
+
+  it("answers 200 while the organisation's quota leaves no slot for a probe of a registration that sends nothing", async () => {
+    fake.reset();
+    const rateLimit = { group: 'acme', perMinute: 1, maxWait: 0 };
+    await withApp(
+      [
+        OpenCxModule.forRoot({ apiKey: KEY, baseUrl: fake.url, rateLimit }),
+        OpenCxModule.forRoot({ name: 'quiet', apiKey: KEY, baseUrl: fake.url, rateLimit }),
+      ],
+      async (app) => {
+        await app.get(ContactAuthService).authenticateUser({ email: 'busy@example.com' });
+        expect(await statusOf(app, { name: 'quiet' })).toBe(200);
+        expect(fake.requests).toHaveLength(1);
+      },
+    );
+  });
+
+  it('answers 200 while an upstream 429 pauses the key, saying until when', async () => {
+    fake.reset();
+    await withApp([OpenCxModule.forRoot({ apiKey: KEY, baseUrl: fake.url, maxRetries: 0 })], async (app) => {
+      fake.failNext(1, 429, { retryAfter: 30 });
+      await app
+        .get(ContactAuthService)
+        .authenticateUser({ email: 'paused@example.com' })
+        .catch(() => undefined);
+      const indicator = app.get(OpenCxHealthIndicator);
+      const result = await app.get(HealthCheckService).check([() => indicator.isHealthy()]);
+      expect(result.info?.opencx).toMatchObject({ status: 'up', rateLimited: true, pausedUntil: expect.any(String) });
+    });
+  });
+
+  it("answers 200 for a degraded fleet by default, and 503 with degradedFleet: 'down'", async () => {
+    fake.reset();
+    const store = Object.assign(new MemoryFleetStore(), { degraded: true });
+    await withApp([OpenCxModule.forRoot({ apiKey: KEY, baseUrl: fake.url, store })], async (app) => {
+      expect(await statusOf(app)).toBe(200);
+      expect(await statusOf(app, { degradedFleet: 'down' })).toBe(503);
+      expect(await statusOf(app, { degradedFleet: 'up' })).toBe(200);
+    });
   });
 });

@@ -8,12 +8,20 @@ import { getContactAuthToken } from '../opencx.tokens.js';
 export interface OpenCxHealthIndicatorOptions {
   /** The registration to check (its `name`). Default: the unnamed registration. */
   name?: string;
+  /**
+   * How a degraded fleet counts (`fleet: 'degraded'`: a shared store failed, and this instance
+   * works on its own share of the limit): `'up'` keeps the pod in rotation, `'down'` takes it out.
+   * Default `'up'`.
+   */
+  degradedFleet?: 'up' | 'down';
 }
 
 /**
- * A `@nestjs/terminus` health indicator: up when OpenCX is reachable and accepts the API key.
- * It spends no rate-limited call while recent traffic already answered the question, and at most
- * one probe per `healthCheckInterval` otherwise (see `ContactAuthService.checkHealth`).
+ * A `@nestjs/terminus` health indicator: down only when OpenCX is unreachable or refuses the API key
+ * (and, if asked, when the fleet is degraded); rate limited is up. It spends no rate-limited call
+ * while recent traffic already answered the question, and at most one probe per
+ * `healthCheckInterval` otherwise (see `ContactAuthService.checkHealth`). For readiness, not
+ * liveness: see docs/health.md.
  *
  * @example
  * // providers: [OpenCxHealthIndicator], imports: [TerminusModule]
@@ -36,6 +44,7 @@ export class OpenCxHealthIndicator {
     const service = this.moduleRef.get<ContactAuthService>(getContactAuthToken(options.name), { strict: false });
     const { status, ...details } = await service.checkHealth();
     const session = this.indicators.check(key);
-    return status === 'up' ? session.up(details) : session.down(details);
+    const down = status === 'down' || (options.degradedFleet === 'down' && details.fleet === 'degraded');
+    return down ? session.down(details) : session.up(details);
   }
 }

@@ -1,19 +1,13 @@
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
-import {
-  OPENCX_DEFAULTS,
-  apiKeyProblem,
-  checkCallOptions,
-  redisClientKind,
-  resolveOpenCxOptions,
-  type OpenCxModuleOptions,
-} from './opencx.options.js';
+import { apiKeyProblem, readCallOptions, resolveOpenCxOptions } from './opencx-options.rules.js';
+import { OPENCX_DEFAULTS } from './opencx.options.js';
 
 const KEY = 'sk_live_options_canary_99';
 
 /** The message of the OpenCxConfigurationError the options cause, or '' when they are accepted. */
 function problemOf(options: unknown): string {
   try {
-    resolveOpenCxOptions(options as OpenCxModuleOptions);
+    resolveOpenCxOptions(options);
     return '';
   } catch (error) {
     return error instanceof OpenCxConfigurationError ? error.message : `unexpected ${String(error)}`;
@@ -43,7 +37,7 @@ describe('resolveOpenCxOptions', () => {
     ['baseUrl', { apiKey: KEY, baseUrl: 'not a url' }],
     ['timeout', { apiKey: KEY, timeout: 0 }],
     ['timeout', { apiKey: KEY, timeout: 1.5 }],
-    ['timeout', { apiKey: KEY, timeout: '1000' }],
+    ['timeout', { apiKey: KEY, timeout: '1000ms' }],
     ['maxRetries', { apiKey: KEY, maxRetries: -1 }],
     ['maxRetries', { apiKey: KEY, maxRetries: 11 }],
     ['retryDelay', { apiKey: KEY, retryDelay: -5 }],
@@ -51,12 +45,12 @@ describe('resolveOpenCxOptions', () => {
     ['maxRetryAfter', { apiKey: KEY, maxRetryAfter: -1 }],
     ['maxResponseBytes', { apiKey: KEY, maxResponseBytes: 10 }],
     ['apikey', { apiKey: KEY, apikey: KEY }],
-    ['cache.ttl', { apiKey: KEY, cache: { ttl: '1' } }],
+    ['cache.ttl', { apiKey: KEY, cache: { ttl: 'one' } }],
     ['cache.store', { apiKey: KEY, cache: { store: {} } }],
     ['rateLimit.instances', { apiKey: KEY, rateLimit: { instances: 0 } }],
     ['rateLimit', { apiKey: KEY, rateLimit: true }],
     ['redis', { apiKey: KEY, redis: 'http://localhost:6379' }],
-    ['redis', { apiKey: KEY, redis: {} }],
+    ['redis', { apiKey: KEY, redis: null }],
     ['onAttempt', { apiKey: KEY, onAttempt: 'log' }],
     ['telemetry', { apiKey: KEY, telemetry: 'on' }],
     ['totalTimeout', { apiKey: KEY, totalTimeout: 0 }],
@@ -67,17 +61,37 @@ describe('resolveOpenCxOptions', () => {
     expect(message).not.toContain(KEY);
   });
 
-  it('gives one message per option: "required" for a missing key, "must be a number" for a string', () => {
-    expect(problemOf({ timeout: '5000', cache: { ttl: '60' } })).toBe(
+  it('gives one message per option: "required" for a missing key, "must be a number" for a string that is not one', () => {
+    expect(problemOf({ timeout: 'soon', cache: { ttl: '60s' } })).toBe(
       'Invalid OpenCxModule options: apiKey is required; timeout must be a number; cache.ttl must be a number',
     );
   });
 
-  it('refuses a client object of any other kind at start-up, naming the clients it takes', () => {
-    expect(problemOf({ apiKey: KEY, redis: { eval: () => Promise.resolve(null) } })).toContain(
-      'redis must be a redis:// URL or a connected node-redis, ioredis or iovalkey client',
+  it('takes a number in a string, as the environment gives it, and uses it as a number', () => {
+    const resolved = resolveOpenCxOptions({ apiKey: KEY, timeout: '2000', rateLimit: { perMinute: ' 50 ' } });
+    expect([resolved.timeout, resolved.rateLimit && resolved.rateLimit.perMinute]).toEqual([2_000, 50]);
+    expect(problemOf({ apiKey: KEY, maxRetries: '1.5' })).toContain('maxRetries must be an integer from 0 to 10');
+  });
+
+  it("lowers the default maxWait to the user's totalTimeout, saying so; refuses only the two set apart", () => {
+    const notes: string[] = [];
+    const resolved = resolveOpenCxOptions({ apiKey: KEY, totalTimeout: 2_000 }, (note) => notes.push(note));
+    expect(resolved.rateLimit && resolved.rateLimit.maxWait).toBe(2_000);
+    expect(notes).toHaveLength(1);
+    expect(problemOf({ apiKey: KEY, totalTimeout: 2_000, rateLimit: { maxWait: 2_001 } })).toContain(
+      'rateLimit.maxWait (2001 ms) is longer than totalTimeout (2000 ms)',
     );
-    expect(problemOf({ apiKey: KEY, redis: { get: () => 1 } })).toContain('redis must be');
+  });
+
+  it("reads an empty baseUrl as OpenCX's own", () => {
+    expect(resolveOpenCxOptions({ apiKey: KEY, baseUrl: '' }).baseUrl).toBe('https://api.open.cx');
+  });
+
+  it('takes any object as a client: its kind is checked where the Redis store is built', () => {
+    expect(problemOf({ apiKey: KEY, redis: { get: () => 1 } })).toBe('');
+    expect(problemOf({ apiKey: KEY, redis: 6379 })).toBe(
+      `Invalid OpenCxModule options: redis must be a redis:// or rediss:// URL, or a client`,
+    );
   });
 
   it('accepts a connected node-redis client in place of a URL', () => {
@@ -101,7 +115,6 @@ const PREFIX = 'Invalid OpenCxModule options: ';
 const STORE_METHODS = ['lookup', 'save', 'unlock', 'evict', 'reserve', 'claim', 'release', 'pause', 'pausedFor'];
 const aStore = (without?: string): Record<string, () => Promise<void>> =>
   Object.fromEntries(STORE_METHODS.filter((m) => m !== without).map((m) => [m, () => Promise.resolve()]));
-const ok = (): Promise<null> => Promise.resolve(null);
 
 describe('the option rules, message by message', () => {
   it.each([
@@ -140,7 +153,7 @@ describe('the option rules, message by message', () => {
       'rateLimit.maxWait (5001 ms) is longer than totalTimeout (5000 ms): raise totalTimeout or lower maxWait',
     ],
     [
-      { apiKey: KEY, totalTimeout: 9_999 },
+      { apiKey: KEY, totalTimeout: 9_999, rateLimit: { maxWait: 10_000 } },
       'rateLimit.maxWait (10000 ms) is longer than totalTimeout (9999 ms): raise totalTimeout or lower maxWait',
     ],
   ])('refuses %j: %s', (options, problem) => {
@@ -167,6 +180,54 @@ describe('the option rules, message by message', () => {
     expect(problemOf(options)).toBe('');
   });
 
+  it('names an unknown option only when it cannot be an API key pasted in the wrong place', () => {
+    expect(problemOf({ apiKey: KEY, [KEY]: 1 })).toBe(`${PREFIX}the options hold an option that does not exist`);
+    expect(problemOf({ apiKey: KEY, [`x${KEY.slice(3, 12)}`]: 1 })).toBe(
+      `${PREFIX}the options hold an option that does not exist`,
+    );
+    expect(problemOf({ apiKey: KEY, cache: { [KEY]: 1 } })).toBe(`${PREFIX}cache holds an option that does not exist`);
+    expect(() => readCallOptions({ 'a b': 1 }, KEY)).toThrow(
+      `${PREFIX}the per-call options hold an option that does not exist`,
+    );
+    expect(problemOf({ apiKey: KEY, retries: 1 })).toBe(`${PREFIX}retries is not an option`);
+  });
+
+  it('lists a dozen problems and counts the rest, however many options are wrong', () => {
+    const many = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`option${i}`, i]));
+    const message = problemOf({ apiKey: KEY, ...many });
+    expect(message).toContain('option11 is not an option; and 488 more problems');
+    expect(message.length).toBeLessThan(400);
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'fast'],
+    ['a number', 1],
+    ['an array', [{ timeout: 1 }]],
+  ])('refuses %s as per-call options', (_label, perCall) => {
+    expect(() => readCallOptions(perCall, KEY)).toThrow(`${PREFIX}per-call options must be an object`);
+  });
+
+  it('reads each per-call option once, and a getter that throws as an option that could not be read', () => {
+    let reads = 0;
+    const options = readCallOptions(
+      {
+        get timeout(): number {
+          reads++;
+          return 1_000;
+        },
+      },
+      KEY,
+    );
+    expect([options.timeout, reads]).toEqual([1_000, 1]);
+    const hostile = {
+      get apiKey(): string {
+        throw new Error(KEY);
+      },
+    };
+    expect(() => readCallOptions(hostile, KEY)).toThrow(`${PREFIX}per-call apiKey could not be read`);
+  });
+
   it('says what is wrong with a key given to a call, or nothing', () => {
     expect(apiKeyProblem(undefined)).toBe('apiKey is required');
     expect(apiKeyProblem('')).toBe('apiKey is required');
@@ -175,39 +236,19 @@ describe('the option rules, message by message', () => {
   });
 
   it('checks a call\'s options by the same rules, naming them "per-call"', () => {
-    expect(() => checkCallOptions({ timeout: 0 })).toThrow(
+    expect(() => readCallOptions({ timeout: 0 }, KEY)).toThrow(
       `${PREFIX}per-call timeout must be an integer from 1 to 600000`,
     );
-    expect(() => checkCallOptions({ signal: {} })).toThrow(`${PREFIX}per-call signal must be an AbortSignal`);
-    expect(() => checkCallOptions({ cache: 'always' })).toThrow(
+    expect(() => readCallOptions({ signal: {} }, KEY)).toThrow(`${PREFIX}per-call signal must be an AbortSignal`);
+    expect(() => readCallOptions({ cache: 'always' }, KEY)).toThrow(
       `${PREFIX}per-call cache must be 'use', 'refresh' or 'bypass'`,
     );
-    expect(() => checkCallOptions({ retries: 1 })).toThrow(`${PREFIX}per-call retries is not an option`);
+    expect(() => readCallOptions({ retries: 1 }, KEY)).toThrow(`${PREFIX}per-call retries is not an option`);
     expect(() =>
-      checkCallOptions({ signal: new AbortController().signal, cache: 'bypass', timeout: 1, extraFields: { a: 1 } }),
+      readCallOptions(
+        { signal: new AbortController().signal, cache: 'bypass', timeout: 1, extraFields: { a: 1 } },
+        KEY,
+      ),
     ).not.toThrow();
-  });
-});
-
-describe('redisClientKind', () => {
-  it.each([
-    ['node-redis', { eval: ok, sendCommand: ok }],
-    ['ioredis', { eval: ok, defineCommand: ok, evalsha: ok }],
-    // ioredis has sendCommand too: its own methods decide.
-    ['ioredis', { eval: ok, defineCommand: ok, evalsha: ok, sendCommand: ok }],
-  ])('tells a %s client by its methods', (kind, client) => {
-    expect(redisClientKind(client)).toBe(kind);
-  });
-
-  it.each([
-    ['null', null],
-    ['a URL', 'redis://host'],
-    ['no eval', { sendCommand: ok, defineCommand: ok, evalsha: ok }],
-    ['eval alone', { eval: ok }],
-    ['defineCommand without evalsha', { eval: ok, defineCommand: ok }],
-    ['evalsha without defineCommand', { eval: ok, evalsha: ok }],
-    ['a function carrying the methods', Object.assign(() => undefined, { eval: ok, sendCommand: ok })],
-  ])('finds no client in %s', (_label, value) => {
-    expect(redisClientKind(value)).toBeUndefined();
   });
 });
