@@ -255,7 +255,7 @@ export const CASES = [
       casePlan('case-26-outage-as-an-instance-joins', {}, [
         ...users(0, 120, [0, 1, 2], { spreadMs: 12_000 }),
         { at: 500, do: 'instance-kill', slot: 2 },
-        { at: 1_000, do: 'instance-start', slot: 2, then: { do: 'redis-kill', phase: 'mid-window' } },
+        { at: 1_000, do: 'instance-start', slot: 2, followedBy: { do: 'redis-kill', phase: 'mid-window' } },
         { at: 12_000, do: 'redis-start' },
       ]),
   },

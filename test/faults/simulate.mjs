@@ -139,7 +139,7 @@ export async function simulate(plan, dir) {
         entry.result = { failed: error?.message ?? String(error) };
       }
       // A fault that must follow another at once (a time in the plan could not say when it ends).
-      if (step.then) await perform({ ...step.then, at: step.at });
+      if (step.followedBy) await perform({ ...step.followedBy, at: step.at });
     };
 
     // Faults before any call run first, in order; then every step at its time from t0.

@@ -31,4 +31,17 @@ describeWithRedis('redis-server helper')('the suites’ redis-server helper', ()
     }
     expect(await answeringPid(redis.url)).toBeUndefined();
   }, 60_000);
+
+  it('starts an empty server again after a stop (Redis back after an outage)', async () => {
+    const redis = await startRedis();
+    try {
+      await redis.stop();
+      expect(await answeringPid(redis.url)).toBeUndefined();
+      await redis.restart();
+      expect(await answeringPid(redis.url)).toBe(redis.process.pid);
+    } finally {
+      await redis.stop();
+    }
+    expect(await answeringPid(redis.url)).toBeUndefined();
+  }, 60_000);
 });

@@ -100,18 +100,13 @@ export async function startRedis(extraArgs = []) {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let server = await launch(port, extraArgs);
-  let stopped = false;
   let queue = Promise.resolve();
   const serial = (change) => {
     const next = queue.then(change);
     queue = next.catch(() => undefined);
     return next;
   };
-  const stop = () =>
-    serial(async () => {
-      stopped = true;
-      await kill(server);
-    });
+  const stop = () => serial(() => kill(server));
   return {
     url,
     get process() {
@@ -129,10 +124,12 @@ export async function startRedis(extraArgs = []) {
         }
         return out;
       }),
-    /** Kills the server and starts an empty one on the same port: a restart that lost every key. */
+    /**
+     * Kills the server and starts an empty one on the same port: a restart that lost every key. After
+     * `stop` it starts the server again (Redis back after an outage); the last change asked is `stop`.
+     */
     restart: () =>
       serial(async () => {
-        if (stopped) throw new Error('redis-server was stopped');
         await kill(server);
         server = await launch(port, extraArgs);
       }),
