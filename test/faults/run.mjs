@@ -1,5 +1,6 @@
 // `npm run test:faults`: the seeded fault simulation of the fleet (docs/reliability.md).
 //   -- --seeds N [--from S]   N seeds from S (default 1000 from 1), --parallel P runs at once
+//   -- --minutes M            start no run after M minutes (a long run in the time there is)
 //   -- --seed S               replay one seed
 //   -- --case NAME            one named regression case (--cases lists them)
 //   -- --short                the CI form: every named case, then a few seeds
@@ -34,13 +35,14 @@ function parse(argv) {
     else if (flag === '--seed') args.seed = Number(value());
     else if (flag === '--case') args.case = value();
     else if (flag === '--parallel') args.parallel = Number(value());
+    else if (flag === '--minutes') args.minutes = Number(value());
     else if (flag === '--short') args.short = true;
     else if (flag === '--cases') args.listCases = true;
     else if (flag === '--recheck') args.recheck = true;
     else if (flag === '--to-docs') args.toDocs = true;
     else throw new Error(`unknown option ${flag}`);
   }
-  for (const name of ['seeds', 'from', 'seed', 'parallel']) {
+  for (const name of ['seeds', 'from', 'seed', 'parallel', 'minutes']) {
     if (
       args[name] !== undefined &&
       !(Number.isInteger(args[name]) && args[name] >= (name === 'from' || name === 'seed' ? 0 : 1))
@@ -163,8 +165,9 @@ async function main() {
     }, RUN_LIMIT_MS).unref();
   }
   let next = 0;
+  const stopAt = args.minutes === undefined ? Infinity : started + args.minutes * 60_000;
   const lane = async () => {
-    while (next < specs.length) {
+    while (next < specs.length && now() < stopAt) {
       const spec = specs[next++];
       const result = single ? await runOne(spec) : await inWorker(spec);
       results.push(result);
@@ -184,7 +187,7 @@ async function main() {
       checks: [...new Set(r.violations.map((v) => v.check))],
     })),
     seconds: Math.round(seconds),
-    seeds: specs.filter((s) => s.seed !== undefined).map((s) => s.seed),
+    seeds: results.filter((r) => r.spec?.seed !== undefined).map((r) => r.spec.seed),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
   };
   writeFileSync(join(RESULTS, 'summary.json'), JSON.stringify(summary, null, 1));
