@@ -60,7 +60,7 @@ describeWithRedis('Redis fleet suite')('a fleet of three sample apps sharing Red
     expect([...perUser].filter(([, calls]) => calls > 1)).toEqual([]);
     expect(fake.statusCounts[429] ?? 0).toBe(0);
     expect(perUser.size).toBeLessThanOrEqual(USERS);
-    for (const status of statuses) expect(DOCUMENTED.has(status)).toBe(true);
+    expect(statuses.filter((status) => !DOCUMENTED.has(status))).toEqual([]);
     expect(statuses.filter((s) => s === 201).length).toBe(CALLS);
   }, 120_000);
 
