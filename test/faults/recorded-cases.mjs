@@ -1,0 +1,34 @@
+// Named regression cases recorded whole: a seed's schedule that failed, kept as it was drawn (in
+// cases/<name>.json), so that a change to how plans are drawn leaves it as it was.
+import { readFileSync } from 'node:fs';
+
+/** The plan recorded in cases/<name>.json. */
+const recorded = (name) => JSON.parse(readFileSync(new URL(`./cases/${name}.json`, import.meta.url), 'utf8'));
+
+/** Seeds' schedules recorded whole in cases/<name>.json: [name, broke, what, open]. */
+export function recordedCases() {
+  return [
+    [
+      'case-28-settling-waits-out-its-share',
+      'recovery (at 62c2dd3, as seed 14)',
+      'seed 14 (4 instances, rateLimit.instances 4, steady demand above the quota): Redis restarted empty; calls booked while grants settle wait out the share the settling imposed, past its end, while Redis has room',
+    ],
+    [
+      'case-29-settling-refuses-past-its-end',
+      'recovery (at 62c2dd3, as seed 18)',
+      'seed 18 (5 instances, clients with an offline queue): Redis killed before the load and started again; while grants settle, calls are refused for a share that stops holding a moment later',
+    ],
+    [
+      'case-30-restart-then-instance-dies',
+      'recovery (at 25e93e7, as seed 47)',
+      'seed 47 (4 instances, steady demand above the quota): Redis restarted empty; in the second window after, an instance is killed and another blocked, and a slot stays free while calls wait',
+      true,
+    ],
+    [
+      'case-31-clock-back-over-future-log',
+      'refusals (at 25e93e7, as seed 77)',
+      "seed 77 (2 instances): far-future scores written into the limiter's log, then Redis's clock stepped back 2.8 s; calls are refused for max-wait seconds later while the quota has room",
+      true,
+    ],
+  ].map(([name, broke, what, open]) => ({ name, broke, what, open, plan: () => recorded(name) }));
+}
