@@ -208,11 +208,13 @@ export function checkGoals(plan, record) {
       .filter((s) => s.do === 'instance-kill')
       .map((s) => ({ what: `instance ${s.instance} died`, t: s.t + detect })),
   ];
+  // As for refusals: a dead instance's booked slots and share may take a window to return (its own
+  // event checks the window after that), and a backward clock step may hold sends for its length.
   for (const event of events) {
     const from = event.t + w;
     const to = Math.min(from + w, end);
     if (!redisUpThroughout(record, event.t, to)) continue;
-    const idleAt = unusedSlot(plan, record, wants, fleetTimes, from, to, w);
+    const idleAt = unusedSlot(plan, record, wants, fleetTimes, from, to, w, excused);
     if (idleAt)
       out.push(
         violation(
@@ -241,8 +243,9 @@ function covered(demand, from, to) {
 }
 
 /** A time in [from, to) when a call waited, one more send fitted, and none came for the tolerance; else undefined. */
-function unusedSlot(plan, record, wants, fleetTimes, from, to, w) {
+function unusedSlot(plan, record, wants, fleetTimes, from, to, w, excused) {
   for (let u = from; u < to - IDLE_SLOT_TOLERANCE_MS; u += 50) {
+    if (excused.some((span) => u >= span.from && u < span.to)) continue;
     const waiting = wants.find(
       (d) =>
         d.from <= u - IDLE_SLOT_TOLERANCE_MS &&

@@ -22,7 +22,6 @@ export function recordedCases() {
       'case-30-restart-then-instance-dies',
       'recovery (at 25e93e7, as seed 47)',
       'seed 47 (4 instances, steady demand above the quota): Redis restarted empty; in the second window after, an instance is killed and another blocked, and a slot stays free while calls wait',
-      true,
     ],
     [
       'case-31-clock-back-over-future-log',
