@@ -134,13 +134,16 @@ export function checkGoals(plan, record) {
   const share = Math.max(1, Math.floor(plan.limit / plan.instances));
 
   // Refusals.
+  const kills = record.steps.filter((s) => s.do === 'instance-kill').map((s) => s.t);
   for (const d of wants.filter((x) => x.refused)) {
     const { call } = d;
     const cut = cuts.find((c) => d.from < c.to && d.until > c.from);
     let servable;
-    // Room counts at a moment no excuse covers, while the call's instance was running.
+    // Room counts at a moment no excuse covers, while the call's instance was running, and before any
+    // instance died after the call began: the slots a death frees were booked when it was refused.
     const fits = (sorted, u, limit) =>
       !excused.some((e) => u >= e.from && u < e.to) &&
+      !kills.some((t) => t > d.from && t <= u) &&
       longestLagWithin(record, call.instance, u - 200, u + 200) < 100 &&
       roomAt(sorted, u, w, limit);
     // Once Redis answers again, the fleet may take a window to be back to the whole quota.

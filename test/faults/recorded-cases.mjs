@@ -20,13 +20,13 @@ export function recordedCases() {
     ],
     [
       'case-30-restart-then-instance-dies',
-      'recovery (at 25e93e7, as seed 47)',
+      "recovery (at 25e93e7, as seed 47; the check counted a dead instance's booked slots as free)",
       'seed 47 (4 instances, steady demand above the quota): Redis restarted empty; in the second window after, an instance is killed and another blocked, and a slot stays free while calls wait',
     ],
     [
-      'case-31-clock-back-over-future-log',
-      'refusals (at 25e93e7, as seed 77)',
-      "seed 77 (2 instances): far-future scores written into the limiter's log, then Redis's clock stepped back 2.8 s; calls are refused for max-wait seconds later while the quota has room",
+      'case-31-dead-instance-bookings-held',
+      'recovery (at 25e93e7, as seed 77)',
+      "seed 77 (2 instances, maxWait two windows): an instance killed with slots booked up to maxWait ahead; its bookings hold their slots until each is past its time, so in the second window after its death slots stay free while calls wait (checked without the seed's clock step and garbage too)",
       true,
     ],
   ].map(([name, broke, what, open]) => ({ name, broke, what, open, plan: () => recorded(name) }));
