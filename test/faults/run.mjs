@@ -163,7 +163,7 @@ async function main() {
   const single = specs.length === 1;
   console.log(`fault simulation: ${specs.length} run${single ? '' : 's'}${single ? '' : `, ${args.parallel} at once`}`);
   if (args.short)
-    for (const c of CASES.filter((c) => c.open)) console.log(`open ${c.name}: not fixed yet, run it with --case`);
+    for (const open of CASES.filter((c) => c.open)) console.log(`open ${open.name}: not fixed yet, run it with --case`);
   if (single) {
     setTimeout(() => {
       console.error(`the run did not finish in ${RUN_LIMIT_MS / 60_000} min: stopped`);
