@@ -29,5 +29,11 @@ export function recordedCases() {
       "seed 77 (2 instances, maxWait two windows): an instance killed with slots booked up to maxWait ahead; its bookings hold their slots until each is past its time, so in the second window after its death slots stay free while calls wait (checked without the seed's clock step and garbage too)",
       true,
     ],
+    [
+      'case-32-frozen-redis-recovery',
+      'recovery (at a3f0e8e, as seed 81)',
+      'seed 81 (3 instances, clients with an offline queue, two per-call keys): Redis frozen 5.7 s under demand above the quota; in the second window after it answers again, a slot stays free while calls wait',
+      true,
+    ],
   ].map(([name, broke, what, open]) => ({ name, broke, what, open, plan: () => recorded(name) }));
 }
