@@ -72,16 +72,13 @@ function demands(plan, record) {
     const wait = Math.min(plan.options.rateLimit.maxWait, call.totalTimeout ?? plan.options.totalTimeout);
     // A call served stopped waiting when its own request went out (or, sharing another's, when it ended).
     const sentAt = call.ok ? lastSend(sends, call) : undefined;
-    const until = call.ok ? Math.min(sentAt ?? call.endedAt, call.startedAt + wait) : call.startedAt + wait;
-    out.push({
-      call,
-      limitKey: keys[key],
-      from: call.startedAt,
-      until,
-      // A refusal by the client-side limit; a time-out may have other causes (a slow store), and
-      // the deadline check covers it.
-      refused: !call.ok && call.errorClass === 'OpenCxClientRateLimitError' && call.reason !== 'max-queue',
-    });
+    // A refusal by the client-side limit; a time-out may have other causes (a slow store), and
+    // the deadline check covers it.
+    const refused = !call.ok && call.errorClass === 'OpenCxClientRateLimitError' && call.reason !== 'max-queue';
+    // A refused call would have waited its whole wait; one that failed otherwise waited until it ended.
+    const ended = refused ? call.startedAt + wait : Math.min(call.endedAt ?? Infinity, call.startedAt + wait);
+    const until = call.ok ? Math.min(sentAt ?? call.endedAt, call.startedAt + wait) : ended;
+    out.push({ call, limitKey: keys[key], from: call.startedAt, until, refused });
   }
   return out;
 }
