@@ -82,7 +82,9 @@ export class CachedCall {
   /** Forgets the cached token of the contact with this id (its contact key noted when it was issued). */
   async evictContactId(apiKey: string, contactId: string): Promise<void> {
     const key = await this.cache?.evictContactId(apiKey, contactId);
-    if (key !== undefined) this.flights.forget(`${key}:`);
+    // No note: the contact's sign-in may be in flight here, under a key only its answer will tell.
+    // No new caller joins any flight then (a few more calls to OpenCX, for a rare operation).
+    this.flights.forget(key === undefined ? '' : `${key}:`);
   }
 
   private entryOf(call: Call, request: TokenRequest): Entry {
@@ -122,7 +124,6 @@ export class CachedCall {
       throw error;
     }
     // Not awaited: the answer is the call's whether or not the store keeps it, or keeps it in time.
-    // Both writes start now, so a later call of this instance reads them (a store's order).
     void this.store(call.apiKey, cache, entry, result, found.stamp);
     return result;
   }
@@ -145,11 +146,7 @@ export class CachedCall {
     return cache.local ? work : call.deadline.race(work, call.signal);
   }
 
-  /**
-   * Keeps the answer for the contact, and notes its contact id for `deleteContact`: two
-   * independent writes, so they travel together rather than one after the other. Best effort: a
-   * store that fails or is slow costs a later cache miss, never this answer.
-   */
+  /** Keeps the answer for the contact (see TokenCache.keep). Best effort: a store that fails costs a later miss. */
   private async store(
     apiKey: string,
     cache: TokenCache,
@@ -157,10 +154,6 @@ export class CachedCall {
     result: AuthenticateUserResponseDto,
     stamp: number,
   ): Promise<void> {
-    const contactId = result.contact?.id;
-    await Promise.allSettled([
-      cache.set(key, apiKey, payload, result, stamp),
-      contactId === undefined ? undefined : cache.remember(apiKey, contactId, key, stamp),
-    ]);
+    await cache.keep(key, apiKey, payload, result, stamp).catch(() => cache.unlock(key).catch(() => undefined));
   }
 }

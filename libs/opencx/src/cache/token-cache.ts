@@ -1,7 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import { AuthenticateUserResponseDto, OpenCxContactDto } from '../dto/authenticate-user-response.dto.js';
-import { OpenCxStoreError } from '../errors/opencx.errors.js';
 import type { OpenCxFleetStore } from '../store/opencx-fleet-store.interface.js';
 import { TokenCrypto } from './token-crypto.js';
 import { tokenExpiry } from '../util/token-expiry.js';
@@ -30,6 +29,9 @@ export function payloadHash(apiKey: string, body: string): string {
 
 /** The payload of an index entry (contact id → contact key): a constant, the entry holds a hash, not a token. */
 const CONTACT_INDEX = 'contact-index';
+
+/** How much longer than the token cache's ttl a note is kept. */
+const NOTE_MARGIN = 1_000;
 
 /** The store key of a contact id's index entry: hashed with the API key, as contact keys are. */
 function contactIdKey(apiKey: string, contactId: string): string {
@@ -126,14 +128,40 @@ export class TokenCache {
     this.local = local;
   }
 
-  /** The cached answer for this contact and payload, or whether this instance should ask OpenCX. */
+  /**
+   * The cached answer for this contact and payload, or whether this instance should ask OpenCX. In a
+   * store others can write, a token is served only while its contact id's note names its key:
+   * deleting by id removes the note, so the deletion holds whatever was done to the note.
+   */
   async lookup(key: string, apiKey: string, payload: string, lockTtl: number): Promise<CacheLookup> {
     const { value, locked, stamp } = await this.store.lookup(key, payload, lockTtl);
     if (value === undefined) return { locked, stamp };
     const plain = typeof value === 'string' ? this.opened(apiKey, key, payload, value) : undefined;
     if (plain === undefined) return this.failed(stamp);
     const hit = toResult(plain);
-    return hit ? { hit, locked, stamp } : this.failed(stamp);
+    if (!hit) return this.failed(stamp);
+    const contactId = hit.contact?.id;
+    // A token without a contact id has no note: deleting by id could never reach it anyway.
+    if (this.local || contactId === undefined || (await this.noted(apiKey, contactId, key))) {
+      return { hit, locked, stamp };
+    }
+    return { locked: true, stamp };
+  }
+
+  /**
+   * Whether the note of `contactId` names `key`: absent once the contact was deleted by id (or
+   * its note expired), and warned about when it names another key (altered in the store).
+   */
+  async noted(apiKey: string, contactId: string, key: string): Promise<boolean> {
+    const index = contactIdKey(apiKey, contactId);
+    const { value, locked } = await this.store.lookup(index, CONTACT_INDEX, 1);
+    // Nobody asks OpenCX for a note: a lock the look-up took goes at once.
+    if (locked && !this.local) void this.store.unlock(index).catch(() => undefined);
+    if (value === undefined) return false;
+    const named = typeof value === 'string' ? this.opened(apiKey, index, CONTACT_INDEX, value) : undefined;
+    if (named === key) return true;
+    if (named === undefined) this.logger.warn("A contact id's index entry failed its integrity check; it is ignored");
+    return false;
   }
 
   /**
@@ -175,6 +203,36 @@ export class TokenCache {
     await this.store.save(key, payload, stored, Math.floor(ttl), stamp);
   }
 
+  /**
+   * Keeps the answer for the contact and notes its contact id for `deleteContact`, so that no later
+   * call finds the token of a contact deleted by id since the look-up that gave `stamp`: such a
+   * deletion removed the note or makes the store refuse it. In a store others can write, a token is
+   * served only while its note names it (see lookup), so both writes travel together; in this
+   * process's own store the note goes first, and the token only if the note was kept.
+   */
+  async keep(
+    key: string,
+    apiKey: string,
+    payload: string,
+    value: AuthenticateUserResponseDto,
+    stamp: number,
+  ): Promise<void> {
+    const contactId = value.contact?.id;
+    if (contactId === undefined) return this.set(key, apiKey, payload, value, stamp);
+    if (!this.local) {
+      const [token, note] = await Promise.allSettled([
+        this.set(key, apiKey, payload, value, stamp),
+        this.remember(apiKey, contactId, key, stamp),
+      ]);
+      if (token.status === 'rejected') throw token.reason;
+      if (note.status === 'rejected') throw note.reason;
+      return;
+    }
+    await this.remember(apiKey, contactId, key, stamp);
+    if (await this.noted(apiKey, contactId, key)) return this.set(key, apiKey, payload, value, stamp);
+    return this.unlock(key);
+  }
+
   /** Releases the contact's lock after a failed call. */
   unlock(key: string): Promise<void> {
     return this.store.unlock(key);
@@ -194,13 +252,14 @@ export class TokenCache {
   remember(apiKey: string, contactId: string, key: string, stamp: number): Promise<void> {
     const index = contactIdKey(apiKey, contactId);
     const note = this.sealed(apiKey, index, CONTACT_INDEX, key);
-    return this.store.save(index, CONTACT_INDEX, note, this.settings.ttl, stamp);
+    // Saved just before its token: it outlives the token by a margin, so no token outlives its note.
+    return this.store.save(index, CONTACT_INDEX, note, this.settings.ttl + NOTE_MARGIN, stamp);
   }
 
   /**
    * Forgets the token of the contact with this id (and the note), wherever the store keeps them:
    * the contact's key, or undefined when no note was found. A note that fails its integrity check
-   * is removed, and said as an OpenCxStoreError: where the contact's tokens are is then unknown.
+   * is removed: the token it should have named is served no more without it (see lookup).
    */
   async evictContactId(apiKey: string, contactId: string): Promise<string | undefined> {
     const index = contactIdKey(apiKey, contactId);
@@ -210,8 +269,6 @@ export class TokenCache {
     await this.store.evict(index);
     if (value !== undefined && key === undefined) {
       this.logger.warn("A contact id's index entry failed its integrity check; it is removed");
-      // Said without naming a call: updateContact and deleteContact both evict by contact id.
-      throw new OpenCxStoreError("The contact's cached tokens could not be found: their index entry was altered");
     }
     return key;
   }
