@@ -109,6 +109,35 @@ describe('Scrubber, a name in other forms', () => {
     expect(short.scrub('kim, li wu ng; plan for 2024')).toBe('[redacted], li wu ng; [redacted] for 2024');
   });
 
+  /** `text` as ASCII-only JSON writes it (Python's default): every other UTF-16 unit as `\\uXXXX`, in `hex` case. */
+  const asciiJson = (text: string, upper = false): string =>
+    text.replace(/[^\x20-\x7e]/g, (c) => {
+      const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+      return `\\u${upper ? hex.toUpperCase() : hex}`;
+    });
+
+  it.each([
+    ['NFC, lower-case hex', asciiJson(NAME.normalize('NFC'))],
+    ['NFC, upper-case hex', asciiJson(NAME.normalize('NFC'), true)],
+    ['NFD (each accent its own escape)', asciiJson(NAME.normalize('NFD'))],
+  ])('removes a name echoed as \\u-escaped JSON (%s), whole and word by word', (_label, echoed) => {
+    const out = scrubberFor(NAME).scrub(`name ${echoed} is taken; ${echoed.split(' ').toReversed().join(', ')}`);
+    expect(out).toBe(`name ${REDACTED} is taken; ${REDACTED}, ${REDACTED}, ${REDACTED}`);
+  });
+
+  it('reads a surrogate pair of escapes as the one character it stands for', () => {
+    // A name of astral letters: each escaped alone, no half of it is a letter of the name.
+    const astral = '\u{20BB7}\u{20B9F}\u{2A6B2}';
+    const out = new Scrubber(KEY, [astral]).scrub(`name ${asciiJson(astral)} is taken`);
+    expect(out).toBe(`name ${REDACTED} is taken`);
+    expect(new Scrubber(KEY, [astral]).scrub('name \\u{20BB7}\\u{20B9F}\\u{2A6B2} is taken')).toBe(`name ${REDACTED} is taken`);
+  });
+
+  it('reads only escapes: a backslash before other text, and an escape no value holds, stay', () => {
+    const text = 'path C:\\users\\u00e9t\\x41 and \\u0041BC and \\uZZZZ';
+    expect(scrubberFor(NAME).scrub(text)).toBe(text);
+  });
+
   it('keeps the words of a message that no value holds', () => {
     const named = new Scrubber(KEY, ['María García', 'maria.garcia@example.com']);
     const text = 'name must be shorter than 256 characters; Mariana and Garcias are other people';
