@@ -133,6 +133,10 @@ describe('ContactAuthService.listContacts against the fake OpenCX server', () =>
       ['an id that is not a UUID', page([good(1), { ...good(2), id: '../2' }], null)],
       ['an email that is not a string', page([good(1), { ...good(2), email: 7 }], null)],
       ['a time that is not one', page([good(1), { ...good(2), updated_at: 'soon' }], null)],
+      [
+        'times Date.parse takes but that are no ISO 8601 date-time ("1", "March 7")',
+        page([good(1), { ...good(2), created_at: '1', updated_at: 'March 7' }], null),
+      ],
       ['no items list', JSON.stringify({ contacts: [good(1)], next: null })],
       ['a next that cannot be sent back', page([good(1)], 'a cursor')],
       ['a next that repeats its own cursor', page([good(3)], 'c2')],
