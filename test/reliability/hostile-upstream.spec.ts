@@ -202,38 +202,42 @@ describe('a hostile or broken upstream', () => {
 });
 
 describe('echoed secrets through the sample app', () => {
-  it("reach neither the caller's answer nor the app's warn log", async () => {
-    const h = await startSampleApp({ OPENCX_MAX_RETRIES: '0' });
-    try {
-      const echo = [CANARY.orgApiKey, CANARY.email, CANARY.headerValue, CANARY.phone]
-        .flatMap((s) => [s, encodeURIComponent(s), s.toUpperCase()])
-        .join(' ');
-      h.fake.failNext(1, 500, { body: { statusCode: 500, message: echo } });
-      const response = await fetch(`${h.url}/v1/contacts/authenticate`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': CANARY.serviceKey },
-        body: JSON.stringify({
-          email: CANARY.email,
-          phone: CANARY.phone,
-          http_action_overrides: { headers: { 'X-S': CANARY.headerValue } },
-        }),
-      });
-      const text = `${await response.text()}\n${h.lines.join('\n')}`;
-      const forms = [CANARY.orgApiKey, CANARY.email, CANARY.headerValue, CANARY.phone].flatMap((s) => [
-        s,
-        encodeURIComponent(s),
-        s.toUpperCase(),
-        s.toLowerCase(),
-      ]);
-      row({
-        case: 'a 500 echoing the key, email, phone and a header value, through the sample app',
-        outcome: String(response.status),
-        leaked: forms.filter((f) => text.includes(f)).join(', ') || 'nothing',
-      });
-      expect(response.status).toBe(502);
-      expect(forms.filter((f) => text.includes(f))).toEqual([]);
-    } finally {
-      await h.close();
-    }
-  }, HOOK_TIMEOUT_MS);
+  it(
+    "reach neither the caller's answer nor the app's warn log",
+    async () => {
+      const h = await startSampleApp({ OPENCX_MAX_RETRIES: '0' });
+      try {
+        const echo = [CANARY.orgApiKey, CANARY.email, CANARY.headerValue, CANARY.phone]
+          .flatMap((s) => [s, encodeURIComponent(s), s.toUpperCase()])
+          .join(' ');
+        h.fake.failNext(1, 500, { body: { statusCode: 500, message: echo } });
+        const response = await fetch(`${h.url}/v1/contacts/authenticate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': CANARY.serviceKey },
+          body: JSON.stringify({
+            email: CANARY.email,
+            phone: CANARY.phone,
+            http_action_overrides: { headers: { 'X-S': CANARY.headerValue } },
+          }),
+        });
+        const text = `${await response.text()}\n${h.lines.join('\n')}`;
+        const forms = [CANARY.orgApiKey, CANARY.email, CANARY.headerValue, CANARY.phone].flatMap((s) => [
+          s,
+          encodeURIComponent(s),
+          s.toUpperCase(),
+          s.toLowerCase(),
+        ]);
+        row({
+          case: 'a 500 echoing the key, email, phone and a header value, through the sample app',
+          outcome: String(response.status),
+          leaked: forms.filter((f) => text.includes(f)).join(', ') || 'nothing',
+        });
+        expect(response.status).toBe(502);
+        expect(forms.filter((f) => text.includes(f))).toEqual([]);
+      } finally {
+        await h.close();
+      }
+    },
+    HOOK_TIMEOUT_MS,
+  );
 });

@@ -195,7 +195,10 @@ describe('ContactAuthService.updateContact against the fake OpenCX server', () =
 
   it.each([
     ['in NFD', ACCENTED.normalize('NFD')],
-    ['as \\u-escaped JSON', ACCENTED.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
+    [
+      'as \\u-escaped JSON',
+      ACCENTED.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ],
   ])('keeps a refused name out of the error when OpenCX echoes it %s', async (_form, echoed) => {
     const service = await h.boot();
     h.fake.route('PATCH /contacts/{id}').failNext(1, 409, {

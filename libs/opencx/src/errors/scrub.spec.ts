@@ -82,6 +82,13 @@ const scrubberFor = (name: string): Scrubber => new Scrubber(KEY, ['zoe@example.
 /** `out` in NFKC and lower case, for a search that no form of a leaked word can slip past. */
 const plainOf = (out: string): string => out.normalize('NFKC').toLowerCase();
 
+/** `text` as ASCII-only JSON writes it (Python's default): every other UTF-16 unit as `\uXXXX`, in upper or lower case. */
+const asciiJson = (text: string, upper = false): string =>
+  text.replace(/[^\x20-\x7e]/g, (c) => {
+    const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+    return `\\u${upper ? hex.toUpperCase() : hex}`;
+  });
+
 describe('Scrubber, a name in other forms', () => {
   it.each([
     ['sent NFD, echoed NFC', NAME.normalize('NFD'), NAME.normalize('NFC')],
@@ -109,13 +116,6 @@ describe('Scrubber, a name in other forms', () => {
     expect(short.scrub('kim, li wu ng; plan for 2024')).toBe('[redacted], li wu ng; [redacted] for 2024');
   });
 
-  /** `text` as ASCII-only JSON writes it (Python's default): every other UTF-16 unit as `\\uXXXX`, in `hex` case. */
-  const asciiJson = (text: string, upper = false): string =>
-    text.replace(/[^\x20-\x7e]/g, (c) => {
-      const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
-      return `\\u${upper ? hex.toUpperCase() : hex}`;
-    });
-
   it.each([
     ['NFC, lower-case hex', asciiJson(NAME.normalize('NFC'))],
     ['NFC, upper-case hex', asciiJson(NAME.normalize('NFC'), true)],
@@ -130,7 +130,9 @@ describe('Scrubber, a name in other forms', () => {
     const astral = '\u{2F800}\u{2F801}\u{2F802}';
     const out = new Scrubber(KEY, [astral]).scrub(`name ${asciiJson(astral)} is taken`);
     expect(out).toBe(`name ${REDACTED} is taken`);
-    expect(new Scrubber(KEY, [astral]).scrub('name \\u{2F800}\\u{2F801}\\u{2F802} is taken')).toBe(`name ${REDACTED} is taken`);
+    expect(new Scrubber(KEY, [astral]).scrub('name \\u{2F800}\\u{2F801}\\u{2F802} is taken')).toBe(
+      `name ${REDACTED} is taken`,
+    );
   });
 
   it('reads only escapes: a backslash before other text, and an escape no value holds, stay', () => {

@@ -66,7 +66,7 @@ function escapeAt(text: string, at: number): SourceChar | undefined {
 /** The characters of `text`, escapes read, each with its place in `text`. */
 function sourceChars(text: string): SourceChar[] {
   const chars: SourceChar[] = [];
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     const char = String.fromCodePoint(text.codePointAt(at)!);
     const next = (char === '\\' ? escapeAt(text, at) : undefined) ?? { char, start: at, end: at + char.length };
     chars.push(next);
