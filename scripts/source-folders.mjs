@@ -34,7 +34,7 @@ export const REASONS = {
   terminus: '`nestjs-opencx/terminus`: the health indicator',
   testing:
     '`nestjs-opencx/testing`: the fake OpenCX server and CLI, the service mock, the testing module, the store contract suite',
-  util: 'the deadline, the monotonic clock, canonical JSON for cache keys, optional imports, token expiry, integer options from the environment',
+  util: 'the deadline, the monotonic clock, canonical JSON for cache keys, optional imports, token expiry, integer options from the environment, ISO 8601 times',
 };
 
 const folderName = (folder) => (folder === '.' ? 'src/' : `${folder}/`);

@@ -51,7 +51,7 @@ async function loaded(work) {
   try {
     return await work();
   } finally {
-    unload();
+    await unload();
   }
 }
 

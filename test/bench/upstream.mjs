@@ -1,6 +1,8 @@
 // A minimal OpenCX stand-in for benchmarks, run in its own process so it does not share the
 // client's core: answers every POST at once (or after DELAY_MS) with a body shaped like OpenCX's,
-// a token of a real one's length included.
+// a token of a real one's length included. Each email is its own contact (a stable id per email),
+// as OpenCX is assumed to keep it: the cache keys each contact's tokens by that id.
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const delay = Number(process.env.DELAY_MS ?? 0);
@@ -17,18 +19,39 @@ const claims = {
   exp: 4_100_000_000,
 };
 const token = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}.${'s'.repeat(43)}`;
-const body = JSON.stringify({ token, contact: { id: claims.sub.payload.contact.id } });
-const answer = (res) => {
+const bodies = new Map();
+/** The answer for `email`, made once: its contact id is a UUID drawn from the email. */
+const bodyFor = (email) => {
+  let body = bodies.get(email);
+  if (body === undefined) {
+    const hex = createHash('sha1').update(String(email)).digest('hex');
+    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    body = JSON.stringify({ token, contact: { id } });
+    bodies.set(email, body);
+  }
+  return body;
+};
+const emailOf = (raw) => {
+  try {
+    return JSON.parse(raw).email;
+  } catch {
+    return undefined;
+  }
+};
+const answer = (res, body) => {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 };
 let count = 0;
 const server = createServer((req, res) => {
   count++;
-  req.resume();
+  let raw = '';
+  req.setEncoding('utf8');
+  req.on('data', (chunk) => (raw += chunk));
   req.on('end', () => {
-    if (delay > 0) setTimeout(answer, delay, res);
-    else answer(res);
+    const body = bodyFor(emailOf(raw));
+    if (delay > 0) setTimeout(answer, delay, res, body);
+    else answer(res, body);
   });
 });
 server.keepAliveTimeout = 10_000;

@@ -143,6 +143,15 @@ describe('sample app: the contacts endpoints (e2e, fake OpenCX behind it)', () =
       expect(h.fake.requests).toHaveLength(0);
     });
 
+    it('answers 400 naming cursor, not 502 "OpenCX is unavailable", for a cursor OpenCX refuses', async () => {
+      const response = await key(asService().get('/v1/contacts').query({ cursor: 'zzz' }));
+      // Sent: only OpenCX can tell a cursor it gave; its 400 is the caller's input refused.
+      expect(h.fake.requests.at(-1)).toMatchObject({ method: 'GET', path: '/contacts', query: { cursor: 'zzz' } });
+      expect(response.status).toBe(400);
+      expect(response.body.fields.map((f: { field: string }) => f.field)).toEqual(['cursor']);
+      expect(JSON.stringify(response.body)).not.toMatch(/zzz|this server gave/);
+    });
+
     it('answers 502 for a page OpenCX sent malformed, never part of it', async () => {
       h.fake.addContact({ email: CANARY.email });
       h.fake.malformedNext(1, JSON.stringify({ items: [{ id: 'not-a-uuid' }], next: null }));

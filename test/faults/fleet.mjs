@@ -72,7 +72,7 @@ export function createSlot(slot, config, record, logDir) {
       current.on('message', (message) => {
         if (message.type === 'ready') {
           clearTimeout(timer);
-          resolve();
+          resolve(message.joined);
         } else if (message.type === 'failed') {
           clearTimeout(timer);
           reject(new Error(`${name} failed to start (${message.error})`));
@@ -81,8 +81,8 @@ export function createSlot(slot, config, record, logDir) {
       current.once('exit', () => reject(new Error(`${name} exited while starting`)));
     });
     current.send({ op: 'init', config: { ...config, name, baseUrl: `${config.upstreamUrl}/${name}` } });
-    await ready;
-    record.lifecycle.push({ instance: name, event: 'ready', t: now() });
+    const joined = await ready;
+    record.lifecycle.push({ instance: name, event: 'ready', t: now(), joined });
   }
 
   /** Sends `message` to the live incarnation; resolves with the call record once it has an outcome. */

@@ -72,18 +72,30 @@ function demands(plan, record) {
     const wait = Math.min(plan.options.rateLimit.maxWait, call.totalTimeout ?? plan.options.totalTimeout);
     // A call served stopped waiting when its own request went out (or, sharing another's, when it ended).
     const sentAt = call.ok ? lastSend(sends, call) : undefined;
-    const until = call.ok ? Math.min(sentAt ?? call.endedAt, call.startedAt + wait) : call.startedAt + wait;
-    out.push({
-      call,
-      limitKey: keys[key],
-      from: call.startedAt,
-      until,
-      // A refusal by the client-side limit; a time-out may have other causes (a slow store), and
-      // the deadline check covers it.
-      refused: !call.ok && call.errorClass === 'OpenCxClientRateLimitError' && call.reason !== 'max-queue',
-    });
+    // A refusal by the client-side limit; a time-out may have other causes (a slow store), and
+    // the deadline check covers it.
+    const refused = !call.ok && call.errorClass === 'OpenCxClientRateLimitError' && call.reason !== 'max-queue';
+    // A refused call would have waited its whole wait; one that failed otherwise waited until it ended.
+    const ended = refused ? call.startedAt + wait : Math.min(call.endedAt ?? Infinity, call.startedAt + wait);
+    const until = call.ok ? Math.min(sentAt ?? call.endedAt, call.startedAt + wait) : ended;
+    out.push({ call, limitKey: keys[key], from: call.startedAt, until, refused });
   }
   return out;
+}
+
+/**
+ * The incarnations the fleet may not have heard of when Redis was lost at `t`, so that their share
+ * could be the others' (with no `rateLimit.instances` to say how many share the key): those that
+ * never joined, or joined within a forget period (three heartbeats), a heartbeat and a timeout of
+ * it (by then each has beaten once with every live member counting it). They have no share of their
+ * own while Redis is out: neither the cut-off goal nor their share's refusals apply to them.
+ */
+function unheardAt(plan, record, t) {
+  if (plan.options.rateLimit.instances) return new Set();
+  const heard = t - (4 * plan.heartbeat + plan.options.redisTimeout);
+  return new Set(
+    record.lifecycle.filter((e) => e.event === 'ready' && (!e.joined || e.t > heard)).map((e) => e.instance),
+  );
 }
 
 /**
@@ -119,13 +131,16 @@ export function checkGoals(plan, record) {
   const share = Math.max(1, Math.floor(plan.limit / plan.instances));
 
   // Refusals.
+  const kills = record.steps.filter((s) => s.do === 'instance-kill').map((s) => s.t);
   for (const d of wants.filter((x) => x.refused)) {
     const { call } = d;
     const cut = cuts.find((c) => d.from < c.to && d.until > c.from);
     let servable;
-    // Room counts at a moment no excuse covers, while the call's instance was running.
+    // Room counts at a moment no excuse covers, while the call's instance was running, and before any
+    // instance died after the call began: the slots a death frees were booked when it was refused.
     const fits = (sorted, u, limit) =>
       !excused.some((e) => u >= e.from && u < e.to) &&
+      !kills.some((t) => t > d.from && t <= u) &&
       longestLagWithin(record, call.instance, u - 200, u + 200) < 100 &&
       roomAt(sorted, u, w, limit);
     // Once Redis answers again, the fleet may take a window to be back to the whole quota.
@@ -133,7 +148,12 @@ export function checkGoals(plan, record) {
       const sorted = fleetTimes.get(d.limitKey) ?? [];
       for (let u = d.from; u <= d.until - TRANSIT_MS && servable === undefined; u += 25)
         if (fits(sorted, u, plan.limit)) servable = u;
-    } else if (cut && d.from >= cut.from && d.until <= cut.to) {
+    } else if (
+      cut &&
+      d.from >= cut.from &&
+      d.until <= cut.to &&
+      !unheardAt(plan, record, cut.from).has(call.instance)
+    ) {
       const own = sortedOf((byKey.get(d.limitKey) ?? []).filter((a) => a.instance === call.instance));
       for (
         let u = Math.max(d.from, cut.from + detect + w);
@@ -155,7 +175,9 @@ export function checkGoals(plan, record) {
 
   // Cut off: an instance with calls waiting sends again within a window (and the time to notice).
   for (const cut of cuts) {
+    const unheard = unheardAt(plan, record, cut.from);
     for (const name of alive) {
+      if (unheard.has(name)) continue;
       const mine = wants.filter((d) => d.call.instance === name && d.until > cut.from && d.from < cut.to);
       if (mine.length === 0) continue;
       const sends = record.arrivals
@@ -186,11 +208,13 @@ export function checkGoals(plan, record) {
       .filter((s) => s.do === 'instance-kill')
       .map((s) => ({ what: `instance ${s.instance} died`, t: s.t + detect })),
   ];
+  // As for refusals: a dead instance's booked slots and share may take a window to return (its own
+  // event checks the window after that), and a backward clock step may hold sends for its length.
   for (const event of events) {
     const from = event.t + w;
     const to = Math.min(from + w, end);
     if (!redisUpThroughout(record, event.t, to)) continue;
-    const idleAt = unusedSlot(plan, record, wants, fleetTimes, from, to, w);
+    const idleAt = unusedSlot(plan, record, wants, fleetTimes, from, to, w, excused);
     if (idleAt)
       out.push(
         violation(
@@ -219,8 +243,9 @@ function covered(demand, from, to) {
 }
 
 /** A time in [from, to) when a call waited, one more send fitted, and none came for the tolerance; else undefined. */
-function unusedSlot(plan, record, wants, fleetTimes, from, to, w) {
+function unusedSlot(plan, record, wants, fleetTimes, from, to, w, excused) {
   for (let u = from; u < to - IDLE_SLOT_TOLERANCE_MS; u += 50) {
+    if (excused.some((span) => u >= span.from && u < span.to)) continue;
     const waiting = wants.find(
       (d) =>
         d.from <= u - IDLE_SLOT_TOLERANCE_MS &&

@@ -3,9 +3,10 @@
 // harness's messages. Only the package's public API is used.
 import { NestFactory } from '@nestjs/core';
 import { OpenCxClientRateLimitError, OpenCxError, OpenCxModule, getContactAuthToken } from 'nestjs-opencx';
+import { RedisFleetStore } from 'nestjs-opencx/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { now } from './clock.mjs';
+import { now, sleep } from './clock.mjs';
 import { wrapIoRedis, wrapNodeRedis } from './redis-wrapper.mjs';
 
 const send = (message) => process.connected && process.send(message);
@@ -24,9 +25,23 @@ function watchLag() {
   }, every).unref();
 }
 
-/** The redis option for this instance: a URL, or a connected client (wrapped: Redis's clock, counts). */
-async function redisOption(config) {
-  if (config.redisVia === 'url') return { redis: config.redisUrl, commands: () => undefined, close: () => undefined };
+/**
+ * Waits for a client's first connection, a second at most: an application whose Redis is down
+ * starts all the same (the client goes on connecting, the store works in memory meanwhile).
+ */
+const connected = (connecting) => Promise.race([connecting.catch(() => undefined), sleep(1_000)]);
+
+/**
+ * This instance's fleet store, one per process (every registration shares it, as an application
+ * would): on a URL (the store opens its own connection), or on a connected client, wrapped
+ * (Redis's clock, counts). The store's heartbeat and timeout are scaled with the window.
+ */
+async function fleetStore(config) {
+  const settings = { timeout: config.options.redisTimeout, heartbeat: config.heartbeat };
+  if (config.redisVia === 'url') {
+    const store = await RedisFleetStore.connect(config.redisUrl, settings);
+    return { store, commands: () => undefined, close: () => undefined };
+  }
   if (config.redisVia === 'ioredis') {
     const raw = new Redis(config.redisUrl, {
       connectionName: config.name,
@@ -36,9 +51,9 @@ async function redisOption(config) {
       lazyConnect: true,
     });
     raw.on('error', () => undefined);
-    await raw.connect();
+    await connected(raw.connect());
     const { client, commands } = wrapIoRedis(raw);
-    return { redis: client, commands, close: () => raw.disconnect() };
+    return { store: new RedisFleetStore(client, settings), commands, close: () => raw.disconnect() };
   }
   const raw = createClient({
     url: config.redisUrl,
@@ -48,9 +63,9 @@ async function redisOption(config) {
     socket: { connectTimeout: 1_000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 500) },
   });
   raw.on('error', () => undefined);
-  await raw.connect();
+  await connected(raw.connect());
   const { client, commands } = wrapNodeRedis(raw);
-  return { redis: client, commands, close: () => raw.destroy() };
+  return { store: new RedisFleetStore(client, settings), commands, close: () => raw.destroy() };
 }
 
 function outcome(error) {
@@ -64,16 +79,18 @@ function outcome(error) {
 }
 
 async function start(config) {
-  const redis = await redisOption(config);
+  const redis = await fleetStore(config);
+  // The store's own timeout is the plan's redisTimeout; the module's would only build a store.
+  const { redisTimeout: _storeTimeout, ...moduleOptions } = config.options;
   const imports = config.registrations.map((registration) =>
     OpenCxModule.forRoot({
       ...(registration.name ? { name: registration.name } : {}),
       apiKey: registration.key,
       baseUrl: config.baseUrl,
-      redis: redis.redis,
+      store: redis.store,
       telemetry: false,
-      ...config.options,
-      rateLimit: { ...config.options.rateLimit, ...(registration.group ? { group: registration.group } : {}) },
+      ...moduleOptions,
+      rateLimit: { ...moduleOptions.rateLimit, ...(registration.group ? { group: registration.group } : {}) },
     }),
   );
   // oxlint-disable-next-line typescript/no-extraneous-class
@@ -83,6 +100,11 @@ async function start(config) {
     { logger: ['error', 'warn', 'log'], abortOnError: false },
   );
   const services = new Map(config.registrations.map((r) => [r.name ?? '', app.get(getContactAuthToken(r.name))]));
+  // Started means joined the fleet (its first heartbeat answered), when Redis answers: a fleet
+  // "started with Redis up" has met. One that cannot reach Redis starts without, and says so.
+  const joinBy = now() + config.options.redisTimeout + 2 * config.heartbeat + 1_000;
+  while (redis.store.degraded && now() < joinBy) await sleep(10);
+  const joined = !redis.store.degraded;
 
   const run = async (message) => {
     const service = services.get(message.reg ?? '');
@@ -109,7 +131,7 @@ async function start(config) {
     send({ type: 'result', id: message.id, startedAt, endedAt: now(), ...result });
   };
 
-  return (message) => {
+  const handler = (message) => {
     if (message.op === 'block') {
       const until = now() + message.ms;
       while (now() < until) {
@@ -130,6 +152,7 @@ async function start(config) {
       void run(message);
     }
   };
+  return { handler, joined };
 }
 
 watchLag();
@@ -142,10 +165,10 @@ process.on('message', (message) => {
     return;
   }
   start(message.config).then(
-    (handler) => {
+    ({ handler, joined }) => {
       handle = handler;
       for (const queued of early.splice(0)) handler(queued);
-      send({ type: 'ready', pid: process.pid });
+      send({ type: 'ready', pid: process.pid, joined });
     },
     (error) => {
       send({ type: 'failed', error: error?.constructor?.name ?? String(error) });

@@ -10,8 +10,12 @@ export const CLOCK_EPSILON_MS = 5;
 export const DEADLINE_SLACK_MS = 250;
 /** How long a store may leave a Redis that failed alone before trying it again. */
 export const STORE_RETRY_MS = 5_000;
-/** Idle Redis commands per instance per window: right after the load, and once idle for six windows. */
-export const IDLE_BUDGET = { short: 60, long: 8 };
+/**
+ * Idle Redis commands per instance per window (one a second at full size, where a window is a
+ * minute), and, once idle for six windows, commands naming a contact's or a limiter key's key (none:
+ * every key unused since is forgotten, and only the heartbeat that keeps the fleet goes on).
+ */
+export const IDLE_BUDGET = { perWindow: 60, perKeyLong: 0 };
 
 const violation = (check, message, detail) => ({ check, message, detail });
 /** `items` grouped by `by(item)` (Map.groupBy is Node 21+). */
@@ -134,29 +138,39 @@ function ttl(plan, record) {
     : [violation('ttl', `${first.size} library keys without a TTL`, [...first.values()].slice(0, 5))];
 }
 
-/** An idle fleet sends at most a few Redis commands per window per instance (see IDLE_BUDGET). */
+/** An idle fleet sends at most a few Redis commands per window per instance, and none per key once long idle (see IDLE_BUDGET). */
 function idle(plan, record) {
   const m = record.idle;
   if (!m || m.instances === 0) return [];
   const window = plan.windowMs + plan.windowMs / 60;
-  const budget = plan.idle.long ? IDLE_BUDGET.long : IDLE_BUDGET.short;
   const perWindow = (count) => (count / m.seconds) * (window / 1000);
   const fleet = perWindow(m.total / m.instances);
   const worstPerWindow = perWindow(Math.max(0, ...Object.values(m.byClient)));
-  if (fleet <= budget && worstPerWindow <= budget) return [];
-  return [
-    violation(
-      'idle',
-      `idle Redis commands: ${fleet.toFixed(1)} per window per instance on average, ${worstPerWindow.toFixed(1)} at most (budget ${budget}, ${plan.idle.long ? 'idle six windows' : 'right after the load'})`,
-      {
+  const perKey = Object.values(m.perKey ?? {}).reduce((sum, count) => sum + count, 0);
+  const out = [];
+  if (fleet > IDLE_BUDGET.perWindow || worstPerWindow > IDLE_BUDGET.perWindow)
+    out.push(
+      violation(
+        'idle',
+        `idle Redis commands: ${fleet.toFixed(1)} per window per instance on average, ${worstPerWindow.toFixed(1)} at most (budget ${IDLE_BUDGET.perWindow}, ${plan.idle.long ? 'idle six windows' : 'right after the load'})`,
+        {
+          seconds: Number(m.seconds.toFixed(1)),
+          total: m.total,
+          perSecondPerInstance: Number((m.total / m.instances / m.seconds).toFixed(1)),
+          byClient: m.byClient,
+          commands: m.commands,
+        },
+      ),
+    );
+  if (plan.idle.long && perKey > IDLE_BUDGET.perKeyLong)
+    out.push(
+      violation('idle', `${perKey} Redis commands on a contact's or limiter key's keys after six idle windows`, {
         seconds: Number(m.seconds.toFixed(1)),
-        total: m.total,
-        perSecondPerInstance: Number((m.total / m.instances / m.seconds).toFixed(1)),
-        byClient: m.byClient,
+        perKey: m.perKey,
         commands: m.commands,
-      },
-    ),
-  ];
+      }),
+    );
+  return out;
 }
 
 /** Every call ends by its totalTimeout with a token or a typed OpenCxError; Redis answering means no store error. */

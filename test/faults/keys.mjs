@@ -6,25 +6,38 @@ export const LIBRARY_KEYS = 'opencx:*';
 
 /**
  * One row per key role. `pattern` names the key with `%s` for the hash tag its siblings share
- * (one limiter key, or one contact); `family` says which; `type` is what the library stores there.
- * `stale` makes a member of the fleet's membership that stopped beating some windows ago: its
- * score as the store writes it (Redis time in ms), for the membership role only.
+ * (a contact, a limiter key, or the fleet itself); `family` says which; `type` is what the library
+ * stores there. `stale` makes a member of the fleet's membership that stopped beating some windows
+ * ago: its score as the store writes it (fleet time in ms), for the membership role only.
  */
 export const KEY_ROLES = [
   { role: 'token', family: 'contact', pattern: 'opencx:{%s}:token', type: 'string' },
   { role: 'lock', family: 'contact', pattern: 'opencx:{%s}:lock', type: 'string' },
   { role: 'evicted', family: 'contact', pattern: 'opencx:{%s}:evicted', type: 'string' },
+  // A contact id's note: the contact keys its tokens are cached under.
+  { role: 'note', family: 'contact', pattern: 'opencx:{%s}:note', type: 'set' },
   { role: 'log', family: 'limiter', pattern: 'opencx:{%s}:log', type: 'zset' },
   { role: 'sent', family: 'limiter', pattern: 'opencx:{%s}:sent', type: 'zset' },
   { role: 'pause', family: 'limiter', pattern: 'opencx:{%s}:pause', type: 'string' },
+  // The fleet's clock: a hash of fleet time (L) and the server's clock when it was read (R).
+  { role: 'clock', family: 'fleet', pattern: 'opencx:{%s}:clock', type: 'hash', fixedTag: 'fleet' },
   {
-    role: 'fleet',
-    family: 'limiter',
-    pattern: 'opencx:{%s}:fleet',
+    role: 'members',
+    family: 'fleet',
+    pattern: 'opencx:{%s}:members',
     type: 'zset',
-    stale: (redisNowMs, windowMs) => redisNowMs - 2 * windowMs,
+    fixedTag: 'fleet',
+    stale: (fleetNowMs, windowMs) => fleetNowMs - 2 * windowMs,
   },
 ];
+
+/** Fleet time as the library's scripts read it: the clock's L, advanced by the server's clock since R. */
+export async function fleetTime(client, redisNowMs) {
+  const clock = keyOf('clock', 'fleet');
+  if ((await client.type(clock)) !== 'hash') return undefined;
+  const [l, r] = (await client.hmGet(clock, ['L', 'R'])).map(Number);
+  return Number.isFinite(l) && Number.isFinite(r) ? l + (redisNowMs - r) : undefined;
+}
 
 /** Plain code-unit order, the same on every machine (no locale). */
 export const byText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
@@ -39,7 +52,7 @@ const MATCHERS = KEY_ROLES.map((row) => ({
 export function classify(key) {
   for (const { row, regex } of MATCHERS) {
     const match = regex.exec(key);
-    if (match) return { row, tag: match[1] };
+    if (match && (row.fixedTag === undefined || match[1] === row.fixedTag)) return { row, tag: match[1] };
   }
   return undefined;
 }
@@ -63,14 +76,16 @@ export async function scanLibraryKeys(client) {
   return keys;
 }
 
-/** The hash tags of each family seen in `keys`: { contact: [...], limiter: [...] }. */
+const sorted = (set) => [...set].toSorted(byText);
+
+/** The hash tags of each family seen in `keys`: { contact: [...], limiter: [...], fleet: [...] }. */
 export function tagsByFamily(keys) {
-  const out = { contact: new Set(), limiter: new Set() };
+  const out = { contact: new Set(), limiter: new Set(), fleet: new Set() };
   for (const key of keys) {
     const found = classify(key);
     if (found) out[found.row.family].add(found.tag);
   }
-  return { contact: [...out.contact].toSorted(byText), limiter: [...out.limiter].toSorted(byText) };
+  return { contact: sorted(out.contact), limiter: sorted(out.limiter), fleet: sorted(out.fleet) };
 }
 
 /**

@@ -19,6 +19,9 @@ export function limitKeys(plan) {
   return keys;
 }
 
+/** A heartbeat of `windowMs / perWindow` ms, in whole ms. */
+export const heartbeatOf = (windowMs, perWindow) => Math.round(windowMs / perWindow);
+
 /** The settings every instance starts with, from the plan's numbers. */
 function settings(r, windowMs, limit, instances) {
   const maxWait = Math.round(windowMs * r.pick([0.5, 1, 1.5, 2]));
@@ -178,6 +181,8 @@ export function planOf(seed) {
   };
   if (shape.chance(0.3)) plan.registrations.push(...GROUP_KEYS.map((key, i) => ({ name: `g${i}`, key, group: GROUP })));
   if (shape.chance(0.3)) plan.perCallKeys = Array.from({ length: shape.int(1, 4) }, (_, i) => `sk_sim_tenant_${i}`);
+  // The store's heartbeat, scaled with the window: a second a minute (the default) to four.
+  plan.heartbeat = heartbeatOf(windowMs, shape.pick([50, 30, 15]));
   const { steps, loadMs, gaps } = load(loadStream, plan);
   const faults = Array.from({ length: Number(faultStream.weighted({ 0: 1, 1: 4, 2: 3, 3: 2 })) }, () =>
     fault(faultStream, plan, loadMs, gaps),
@@ -193,7 +198,7 @@ export function describePlan(plan) {
   const faults = steps.filter((step) => !['auth', 'delete', 'evict'].includes(step.do));
   const calls = steps.length - faults.length;
   return [
-    `${shape.name}: ${shape.instances} instances, Q ${shape.limit} per ${shape.windowMs} ms (${shape.upstreamWindow}), redis via ${shape.redisVia}${shape.offlineQueue ? ' (offline queue)' : ''}, ${shape.registrations.length} registrations, ${shape.perCallKeys.length} per-call keys`,
+    `${shape.name}: ${shape.instances} instances, Q ${shape.limit} per ${shape.windowMs} ms (${shape.upstreamWindow}), redis via ${shape.redisVia}${shape.offlineQueue ? ' (offline queue)' : ''}, heartbeat ${shape.heartbeat} ms, ${shape.registrations.length} registrations, ${shape.perCallKeys.length} per-call keys`,
     `  options: ${JSON.stringify(options)}`,
     `  load: ${calls} calls over ${shape.loadMs} ms; idle check ${shape.idle.long ? 'long' : 'short'}`,
     ...faults.map(

@@ -1,8 +1,9 @@
 // `npm run test:faults`: the seeded fault simulation of the fleet (docs/reliability.md).
 //   -- --seeds N [--from S]   N seeds from S (default 1000 from 1), --parallel P runs at once
+//   -- --minutes M            start no run after M minutes (a long run in the time there is)
 //   -- --seed S               replay one seed
 //   -- --case NAME            one named regression case (--cases lists them)
-//   -- --short                the CI form: every named case, then a few seeds
+//   -- --short                the CI form: every named case (but the open ones), then a few seeds
 //   -- --to-docs              after a long run, write its figure into docs/reliability.md
 //   -- --recheck              the checks again on the failing runs kept (after a check changed)
 // Results go to test-results/faults/; a failing run keeps its instance logs and full record there.
@@ -34,13 +35,14 @@ function parse(argv) {
     else if (flag === '--seed') args.seed = Number(value());
     else if (flag === '--case') args.case = value();
     else if (flag === '--parallel') args.parallel = Number(value());
+    else if (flag === '--minutes') args.minutes = Number(value());
     else if (flag === '--short') args.short = true;
     else if (flag === '--cases') args.listCases = true;
     else if (flag === '--recheck') args.recheck = true;
     else if (flag === '--to-docs') args.toDocs = true;
     else throw new Error(`unknown option ${flag}`);
   }
-  for (const name of ['seeds', 'from', 'seed', 'parallel']) {
+  for (const name of ['seeds', 'from', 'seed', 'parallel', 'minutes']) {
     if (
       args[name] !== undefined &&
       !(Number.isInteger(args[name]) && args[name] >= (name === 'from' || name === 'seed' ? 0 : 1))
@@ -59,7 +61,10 @@ function specsOf(args) {
   if (args.seed !== undefined) return [{ seed: args.seed }];
   if (args.case !== undefined) return [{ case: args.case }];
   if (args.short)
-    return [...CASES.map((c) => ({ case: c.name })), ...seedRange(args.seeds ?? SHORT_SEEDS, args.from ?? 1)];
+    return [
+      ...CASES.filter((c) => !c.open).map((c) => ({ case: c.name })),
+      ...seedRange(args.seeds ?? SHORT_SEEDS, args.from ?? 1),
+    ];
   return seedRange(args.seeds ?? 1000, args.from ?? 1);
 }
 
@@ -142,7 +147,8 @@ async function main() {
     return 0;
   }
   if (args.listCases) {
-    for (const c of CASES) console.log(`${c.name}\n  ${c.what}\n  broke: ${c.broke}`);
+    for (const c of CASES)
+      console.log(`${c.name}${c.open ? ' (open: not fixed yet)' : ''}\n  ${c.what}\n  broke: ${c.broke}`);
     return 0;
   }
   const swept = sweepOrphans();
@@ -156,6 +162,8 @@ async function main() {
   const results = [];
   const single = specs.length === 1;
   console.log(`fault simulation: ${specs.length} run${single ? '' : 's'}${single ? '' : `, ${args.parallel} at once`}`);
+  if (args.short)
+    for (const open of CASES.filter((c) => c.open)) console.log(`open ${open.name}: not fixed yet, run it with --case`);
   if (single) {
     setTimeout(() => {
       console.error(`the run did not finish in ${RUN_LIMIT_MS / 60_000} min: stopped`);
@@ -163,8 +171,9 @@ async function main() {
     }, RUN_LIMIT_MS).unref();
   }
   let next = 0;
+  const stopAt = args.minutes === undefined ? Infinity : started + args.minutes * 60_000;
   const lane = async () => {
-    while (next < specs.length) {
+    while (next < specs.length && now() < stopAt) {
       const spec = specs[next++];
       const result = single ? await runOne(spec) : await inWorker(spec);
       results.push(result);
@@ -184,7 +193,7 @@ async function main() {
       checks: [...new Set(r.violations.map((v) => v.check))],
     })),
     seconds: Math.round(seconds),
-    seeds: specs.filter((s) => s.seed !== undefined).map((s) => s.seed),
+    seeds: results.filter((r) => r.spec?.seed !== undefined).map((r) => r.spec.seed),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
   };
   writeFileSync(join(RESULTS, 'summary.json'), JSON.stringify(summary, null, 1));

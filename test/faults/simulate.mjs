@@ -64,9 +64,12 @@ export async function simulate(plan, dir) {
       upstreamUrl: upstream.url,
       registrations: plan.registrations,
       options: plan.options,
+      heartbeat: plan.heartbeat,
     };
     for (let i = 0; i < plan.instances; i++) slots.push(createSlot(i, config, record, dir));
     await Promise.all(slots.map((slot) => slot.start()));
+    // Every member beats once more after the last one joined: the fleet has met before anything happens.
+    await sleep(2 * plan.heartbeat + 100);
 
     // Redis's host keeps its clock across a restart: the offset is written again at once.
     let offsetMs = 0;
@@ -135,6 +138,8 @@ export async function simulate(plan, dir) {
       } catch (error) {
         entry.result = { failed: error?.message ?? String(error) };
       }
+      // A fault that must follow another at once (a time in the plan could not say when it ends).
+      if (step.followedBy) await perform({ ...step.followedBy, at: step.at });
     };
 
     // Faults before any call run first, in order; then every step at its time from t0.
@@ -196,6 +201,7 @@ async function measureIdle(url, slots, ms) {
     instances: live.length,
     total: counted.total,
     byClient: counted.byClient,
+    perKey: counted.perKey,
     commands: counted.commands,
     wrapper: live.map((slot, i) =>
       before[i] === undefined || after[i] === undefined

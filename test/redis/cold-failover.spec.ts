@@ -1,4 +1,6 @@
 import { setTimeout as wait } from 'node:timers/promises';
+import type { ContactAuthService } from 'nestjs-opencx';
+import { RedisFleetStore } from 'nestjs-opencx/redis';
 import { createOpenCxFakeServer, type OpenCxFakeServer } from 'nestjs-opencx/testing';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server.mjs';
 import { burst, Instances, mostInWindow } from './fleet-harness.js';
@@ -12,6 +14,7 @@ describeWithRedis('cold failover suite')('Redis lost before any call', () => {
   let redis: RedisServer;
   let fake: OpenCxFakeServer;
   let fleet: Instances;
+  const stores: RedisFleetStore[] = [];
 
   beforeEach(async () => {
     redis = await startRedis();
@@ -33,6 +36,7 @@ describeWithRedis('cold failover suite')('Redis lost before any call', () => {
   }, 30_000);
   afterEach(async () => {
     await fleet?.close();
+    await Promise.all(stores.splice(0).map((store) => store.close()));
     await fake?.close();
     await redis?.stop();
   }, 30_000);
@@ -48,5 +52,41 @@ describeWithRedis('cold failover suite')('Redis lost before any call', () => {
     expect(mostInWindow(arrivals, WINDOW)).toBeLessThanOrEqual(QUOTA);
     // Each keeps serving its share: a third of the quota, not nothing.
     for (const count of served) expect(count).toBeGreaterThanOrEqual(QUOTA / 3);
+  }, 30_000);
+
+  /** An instance on its own store, once it has joined the fleet (when Redis answers). */
+  async function instance(heartbeat: number, rateLimit = {}): Promise<ContactAuthService> {
+    const store = await RedisFleetStore.connect(redis.url, { heartbeat, timeout: 300 });
+    stores.push(store);
+    for (let i = 0; i < 50 && store.degraded; i++) await wait(20);
+    return fleet.start({
+      redis: undefined,
+      store,
+      rateLimit: { perMinute: QUOTA, window: WINDOW, maxWait: 2_500, maxQueue: 1_000, ...rateLimit },
+    });
+  }
+
+  it('keeps the quota when Redis dies as an instance joins, before the others heard of it', async () => {
+    // The first beats once a minute: it last counted the fleet before the second joined.
+    const first = await instance(60_000);
+    const second = await instance(100);
+    await redis.stop();
+    // A window later, each may send on its own: the first its whole limit (it was alone), the second nothing.
+    await wait(WINDOW + 500);
+    const served = await burst([first, second], QUOTA, 'joining');
+    const arrivals = fake.authenticateRequests().map((request) => request.receivedAt);
+    expect(fake.statusCounts[429] ?? 0).toBe(0);
+    expect(mostInWindow(arrivals, WINDOW)).toBeLessThanOrEqual(QUOTA);
+    expect(served).toEqual([QUOTA, 0]);
+  }, 30_000);
+
+  it('sends nothing of its own after starting while Redis is down, unless rateLimit.instances gives it a share', async () => {
+    await redis.stop();
+    const unknown = await instance(100);
+    const counted = await instance(100, { instances: 3 });
+    await wait(WINDOW + 500);
+    // A third of the quota at once, and a third more a window later (within maxWait).
+    expect(await burst([unknown, counted], QUOTA, 'unknown')).toEqual([0, (2 * QUOTA) / 3]);
+    expect(fake.statusCounts[429] ?? 0).toBe(0);
   }, 30_000);
 });

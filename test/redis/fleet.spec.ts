@@ -60,11 +60,11 @@ describeWithRedis('Redis fleet suite')('a fleet of three sample apps sharing Red
     expect([...perUser].filter(([, calls]) => calls > 1)).toEqual([]);
     expect(fake.statusCounts[429] ?? 0).toBe(0);
     expect(perUser.size).toBeLessThanOrEqual(USERS);
-    for (const status of statuses) expect(DOCUMENTED.has(status)).toBe(true);
+    expect(statuses.filter((status) => !DOCUMENTED.has(status))).toEqual([]);
     expect(statuses.filter((s) => s === 201).length).toBe(CALLS);
   }, 120_000);
 
-  it("keeps the quota when Redis dies mid-run: new users within the fleet's shares, returning users from memory", async () => {
+  it("keeps the quota when Redis dies mid-run: new and returning users within the fleet's shares", async () => {
     const returning = Array.from({ length: 9 }, (_, i) => `outage-returning-${i}@example.com`);
     for (const [i, email] of returning.entries()) expect(await authenticate(apps[i % 3]!.url, email)).toBe(201);
     const pending: Promise<number>[] = [];
@@ -79,8 +79,11 @@ describeWithRedis('Redis fleet suite')('a fleet of three sample apps sharing Red
     // others may have sent: never an upstream 429, never a 500.
     expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
     expect(fake.statusCounts[429] ?? 0).toBe(0);
-    // Each instance still answers the users it saw before, from its own memory.
-    for (const [i, email] of returning.entries()) expect(await authenticate(apps[i % 3]!.url, email)).toBe(201);
+    // A token saved through Redis is never served from memory (another instance may have evicted it
+    // through Redis): the users seen before wait for their instance's share like new ones.
+    const again = await Promise.all(returning.map((email, i) => authenticate(apps[i % 3]!.url, email)));
+    expect(again.filter((status) => status !== 201 && status !== 503)).toEqual([]);
+    expect(fake.statusCounts[429] ?? 0).toBe(0);
     const warned = apps.some((app) => app.lines.some((line) => /Redis unavailable/.test(line)));
     expect(warned).toBe(true);
   }, 120_000);

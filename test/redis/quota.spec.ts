@@ -32,8 +32,11 @@ describeWithRedis('quota suite')('using the whole quota, never more', () => {
     ['1 instance in memory, rolling window, every core busy', { instances: 1, upstreamWindow: 'rolling' }, false, true],
   ];
 
-  let unload: (() => void) | undefined;
-  afterEach(() => unload?.());
+  let unload: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await unload?.();
+    unload = undefined;
+  });
 
   it.each(cases)(
     '%s',

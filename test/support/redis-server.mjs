@@ -41,44 +41,72 @@ async function withClient(url, use) {
   }
 }
 
-/** Spawns redis-server on `port` and resolves once it answers a PING. */
+/** The process id of the server answering at `url`, or undefined when none answers. */
+async function answeringPid(url) {
+  try {
+    return await withClient(url, async (client) => Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Longest a server may take to answer after it was spawned, on a busy machine. */
+const START_TIMEOUT_MS = 20_000;
+
+/**
+ * Spawns redis-server on `port` and resolves once that process (not another one still on the port)
+ * answers. Its exit is watched from the moment it is spawned, so a server that dies while starting
+ * fails the start at once, and stopping one that already died never waits.
+ */
 async function launch(port, extraArgs) {
   const child = spawn(
     REDIS_SERVER,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
-    {
-      stdio: 'ignore',
-    },
+    { stdio: 'ignore' },
   );
+  const exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  // A failed spawn (no binary) also ends in 'exit' or 'error'; either way it is not running.
+  child.once('error', () => undefined);
   const url = `redis://127.0.0.1:${port}`;
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        await withClient(url, (client) => client.ping());
-        break;
-      } catch (error) {
-        if (i > 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  } catch (error) {
-    // Never leave a server behind: jest would wait for it forever.
-    child.kill('SIGKILL');
-    throw error;
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (running() && Date.now() < deadline) {
+    if ((await answeringPid(url)) === child.pid) return { child, exited };
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { child, exited: new Promise((resolve) => child.once('exit', () => resolve())) };
+  // Never leave a server behind: jest would wait for it forever.
+  child.kill('SIGKILL');
+  await exited;
+  throw new Error(
+    running()
+      ? `redis-server did not answer on port ${port} in ${START_TIMEOUT_MS} ms`
+      : `redis-server exited while starting on port ${port}`,
+  );
 }
 
-/** Starts a throw-away redis-server on a free loopback port and waits until it answers. */
+/** Kills `server` (continued first if frozen) and waits until it has gone. */
+async function kill(server) {
+  server.child.kill('SIGCONT');
+  server.child.kill('SIGKILL');
+  await server.exited;
+}
+
+/**
+ * Starts a throw-away redis-server on a free loopback port and waits until it answers. Restarts and
+ * stops happen one at a time, in the order asked: two restarts close together start one server
+ * after the other, never two at once.
+ */
 export async function startRedis(extraArgs = []) {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let server = await launch(port, extraArgs);
-  const stop = async () => {
-    server.child.kill('SIGCONT');
-    server.child.kill('SIGKILL');
-    await server.exited;
+  let queue = Promise.resolve();
+  const serial = (change) => {
+    const next = queue.then(change);
+    queue = next.catch(() => undefined);
+    return next;
   };
+  const stop = () => serial(() => kill(server));
   return {
     url,
     get process() {
@@ -96,11 +124,15 @@ export async function startRedis(extraArgs = []) {
         }
         return out;
       }),
-    /** Kills the server and starts an empty one on the same port: a restart that lost every key. */
-    restart: async () => {
-      await stop();
-      server = await launch(port, extraArgs);
-    },
+    /**
+     * Kills the server and starts an empty one on the same port: a restart that lost every key. After
+     * `stop` it starts the server again (Redis back after an outage); the last change asked is `stop`.
+     */
+    restart: () =>
+      serial(async () => {
+        await kill(server);
+        server = await launch(port, extraArgs);
+      }),
     stop,
   };
 }

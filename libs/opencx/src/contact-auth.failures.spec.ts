@@ -27,6 +27,7 @@ const METHODS = [
   'unlock',
   'evict',
   'note',
+  'noted',
   'evictNote',
   'reserve',
   'claim',

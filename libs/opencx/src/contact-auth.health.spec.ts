@@ -1,7 +1,12 @@
 import { jest } from '@jest/globals';
 import type { ContactAuthService } from './contact-auth.service.js';
 import type { OpenCxAttemptEvent } from './call/attempt-event.js';
-import { OpenCxClientRateLimitError, OpenCxRateLimitError, OpenCxTimeoutError } from './errors/opencx.errors.js';
+import {
+  OpenCxAuthenticationError,
+  OpenCxClientRateLimitError,
+  OpenCxRateLimitError,
+  OpenCxTimeoutError,
+} from './errors/opencx.errors.js';
 import type { OpenCxModuleOptions } from './opencx.options.js';
 import type { OpenCxFakeServer } from './testing/index.js';
 import { REAL_TIMERS_ONLY_CLOCKS_FAKE } from '../test/fake-clocks.js';
@@ -54,6 +59,24 @@ describe('ContactAuthService.checkHealth', () => {
     });
     await h.restartFake({ apiKey: API_KEY });
   });
+
+  it.each([
+    ['DELETE /contacts/{id}', 'delete'],
+    ['GET /contacts', 'list'],
+  ] as const)(
+    'leaves health as authenticate-user proved it after a 403 of %s (a key without the contacts scope)',
+    async (route, call) => {
+      const service = await boot({ retryDelay: 1, maxRetryDelay: 5 });
+      const { contact } = await service.authenticateUser({ email: 'scoped.canary@example.com' });
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted' });
+      fake.route(route).failNext(1, 403);
+      const attempt = call === 'delete' ? service.deleteContact(contact!.id) : service.listContactsPage({});
+      await expect(attempt).rejects.toBeInstanceOf(OpenCxAuthenticationError);
+      await expect(service.checkHealth()).resolves.toMatchObject({ status: 'up', apiKey: 'accepted', httpStatus: 200 });
+      // No probe was sent: the verdict is still the sign-in's.
+      expect(fake.requests).toHaveLength(2);
+    },
+  );
 
   it('says the key is accepted only after a real 2xx', async () => {
     const service = await boot();

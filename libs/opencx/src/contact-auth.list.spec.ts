@@ -3,6 +3,7 @@ import type { ContactAuthService } from './contact-auth.service.js';
 import type { OpenCxContact, OpenCxContactFilter } from './dto/opencx-contact.js';
 import {
   OpenCxAbortError,
+  OpenCxApiError,
   OpenCxClientRateLimitError,
   OpenCxError,
   OpenCxInvalidResponseError,
@@ -133,6 +134,10 @@ describe('ContactAuthService.listContacts against the fake OpenCX server', () =>
       ['an id that is not a UUID', page([good(1), { ...good(2), id: '../2' }], null)],
       ['an email that is not a string', page([good(1), { ...good(2), email: 7 }], null)],
       ['a time that is not one', page([good(1), { ...good(2), updated_at: 'soon' }], null)],
+      [
+        'times Date.parse takes but that are no ISO 8601 date-time ("1", "March 7")',
+        page([good(1), { ...good(2), created_at: '1', updated_at: 'March 7' }], null),
+      ],
       ['no items list', JSON.stringify({ contacts: [good(1)], next: null })],
       ['a next that cannot be sent back', page([good(1)], 'a cursor')],
       ['a next that repeats its own cursor', page([good(3)], 'c2')],
@@ -190,7 +195,7 @@ describe('ContactAuthService.listContacts against the fake OpenCX server', () =>
       expect(h.fake.requestsTo('GET /contacts')).toHaveLength(2);
     });
 
-    it('totalTimeout bounds each page: one that hangs ends the iteration with OpenCxTimeoutError', async () => {
+    it('totalTimeout bounds each step: a page that hangs ends the iteration with OpenCxTimeoutError', async () => {
       const service = await h.boot({ timeout: 5_000, totalTimeout: 150 });
       seven();
       const iterator = service.listContacts()[Symbol.asyncIterator]();
@@ -201,7 +206,29 @@ describe('ContactAuthService.listContacts against the fake OpenCX server', () =>
       expect(performance.now() - started).toBeLessThan(2_000);
     });
 
-    it('counts only the time a page takes: time spent between pages is no page’s', async () => {
+    it('totalTimeout bounds each step, however many pages: empty pages with fresh cursors for ever end', async () => {
+      const service = await h.boot({ totalTimeout: 300 });
+      // More than could be asked for in 300 ms: the fake's own (last) page is never reached.
+      const endless = 5_000;
+      for (let i = 0; i < endless; i++) h.fake.route('GET /contacts').malformedNext(1, page([], `empty${i}`));
+      const started = performance.now();
+      const { contacts, error } = await drain(service);
+      expect(error).toBeInstanceOf(OpenCxTimeoutError);
+      expect((error as OpenCxTimeoutError).timeout).toBe(300);
+      expect(contacts).toEqual([]);
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(h.fake.requests.length).toBeLessThan(endless);
+    });
+
+    it('gives a step all its pages: empty ones before a contact within totalTimeout are no end', async () => {
+      const service = await h.boot({ totalTimeout: 5_000 });
+      for (let i = 0; i < 3; i++) h.fake.route('GET /contacts').malformedNext(1, page([], `empty${i}`));
+      h.fake.route('GET /contacts').malformedNext(1, page([good(1)], null));
+      await expect(drain(service)).resolves.toEqual({ contacts: [good(1)] });
+      expect(h.fake.requests).toHaveLength(4);
+    });
+
+    it('counts only the library’s time: what the caller spends on a contact is no step’s', async () => {
       const service = await h.boot({ totalTimeout: 1_000 });
       seven();
       const iterator = service.listContacts()[Symbol.asyncIterator]();
@@ -256,6 +283,29 @@ describe('ContactAuthService.listContactsPage', () => {
     const second = await service.listContactsPage({ cursor: first.next! });
     expect(second).toEqual({ items: added.slice(PAGE), next: null });
     expect(h.fake.requests.map((r) => r.query)).toEqual([{}, { cursor: first.next }]);
+  });
+
+  it('answers a cursor OpenCX refuses (400) as OpenCxValidationError naming cursor, without OpenCX’s text', async () => {
+    const service = await h.boot();
+    const error = await service.listContactsPage({ cursor: 'zzz' }).catch((e: unknown) => e);
+    expect(h.fake.requests).toHaveLength(1);
+    expect(error).toBeInstanceOf(OpenCxValidationError);
+    expect((error as OpenCxValidationError).getStatus()).toBe(400);
+    expect((error as OpenCxValidationError).errors.map((e) => e.field)).toEqual(['cursor']);
+    expect(JSON.stringify(error) + String(error)).not.toMatch(/zzz|this server gave/);
+  });
+
+  it('keeps a 400 without a cursor of the caller OpenCX’s failure: the first page, and a next it gave', async () => {
+    const service = await h.boot({ maxRetries: 0 });
+    h.fake.failNext(1, 400);
+    const first = await service.listContactsPage().catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(OpenCxApiError);
+    expect((first as OpenCxApiError).getStatus()).toBe(502);
+    h.fake.route('GET /contacts').malformedNext(1, page([], 'given-by-opencx'));
+    h.fake.failNext(1, 400);
+    const { error } = await drain(service);
+    expect(error).toBeInstanceOf(OpenCxApiError);
+    expect((error as OpenCxApiError).upstreamStatus).toBe(400);
   });
 
   it.each([

@@ -11,7 +11,7 @@ import {
   updateContactRequest,
   type ContactRequest,
 } from './contacts/contact-requests.js';
-import { CursorLoopGuard } from './contacts/cursor-loop.js';
+import { callersCursorRefused, contactsOf, type ContactPageFetch } from './contacts/contact-listing.js';
 import type { AuthenticateUserResponseDto } from './dto/authenticate-user-response.dto.js';
 import type {
   OpenCxContact,
@@ -22,6 +22,7 @@ import type {
 } from './dto/opencx-contact.js';
 import type { UpdateContactDto } from './dto/update-contact.dto.js';
 import { OpenCxApiError, OpenCxConfigurationError, OpenCxError, OpenCxStoreError } from './errors/opencx.errors.js';
+import { errorName, typed } from './errors/typed-error.js';
 import { OpenCxHealthCheck } from './health/health-check.js';
 import type { OpenCxHealth } from './health/health-monitor.js';
 import type { OpenCxHttpClient } from './http/http-client.js';
@@ -31,21 +32,6 @@ import type { OpenCxContactCallOptions, OpenCxRequestOptions } from './interface
 import { OPENCX_HTTP_CLIENT, OPENCX_TELEMETRY } from './opencx.constants.js';
 import { apiKeyProblem, readCallOptions } from './opencx-options.rules.js';
 import type { CallTrace, Telemetry } from './telemetry/telemetry.js';
-import { abortErrorOf } from './util/deadline.js';
-
-/** An error's class name, the only thing about an unknown error that is safe to print. */
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
-}
-
-/**
- * What a public operation rejects with: an OpenCxError as it is; anything else (a store or listener
- * that throws a plain error) becomes one, named by its class only, never its message.
- */
-function typed(operation: string, error: unknown): OpenCxError {
-  if (error instanceof OpenCxError) return error;
-  return new OpenCxError(`${operation} failed unexpectedly (${errorName(error)})`, 500, 'Internal server error');
-}
 
 /**
  * Calls OpenCX's contact API for the backend that has verified its users. Each call takes the same
@@ -172,13 +158,15 @@ export class ContactAuthService {
 
   /**
    * Every contact OpenCX lists (`GET /contacts`) within `filter`, a page fetched as you iterate (following
-   * `next`); each page is one {@link listContactsPage} call with its own rate-limit slot, retries and
-   * `totalTimeout`. The `signal` ends it (`AbortSignal.timeout(ms)` bounds the whole): the page in flight and
-   * the contacts not yet taken reject with OpenCxAbortError. Leaving a `for await` sends nothing more. A
+   * `next`); each page is one {@link listContactsPage} call with its own rate-limit slot and retries.
+   * `totalTimeout` bounds each step, from asking for the next contact to getting it (or the end), however
+   * many pages that takes: an upstream that answers empty pages for ever ends it with OpenCxTimeoutError.
+   * The `signal` ends it (`AbortSignal.timeout(ms)` bounds the whole): the page in flight and the
+   * contacts not yet taken reject with OpenCxAbortError. Leaving a `for await` sends nothing more. A
    * malformed page, or a `next` back to an earlier cursor, is OpenCxInvalidResponseError before its contacts.
    *
    * @param filter `createdAfter`, `createdBefore`, `updatedAfter`, `updatedBefore`: each a `Date` or an ISO 8601 string.
-   * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout` (per page), `maxRetries`.
+   * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout` (per contact), `maxRetries`.
    * @throws OpenCxValidationError for a filter that breaks a rule (nothing is sent); the others as `authenticateUser`.
    */
   async *listContacts(
@@ -194,16 +182,11 @@ export class ContactAuthService {
     } catch (error) {
       throw typed('listContacts', error);
     }
-    const loop = new CursorLoopGuard();
-    let cursor: string | undefined;
-    do {
-      const page = await this.listContactsPage({ ...bounds, cursor }, perCall);
-      cursor = loop.follow(page.next);
-      for (const contact of page.items) {
-        if (perCall.signal?.aborted) throw abortErrorOf(perCall.signal);
-        yield contact;
-      }
-    } while (cursor !== undefined);
+    const fetch: ContactPageFetch = (cursor, totalTimeout) =>
+      this.telemetry.call('list-contacts', (trace) =>
+        this.page({ ...bounds, cursor }, { ...perCall, totalTimeout }, trace, false),
+      );
+    yield* contactsOf(fetch, perCall.totalTimeout ?? this.planner.totalTimeout, perCall.signal);
   }
 
   /**
@@ -213,21 +196,32 @@ export class ContactAuthService {
    *
    * @param query the filter of {@link listContacts}, and `cursor` (a previous page's `next`).
    * @param options per-call `apiKey`, `signal`, `timeout`, `totalTimeout`, `maxRetries`.
-   * @throws OpenCxValidationError for a query that breaks a rule (nothing is sent); the others as `authenticateUser`.
+   * @throws OpenCxValidationError for a query that breaks a rule (nothing is sent), or naming `cursor`
+   *   when OpenCX refuses the cursor (400: not one it gave, or given for another filter).
+   * @throws the others as `authenticateUser`.
    */
   listContactsPage(
     query: OpenCxContactPageQuery = {},
     options: OpenCxContactCallOptions = {},
   ): Promise<OpenCxContactPage> {
-    return this.telemetry.call('list-contacts', (trace) => this.page(query, options, trace));
+    return this.telemetry.call('list-contacts', (trace) => this.page(query, options, trace, true));
   }
 
-  private async page(query: unknown, perCall: unknown, trace: CallTrace): Promise<OpenCxContactPage> {
+  /** One page; `callersCursor`: a 400 is the caller's cursor refused, not OpenCX failing. */
+  private async page(
+    query: unknown,
+    perCall: unknown,
+    trace: CallTrace,
+    callersCursor: boolean,
+  ): Promise<OpenCxContactPage> {
+    let cursorSent = false;
     try {
       const call = this.planner.plan('list-contacts', readCallOptions(perCall, this.planner.apiKey), trace);
-      return await this.runner.run(call, listContactsRequest(query));
+      const request = listContactsRequest(query);
+      cursorSent = callersCursor && request.cursor !== undefined;
+      return await this.runner.run(call, request);
     } catch (error) {
-      throw typed('listContactsPage', error);
+      throw typed('listContactsPage', cursorSent ? callersCursorRefused(error) : error);
     }
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
 import {
   OpenCxApiError,
   OpenCxClientRateLimitError,
@@ -14,6 +15,7 @@ const API_KEY = 'sk_update_canary_8e2a';
 const OTHER_KEY = 'sk_update_other_org_41c7';
 const EMAIL = 'update.canary@example.com';
 const NEW_EMAIL = 'renamed.canary@example.com';
+const ACCENTED = 'Éléonore Bénédicte Hélène';
 
 /** The error a promise rejects with. */
 const rejection = (promise: Promise<unknown>): Promise<unknown> =>
@@ -210,19 +212,18 @@ describe('ContactAuthService.updateContact against the fake OpenCX server', () =
       expect((error as Error).message).toBe("updateContact could not evict the contact's tokens (TypeError)");
     });
 
-    it("says the contact's tokens could not be found when their note in the store was altered", async () => {
+    it("serves the contact's token no more when its note in the store was altered", async () => {
       const memory = new MemoryFleetStore();
       const store: OpenCxFleetStore = Object.assign(Object.create(memory) as OpenCxFleetStore, {
         evictNote: async (key: string) => [...(await memory.evictNote(key)), 'not noted by this library'],
       });
       const service = await h.boot({ store });
       const { contact } = await service.authenticateUser({ email: EMAIL });
-      const error = await rejection(service.updateContact(contact!.id, { name: 'x' }));
-      expect(error).toBeInstanceOf(OpenCxStoreError);
-      expect((error as Error).message).toBe("The contact's cached tokens could not be found: their note was altered");
-      // The tokens it could find are gone all the same.
+      await service.updateContact(contact!.id, { name: 'x' });
+      h.fake.reset();
+      // A token is served only while its contact's note names it: OpenCX is asked again.
       await service.authenticateUser({ email: EMAIL });
-      expect(h.fake.authenticateRequests()).toHaveLength(2);
+      expect(h.fake.requests).toHaveLength(1);
     });
   });
 
@@ -248,6 +249,26 @@ describe('ContactAuthService.updateContact against the fake OpenCX server', () =
     expect(JSON.stringify(error) + String(error) + JSON.stringify((error as OpenCxApiError).body)).not.toContain(
       NEW_EMAIL,
     );
+  });
+
+  it.each([
+    ['in NFD', ACCENTED.normalize('NFD')],
+    [
+      'as \\u-escaped JSON',
+      ACCENTED.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ],
+  ])('keeps a refused name out of the error when OpenCX echoes it %s', async (_form, echoed) => {
+    const service = await h.boot();
+    h.fake.route('PATCH /contacts/{id}').failNext(1, 409, {
+      body: { statusCode: 409, error: 'Conflict', message: `name ${echoed} conflicts` },
+    });
+    const error = await rejection(service.updateContact(randomUUID(), { name: ACCENTED }));
+    expect(error).toBeInstanceOf(OpenCxApiError);
+    const printed = [inspect(error, { depth: 10 }), JSON.stringify(error), (error as Error).message].join('\n');
+    expect(printed).toContain('conflicts');
+    expect(printed.normalize('NFC')).not.toContain(ACCENTED);
+    expect(printed).not.toContain(echoed);
+    for (const word of ['onore', 'dicte', 'u00e9']) expect(printed).not.toContain(word);
   });
 
   it("leaves health as it was when OpenCX refuses a change: a 404, 409 or 500 is that call's outcome", async () => {

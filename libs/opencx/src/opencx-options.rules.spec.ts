@@ -118,6 +118,7 @@ const STORE_METHODS = [
   'unlock',
   'evict',
   'note',
+  'noted',
   'evictNote',
   'reserve',
   'claim',

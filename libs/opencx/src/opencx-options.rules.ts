@@ -80,6 +80,7 @@ const STORE_METHODS = [
   'unlock',
   'evict',
   'note',
+  'noted',
   'evictNote',
   'reserve',
   'claim',

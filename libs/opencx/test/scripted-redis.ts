@@ -30,6 +30,8 @@ export class ScriptedRedis {
   /** The fleet's size the heartbeat reports, and whether it says the fleet's state was lost. */
   fleet = 1;
   lost = false;
+  /** How many other members the heartbeat says have not heard of this instance yet. */
+  unaware = 0;
   answers: Partial<Record<string, unknown>> = {};
 
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown> {
@@ -46,6 +48,8 @@ export class ScriptedRedis {
         this.fleet,
         this.lost ? 1 : 0,
         SERVER + Math.round(performance.now()),
+        FLEET,
+        this.unaware,
       ],
       LOOKUP: [0, '', 1, FLEET + Math.round(performance.now())],
       STORE: 1,

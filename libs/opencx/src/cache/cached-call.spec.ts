@@ -182,6 +182,58 @@ describe('CachedCall', () => {
     expect([(await refreshing).token, (await after).token]).toEqual(['t2', 't3']);
   });
 
+  /** A cached call over the test's store, kept sealed (others can read it) or as this process's own. */
+  const cachedOver = (local: boolean): CachedCall =>
+    new CachedCall(
+      new TokenCache({ ttl: 300_000, skew: 0 }, store, new Logger('test'), { local }),
+      runnerOf(upstream.fetch),
+    );
+
+  it.each([
+    ['a store others can read', false],
+    ["this process's own store", true],
+  ])(
+    'deleting a contact while its sign-in is in flight (%s): the answer goes to its caller, and is kept for no later call',
+    async (_label, local) => {
+      const cached = cachedOver(local);
+      const signIn = start(cached);
+      await settle();
+      // deleteContact: the contact's note is not there yet (its answer has not arrived).
+      await cached.evictContactId(API_KEY, 'contact-1');
+      upstream.answer('erased', 'contact-1');
+      expect((await signIn).token).toBe('erased');
+      await settle();
+      const later = start(cached);
+      await settle();
+      expect(upstream.calls).toBe(2);
+      upstream.answer('new', 'contact-2');
+      expect((await later).token).toBe('new');
+    },
+  );
+
+  it.each([
+    ['a store others can read', false],
+    ["this process's own store", true],
+  ])(
+    'deleting a contact while its sign-in is in flight (%s): a call after the deletion joins no flight begun before it',
+    async (_label, local) => {
+      const cached = cachedOver(local);
+      const signIn = start(cached);
+      await settle();
+      await cached.evictContactId(API_KEY, 'contact-1');
+      const joining = start(cached);
+      await settle();
+      expect(upstream.calls).toBe(2);
+      upstream.answer('erased', 'contact-1');
+      upstream.answer('new', 'contact-2');
+      expect([(await signIn).token, (await joining).token]).toEqual(['erased', 'new']);
+      // The answer asked for after the deletion is kept.
+      await settle();
+      expect(await complete(cached, {}, 'unused')).toBe('new');
+      expect(upstream.calls).toBe(2);
+    },
+  );
+
   it('evicting a contact by its id lets no new call join any flight in progress: whose contact it is, OpenCX has not said yet', async () => {
     const cached = cacheOn(store);
     const bob = { email: 'bob@example.com', body: '{"email":"bob@example.com"}' };

@@ -1,6 +1,5 @@
 import { jest } from '@jest/globals';
 import { AuthenticateUserResponseDto } from '../dto/authenticate-user-response.dto.js';
-import { OpenCxStoreError } from '../errors/opencx.errors.js';
 import { tokenExpiry } from '../util/token-expiry.js';
 import { TokenCache, contactKey, payloadHash } from './token-cache.js';
 import { TokenCrypto } from './token-crypto.js';
@@ -137,6 +136,7 @@ describe('TokenCache', () => {
     await plant(store, JSON.stringify({ token: 't1', contactId: 42 }));
     expect((await hit(cache))?.contact).toBeUndefined();
     await plant(store, JSON.stringify({ token: 't1', contactId: 'c-9' }));
+    await cache.remember('sk_key', 'c-9', key, 0);
     expect((await hit(cache))?.contact?.id).toBe('c-9');
   });
 
@@ -230,6 +230,7 @@ describe('TokenCache', () => {
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
     const exp = Math.floor(Date.now() / 1000) + 600;
     await plant(store, JSON.stringify({ token: jwt({ exp }), contactId: 'c-2' }));
+    await cache.remember('sk_key', 'c-2', key, 0);
     expect((await hit(cache))?.expiresAt).toBe(new Date(exp * 1000).toISOString());
   });
 
@@ -266,20 +267,24 @@ describe('TokenCache', () => {
     expect(note.mock.calls[0]?.[2]).toBeGreaterThan(60_000);
   });
 
-  it("refuses a contact-id note's member that is not a string (a custom store's answer), evicting the others", async () => {
+  it("removes a contact-id note with a member that is not a string (a custom store's answer), evicting the others, and resolves", async () => {
     const store = new MemoryFleetStore(10);
-    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    const logger = quiet();
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
     await cache.remember('sk_key', 'c-odd', key, 0);
     const evictNote = store.evictNote.bind(store);
     jest
       .spyOn(store as OpenCxFleetStore, 'evictNote')
       .mockImplementation(async (at) => [...(await evictNote(at)), 42 as unknown as string]);
     const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
-    await expect(cache.evictContactId('sk_key', 'c-odd')).rejects.toBeInstanceOf(OpenCxStoreError);
+    await expect(cache.evictContactId('sk_key', 'c-odd')).resolves.toEqual([key]);
     expect(evict.mock.calls).toEqual([[key]]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      "A contact id's note held something other than contact keys; it is removed",
+    );
   });
 
-  it("evicts nothing by a note's member that is no contact key (an altered note), and says so", async () => {
+  it("evicts nothing by a note's member that is no contact key (an altered note), says so, and resolves", async () => {
     const store = new MemoryFleetStore(10);
     const logger = quiet();
     const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, logger);
@@ -290,8 +295,34 @@ describe('TokenCache', () => {
     await store.note(aliceNote, `${key}.tail`, 60_000, stamp);
     await store.note(aliceNote, 'opencx:{other}:lock', 60_000, stamp);
     const evict = jest.spyOn(store as OpenCxFleetStore, 'evict');
-    await expect(cache.evictContactId('sk_key', 'c-alice')).rejects.toBeInstanceOf(OpenCxStoreError);
+    await expect(cache.evictContactId('sk_key', 'c-alice')).resolves.toEqual([key]);
     expect(evict.mock.calls).toEqual([[key]]);
     expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+
+  it("serves no token whose contact's note was removed or moved: deleting by id holds whatever was done to the notes", async () => {
+    const store = new MemoryFleetStore(10);
+    const note = jest.spyOn(store as OpenCxFleetStore, 'note');
+    const cache = new TokenCache({ ttl: 60_000, skew: 0 }, store, quiet());
+    const mallory = contactKey('sk_key', 'mallory@example.com');
+    await cache.remember('sk_key', 'c-alice', key, 0);
+    await cache.set(key, 'sk_key', payload, AuthenticateUserResponseDto.of('alice-token', 'c-alice'), 0);
+    await cache.remember('sk_key', 'c-mallory', mallory, 0);
+    await cache.set(mallory, 'sk_key', payload, AuthenticateUserResponseDto.of('mallory-token', 'c-mallory'), 0);
+    expect((await hit(cache))?.token).toBe('alice-token');
+    // Whoever can write to the store swaps the two notes: each now names the other contact.
+    const aliceNote = note.mock.calls[0]![0];
+    const malloryNote = note.mock.calls[1]![0];
+    await Promise.all([store.evictNote(aliceNote), store.evictNote(malloryNote)]);
+    jest.advanceTimersByTime(1);
+    const { stamp } = await store.lookup('elsewhere', 'p');
+    await store.note(aliceNote, mallory, 60_000, stamp);
+    await store.note(malloryNote, key, 60_000, stamp);
+    // Neither token is served while its note does not name it (OpenCX is asked instead).
+    expect(await hit(cache)).toBeUndefined();
+    expect((await cache.lookup(mallory, 'sk_key', payload, 1_000)).hit).toBeUndefined();
+    // Deleting Alice by id resolves, and her token is still not served (her note is gone).
+    await expect(cache.evictContactId('sk_key', 'c-alice')).resolves.toEqual([mallory]);
+    expect(await hit(cache)).toBeUndefined();
   });
 });

@@ -33,6 +33,11 @@ export class CallPlanner {
     return this.options.apiKey;
   }
 
+  /** The registration's `totalTimeout`, for calls that set none. */
+  get totalTimeout(): number {
+    return this.options.totalTimeout;
+  }
+
   /** The settings of one call of `operation` with its `options` (read once and checked), starting now. */
   plan(operation: OpenCxOperation, options: OpenCxRequestOptions, trace: CallTrace): Call {
     const { options: module } = this;

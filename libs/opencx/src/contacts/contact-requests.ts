@@ -32,8 +32,8 @@ export function updateContactRequest(contactId: unknown, changes: unknown): Cont
   };
 }
 
-/** `GET /contacts` for one page: the filter's bounds and the cursor as OpenCX's query parameters. */
-export function listContactsRequest(pageQuery: unknown): OpenCxRequest<OpenCxContactPage> {
+/** `GET /contacts` for one page: the filter's bounds and the cursor (also said as `cursor`) as OpenCX's query parameters. */
+export function listContactsRequest(pageQuery: unknown): OpenCxRequest<OpenCxContactPage> & { cursor?: string } {
   const { cursor, ...bounds } = contactQueryOf(pageQuery, true);
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(bounds)) params.set(CONTACT_FILTERS[name as keyof typeof bounds], value);
@@ -42,6 +42,7 @@ export function listContactsRequest(pageQuery: unknown): OpenCxRequest<OpenCxCon
   return {
     method: 'GET',
     path: query === '' ? '/contacts' : `/contacts?${query}`,
+    ...(cursor === undefined ? {} : { cursor }),
     parse: (status, text) => {
       const page = parseContactsPage(status, text);
       // A `next` that names the page it came with would list that page for ever.

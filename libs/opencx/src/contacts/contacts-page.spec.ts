@@ -20,6 +20,16 @@ describe('parseContactsPage', () => {
     expect(parse({ items: [], next: null })).toEqual({ items: [], next: null });
   });
 
+  it.each([
+    '2026-01-01T00:00:00Z',
+    '2026-01-01T00:00:00.123456+00:00',
+    '2026-01-01T09:30-05:00',
+    '2026-01-01T00:00:00',
+  ])('takes the ISO 8601 date-time %s as a time, as sent', (time) => {
+    const contact = { ...CONTACT, created_at: time, updated_at: time };
+    expect(parse({ items: [contact], next: null })).toEqual({ items: [contact], next: null });
+  });
+
   it.each<[string, unknown, string]>([
     ['not JSON', '{"items": [', 'not JSON'],
     ['an array', [CONTACT], 'not an object with an items list'],
@@ -47,8 +57,20 @@ describe('parseContactsPage', () => {
     [
       'no created_at',
       { items: [{ ...CONTACT, created_at: undefined }], next: null },
-      'items[0] created_at is not a date',
+      'items[0] created_at is not an ISO 8601 date-time',
     ],
+    ...[
+      '1',
+      'March 7',
+      'Sat, 07 Mar 2026 10:00:00 GMT',
+      '2026-01-01',
+      '2026-01-01 00:00:00Z',
+      '2026-02-30T00:00:00Z',
+    ].map((time): [string, unknown, string] => [
+      `an updated_at of ${JSON.stringify(time)}`,
+      { items: [CONTACT, { ...CONTACT, updated_at: time }], next: null },
+      'items[1] updated_at is not an ISO 8601 date-time',
+    ]),
   ])('refuses %s as OpenCxInvalidResponseError, saying what, never the value', (_label, body, reason) => {
     const error = (() => {
       try {

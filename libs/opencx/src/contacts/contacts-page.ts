@@ -5,6 +5,7 @@ import {
   type OpenCxContactPage,
 } from '../dto/opencx-contact.js';
 import { OpenCxInvalidResponseError } from '../errors/opencx.errors.js';
+import { isIsoTime } from '../util/iso-time.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -22,7 +23,8 @@ function contactOf(item: unknown): OpenCxContact | string {
     return 'custom_data is not an object or null';
   }
   for (const [field, value] of Object.entries({ created_at, updated_at })) {
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) return `${field} is not a date`;
+    // OpenCX documents the times as ISO 8601 date-times: "1" or "March 7" is no page of its.
+    if (typeof value !== 'string' || !isIsoTime(value, 'date-time')) return `${field} is not an ISO 8601 date-time`;
   }
   // Only the documented fields, absent ones as null (OpenCX documents them as nullable).
   return {

@@ -91,7 +91,10 @@ const MAX_FIELD_ERRORS = 20;
 const MAX_FIELD_MESSAGES = 5;
 const MAX_MESSAGE = 300;
 
-/** The input failed the DTO's rules; nothing was sent to OpenCX. Answered as 400, with `fields`. */
+/**
+ * The input failed the DTO's rules (nothing was sent to OpenCX), or OpenCX refused the one input only
+ * it can judge, a list's `cursor`. Answered as 400, with `fields`.
+ */
 export class OpenCxValidationError extends OpenCxError {
   constructor(readonly errors: OpenCxFieldError[]) {
     super(

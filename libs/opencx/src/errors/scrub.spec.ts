@@ -82,6 +82,13 @@ const scrubberFor = (name: string): Scrubber => new Scrubber(KEY, ['zoe@example.
 /** `out` in NFKC and lower case, for a search that no form of a leaked word can slip past. */
 const plainOf = (out: string): string => out.normalize('NFKC').toLowerCase();
 
+/** `text` as ASCII-only JSON writes it (Python's default): every other UTF-16 unit as `\uXXXX`, in upper or lower case. */
+const asciiJson = (text: string, upper = false): string =>
+  text.replace(/[^\x20-\x7e]/g, (c) => {
+    const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+    return `\\u${upper ? hex.toUpperCase() : hex}`;
+  });
+
 describe('Scrubber, a name in other forms', () => {
   it.each([
     ['sent NFD, echoed NFC', NAME.normalize('NFD'), NAME.normalize('NFC')],
@@ -107,6 +114,30 @@ describe('Scrubber, a name in other forms', () => {
   it('takes words of three letters or more as secrets, never shorter ones or numbers alone', () => {
     const short = new Scrubber(KEY, ['Li Wu-Ng Kim', 'plan 2024']);
     expect(short.scrub('kim, li wu ng; plan for 2024')).toBe('[redacted], li wu ng; [redacted] for 2024');
+  });
+
+  it.each([
+    ['NFC, lower-case hex', asciiJson(NAME.normalize('NFC'))],
+    ['NFC, upper-case hex', asciiJson(NAME.normalize('NFC'), true)],
+    ['NFD (each accent its own escape)', asciiJson(NAME.normalize('NFD'))],
+  ])('removes a name echoed as \\u-escaped JSON (%s), whole and word by word', (_label, echoed) => {
+    const out = scrubberFor(NAME).scrub(`name ${echoed} is taken; ${echoed.split(' ').toReversed().join(', ')}`);
+    expect(out).toBe(`name ${REDACTED} is taken; ${REDACTED}, ${REDACTED}, ${REDACTED}`);
+  });
+
+  it('reads a surrogate pair of escapes as the one character it stands for', () => {
+    // Astral compatibility ideographs, which fold to other letters: read half by half, they would not.
+    const astral = '\u{2F800}\u{2F801}\u{2F802}';
+    const out = new Scrubber(KEY, [astral]).scrub(`name ${asciiJson(astral)} is taken`);
+    expect(out).toBe(`name ${REDACTED} is taken`);
+    expect(new Scrubber(KEY, [astral]).scrub('name \\u{2F800}\\u{2F801}\\u{2F802} is taken')).toBe(
+      `name ${REDACTED} is taken`,
+    );
+  });
+
+  it('reads only escapes: a backslash before other text, and an escape no value holds, stay', () => {
+    const text = 'path C:\\users\\u00e9t\\x41 and \\u0041BC and \\uZZZZ';
+    expect(scrubberFor(NAME).scrub(text)).toBe(text);
   });
 
   it('keeps the words of a message that no value holds', () => {

@@ -34,33 +34,70 @@ const KEPT_TAIL = 2 * MAX_UPSTREAM_TEXT;
 // a message printed in a log stays on its line and reads as it is.
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
+// A JSON or JavaScript escape of one UTF-16 unit or code point (`\u00e9`, `\u{1F600}`): servers
+// that echo with ASCII-only JSON (Python's default) write every accented letter so.
+const ESCAPED = /\\u(?:([0-9a-f]{4})|\{([0-9a-f]{1,6})\})/iy;
+const HIGH = /^[\ud800-\udbff]$/;
+const LOW = /^[\udc00-\udfff]$/;
+
+/** One character of `text` as a reader takes it: an escape read as what it stands for, and where it starts and ends in `text`. */
+interface SourceChar {
+  char: string;
+  start: number;
+  end: number;
+}
+
+/** The escape at `at` in `text`, read (a surrogate pair of escapes as one character), or undefined. */
+function escapeAt(text: string, at: number): SourceChar | undefined {
+  ESCAPED.lastIndex = at;
+  const match = ESCAPED.exec(text);
+  if (match === null) return undefined;
+  const value = parseInt((match[1] ?? match[2])!, 16);
+  if (value > 0x10ffff) return undefined;
+  const char = String.fromCodePoint(value);
+  const end = at + match[0].length;
+  if (HIGH.test(char)) {
+    const low = escapeAt(text, end);
+    if (low !== undefined && LOW.test(low.char)) return { char: char + low.char, start: at, end: low.end };
+  }
+  return { char, start: at, end };
+}
+
+/** The characters of `text`, escapes read, each with its place in `text`. */
+function sourceChars(text: string): SourceChar[] {
+  const chars: SourceChar[] = [];
+  for (let at = 0; at < text.length;) {
+    const char = String.fromCodePoint(text.codePointAt(at)!);
+    const next = (char === '\\' ? escapeAt(text, at) : undefined) ?? { char, start: at, end: at + char.length };
+    chars.push(next);
+    at = next.end;
+  }
+  return chars;
+}
+
 /**
- * `text` folded character by character as the key's readings fold it (compatibility forms made
- * plain, accents and invisible characters removed, one case), and for each of its code units the
- * index in `text` it came from.
+ * `text` folded character by character as the key's readings fold it (`\uXXXX` escapes read,
+ * compatibility forms made plain, accents and invisible characters removed, one case), its
+ * characters, and for each folded code unit the index of the character it came from.
  */
-function normalise(text: string): { folded: string; from: number[] } {
+function normalise(text: string): { folded: string; chars: SourceChar[]; from: number[] } {
   let folded = '';
   const from: number[] = [];
-  let index = 0;
-  for (const char of text) {
+  const chars = sourceChars(text);
+  for (const [index, { char }] of chars.entries()) {
     // A folded character may be longer (ß gives ss, a ligature its letters) or empty: each unit maps back to it.
     const plain = fold(char);
     folded += plain;
     for (let i = 0; i < plain.length; i++) from.push(index);
-    index += char.length;
   }
-  return { folded, from };
+  return { folded, chars, from };
 }
 
-/** Code units of the character at `at` in `text`: a surrogate pair is two. */
-const unitsAt = (text: string, at: number): number => ((text.codePointAt(at) ?? 0) > 0xffff ? 2 : 1);
-
-/** Where the character at `at` in `text` ends, with the combining marks on it (an NFD accent is its own code point). */
-function characterEnd(text: string, at: number): number {
-  let end = at + unitsAt(text, at);
-  while (end < text.length && MARK.test(String.fromCodePoint(text.codePointAt(end)!))) end += unitsAt(text, end);
-  return end;
+/** Where the character `last` of `chars` ends in the text, with the combining marks on it (an NFD accent is its own code point). */
+function characterEnd(chars: SourceChar[], last: number): number {
+  let end = last + 1;
+  while (end < chars.length && MARK.test(chars[end]!.char)) end++;
+  return chars[end - 1]!.end;
 }
 
 /** The words of folded text: runs of letters and digits, each with where it starts. */
@@ -153,12 +190,12 @@ export class Scrubber {
    * neither a longer lower case, a decomposed accent nor a zero-width space can misplace it.
    */
   private redact(cut: string): string {
-    const { folded, from } = normalise(cut);
+    const { folded, chars, from } = normalise(cut);
     const hidden = new Uint8Array(cut.length);
     const hide = (start: number, length: number): void => {
       const first = from[start] ?? 0;
       const last = from[start + length - 1] ?? first;
-      hidden.fill(1, first, characterEnd(cut, last));
+      hidden.fill(1, chars[first]!.start, characterEnd(chars, last));
     };
     for (let i = 0; i + PIECE <= folded.length; i++) if (this.pieces.has(folded.slice(i, i + PIECE))) hide(i, PIECE);
     for (const form of this.whole) {

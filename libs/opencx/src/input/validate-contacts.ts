@@ -4,6 +4,7 @@ import { CONTACT_ID_PATTERN, CURSOR_PATTERN } from '../dto/opencx-contact.js';
 import { isPlainObject } from '../dto/opencx.validators.js';
 import { UpdateContactDto } from '../dto/update-contact.dto.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
+import { isIsoTime } from '../util/iso-time.js';
 import { snapshot } from './snapshot.js';
 import { toInstance, VALIDATION_OPTIONS } from './validate-input.js';
 
@@ -19,9 +20,6 @@ export const CONTACT_FILTERS = {
 
 /** A list's query once checked: each bound an ISO 8601 string, and the cursor when there is one. */
 export type CheckedContactQuery = { [name in keyof typeof CONTACT_FILTERS | 'cursor']?: string };
-
-/** An ISO 8601 date, with a time (and a zone) or without: what OpenCX documents for the filters. */
-const ISO_8601 = /^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:?\d\d)?)?$/;
 
 /** A caller's key in an error, cut short: a key can be as long as the caller likes. */
 const MAX_KEY_SHOWN = 100;
@@ -58,18 +56,11 @@ export function validateUpdateContact(changes: unknown): UpdateContactDto {
   return dto;
 }
 
-/** Whether `text` is an ISO 8601 time of a real day (`Date.parse` takes 30 February, as 2 March). */
-function isIsoTime(text: string): boolean {
-  if (!ISO_8601.test(text) || Number.isNaN(Date.parse(text))) return false;
-  const [year = 0, month = 0, day = 0] = text.slice(0, 10).split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
-}
-
 /** A filter's bound as OpenCX takes it: a valid `Date` (of any realm) as ISO 8601, an ISO 8601 string as given. */
 function bound(name: string, value: unknown): string {
   const time = types.isDate(value) ? Date.prototype.getTime.call(value) : Number.NaN;
   if (!Number.isNaN(time)) return new Date(time).toISOString();
-  if (typeof value === 'string' && isIsoTime(value)) return value;
+  if (typeof value === 'string' && isIsoTime(value, 'date-only allowed')) return value;
   throw invalid(name, `${name} must be a valid Date or an ISO 8601 string (e.g. 2026-01-31T00:00:00Z)`);
 }
 

@@ -88,3 +88,8 @@ if typed(KEYS[1], 'set') then members = redis.call('SMEMBERS', KEYS[1]) end
 redis.call('DEL', KEYS[1])
 ${MARK}
 return members`);
+
+/** Whether a note names a member: KEYS note; ARGV member. Returns 1 if it does. */
+export const NOTED = redisScript(`${LUA_HELPERS}
+if typed(KEYS[1], 'set') then return redis.call('SISMEMBER', KEYS[1], ARGV[1]) end
+return 0`);

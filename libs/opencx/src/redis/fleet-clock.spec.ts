@@ -8,16 +8,26 @@ describe('FleetClock', () => {
     expect(clock.anchored).toBe(false);
     expect(clock.size).toBe(0);
     // No estimate yet; forget, how far the server's clock may stray below and above it, a newcomer's cap, ttl.
-    expect(clock.beatArguments(100, false)).toEqual(['', 3_000, 250, 1_250, 2_250, 60_000, '0', '0']);
+    expect(clock.beatArguments(100, false)).toEqual(['', 3_000, 250, 1_250, 2_250, 60_000, '0', '0', '']);
     expect(clock.scriptTime()).toEqual({ offset: '', below: 250, above: 1_250 });
-    expect(clock.learn([5_000_000, 3, 1, 4_999_000], 100, 110)).toEqual({ lost: false });
+    expect(clock.learn([5_000_000, 3, 1, 4_999_000, 4_998_000, 0], 100, 110)).toEqual({ lost: false });
     expect(clock.anchored).toBe(true);
     expect(clock.size).toBe(3);
     // Read by the server somewhere between 100 and 110: taken as at 105, off by at most 5 ms.
     expect(clock.at(105)).toBe(5_000_000);
     expect(clock.at(1_105)).toBe(5_001_000);
-    // Anchored and heard lately: the script checks this instance is still a member.
-    expect(clock.beatArguments(1_105, true)).toEqual([5_001_000, 3_000, 255, 1_255, 2_250, 60_000, '1', '1']);
+    // Anchored and heard lately: the script checks this instance is still a member, joined when it said.
+    expect(clock.beatArguments(1_105, true)).toEqual([
+      5_001_000,
+      3_000,
+      255,
+      1_255,
+      2_250,
+      60_000,
+      '1',
+      '1',
+      4_998_000,
+    ]);
     // Per-key scripts read the server's clock plus the offset the beat learnt, within the estimate's error and more.
     expect(clock.scriptTime()).toEqual({
       offset: 1_000,
@@ -50,6 +60,19 @@ describe('FleetClock', () => {
     // Any beat as quick as the aged anchor's round trip replaces it.
     clock.learn([21_010, 1, 0], 4_000, 4_020);
     expect(clock.at(4_010)).toBe(21_010);
+  });
+
+  it('is heard of by the fleet once no member is unaware of it, and never on a reply that does not say', () => {
+    const clock = new FleetClock(timing);
+    expect(clock.heardOf).toBe(false);
+    clock.learn([1_000, 3, 0, 900, 1_000, 2], 0, 1);
+    expect(clock.heardOf).toBe(false);
+    clock.learn([2_000, 3, 0, 1_900, 1_000, 0], 1_000, 1_001);
+    expect(clock.heardOf).toBe(true);
+    clock.learn([3_000, 3, 0, 2_900], 2_000, 2_001);
+    expect(clock.heardOf).toBe(false);
+    clock.learn([4_000, 3, 0, 3_900, 1_000, -1], 3_000, 3_001);
+    expect(clock.heardOf).toBe(false);
   });
 
   it('ignores a reply that makes no sense', () => {

@@ -46,6 +46,10 @@ export class FleetClock {
   private serverOffset: number | undefined;
   private beatAnsweredAt = Number.NEGATIVE_INFINITY;
   private lastSize = 0;
+  /** The fleet time this instance joined at, as the last heartbeat said. */
+  private joinedAt: number | undefined;
+  /** How many other members had not beaten since this instance joined, at the last heartbeat. */
+  private unaware = Number.POSITIVE_INFINITY;
 
   constructor(private readonly timing: FleetTiming) {}
 
@@ -57,6 +61,14 @@ export class FleetClock {
   /** The fleet's size (this instance included) the last heartbeat reported; 0 before any. */
   get size(): number {
     return this.lastSize;
+  }
+
+  /**
+   * Whether every member had heard of this instance at the last heartbeat (each beat since it
+   * joined, so each counts it in the fleet's size): only then is its share of the limit its own.
+   */
+  get heardOf(): boolean {
+    return this.anchored && this.unaware === 0;
   }
 
   /** Fleet time at monotonic time `mono` (ms); only once {@link anchored}. */
@@ -88,17 +100,19 @@ export class FleetClock {
       Math.max(60_000, 2 * this.timing.forget),
       leaving ? '1' : '0',
       known ? '1' : '0',
+      this.joinedAt ?? '',
     ];
   }
 
   /**
-   * Learns from a heartbeat's reply {fleet time, size, lost}, sent at `sentAt` and answered at
-   * `answeredAt`: whether the fleet's state was lost while this instance was part of it (so its
-   * recent sends must be handed back), or undefined for a reply that makes no sense.
+   * Learns from a heartbeat's reply {fleet time, size, lost, server's clock, joined, unaware}, sent
+   * at `sentAt` and answered at `answeredAt`: whether the fleet's state was lost while this
+   * instance was part of it (so its recent sends must be handed back), or undefined for a reply
+   * that makes no sense.
    */
   learn(reply: unknown, sentAt: number, answeredAt: number): { lost: boolean } | undefined {
     if (!Array.isArray(reply)) return undefined;
-    const [time, size, lost, raw] = reply.map(Number);
+    const [time, size, lost, raw, joined, unaware] = reply.map(Number);
     if (!Number.isFinite(time) || !Number.isInteger(size) || size! < 0) return undefined;
     const wasAnchored = this.anchored;
     const roundTrip = Math.max(0, answeredAt - sentAt);
@@ -115,6 +129,9 @@ export class FleetClock {
     if (Number.isFinite(raw)) this.serverOffset = time! - raw!;
     this.lastSize = Math.max(1, size!);
     this.beatAnsweredAt = answeredAt;
+    this.joinedAt = Number.isFinite(joined) ? joined : undefined;
+    // A reply that does not say is taken as the fleet not having heard of this instance.
+    this.unaware = Number.isInteger(unaware) && unaware! >= 0 ? unaware! : Number.POSITIVE_INFINITY;
     return { lost: wasAnchored && lost === 1 };
   }
 

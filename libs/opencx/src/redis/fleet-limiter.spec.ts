@@ -164,6 +164,46 @@ describe('RedisFleetStore: the limiter', () => {
     expect((await store.reserve('k', 'a', { ...REQUEST, maxWait: 60_000 })).waitMs).toBe(60_000);
   });
 
+  /** Reservations granted on its own, a window after Redis was lost, for `request`. */
+  const ownGrants = async (request = REQUEST): Promise<number> => {
+    let granted = 0;
+    for (let i = 0; i < 12; i++) if ((await store.reserve('k', `own${i}`, request)).granted) granted++;
+    return granted;
+  };
+
+  it('on its own, has no share of its own if a member had not heard of it when Redis was lost: only what rateLimit.instances gives', async () => {
+    redis.fleet = 3;
+    // It joined since the last beat of one of the others, which counts the fleet without it.
+    redis.unaware = 1;
+    await jest.advanceTimersByTimeAsync(1_000);
+    await failOver();
+    jest.advanceTimersByTime(60_000);
+    expect(await ownGrants()).toBe(0);
+    expect(await ownGrants({ ...REQUEST, localLimit: 7 })).toBe(7);
+  });
+
+  it('has its share again once every member has beaten since it joined', async () => {
+    redis.fleet = 3;
+    redis.unaware = 1;
+    await jest.advanceTimersByTimeAsync(1_000);
+    redis.unaware = 0;
+    await jest.advanceTimersByTimeAsync(1_000);
+    await failOver();
+    jest.advanceTimersByTime(60_000);
+    expect(await ownGrants()).toBe(10);
+  });
+
+  it('before Redis ever answered, sends nothing of its own unless rateLimit.instances says how many share the key', async () => {
+    await store.close();
+    redis = new ScriptedRedis();
+    redis.down = true;
+    store = new RedisFleetStore(redis);
+    await jest.advanceTimersByTimeAsync(0);
+    jest.advanceTimersByTime(60_000);
+    expect(await ownGrants()).toBe(0);
+    expect(await ownGrants({ ...REQUEST, localLimit: 10 })).toBe(10);
+  });
+
   it('does not queue a release while Redis is skipped: its end goes back with the hand-back', async () => {
     await store.reserve('k', 'id1', REQUEST);
     await failOver();
@@ -179,18 +219,37 @@ describe('RedisFleetStore: the limiter', () => {
   it('settles after an outage: for a while a grant needs both Redis and its share', async () => {
     redis.fleet = 3;
     await jest.advanceTimersByTimeAsync(1_000);
-    const small = { ...REQUEST, limit: 3, localLimit: 3 };
+    const small = { ...REQUEST, window: 3_000, limit: 6, localLimit: 6 };
     await sendNow('k', 'before', small);
     await failOver();
     await recover();
-    // Its share (one of three) is used: Redis is asked for a slot no sooner than the share allows.
-    await store.reserve('k', 'settling', small);
-    const notBefore = Number(redis.last('RESERVE').args[9]);
-    expect(notBefore).toBeGreaterThanOrEqual(Number(redis.last('RESERVE').args[0]) + 59_000);
+    // Its share (two of six): one more now, then Redis is asked for nothing sooner than the share allows.
+    await store.reserve('k', 'settling-1', small);
+    expect(redis.last('RESERVE').args[9]).toBe(redis.last('RESERVE').args[0]);
+    await store.reserve('k', 'settling-2', small);
+    const now = Number(redis.last('RESERVE').args[0]);
+    // A window after the first of its two sends, before the settling ends.
+    expect(Number(redis.last('RESERVE').args[9])).toBeGreaterThan(now);
+    expect(Number(redis.last('RESERVE').args[9])).toBeLessThan(now + 4_500);
     // Settled (a reconnection, two heartbeats, a timeout and a margin later): Redis alone decides.
     await jest.advanceTimersByTimeAsync(4_500);
     await store.reserve('k', 'settled', small);
     expect(redis.last('RESERVE').args[9]).toBe('0');
+  });
+
+  it('while settling, asks Redis for nothing later than the settling ends: the share stops holding then', async () => {
+    redis.fleet = 3;
+    await jest.advanceTimersByTimeAsync(1_000);
+    const small = { ...REQUEST, limit: 3, localLimit: 3 };
+    await sendNow('k', 'before', small);
+    await failOver();
+    await recover();
+    // The share (one of three) is used for a minute; the settling ends in 4.5 s.
+    await store.reserve('k', 'settling', small);
+    const now = Number(redis.last('RESERVE').args[0]);
+    expect(Number(redis.last('RESERVE').args[9])).toBe(now + 4_500);
+    await store.claim('k', 'settling', small);
+    expect(Number(redis.last('CLAIM').args[9])).toBe(now + 4_500);
   });
 
   it("hands its sends back when the heartbeat says the fleet's state was lost", async () => {

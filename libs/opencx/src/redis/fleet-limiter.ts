@@ -4,6 +4,7 @@ import { monotonicNow } from '../util/clock.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { FleetClock } from './fleet-clock.js';
 import { CLAIM, PAUSE, PAUSED_FOR, RELEASE, RESERVE } from './limiter.scripts.js';
+import { wholeMs } from './lua.js';
 import type { RedisScript, RunScript } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -11,6 +12,10 @@ import type { RedisKeys } from './redis-keys.js';
 const HORIZON = 3_600_000;
 /** The longest a pause may be read as when no limiter request told the store (`maxRetryAfter`'s default). */
 const DEFAULT_MAX_PAUSE = 60_000;
+/** How long releases wait for others of their key, so that a burst's ends travel together. */
+const RELEASE_BATCH_MS = 20;
+/** A booking's grace after its time before the fleet drops it as unclaimed. */
+const graceOf = (window: number): number => Math.max(200, Math.ceil(window / 30));
 
 /** What the limiter needs of its store beyond Redis. */
 export interface FleetLimiterParts {
@@ -21,6 +26,8 @@ export interface FleetLimiterParts {
   names: RedisKeys;
   /** Resolves true once the fleet clock is anchored (a heartbeat first if need be), false when it cannot be. */
   ready: () => Promise<boolean>;
+  /** The arguments by which a script reads fleet time (see fleetNow). */
+  time: () => Array<string | number>;
   /** Seconds after a server start during which grants wait for every instance to hand its sends back. */
   holdSeconds: number;
   /** Ms after Redis answers again during which a grant needs both Redis and this instance's share. */
@@ -34,19 +41,6 @@ interface KeyState {
   due: Map<string, number>;
   flushing: boolean;
   usedAt: number;
-}
-
-/** How long releases wait for others of their key, so that a burst's ends travel together. */
-const RELEASE_BATCH_MS = 20;
-
-/** A booking's grace after its time before the fleet drops it as unclaimed. */
-const graceOf = (window: number): number => Math.max(200, Math.ceil(window / 30));
-
-/** A number as whole ms for Lua (the server counts in ms; "Infinity" would not parse), text as is. */
-function wholeMs(value: string | number): string | number {
-  return typeof value === 'number'
-    ? Math.round(Math.min(Math.max(value, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER))
-    : value;
 }
 
 /**
@@ -65,8 +59,9 @@ export class FleetLimiter {
   private readonly keys = new Map<string, KeyState>();
   private failedAt: number | undefined;
   private settledAt = Number.NEGATIVE_INFINITY;
-  /** The fleet's size when Redis was lost: the share holds until grants have settled (a restarted Redis forgot the members). */
+  /** The fleet's size when Redis was lost, and whether a member had not heard of this instance: both hold until grants have settled. */
   private sizeAtFailure = 0;
+  private unheardAtFailure = false;
 
   constructor(private readonly parts: FleetLimiterParts) {}
 
@@ -76,8 +71,7 @@ export class FleetLimiter {
       this.parts.local.reserveAfter(key, id, request, this.aloneFrom(request), this.share(request));
     return this.pooled(async () => {
       const start = monotonicNow();
-      const notBefore = this.settling() ? this.parts.local.slotFor(key, request, this.share(request), true) : 0;
-      const reply = await this.log(RESERVE, key, id, request, notBefore);
+      const reply = await this.log(RESERVE, key, id, request, this.shareAllows(key, request, true));
       const granted = Number(reply[0]) === 1;
       const waitMs = Number(reply[1]);
       if (granted) this.parts.local.bookAt(key, id, start + Math.max(0, waitMs), request);
@@ -90,8 +84,7 @@ export class FleetLimiter {
     const alone = (): number =>
       this.parts.local.claimAfter(key, id, request, this.aloneFrom(request), this.share(request));
     return this.pooled(async () => {
-      const notBefore = this.settling() ? this.parts.local.slotFor(key, request, this.share(request), false) : 0;
-      const waitMs = Number((await this.log(CLAIM, key, id, request, notBefore))[0]);
+      const waitMs = Number((await this.log(CLAIM, key, id, request, this.shareAllows(key, request, false)))[0]);
       if (waitMs <= 0) this.parts.local.recordSend(key, id, request);
       return waitMs;
     }, alone);
@@ -115,18 +108,18 @@ export class FleetLimiter {
   async pause(key: string, ms: number): Promise<void> {
     // Also here, so the pause holds if Redis fails before it ends.
     await this.parts.local.pause(key, ms);
+    const pause = [this.parts.names.limiter(key).pause];
     await this.pooled(
-      async () => void (await this.parts.run(PAUSE, [this.parts.names.limiter(key).pause], [ms, ...this.time()])),
-      () => undefined,
+      async () => void (await this.parts.run(PAUSE, pause, [ms, ...this.parts.time()])),
+      () => 0,
     );
   }
 
   pausedFor(key: string): Promise<number> {
     const maxPause = this.keys.get(key)?.request.maxPause ?? DEFAULT_MAX_PAUSE;
+    const pause = [this.parts.names.limiter(key).pause];
     return this.pooled(
-      async () =>
-        Number(await this.parts.run(PAUSED_FOR, [this.parts.names.limiter(key).pause], [maxPause, ...this.time()])) ||
-        0,
+      async () => Number(await this.parts.run(PAUSED_FOR, pause, [maxPause, ...this.parts.time()])) || 0,
       () => this.parts.local.pausedFor(key),
     );
   }
@@ -135,6 +128,7 @@ export class FleetLimiter {
   failOver(sentAt: number): void {
     this.failedAt = sentAt;
     this.sizeAtFailure = Math.max(this.parts.clock.size, this.settling() ? this.sizeAtFailure : 0);
+    this.unheardAtFailure = !this.parts.clock.heardOf || (this.settling() && this.unheardAtFailure);
   }
 
   /** Redis answers again: this instance's recent sends go back to it, and grants settle. */
@@ -230,7 +224,11 @@ export class FleetLimiter {
     ];
     let reply: unknown[];
     try {
-      const answer = await parts.run(script, Object.values(parts.names.limiter(key)), args.map(wholeMs));
+      const answer = await parts.run(
+        script,
+        Object.values(parts.names.limiter(key)),
+        args.map((arg) => (typeof arg === 'number' ? wholeMs(arg) : arg)),
+      );
       reply = Array.isArray(answer) ? answer : [];
     } catch (error) {
       // Not carried: they go with the next operation (or, after an outage, with the hand-back).
@@ -259,22 +257,16 @@ export class FleetLimiter {
     return state;
   }
 
-  /** The arguments by which a script reads fleet time (see fleetNow). */
-  private time(): Array<string | number> {
-    const { offset, below, above } = this.parts.clock.scriptTime();
-    return [this.parts.clock.at(monotonicNow()), offset, below, above];
-  }
-
   /**
-   * This instance's share of the limit: the limit over the fleet's size (as it was when Redis was
-   * lost, until grants have settled), never more than `localLimit`.
+   * This instance's share: the limit over the fleet's size (when Redis was lost, until grants have
+   * settled), at most `localLimit`. If a member had not heard of it then (it joined since that
+   * member's last beat, or never reached Redis), the others' shares may make the whole limit: it
+   * has only what `rateLimit.instances` gives it (`localLimit`), or nothing.
    */
   private share(request: OpenCxSlotRequest): number {
-    const size = Math.max(
-      1,
-      this.parts.clock.size,
-      this.failedAt !== undefined || this.settling() ? this.sizeAtFailure : 0,
-    );
+    const lost = this.failedAt !== undefined || this.settling();
+    if (lost && this.unheardAtFailure) return request.localLimit < request.limit ? request.localLimit : 0;
+    const size = Math.max(1, this.parts.clock.size, lost ? this.sizeAtFailure : 0);
     return Math.min(request.localLimit, Math.max(1, Math.floor(request.limit / size)));
   }
 
@@ -287,6 +279,15 @@ export class FleetLimiter {
     const { failedAt } = this;
     if (failedAt === undefined) return monotonicNow() + request.window;
     return this.parts.clock.aloneAt(failedAt) ? 0 : failedAt + request.window;
+  }
+
+  /**
+   * While grants settle, the earliest time this instance's share allows (for a reservation, its
+   * bookings counted too), but no later than the settling's end, when the share stops holding; else 0.
+   */
+  private shareAllows(key: string, request: OpenCxSlotRequest, withPlan: boolean): number {
+    if (!this.settling()) return 0;
+    return Math.min(this.parts.local.slotFor(key, request, this.share(request), withPlan), this.settledAt);
   }
 
   private settling(): boolean {

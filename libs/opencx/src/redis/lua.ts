@@ -28,3 +28,8 @@ local function fleetNow(estimate, offset, below, above)
   end
   return now
 end`;
+
+/** A number as whole ms for Lua (the server counts in ms; "Infinity" would not parse). */
+export function wholeMs(value: number): number {
+  return Math.round(Math.min(Math.max(value, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER));
+}

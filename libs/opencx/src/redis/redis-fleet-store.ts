@@ -10,14 +10,15 @@ import type {
 } from '../store/opencx-fleet-store.interface.js';
 import { monotonicNow } from '../util/clock.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { EVICT, EVICT_NOTE, LOOKUP, NOTE, STORE, UNLOCK } from './contact.scripts.js';
 import { FleetClock } from './fleet-clock.js';
+import { FleetContacts } from './fleet-contacts.js';
 import { FleetLimiter } from './fleet-limiter.js';
 import { BEAT } from './fleet.scripts.js';
+import { wholeMs } from './lua.js';
 import { scriptRunner, type OpenCxRedisClient, type RunScript } from './redis-client.js';
 import { connectRedis, type OwnedRedisClient } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
-import { checked, wholeMs, type RedisFleetStoreOptions } from './redis-store-options.js';
+import { checked, type RedisFleetStoreOptions } from './redis-store-options.js';
 
 /** Heartbeats missed before a member is dropped from the fleet. */
 const FORGET_BEATS = 3;
@@ -25,15 +26,6 @@ const FORGET_BEATS = 3;
 const MARGIN = 500;
 /** How long a client may take to reconnect after Redis is back (node-redis's, ioredis's and this store's own backoff cap about there). */
 const RECONNECT = 1_000;
-/** How long an eviction marker lives: longer than any call that started before it (the longest `totalTimeout`). */
-const EVICTION_TTL = 3_600_000;
-/**
- * An eviction counts from this long after its script ran: look-ups and evictions read fleet time
- * from the server's clock, exactly, unless a step of that clock since the last heartbeat made one
- * fall back on its instance's estimate (off by a tolerance and half a round trip).
- */
-const EVICTION_MARGIN = 500;
-
 /**
  * The fleet store in Redis: tokens (stored `payload-hash.sealed-entry`, so a look-up compares the
  * payload without opening the entry) with each contact's lock, the sliding log and the pause,
@@ -46,18 +38,18 @@ const EVICTION_MARGIN = 500;
  *
  * While Redis is unreachable the store answers from this process's memory and says so through
  * `degraded` (also from start-up until Redis first answers): see {@link FleetLimiter} for how the
- * limit holds meanwhile. Tokens saved through Redis are kept in memory too, and served from there
- * only while Redis is unreachable.
+ * limit holds meanwhile. Tokens saved through Redis are never served from memory (another instance
+ * may have evicted them through Redis); those saved meanwhile are, until Redis answers again.
  */
 export class RedisFleetStore implements OpenCxFleetStore {
   private readonly local: MemoryFleetStore;
+  private readonly contacts: FleetContacts;
   private readonly breaker: CircuitBreaker;
   private readonly run: RunScript;
   private readonly names: RedisKeys;
   private readonly clock: FleetClock;
   private readonly limiter: FleetLimiter;
   private readonly instance = randomUUID();
-  private readonly locks = new Set<string>();
   private readonly timer: NodeJS.Timeout;
   private beating: Promise<void> | undefined;
   private answered = false;
@@ -76,7 +68,10 @@ export class RedisFleetStore implements OpenCxFleetStore {
     this.clock = new FleetClock({ heartbeat, forget: FORGET_BEATS * heartbeat, timeout });
     this.breaker = new CircuitBreaker(timeout, heartbeat, new Logger('OpenCx:redis'), {
       opened: (sentAt) => this.failOver(sentAt),
-      closed: () => void this.limiter.recover(),
+      closed: () => {
+        this.contacts.recover();
+        void this.limiter.recover();
+      },
     });
     this.limiter = new FleetLimiter({
       run: this.run,
@@ -85,9 +80,19 @@ export class RedisFleetStore implements OpenCxFleetStore {
       local: this.local,
       names: this.names,
       ready: () => this.ready(),
+      time: () => this.timeArguments(),
       // Every live instance has reconnected, beaten, and handed its sends back, by then.
       holdSeconds: Math.ceil((RECONNECT + heartbeat + timeout + MARGIN) / 1_000),
       settleMs: RECONNECT + 2 * heartbeat + timeout + MARGIN,
+    });
+    this.contacts = new FleetContacts({
+      run: this.run,
+      breaker: this.breaker,
+      names: this.names,
+      instance: this.instance,
+      maxEntries,
+      ready: () => this.ready(),
+      time: () => this.timeArguments(),
     });
     // Eager: the fleet's size is known before any call, and an unreachable Redis is said at start-up.
     this.timer = setInterval(() => void this.beat(), heartbeat).unref();
@@ -111,81 +116,34 @@ export class RedisFleetStore implements OpenCxFleetStore {
     return !this.answered || this.breaker.tripped;
   }
 
-  async lookup(key: string, payload: string, lockTtl: number): Promise<OpenCxStoreLookup> {
-    // On its own, a stamp of this process's clock (negative, so save can tell it from the fleet's).
-    const alone = async (): Promise<OpenCxStoreLookup> => {
-      const found = await this.local.lookup(key, payload, lockTtl);
-      return { ...found, stamp: -found.stamp };
-    };
-    if (!(await this.ready())) return alone();
-    return this.breaker.run(async () => {
-      const { token, lock } = this.names.contact(key);
-      const args = [payload, this.instance, Math.max(1, Math.round(lockTtl)), ...this.timeArguments()];
-      const reply = await this.run(LOOKUP, [token, lock], args);
-      const [hit, value, locked, now] = Array.isArray(reply) ? reply : [];
-      // Never a negative stamp (those are this process's own, for a look-up made without Redis).
-      const stamp = Math.max(0, Number(now) || 0);
-      if (Number(locked) === 1) this.locks.add(key);
-      if (Number(hit) === 1) return { value: String(value).slice(payload.length + 1), locked: false, stamp };
-      return { locked: Number(locked) === 1, stamp };
-    }, alone);
+  lookup(key: string, payload: string, lockTtl: number): Promise<OpenCxStoreLookup> {
+    return this.contacts.lookup(key, payload, lockTtl);
   }
 
-  async save(key: string, payload: string, value: string, ttlMs: number, stamp: number): Promise<void> {
-    this.locks.delete(key);
-    // A look-up stamped by the fleet cannot be compared with this process's clock: keep nothing.
-    const alone = () => (stamp < 0 ? this.local.save(key, payload, value, ttlMs, -stamp) : undefined);
-    if (!(await this.ready())) return alone();
-    return this.breaker.run(async () => {
-      const { token, lock, evicted } = this.names.contact(key);
-      const args = [`${payload}.${value}`, wholeMs(ttlMs), this.instance, wholeMs(stamp), EVICTION_TTL];
-      // The copy served while Redis is unreachable: only what Redis kept (no eviction won).
-      if (Number(await this.run(STORE, [token, lock, evicted], args)) === 1)
-        await this.local.save(key, payload, value, ttlMs, Number.POSITIVE_INFINITY);
-    }, alone);
+  save(key: string, payload: string, value: string, ttlMs: number, stamp: number): Promise<void> {
+    return this.contacts.save(key, payload, value, ttlMs, stamp);
   }
 
-  async unlock(key: string): Promise<void> {
-    this.locks.delete(key);
-    await this.breaker.run(
-      () => this.run(UNLOCK, [this.names.contact(key).lock], [this.instance]),
-      () => 0,
-    );
+  unlock(key: string): Promise<void> {
+    return this.contacts.unlock(key);
   }
 
   /** Gone from Redis and from memory, or a rejection: an eviction that did not reach the fleet must say so. */
-  async evict(key: string): Promise<void> {
-    await this.local.evict(key);
-    if (!(await this.ready())) throw new Error('Redis is unavailable');
-    const { token, evicted } = this.names.contact(key);
-    const args = [EVICTION_MARGIN, EVICTION_TTL, ...this.timeArguments()];
-    await this.breaker.require(() => this.run(EVICT, [token, evicted], args));
+  evict(key: string): Promise<void> {
+    return this.contacts.evict(key);
   }
 
-  async note(key: string, member: string, ttlMs: number, stamp: number): Promise<boolean> {
-    // As save: a look-up made without Redis notes in memory only; one stamped by the fleet, nowhere.
-    const alone = () => stamp < 0 && this.local.note(key, member, ttlMs, -stamp);
-    if (!(await this.ready())) return alone();
-    return this.breaker.run(async () => {
-      const { note, evicted } = this.names.contact(key);
-      const args = [member, wholeMs(ttlMs), wholeMs(stamp), EVICTION_TTL];
-      const added = Number(await this.run(NOTE, [note, evicted], args)) === 1;
-      // The copy that evicts the memory copies of its tokens while Redis is unreachable.
-      if (added) await this.local.note(key, member, ttlMs, Number.POSITIVE_INFINITY);
-      return added;
-    }, alone);
+  note(key: string, member: string, ttlMs: number, stamp: number): Promise<boolean> {
+    return this.contacts.note(key, member, ttlMs, stamp);
+  }
+
+  noted(key: string, member: string): Promise<boolean> {
+    return this.contacts.noted(key, member);
   }
 
   /** As {@link evict}: the members noted in Redis and in memory, or a rejection. */
-  async evictNote(key: string): Promise<string[]> {
-    const here = await this.local.evictNote(key);
-    // Its tokens' copies here go all the same, as evict's do, before the rejection.
-    await Promise.all(here.map((member) => this.local.evict(member)));
-    if (!(await this.ready())) throw new Error('Redis is unavailable');
-    const { note, evicted } = this.names.contact(key);
-    const args = [EVICTION_MARGIN, EVICTION_TTL, ...this.timeArguments()];
-    const reply = await this.breaker.require(() => this.run(EVICT_NOTE, [note, evicted], args));
-    return [...new Set([...here, ...(Array.isArray(reply) ? reply.map(String) : [])])];
+  evictNote(key: string): Promise<string[]> {
+    return this.contacts.evictNote(key);
   }
 
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation> {
@@ -251,7 +209,11 @@ export class RedisFleetStore implements OpenCxFleetStore {
         () => undefined,
       );
       const learnt = reply === undefined ? undefined : this.clock.learn(reply, sentAt, monotonicNow());
-      if (learnt) this.answered = true;
+      if (learnt && !this.answered) {
+        // Redis answers for the first time: what was saved before, on this process's own, is forgotten.
+        this.contacts.recover();
+        this.answered = true;
+      }
       // The fleet's state is gone (a restart, a flush): what this instance sent in the window goes back.
       if (learnt?.lost && !leaving) await this.limiter.handBack();
       this.limiter.forgetIdle();
@@ -262,15 +224,9 @@ export class RedisFleetStore implements OpenCxFleetStore {
     return beating;
   }
 
-  /**
-   * Redis was judged unreachable by an operation sent at `sentAt`. Locks this instance holds are
-   * released if Redis can still take it (a busy process, not a dead Redis), else they expire with
-   * their call.
-   */
+  /** Redis was judged unreachable by an operation sent at `sentAt`. */
   private failOver(sentAt: number): void {
     this.limiter.failOver(sentAt);
-    for (const key of this.locks)
-      void this.run(UNLOCK, [this.names.contact(key).lock], [this.instance]).catch(() => undefined);
-    this.locks.clear();
+    this.contacts.failOver();
   }
 }

@@ -23,11 +23,6 @@ export interface RedisFleetStoreOptions {
 
 const DEFAULTS = { timeout: 1_000, maxEntries: 100_000, heartbeat: 1_000, prefix: 'opencx' };
 
-/** A number as whole ms for Lua (the server counts in ms; "Infinity" would not parse). */
-export function wholeMs(value: number): number {
-  return Math.round(Math.min(Math.max(value, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER));
-}
-
 /** The options with their defaults, or an OpenCxConfigurationError naming each one that is wrong. */
 export function checked(options: RedisFleetStoreOptions): Required<RedisFleetStoreOptions> {
   const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined));

@@ -96,6 +96,11 @@ export class MemoryFleetStore implements OpenCxFleetStore {
     return Promise.resolve(true);
   }
 
+  noted(key: string, member: string): Promise<boolean> {
+    const note = this.notes.get(key);
+    return Promise.resolve(note !== undefined && note.expiresAt > monotonicNow() && note.members.has(member));
+  }
+
   evictNote(key: string): Promise<string[]> {
     const note = this.notes.get(key);
     this.notes.delete(key);

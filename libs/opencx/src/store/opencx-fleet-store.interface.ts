@@ -71,7 +71,8 @@ export type OpenCxSendOutcome = 'ended' | 'abandoned';
  * - A note is a set of other keys (a contact id's: the contact keys its tokens are cached under).
  *   `note` adds a member unless the note's key was evicted after the look-up that gave `stamp`
  *   (false: the caller then keeps no entry for that member); `evictNote` removes the note, marks its
- *   key evicted as `evict` does and answers its members, in one step. A note lives at least its
+ *   key evicted as `evict` does and answers its members, in one step; `noted` says whether a note
+ *   holds a member. A note lives at least its
  *   `ttlMs`; a store that drops one earlier (memory pressure) drops its members' entries with it.
  * - `reserve` books the earliest time that keeps every `window` within `limit`, counting both the
  *   bookings and the sends, or refuses when that is more than `maxWait` away (booking nothing).
@@ -99,6 +100,8 @@ export interface OpenCxFleetStore {
    * `key` was evicted after the look-up that gave `stamp`.
    */
   note(key: string, member: string, ttlMs: number, stamp: number): Promise<boolean>;
+  /** Whether the note at `key` holds `member` (false once the note was evicted, expired or dropped). */
+  noted(key: string, member: string): Promise<boolean>;
   /** Removes the note at `key` and marks `key` evicted, in one step: the members it held. Rejects if it cannot. */
   evictNote(key: string): Promise<string[]>;
   /** Books a send for `id` (unique across the fleet), or refuses beyond `maxWait`. */

@@ -29,6 +29,7 @@ function careless(): OpenCxFleetStore {
     unlock: () => inner.unlock(),
     evict: (key) => inner.evict(key),
     note: (key, member, ttlMs) => inner.note(key, member, ttlMs, Number.POSITIVE_INFINITY),
+    noted: (key, member) => inner.noted(key, member),
     evictNote: (key) => inner.evictNote(key),
     reserve: (key, id, request) => inner.reserve(key, id, request),
     claim: (key, id, request) => inner.claim(key, id, request),

@@ -188,7 +188,10 @@ export function runFleetStoreContract(subject: FleetStoreContractSubject, { it }
     // A contact id's note is added to with its contact's stamp: refused when the note was evicted after.
     const first = (await store.lookup(KEY, 'p', 1_000)).stamp;
     assert.equal(await store.note(note, KEY, 60_000, first), true);
+    assert.equal(await store.noted(note, KEY), true);
+    assert.equal(await store.noted(note, 'another key'), false);
     assert.deepEqual(await store.evictNote(note), [KEY]);
+    assert.equal(await store.noted(note, KEY), false);
     assert.equal(await store.note(note, KEY, 60_000, first), false);
     assert.deepEqual(await store.evictNote(note), []);
     await subject.advance(AFTER_EVICTION);

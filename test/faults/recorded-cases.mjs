@@ -1,0 +1,38 @@
+// Named regression cases recorded whole: a seed's schedule that failed, kept as it was drawn (in
+// cases/<name>.json), so that a change to how plans are drawn leaves it as it was.
+import { readFileSync } from 'node:fs';
+
+/** The plan recorded in cases/<name>.json. */
+const recorded = (name) => JSON.parse(readFileSync(new URL(`./cases/${name}.json`, import.meta.url), 'utf8'));
+
+/** Seeds' schedules recorded whole in cases/<name>.json: [name, broke, what, open]. */
+export function recordedCases() {
+  return [
+    [
+      'case-28-settling-waits-out-its-share',
+      'recovery (at 62c2dd3, as seed 14)',
+      'seed 14 (4 instances, rateLimit.instances 4, steady demand above the quota): Redis restarted empty; calls booked while grants settle wait out the share the settling imposed, past its end, while Redis has room',
+    ],
+    [
+      'case-29-settling-refuses-past-its-end',
+      'recovery (at 62c2dd3, as seed 18)',
+      'seed 18 (5 instances, clients with an offline queue): Redis killed before the load and started again; while grants settle, calls are refused for a share that stops holding a moment later',
+    ],
+    [
+      'case-30-restart-then-instance-dies',
+      "recovery (at 25e93e7, as seed 47; the check counted a dead instance's booked slots as free)",
+      'seed 47 (4 instances, steady demand above the quota): Redis restarted empty; in the second window after, an instance is killed and another blocked, and a slot stays free while calls wait',
+    ],
+    [
+      'case-31-dead-instance-bookings-held',
+      'recovery (at 25e93e7, as seed 77)',
+      "seed 77 (2 instances, maxWait two windows): an instance killed with slots booked up to maxWait ahead; its bookings hold their slots until each is past its time, so in the second window after its death slots stay free while calls wait (checked without the seed's clock step and garbage too)",
+      true,
+    ],
+    [
+      'case-32-frozen-redis-recovery',
+      'recovery (at a3f0e8e, as seed 81; the check counted a delete that had failed at once as a call still waiting)',
+      'seed 81 (3 instances, clients with an offline queue, two per-call keys): Redis frozen 5.7 s under demand above the quota; in the second window after it answers again, a slot stays free while calls wait',
+    ],
+  ].map(([name, broke, what, open]) => ({ name, broke, what, open, plan: () => recorded(name) }));
+}
