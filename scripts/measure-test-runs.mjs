@@ -55,7 +55,7 @@ for (const mode of ['idle', 'busy']) {
     try {
       result = await runNpmTest();
     } finally {
-      unload();
+      await unload();
     }
     const passed = result.code === 0;
     const run = {

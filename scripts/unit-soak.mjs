@@ -50,7 +50,7 @@ try {
       );
   }
 } finally {
-  unload();
+  await unload();
 }
 mkdirSync(join(root, 'test-results'), { recursive: true });
 writeFileSync(
