@@ -68,6 +68,14 @@ describeWithRedis('fleet edges suite')('promises at the edges, across a fleet sh
     const service = await instance();
     const alice = await service.authenticateUser({ email: 'alice@example.com' });
     await service.authenticateUser({ email: 'mallory@example.com' });
+    // A token is stored after the call answered (best effort): wait until both entries are in Redis.
+    const stored = async () =>
+      (await client.exists([
+        `opencx:{${contactKey('alice@example.com')}}:token`,
+        `opencx:{${contactKey('mallory@example.com')}}:token`,
+      ])) === 2;
+    for (const started = Date.now(); !(await stored()) && Date.now() - started < 5_000;)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     // Whoever can write to Redis, without the API key, copies Alice's sealed entry to Mallory's key.
     const sealed = await client.get(`opencx:{${contactKey('alice@example.com')}}:token`);
     const mallorysPayload = String(await client.get(`opencx:{${contactKey('mallory@example.com')}}:token`)).split(
