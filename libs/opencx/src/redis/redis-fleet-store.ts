@@ -37,7 +37,7 @@ const RECONNECT = 1_000;
  * its time from this instance's estimate. A step of the server's clock moves nothing.
  *
  * While Redis is unreachable the store answers from this process's memory and says so through
- * `degraded` (also from start-up until Redis first answers): see {@link FleetLimiter} for how the
+ * `degraded` (also from start-up until Redis first answers): see `FleetLimiter` (fleet-limiter.ts) for how the
  * limit holds meanwhile. Tokens saved through Redis are never served from memory (another instance
  * may have evicted them through Redis); those saved meanwhile are, until Redis answers again.
  */
