@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { OpenCxConfigurationError } from './errors/opencx.errors.js';
 import { OPENCX_SHARED_STATE } from './opencx.constants.js';
+import { OpenCxBodyInterceptor } from './pipes/opencx-body.interceptor.js';
 import { MemoryFleetStore } from './store/memory-fleet-store.js';
 
 /** How a registration counts against OpenCX's limit: two registrations of one key must agree. */
@@ -36,10 +38,17 @@ export class OpenCxSharedState {
   }
 }
 
-/** Provides {@link OpenCxSharedState} once per application, to every `OpenCxModule` registration. */
+/**
+ * Provides {@link OpenCxSharedState} once per application, to every `OpenCxModule` registration,
+ * and registers the body check of the routes that take the library's DTOs (see
+ * `OpenCxBodyInterceptor`) once, however many registrations there are.
+ */
 @Global()
 @Module({
-  providers: [{ provide: OPENCX_SHARED_STATE, useFactory: () => new OpenCxSharedState() }],
+  providers: [
+    { provide: OPENCX_SHARED_STATE, useFactory: () => new OpenCxSharedState() },
+    { provide: APP_INTERCEPTOR, useClass: OpenCxBodyInterceptor },
+  ],
   exports: [OPENCX_SHARED_STATE],
 })
 export class OpenCxSharedModule {}

@@ -22,7 +22,8 @@ export interface OpenCxModuleExtras {
    * Register {@link OpenCxRetryAfterInterceptor} globally (`APP_INTERCEPTOR`): a `Retry-After`
    * header on the 503 of a rate limit, whichever exception filter answers it, and a log line for
    * the operator. The errors answer 400/502/503/504 without it, through any filter. Default false:
-   * the module installs nothing global unless asked.
+   * the only global part the module always installs is the body check of the routes that take the
+   * library's DTOs (docs/errors.md).
    */
   retryAfter?: boolean;
   /**

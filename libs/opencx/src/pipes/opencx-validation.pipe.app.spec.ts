@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
+import { OpenCxModule } from '../opencx.module.js';
 import { OpenCxValidationPipe } from './opencx-validation.pipe.js';
 
 // Through a real Nest app on Express (and Fastify): the body as its JSON parser gives it, prototype keys included.
@@ -18,13 +19,31 @@ class ContactsController {
   }
 }
 
+@Controller()
+class OtherController {
+  @Post('other')
+  take(@Body() body: Record<string, unknown>): Record<string, unknown> {
+    return body;
+  }
+}
+
 @Module({ controllers: [ContactsController] })
 class AppModule {}
 
-async function start(pipe: ValidationPipe, fastify = false): Promise<{ app: INestApplication; url: string }> {
+@Module({
+  imports: [OpenCxModule.forRoot({ apiKey: 'sk-app-spec', cache: false })],
+  controllers: [ContactsController, OtherController],
+})
+class WithOpenCxModule {}
+
+async function start(
+  pipe: ValidationPipe,
+  fastify = false,
+  module: object = AppModule,
+): Promise<{ app: INestApplication; url: string }> {
   const app = fastify
-    ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false })
-    : await NestFactory.create(AppModule, { logger: false });
+    ? await NestFactory.create(module, new FastifyAdapter(), { logger: false })
+    : await NestFactory.create(module, { logger: false });
   app.useGlobalPipes(pipe);
   await app.listen(0, '127.0.0.1');
   return { app, url: await app.getUrl() };
@@ -73,33 +92,61 @@ describe('a prototype key inside customData, through a real Express app', () => 
     ],
   ];
 
-  // Nest's stock pipe deletes these keys in place, anywhere in the body, before class-transformer or
-  // any DTO code runs: nothing is left for a DTO to see. What it answers is Nest's to decide.
-  describe.each(STOCK)("Nest's stock ValidationPipe (%s)", (_label, pipe) => {
-    it.each(KEYS)('removes customData.%s before any DTO code runs: never a prototype, never passed on', async (key) => {
-      const started = await start(pipe());
+  // Nest's stock pipe deletes these keys in place, before class-transformer or any DTO code runs; the
+  // module's body check runs before pipes (an interceptor), on the routes that take the library's DTOs.
+  describe.each(STOCK)("Nest's stock ValidationPipe (%s) in an app that imports OpenCxModule", (_label, pipe) => {
+    it.each(KEYS)('answers customData.%s with a 400 naming the field', async (key) => {
+      const started = await start(pipe(), false, WithOpenCxModule);
       app = started.app;
       const response = await post(
         started.url,
         `{"email":"a@example.com","customData":{"${key}":{"polluted":true},"plan":"pro"}}`,
       );
-      expect([response.status, received.map((dto) => Object.keys(dto.customData ?? {}))]).toEqual([201, [['plan']]]);
+      expect([response.status, ((await response.json()) as { fields: unknown }).fields]).toEqual([
+        400,
+        [{ field: `customData.${key}`, messages: [`customData.${key} is not an allowed key`] }],
+      ]);
+      expect(received).toEqual([]);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('lets a clean body through to the pipe and the handler', async () => {
+      const started = await start(pipe(), false, WithOpenCxModule);
+      app = started.app;
+      const response = await post(started.url, '{"email":"a@example.com","customData":{"plan":"pro"}}');
+      expect([response.status, received.map((dto) => dto.customData)]).toEqual([201, [{ plan: 'pro' }]]);
     });
   });
 
-  it('on Fastify, its JSON parser refuses a __proto__ key before the stock pipe, naming no field; the others are dropped', async () => {
-    const started = await start(new ValidationPipe(), true);
+  it('checks only the routes that take an OpenCX DTO: another body keeps what the stock pipe does with it', async () => {
+    const started = await start(new ValidationPipe(), false, WithOpenCxModule);
     app = started.app;
-    const statuses = [];
-    for (const key of KEYS)
-      statuses.push(
-        (await post(started.url, `{"email":"a@example.com","customData":{"${key}":{"polluted":true},"plan":"pro"}}`))
-          .status,
+    const response = await fetch(`${started.url}/other`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"__proto__":{"polluted":true},"plan":"pro"}',
+    });
+    expect([response.status, Object.keys((await response.json()) as object)]).toEqual([201, ['__proto__', 'plan']]);
+  });
+
+  it('on Fastify, its JSON parser refuses a __proto__ key first (naming no field); the module names the others', async () => {
+    const started = await start(new ValidationPipe(), true, WithOpenCxModule);
+    app = started.app;
+    const answers = [];
+    for (const key of KEYS) {
+      const response = await post(
+        started.url,
+        `{"email":"a@example.com","customData":{"${key}":{"polluted":true},"plan":"pro"}}`,
       );
-    expect([statuses, received.map((dto) => Object.keys(dto.customData ?? {}))]).toEqual([
-      [400, 201, 201],
-      [['plan'], ['plan']],
+      answers.push([response.status, ((await response.json()) as { fields?: unknown }).fields]);
+    }
+    expect([answers, received]).toEqual([
+      [
+        [400, undefined],
+        [400, [{ field: 'customData.constructor', messages: ['customData.constructor is not an allowed key'] }]],
+        [400, [{ field: 'customData.prototype', messages: ['customData.prototype is not an allowed key'] }]],
+      ],
+      [],
     ]);
   });
 

@@ -15,6 +15,16 @@ function invalid(field: string, message: string): OpenCxValidationError {
 }
 
 /**
+ * The 400 for a JSON object body that holds a `__proto__` / `constructor` / `prototype` key
+ * anywhere, is nested absurdly deep, or holds a proxy, a getter that fails or an array with empty
+ * slots; undefined when it is plain data.
+ */
+export function bodyShapeError(body: object): OpenCxValidationError | undefined {
+  const problem = plainDataProblem(body, { prototypeKeys: true, maxDepth: MAX_BODY_DEPTH });
+  return problem && invalid(problem.field, problem.message);
+}
+
+/**
  * Nest's stock `ValidationPipe` with the options this library's DTOs expect (`whitelist`,
  * `forbidNonWhitelisted`, `transform`, and errors as {@link OpenCxValidationError}, whose 400
  * names each field), plus one check before class-transformer sees a body: a body that is not a
@@ -55,8 +65,8 @@ export class OpenCxValidationPipe extends ValidationPipe {
       parameter = metadata.type;
       if (parameter === 'body' && metadata.metatype && this.toValidate(metadata)) {
         if (!isPlainObject(value)) throw invalid('(body)', 'the body must be a JSON object');
-        const problem = plainDataProblem(value, { prototypeKeys: true, maxDepth: MAX_BODY_DEPTH });
-        if (problem) throw invalid(problem.field, problem.message);
+        const error = bodyShapeError(value);
+        if (error) throw error;
       }
       return await super.transform(value, metadata);
     } catch (error) {
