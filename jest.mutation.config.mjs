@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import base from './jest.config.mjs';
 
 /**
@@ -13,4 +14,6 @@ export default {
   // than running into StrykerJS's own time-out, which restarts the worker. The slowest spec here
   // takes about a second.
   testTimeout: 3_000,
+  // StrykerJS wraps the environment and resolves its path itself, without jest's <rootDir>.
+  testEnvironment: fileURLToPath(new URL('test/support/jest-environment.mjs', import.meta.url)),
 };
