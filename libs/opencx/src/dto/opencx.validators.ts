@@ -111,9 +111,15 @@ export function jsonObjectProblem(value: unknown, limits: JsonObjectLimits): str
   return undefined;
 }
 
+/**
+ * The class-validator name of {@link IsJsonObject}: a class whose metadata holds it (the DTOs, their
+ * subclasses and mapped types) takes OpenCX custom data, and its bodies are checked before any pipe.
+ */
+export const OPENCX_JSON_OBJECT = 'isOpenCxJsonObject';
+
 /** A plain JSON object (no class instances, functions or `__proto__` keys) within size and depth bounds. */
 export function IsJsonObject(limits: JsonObjectLimits, options?: ValidationOptions): PropertyDecorator {
-  return ValidateProblem('isJsonObject', (value) => jsonObjectProblem(value, limits), options);
+  return ValidateProblem(OPENCX_JSON_OBJECT, (value) => jsonObjectProblem(value, limits), options);
 }
 
 /** Limits for {@link IsScalarRecord}. */

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
+import { PartialType, PickType } from '@nestjs/swagger';
 import { lastValueFrom, of } from 'rxjs';
 import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { UpdateContactDto } from '../dto/update-contact.dto.js';
@@ -7,18 +8,37 @@ import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { OpenCxBodyInterceptor } from './opencx-body.interceptor.js';
 
 class SignInDto extends AuthenticateUserDto {}
+class PatchUserDto extends PartialType(AuthenticateUserDto) {}
+class EmailOnlyDto extends PickType(AuthenticateUserDto, ['email']) {}
 
-/** A controller whose `take` takes `types`, as TypeScript's emitted metadata says. */
-function controllerTaking(types: unknown[] | undefined) {
-  class Controller {
+/**
+ * A controller whose `take` takes `types`, as TypeScript's emitted metadata says; `wrapped` as a
+ * method decorator of the user's would leave it (another function, without the method's name),
+ * `inherited` declared on a base controller.
+ */
+function controllerTaking(types: unknown[] | undefined, shape: 'plain' | 'wrapped' | 'inherited' = 'plain') {
+  class Base {
     take(): void {}
   }
-  if (types) Reflect.defineMetadata('design:paramtypes', types, Controller.prototype, 'take');
+  class Controller extends Base {}
+  const at = shape === 'inherited' ? Base.prototype : Controller.prototype;
+  if (shape !== 'inherited') Controller.prototype.take = Base.prototype.take;
+  if (shape === 'wrapped')
+    Controller.prototype.take = (
+      () => () =>
+        undefined
+    )();
+  if (types) Reflect.defineMetadata('design:paramtypes', types, at, 'take');
   return Controller;
 }
 
-function contextFor(body: unknown, types: unknown[] | undefined, type = 'http') {
-  const Controller = controllerTaking(types);
+function contextFor(
+  body: unknown,
+  types: unknown[] | undefined,
+  type = 'http',
+  shape?: 'plain' | 'wrapped' | 'inherited',
+) {
+  const Controller = controllerTaking(types, shape);
   return {
     getType: () => type,
     getClass: () => Controller,
@@ -44,11 +64,17 @@ describe('OpenCxBodyInterceptor', () => {
     ['AuthenticateUserDto', AuthenticateUserDto],
     ['UpdateContactDto', UpdateContactDto],
     ['a subclass of a DTO', SignInDto],
+    ['a mapped type of a DTO (PartialType)', PatchUserDto],
   ])('refuses a prototype key in the body of a handler taking %s, naming the field', async (_label, dto) => {
     const answer = await run(new OpenCxBodyInterceptor(), contextFor(polluted(), [String, dto]));
     expect(fieldsOf(answer)).toEqual([
       { field: 'customData.__proto__', messages: ['customData.__proto__ is not an allowed key'] },
     ]);
+  });
+
+  it.each(['wrapped', 'inherited'] as const)('finds the parameter types of a handler %s', async (shape) => {
+    const answer = await run(new OpenCxBodyInterceptor(), contextFor(polluted(), [AuthenticateUserDto], 'http', shape));
+    expect(answer).toBeInstanceOf(OpenCxValidationError);
   });
 
   it('refuses nesting deeper than the pipe allows', async () => {
@@ -61,6 +87,7 @@ describe('OpenCxBodyInterceptor', () => {
 
   it.each([
     ['a handler taking other types', [Date, String]],
+    ['a handler taking a mapped type without custom data', [EmailOnlyDto]],
     ['a handler without parameter types', undefined],
   ])('leaves %s alone', async (_label, types) => {
     expect(await run(new OpenCxBodyInterceptor(), contextFor(polluted(), types))).toBe('handled');

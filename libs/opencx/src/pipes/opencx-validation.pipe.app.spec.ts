@@ -1,6 +1,7 @@
 import { Body, Controller, type INestApplication, Module, Post, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { PartialType } from '@nestjs/swagger';
 import { AuthenticateUserDto } from '../dto/authenticate-user.dto.js';
 import { OpenCxValidationError } from '../errors/opencx.errors.js';
 import { OpenCxModule } from '../opencx.module.js';
@@ -8,12 +9,40 @@ import { OpenCxValidationPipe } from './opencx-validation.pipe.js';
 
 // Through a real Nest app on Express (and Fastify): the body as its JSON parser gives it, prototype keys included.
 
-let received: AuthenticateUserDto[] = [];
+let received: Array<Partial<AuthenticateUserDto>> = [];
 
 @Controller()
 class ContactsController {
   @Post('contacts')
   take(@Body() dto: AuthenticateUserDto): { ok: true } {
+    received.push(dto);
+    return { ok: true };
+  }
+}
+
+/** A user's own method decorator that wraps the handler, as tracing and logging decorators do. */
+function Traced(): MethodDecorator {
+  return (_target, _key, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value as (...args: unknown[]) => unknown;
+    descriptor.value = function (this: unknown, ...args: unknown[]) {
+      return original.apply(this, args);
+    };
+  };
+}
+
+class PatchUserDto extends PartialType(AuthenticateUserDto) {}
+
+@Controller()
+class UserShapesController {
+  @Post('traced')
+  @Traced()
+  traced(@Body() dto: AuthenticateUserDto): { ok: true } {
+    received.push(dto);
+    return { ok: true };
+  }
+
+  @Post('partial')
+  partial(@Body() dto: PatchUserDto): { ok: true } {
     received.push(dto);
     return { ok: true };
   }
@@ -32,7 +61,7 @@ class AppModule {}
 
 @Module({
   imports: [OpenCxModule.forRoot({ apiKey: 'sk-app-spec', cache: false })],
-  controllers: [ContactsController, OtherController],
+  controllers: [ContactsController, UserShapesController, OtherController],
 })
 class WithOpenCxModule {}
 
@@ -117,6 +146,24 @@ describe('a prototype key inside customData, through a real Express app', () => 
       expect([response.status, received.map((dto) => dto.customData)]).toEqual([201, [{ plan: 'pro' }]]);
     });
   });
+
+  it.each(['traced', 'partial'])(
+    'checks a handler wrapped by a method decorator and a PartialType of the DTO (/%s)',
+    async (route) => {
+      const started = await start(new ValidationPipe(), false, WithOpenCxModule);
+      app = started.app;
+      const response = await fetch(`${started.url}/${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"email":"a@example.com","customData":{"__proto__":{"polluted":true},"plan":"pro"}}',
+      });
+      expect([response.status, ((await response.json()) as { fields: unknown }).fields, received]).toEqual([
+        400,
+        [{ field: 'customData.__proto__', messages: ['customData.__proto__ is not an allowed key'] }],
+        [],
+      ]);
+    },
+  );
 
   it('checks only the routes that take an OpenCX DTO: another body keeps what the stock pipe does with it', async () => {
     const started = await start(new ValidationPipe(), false, WithOpenCxModule);
