@@ -206,7 +206,7 @@ export function checkGoals(plan, record) {
     ...cuts.filter((c) => c.to < end).map((c) => ({ what: 'Redis answered again', t: c.to + reconnect })),
     ...record.steps
       .filter((s) => s.do === 'instance-kill')
-      .map((s) => ({ what: `instance ${s.instance} died`, t: s.t + detect })),
+      .map((s) => ({ what: `instance ${s.instance} died`, t: s.t + detect, died: s.t })),
   ];
   // As for refusals: a dead instance's booked slots and share may take a window to return (its own
   // event checks the window after that), and a backward clock step may hold sends for its length.
@@ -214,7 +214,10 @@ export function checkGoals(plan, record) {
     const from = event.t + w;
     const to = Math.min(from + w, end);
     if (!redisUpThroughout(record, event.t, to)) continue;
-    const idleAt = unusedSlot(plan, record, wants, fleetTimes, from, to, w, excused);
+    // As for refusals: a call refused before the death was refused for slots the dead instance had
+    // booked then; it is not waiting for the slots its death frees.
+    const waiting = event.died === undefined ? wants : wants.filter((d) => !d.refused || d.from > event.died);
+    const idleAt = unusedSlot(plan, record, waiting, fleetTimes, from, to, w, excused);
     if (idleAt)
       out.push(
         violation(
