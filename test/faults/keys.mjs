@@ -29,6 +29,8 @@ export const KEY_ROLES = [
     fixedTag: 'fleet',
     stale: (fleetNowMs, windowMs) => fleetNowMs - 2 * windowMs,
   },
+  // Members that left or stopped beating lately: their bookings hold no slot.
+  { role: 'departed', family: 'fleet', pattern: 'opencx:{%s}:departed', type: 'zset', fixedTag: 'fleet' },
 ];
 
 /** Fleet time as the library's scripts read it: the clock's L, advanced by the server's clock since R. */

@@ -27,7 +27,6 @@ export function recordedCases() {
       'case-31-dead-instance-bookings-held',
       'recovery (at 25e93e7, as seed 77)',
       "seed 77 (2 instances, maxWait two windows): an instance killed with slots booked up to maxWait ahead; its bookings hold their slots until each is past its time, so in the second window after its death slots stay free while calls wait (checked without the seed's clock step and garbage too)",
-      true,
     ],
     [
       'case-32-frozen-redis-recovery',

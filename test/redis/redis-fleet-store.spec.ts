@@ -139,8 +139,13 @@ describeWithRedis('Redis fleet-store contract')('RedisFleetStore, against a real
     expect((await store.lookup('k', 'p', 1_000)).value).toBe('v');
     expect(store.degraded).toBe(false);
     await store.close();
-    // The token, and the fleet's clock: this instance left the members, its only one.
-    expect(Object.keys(await redis.dump()).toSorted()).toEqual(['opencx:{fleet}:clock', 'opencx:{k}:token']);
+    // The token, and the fleet's clock: this instance left the members, its only one, and is said
+    // to have departed (so that the fleet drops any booking of its at once).
+    expect(Object.keys(await redis.dump()).toSorted()).toEqual([
+      'opencx:{fleet}:clock',
+      'opencx:{fleet}:departed',
+      'opencx:{k}:token',
+    ]);
   });
 
   it('joins the fleet when made, before any call, and leaves it on close', async () => {

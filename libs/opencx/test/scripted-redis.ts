@@ -32,6 +32,8 @@ export class ScriptedRedis {
   lost = false;
   /** How many other members the heartbeat says have not heard of this instance yet. */
   unaware = 0;
+  /** The instances the heartbeat says departed lately. */
+  departed: string[] = [];
   answers: Partial<Record<string, unknown>> = {};
 
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown> {
@@ -50,6 +52,7 @@ export class ScriptedRedis {
         SERVER + Math.round(performance.now()),
         FLEET,
         this.unaware,
+        this.departed,
       ],
       LOOKUP: [0, '', 1, FLEET + Math.round(performance.now())],
       STORE: 1,
@@ -89,8 +92,15 @@ export const REQUEST: OpenCxSlotRequest = {
   maxPause: 45_000,
 };
 
-/** The (member, offset, kind) triples a limiter script carries after its fifteen fixed arguments. */
+/** A booking's member as the store writes it (`instance/id`), without its instance. */
+export const unowned = (member: string | undefined): string | undefined =>
+  member?.replace(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\//, '');
+
+/** The (member without its instance, offset, kind) triples a limiter script carries after its sixteen fixed arguments. */
 export const carried = (call: Call): string[][] => {
-  const rest = call.args.slice(15);
-  return Array.from({ length: rest.length / 3 }, (_, i) => rest.slice(3 * i, 3 * i + 3));
+  const rest = call.args.slice(16);
+  return Array.from({ length: rest.length / 3 }, (_, i) => {
+    const [member, offset, kind] = rest.slice(3 * i, 3 * i + 3);
+    return [unowned(member)!, offset!, kind!];
+  });
 };

@@ -92,4 +92,19 @@ describe('FleetClock', () => {
     clock.learn([2_000, 2, 0], 1_000, 1_010);
     expect(clock.aloneAt(1_100)).toBe(false);
   });
+
+  it('remembers the members a heartbeat said departed from when it learnt it, ids only, an hour at most', () => {
+    const clock = new FleetClock(timing);
+    const a = '0f0e0d0c-0b0a-4908-8706-050403020100';
+    const b = '1f0e0d0c-0b0a-4908-8706-050403020100';
+    clock.learn([1_000, 2, 0, 1_000, 1_000, 0, [a, 'not an id!', 7]], 0, 10);
+    clock.learn([2_000, 2, 0, 2_000, 1_000, 0, [a, b]], 1_000, 1_010);
+    expect(clock.departedWithin(1_010, 1_000)).toEqual([a, b]);
+    // Each from when it was first said: a at 10, b at 1,010.
+    expect(clock.departedWithin(5_010, 4_000)).toEqual([b]);
+    expect(clock.departedWithin(5_010, 5_000)).toEqual([a, b]);
+    // A reply that names none keeps them; after an hour they are forgotten.
+    clock.learn([3_000, 2, 0, 3_000, 1_000, 0], 3_600_005, 3_600_015);
+    expect(clock.departedWithin(3_600_015, Number.POSITIVE_INFINITY)).toEqual([b]);
+  });
 });

@@ -6,6 +6,8 @@ const LONGEST_ERROR = 1_000;
 const ANCHOR_ROUND_TRIP = 20;
 /** How much an anchor's round trip is taken to grow per beat: a slower beat re-anchors once the anchor has aged that much. */
 const ANCHOR_AGEING = 1;
+/** How long a departed member is remembered: the longest a booking of its can reach ahead (the longest call). */
+const DEPARTED_KEPT = 3_600_000;
 
 /** The fleet's timing, from the store's options. */
 export interface FleetTiming {
@@ -50,8 +52,17 @@ export class FleetClock {
   private joinedAt: number | undefined;
   /** How many other members had not beaten since this instance joined, at the last heartbeat. */
   private unaware = Number.POSITIVE_INFINITY;
+  /** Members the heartbeats said departed (left, or stopped beating), and when this instance learnt it (monotonic). */
+  private readonly departed = new Map<string, number>();
 
   constructor(private readonly timing: FleetTiming) {}
+
+  /** The members learnt to have departed within `ms` before `mono`: their bookings hold no slot. */
+  departedWithin(mono: number, ms: number): string[] {
+    const ids: string[] = [];
+    for (const [id, at] of this.departed) if (mono - at <= ms) ids.push(id);
+    return ids;
+  }
 
   /** Whether a heartbeat has answered, so the estimate exists. */
   get anchored(): boolean {
@@ -105,14 +116,14 @@ export class FleetClock {
   }
 
   /**
-   * Learns from a heartbeat's reply {fleet time, size, lost, server's clock, joined, unaware}, sent
-   * at `sentAt` and answered at `answeredAt`: whether the fleet's state was lost while this
-   * instance was part of it (so its recent sends must be handed back), or undefined for a reply
-   * that makes no sense.
+   * Learns from a heartbeat's reply {fleet time, size, lost, server's clock, joined, unaware,
+   * departed}, sent at `sentAt` and answered at `answeredAt`: whether the fleet's state was lost
+   * while this instance was part of it (so its recent sends must be handed back), or undefined for a
+   * reply that makes no sense.
    */
   learn(reply: unknown, sentAt: number, answeredAt: number): { lost: boolean } | undefined {
     if (!Array.isArray(reply)) return undefined;
-    const [time, size, lost, raw, joined, unaware] = reply.map(Number);
+    const [time, size, lost, raw, joined, unaware] = reply.slice(0, 6).map(Number);
     if (!Number.isFinite(time) || !Number.isInteger(size) || size! < 0) return undefined;
     const wasAnchored = this.anchored;
     const roundTrip = Math.max(0, answeredAt - sentAt);
@@ -132,6 +143,10 @@ export class FleetClock {
     this.joinedAt = Number.isFinite(joined) ? joined : undefined;
     // A reply that does not say is taken as the fleet not having heard of this instance.
     this.unaware = Number.isInteger(unaware) && unaware! >= 0 ? unaware! : Number.POSITIVE_INFINITY;
+    for (const [id, at] of this.departed) if (answeredAt - at > DEPARTED_KEPT) this.departed.delete(id);
+    for (const id of Array.isArray(reply[6]) ? (reply[6] as unknown[]) : [])
+      if (typeof id === 'string' && /^[\w-]{1,64}$/.test(id) && !this.departed.has(id))
+        this.departed.set(id, answeredAt);
     return { lost: wasAnchored && lost === 1 };
   }
 

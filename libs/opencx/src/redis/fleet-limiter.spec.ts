@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { carried, FLEET, REQUEST, ScriptedRedis } from '../../test/scripted-redis.js';
+import { carried, FLEET, REQUEST, ScriptedRedis, unowned } from '../../test/scripted-redis.js';
 import { RedisFleetStore } from './redis-fleet-store.js';
 
 // The limiter's side of the Redis store (FleetLimiter, through the store), on a scripted client:
@@ -45,14 +45,16 @@ describe('RedisFleetStore: the limiter', () => {
   it("sends the limiter's request in the order the script reads it, with this instance's fleet time", async () => {
     jest.advanceTimersByTime(700);
     await store.reserve('k', 'id1', REQUEST);
-    // estimate, limit, window, maxWait, id, maxTransit, maxPause, grace, hold (s), notBefore, probe,
-    // horizon, the server clock's offset, and how far it may stray below and above the estimate.
+    const instance = redis.last('BEAT').args[0];
+    // estimate, limit, window, maxWait, id (as this instance's), maxTransit, maxPause, grace, hold
+    // (s), notBefore, probe, horizon, the server clock's offset, how far it may stray below and above
+    // the estimate, and the departed instances.
     expect(redis.last('RESERVE').args).toEqual([
       String(FLEET + 700),
       '30',
       '60000',
       '5000',
-      'id1',
+      `${instance}/id1`,
       '10000',
       '45000',
       '2000',
@@ -63,10 +65,27 @@ describe('RedisFleetStore: the limiter', () => {
       '42000',
       '250',
       '1250',
+      '',
     ]);
     await store.claim('k', 'id1', { ...REQUEST, window: 3_000 });
     // A grace of at least 200 ms; the probe names the send just granted.
-    expect(redis.last('CLAIM').args.slice(6, 12)).toEqual(['45000', '200', '4', '0', 'id1', '3603000']);
+    expect(redis.last('CLAIM').args.slice(6, 12)).toEqual(['45000', '200', '4', '0', `${instance}/id1`, '3603000']);
+  });
+
+  it('names the instances the heartbeat said departed, for as long as their bookings may reach', async () => {
+    const gone = ['0f0e0d0c-0b0a-4908-8706-050403020100', '1f0e0d0c-0b0a-4908-8706-050403020100'];
+    redis.departed = gone;
+    await jest.advanceTimersByTimeAsync(1_000);
+    redis.departed = [];
+    await store.reserve('k', 'id1', REQUEST);
+    expect(redis.last('RESERVE').args[15]).toBe(gone.join(','));
+    // REQUEST's maxWait and window: past them, no booking of theirs is left to drop.
+    await jest.advanceTimersByTimeAsync(65_000);
+    await store.reserve('k', 'id2', REQUEST);
+    expect(redis.last('RESERVE').args[15]).toBe(gone.join(','));
+    await jest.advanceTimersByTimeAsync(1);
+    await store.reserve('k', 'id3', REQUEST);
+    expect(redis.last('RESERVE').args[15]).toBe('');
   });
 
   it('answers a reservation and a claim as Redis decided', async () => {
@@ -124,7 +143,7 @@ describe('RedisFleetStore: the limiter', () => {
     redis.answers.RESERVE = [1, 0, 0];
     await expect(asking).resolves.toEqual({ granted: true, waitMs: 0 });
     const [first, second] = redis.named('RESERVE').slice(-2);
-    expect(first!.args[10]).toBe('sent-1');
+    expect(unowned(first!.args[10])).toBe('sent-1');
     expect(carried(first!)).toEqual([]);
     // The second run carries the sends (with when each ended) and no probe.
     expect(second!.args[10]).toBe('');

@@ -24,6 +24,8 @@ export interface FleetLimiterParts {
   clock: FleetClock;
   local: MemoryFleetStore;
   names: RedisKeys;
+  /** This instance's member name in the fleet: the owner of the bookings it writes. */
+  instance: string;
   /** Resolves true once the fleet clock is anchored (a heartbeat first if need be), false when it cannot be. */
   ready: () => Promise<boolean>;
   /** The arguments by which a script reads fleet time (see fleetNow). */
@@ -86,6 +88,7 @@ export class FleetLimiter {
     return this.pooled(async () => {
       const waitMs = Number((await this.log(CLAIM, key, id, request, this.shareAllows(key, request, false)))[0]);
       if (waitMs <= 0) this.parts.local.recordSend(key, id, request);
+      else this.parts.local.bookAt(key, id, monotonicNow() + waitMs, request);
       return waitMs;
     }, alone);
   }
@@ -195,31 +198,34 @@ export class FleetLimiter {
     const { parts } = this;
     const state = this.state(key, request);
     const mono = monotonicNow();
-    const now = parts.clock.at(mono);
     const triples: Array<string | number> = [];
+    // Each booking is written as this instance's, so that the fleet can drop it should it depart
+    // (its bookings reach at most maxWait ahead of when it was last heard of).
+    const own = (member: string): string => `${parts.instance}/${member}`;
     const sends = parts.local.recentSends(key, request.window);
-    if (handBack) for (const [member, offset] of sends) triples.push(member, offset, 'i');
+    if (handBack) for (const [member, offset] of sends) triples.push(own(member), offset, 'i');
     const due = [...state.due];
     state.due.clear();
-    for (const [member, at] of due) triples.push(member, at - mono, 'r');
+    for (const [member, at] of due) triples.push(own(member), at - mono, 'r');
     const grace = graceOf(request.window);
     const time = parts.clock.scriptTime();
     const args = [
-      now,
+      parts.clock.at(mono),
       request.limit,
       request.window,
       request.maxWait,
-      id,
+      id && own(id),
       request.maxTransit,
       request.maxPause,
       grace,
       script === RELEASE ? 0 : parts.holdSeconds,
       notBefore > 0 ? parts.clock.at(notBefore) : 0,
-      handBack ? '' : this.probe(sends, request.window - 2 * grace),
+      handBack ? '' : this.probe(sends, request.window - 2 * grace, own),
       HORIZON + request.window,
       time.offset,
       time.below,
       time.above,
+      parts.clock.departedWithin(mono, request.maxWait + request.window).join(','),
       ...triples,
     ];
     let reply: unknown[];
@@ -240,20 +246,15 @@ export class FleetLimiter {
   }
 
   /** The latest of these sends that Redis must still hold (well inside the window), or '' for none. */
-  private probe(sends: Array<[string, number]>, within: number): string {
+  private probe(sends: Array<[string, number]>, within: number, own: (member: string) => string): string {
     let latest: [string, number] | undefined;
     for (const send of sends) if (send[1] > -within && (!latest || send[1] > latest[1])) latest = send;
-    return latest?.[0] ?? '';
+    return latest ? own(latest[0]) : '';
   }
 
   private state(key: string, request: OpenCxSlotRequest): KeyState {
-    let state = this.keys.get(key);
-    if (!state) {
-      state = { request, due: new Map(), flushing: false, usedAt: 0 };
-      this.keys.set(key, state);
-    }
-    state.request = request;
-    state.usedAt = monotonicNow();
+    const state = this.keys.get(key) ?? { request, due: new Map<string, number>(), flushing: false, usedAt: 0 };
+    this.keys.set(key, Object.assign(state, { request, usedAt: monotonicNow() }));
     return state;
   }
 

@@ -4,8 +4,9 @@ import { redisScript } from './redis-client.js';
 /**
  * The sliding log of a limiter key, shared by the fleet: KEYS log (bookings), sent (sends), pause.
  * ARGV: estimate, limit, window, maxWait, id, maxTransit, maxPause, grace, hold (s), notBefore,
- * probe, horizon, offset, below, above (now is fleetNow of estimate, offset, below, above), then
- * triples (member, offset from now, kind): 'r' a release (re-timed to its end if it was sent, else
+ * probe, horizon, offset, below, above (now is fleetNow of estimate, offset, below, above),
+ * departed (instances that left or stopped beating, comma-separated, '' for none), then triples
+ * (member, offset from now, kind): 'r' a release (re-timed to its end if it was sent, else
  * its booking dropped), 'i' a send handed back (made while Redis was unreachable, or before Redis
  * lost it; never moved earlier). A send in transit is scored by the latest it can arrive and
  * counts as reaching OpenCX now until then.
@@ -14,7 +15,9 @@ import { redisScript } from './redis-client.js';
  * key's state was lost, so the caller hands its sends back and asks again; nothing was booked);
  * 2 held (the server started less than `hold` s ago, so not every instance has handed its sends
  * back yet: nothing is granted before the hold ends). Bookings not claimed within `grace` after
- * their time are dropped (their instance stopped). Scores beyond `horizon` from now are no
+ * their time are dropped (their instance stopped), and so are those of a departed instance at once
+ * (a member is `instance/id`): a killed instance's bookings up to `maxWait` ahead would otherwise
+ * keep their slots from the living. Scores beyond `horizon` from now are no
  * booking or send of this fleet's time (garbage, or a dump restored from elsewhere) and are dropped.
  */
 const LOG = `${LUA_HELPERS}
@@ -38,7 +41,7 @@ if typed(KEYS[3], 'string') then
     end
   end
 end
-for i = 16, #ARGV, 3 do
+for i = 17, #ARGV, 3 do
   local member, at, kind = ARGV[i], ms(now + tonumber(ARGV[i + 1])), ARGV[i + 2]
   if kind == 'i' then
     redis.call('ZADD', plan, 'GT', at, member)
@@ -52,6 +55,14 @@ for i = 16, #ARGV, 3 do
 end
 redis.call('ZREMRANGEBYSCORE', plan, '-inf', ms(now - window))
 redis.call('ZREMRANGEBYSCORE', sent, '-inf', ms(now - window))
+if ARGV[16] ~= '' then
+  local gone = {}
+  for owner in string.gmatch(ARGV[16], '[^,]+') do gone[owner] = true end
+  for _, member in ipairs(redis.call('ZRANGE', plan, 0, -1)) do
+    local owner = string.match(member, '^([^/]+)/')
+    if owner and gone[owner] and not redis.call('ZSCORE', sent, member) then redis.call('ZREM', plan, member) end
+  end
+end
 local state, held = 0, 0
 if probe ~= '' and not redis.call('ZSCORE', sent, probe) then state = 1 end
 -- Before a grant: bookings nobody claimed are dropped (only a full log can be held back by one),
@@ -99,11 +110,20 @@ keep(sent)
 if at - now > maxWait then return {0, at - now, state} end
 return {1, at - now, state}`);
 
-/** Sends a booked call if the sends allow it: {wait, state}. Nothing is booked when lost. */
+/**
+ * Sends a booked call if the sends allow it: {wait, state}. A claim well before its booking's time
+ * (a waiting call asking again) moves the booking to a slot freed since, never later. Nothing is
+ * booked when lost.
+ */
 export const CLAIM = redisScript(`${LOG}
 if state == 1 then return {0, 1} end
 beforeGrant()
 local at = math.max(slot(sent, now), paused, notBefore, now + held)
+local booked = num(redis.call('ZSCORE', plan, id))
+if booked and booked - now > grace and not redis.call('ZSCORE', sent, id) then
+  redis.call('ZREM', plan, id)
+  at = math.min(booked, math.max(at, slot(plan, math.huge)))
+end
 book(at)
 keep(plan)
 keep(sent)

@@ -45,7 +45,7 @@ describe('RedisFleetStore', () => {
     // No estimate yet; forget 3 beats, tolerance, a newcomer's cap, the keys' ttl, not leaving, not known.
     expect(redis.last('BEAT')).toEqual({
       script: 'BEAT',
-      keys: ['opencx:{fleet}:clock', 'opencx:{fleet}:members'],
+      keys: ['opencx:{fleet}:clock', 'opencx:{fleet}:members', 'opencx:{fleet}:departed'],
       args: [instance, '', '3000', '250', '1250', '2250', '60000', '0', '0', ''],
     });
     await jest.advanceTimersByTimeAsync(3_000);

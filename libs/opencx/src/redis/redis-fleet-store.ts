@@ -79,6 +79,7 @@ export class RedisFleetStore implements OpenCxFleetStore {
       clock: this.clock,
       local: this.local,
       names: this.names,
+      instance: this.instance,
       ready: () => this.ready(),
       time: () => this.timeArguments(),
       // Every live instance has reconnected, beaten, and handed its sends back, by then.
@@ -203,9 +204,9 @@ export class RedisFleetStore implements OpenCxFleetStore {
     if (this.beating && !leaving) return this.beating;
     const beating: Promise<void> = (async () => {
       const sentAt = monotonicNow();
-      const { clock, members } = this.names.fleet();
+      const { clock, members, departed } = this.names.fleet();
       const reply = await this.breaker.run(
-        () => this.run(BEAT, [clock, members], [this.instance, ...this.clock.beatArguments(sentAt, leaving)]),
+        () => this.run(BEAT, [clock, members, departed], [this.instance, ...this.clock.beatArguments(sentAt, leaving)]),
         () => undefined,
       );
       const learnt = reply === undefined ? undefined : this.clock.learn(reply, sentAt, monotonicNow());

@@ -22,9 +22,13 @@ export class RedisKeys {
     return { log: `${tag}:log`, sent: `${tag}:sent`, pause: `${tag}:pause` };
   }
 
-  /** The fleet's clock (a hash: fleet time, and the server time it was read at) and its members (a sorted set). */
-  fleet(): { clock: string; members: string } {
-    return { clock: `${this.prefix}:{fleet}:clock`, members: `${this.prefix}:{fleet}:members` };
+  /**
+   * The fleet's clock (a hash: fleet time, and the server time it was read at), its members and the
+   * members that left or stopped beating lately (sorted sets scored by fleet time).
+   */
+  fleet(): { clock: string; members: string; departed: string } {
+    const tag = `${this.prefix}:{fleet}`;
+    return { clock: `${tag}:clock`, members: `${tag}:members`, departed: `${tag}:departed` };
   }
 
   /** A pattern matching every key of this prefix (for an operator's SCAN, or a test's). */
