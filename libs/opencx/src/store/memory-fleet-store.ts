@@ -18,6 +18,10 @@ const MARKER_MARGIN = 1_000;
 /** Every log is swept at most this often (keys used once must not accumulate). */
 const SWEEP_INTERVAL = 1_000;
 
+/** A note's members: most contacts have one token, kept as a string (a `Set` costs a few hundred bytes). */
+type Members = string | Set<string>;
+const membersOf = (members: Members): string[] => (typeof members === 'string' ? [members] : [...members]);
+
 /**
  * The fleet store of one process, and the default: tokens in an LRU of at most `maxEntries`
  * contacts (a `Map` keeps insertion order, so moving an entry to the end on each read makes its
@@ -31,7 +35,7 @@ const SWEEP_INTERVAL = 1_000;
 export class MemoryFleetStore implements OpenCxFleetStore {
   private readonly entries = new Map<string, { payload: string; value: string; expiresAt: number }>();
   /** Notes (sets of entry keys), least recently added to first; at most `maxEntries`. */
-  private readonly notes = new Map<string, { members: Set<string>; expiresAt: number }>();
+  private readonly notes = new Map<string, { members: Members; expiresAt: number }>();
   /** Evicted contacts, in the order of their last eviction, with its time. */
   private readonly evictedAt = new Map<string, number>();
   private readonly logs = new SlidingLogs();
@@ -83,28 +87,30 @@ export class MemoryFleetStore implements OpenCxFleetStore {
     const now = monotonicNow();
     const found = this.notes.get(key);
     this.notes.delete(key);
-    const note = found && found.expiresAt > now ? found : { members: new Set<string>(), expiresAt: now };
-    note.members.add(member);
+    const note = found && found.expiresAt > now ? found : { members: member, expiresAt: now };
+    if (typeof note.members !== 'string') note.members.add(member);
+    else if (note.members !== member) note.members = new Set([note.members, member]);
     note.expiresAt = Math.max(note.expiresAt, now + ttlMs);
     this.notes.set(key, note);
     for (const [oldest, { members, expiresAt }] of this.notes) {
       if (expiresAt > now && this.notes.size <= this.maxEntries) break;
       this.notes.delete(oldest);
       // No entry outlives its note: one dropped early (the store is full) takes its members along.
-      for (const dropped of members) this.entries.delete(dropped);
+      for (const dropped of membersOf(members)) this.entries.delete(dropped);
     }
     return Promise.resolve(true);
   }
 
   noted(key: string, member: string): Promise<boolean> {
     const note = this.notes.get(key);
-    return Promise.resolve(note !== undefined && note.expiresAt > monotonicNow() && note.members.has(member));
+    const has = (members: Members): boolean => (typeof members === 'string' ? members === member : members.has(member));
+    return Promise.resolve(note !== undefined && note.expiresAt > monotonicNow() && has(note.members));
   }
 
   evictNote(key: string): Promise<string[]> {
     const note = this.notes.get(key);
     this.notes.delete(key);
-    const members = note && note.expiresAt > monotonicNow() ? [...note.members] : [];
+    const members = note && note.expiresAt > monotonicNow() ? membersOf(note.members) : [];
     this.mark(key);
     return Promise.resolve(members);
   }
