@@ -33,5 +33,15 @@ export function recordedCases() {
       'recovery (at a3f0e8e, as seed 81; the check counted a delete that had failed at once as a call still waiting)',
       'seed 81 (3 instances, clients with an offline queue, two per-call keys): Redis frozen 5.7 s under demand above the quota; in the second window after it answers again, a slot stays free while calls wait',
     ],
+    [
+      'case-33-clock-written-forward',
+      'quota (at b4894f2, as seed 30, under load)',
+      "seed 30 (2 instances, rateLimit.instances 2, 4 per-call keys): the fleet's clock written an hour forward, then Redis killed mid-window; one call too many reached OpenCX (a 429) once, in a long run with three at once; its replays have passed so far",
+    ],
+    [
+      'case-34-freeze-recovery-early-claims',
+      'recovery (at b4894f2, as seed 72: waiting calls that claimed again every quarter window)',
+      'seed 72 (4 instances, maxWait a window): Redis frozen 10 s under demand, garbage at a pause key; in the second window after Redis answers again, a slot stays free while a call waits',
+    ],
   ].map(([name, broke, what, open]) => ({ name, broke, what, open, plan: () => recorded(name) }));
 }

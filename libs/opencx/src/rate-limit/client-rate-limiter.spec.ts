@@ -112,27 +112,6 @@ describe('ClientRateLimiter', () => {
     expect(sentAt - 1_000_000).toBe(1_017);
   });
 
-  it('moves a long wait up when an earlier booking is given up: it asks again every quarter window', async () => {
-    const limiter = new ClientRateLimiter(
-      settings({ perMinute: 1, window: 1_000, maxWait: 5_000 }),
-      new MemoryFleetStore(),
-    );
-    await sendNow(limiter);
-    // Booked a window after the send, and the next a window after that.
-    const controller = new AbortController();
-    const given = limiter.acquire(KEY, far(), controller.signal).catch((error: unknown) => error);
-    let sentAt = 0;
-    const next = limiter.acquire(KEY, far()).then(() => (sentAt = Date.now()));
-    await jest.advanceTimersByTimeAsync(10);
-    controller.abort();
-    expect(await given).toBeInstanceOf(OpenCxAbortError);
-    await jest.runAllTimersAsync();
-    await next;
-    // It asked again 250 ms in and took the slot given up (a window and its margin after the
-    // first send), not its own a window later.
-    expect(sentAt - 1_000_000).toBe(1_017);
-  });
-
   it('fails at once, without waiting, when the slot is beyond maxWait', async () => {
     const limiter = new ClientRateLimiter(settings({ perMinute: 1, maxWait: 1_000 }), new MemoryFleetStore());
     await sendNow(limiter);

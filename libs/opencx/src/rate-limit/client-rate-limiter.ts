@@ -85,9 +85,7 @@ export class ClientRateLimiter {
         wait = safeWait(await deadline.race(this.store.claim(key, id, request), signal), cap)
       ) {
         if (wait >= deadline.left()) throw this.limited(key, wait, 'time-left');
-        // A long wait asks again now and then: a slot freed since (a call that ended unsent, an
-        // instance that departed) is taken instead of one further off.
-        await deadline.sleep(Math.min(wait, this.settings.window / 4), signal);
+        await deadline.sleep(wait, signal);
       }
       return release;
     } catch (error) {

@@ -6,8 +6,6 @@ const LONGEST_ERROR = 1_000;
 const ANCHOR_ROUND_TRIP = 20;
 /** How much an anchor's round trip is taken to grow per beat: a slower beat re-anchors once the anchor has aged that much. */
 const ANCHOR_AGEING = 1;
-/** How long a departed member is remembered: the longest a booking of its can reach ahead (the longest call). */
-const DEPARTED_KEPT = 3_600_000;
 
 /** The fleet's timing, from the store's options. */
 export interface FleetTiming {
@@ -52,16 +50,14 @@ export class FleetClock {
   private joinedAt: number | undefined;
   /** How many other members had not beaten since this instance joined, at the last heartbeat. */
   private unaware = Number.POSITIVE_INFINITY;
-  /** Members the heartbeats said departed (left, or stopped beating), and when this instance learnt it (monotonic). */
-  private readonly departed = new Map<string, number>();
+  /** The members the last heartbeat said departed (left, or stopped beating); one that beats again is no longer said. */
+  private gone: string[] = [];
 
   constructor(private readonly timing: FleetTiming) {}
 
-  /** The members learnt to have departed within `ms` before `mono`: their bookings hold no slot. */
-  departedWithin(mono: number, ms: number): string[] {
-    const ids: string[] = [];
-    for (const [id, at] of this.departed) if (mono - at <= ms) ids.push(id);
-    return ids;
+  /** The members the last heartbeat said departed: their bookings hold no slot. */
+  get departed(): readonly string[] {
+    return this.gone;
   }
 
   /** Whether a heartbeat has answered, so the estimate exists. */
@@ -143,10 +139,8 @@ export class FleetClock {
     this.joinedAt = Number.isFinite(joined) ? joined : undefined;
     // A reply that does not say is taken as the fleet not having heard of this instance.
     this.unaware = Number.isInteger(unaware) && unaware! >= 0 ? unaware! : Number.POSITIVE_INFINITY;
-    for (const [id, at] of this.departed) if (answeredAt - at > DEPARTED_KEPT) this.departed.delete(id);
-    for (const id of Array.isArray(reply[6]) ? (reply[6] as unknown[]) : [])
-      if (typeof id === 'string' && /^[\w-]{1,64}$/.test(id) && !this.departed.has(id))
-        this.departed.set(id, answeredAt);
+    const gone: unknown[] = Array.isArray(reply[6]) ? reply[6] : [];
+    this.gone = gone.filter((id): id is string => typeof id === 'string' && /^[\w-]{1,64}$/.test(id));
     return { lost: wasAnchored && lost === 1 };
   }
 

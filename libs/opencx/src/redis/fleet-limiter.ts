@@ -88,7 +88,6 @@ export class FleetLimiter {
     return this.pooled(async () => {
       const waitMs = Number((await this.log(CLAIM, key, id, request, this.shareAllows(key, request, false)))[0]);
       if (waitMs <= 0) this.parts.local.recordSend(key, id, request);
-      else this.parts.local.bookAt(key, id, monotonicNow() + waitMs, request);
       return waitMs;
     }, alone);
   }
@@ -199,8 +198,7 @@ export class FleetLimiter {
     const state = this.state(key, request);
     const mono = monotonicNow();
     const triples: Array<string | number> = [];
-    // Each booking is written as this instance's, so that the fleet can drop it should it depart
-    // (its bookings reach at most maxWait ahead of when it was last heard of).
+    // Each booking is written as this instance's, so that the fleet can drop it should it depart.
     const own = (member: string): string => `${parts.instance}/${member}`;
     const sends = parts.local.recentSends(key, request.window);
     if (handBack) for (const [member, offset] of sends) triples.push(own(member), offset, 'i');
@@ -225,7 +223,7 @@ export class FleetLimiter {
       time.offset,
       time.below,
       time.above,
-      parts.clock.departedWithin(mono, request.maxWait + request.window).join(','),
+      parts.clock.departed.join(','),
       ...triples,
     ];
     let reply: unknown[];

@@ -14,8 +14,10 @@ import { redisScript } from './redis-client.js';
  * newcomer cap, so a newcomer cannot import a forward step. A missing or garbled clock is made
  * anew from the caller's estimate (or the server's clock), and said: the fleet's state was lost (a
  * restart, a flush). Members are scored by fleet time; those not heard of for `forget` ms are
- * dropped, and said (with those that left) for `forget` ms more, in which every live member beats:
- * their bookings hold no slot (see the limiter's scripts). Returns {fleet time, fleet size, lost,
+ * dropped. Those that left, and those dropped while the fleet beats (the last beat, anyone's, less
+ * than `forget` ago: not after a freeze or an outage, when every member looks silent), are said to
+ * have departed for `ttl` ms, or until they beat again: their bookings hold no slot (see the
+ * limiter's scripts). Returns {fleet time, fleet size, lost,
  * the server's clock, joined, unaware, departed (the latest few)}: the
  * difference of the first and the fourth is what every per-key script adds to the server's clock to
  * read fleet time. `joined` is when the caller joined (now, if it was no member); `unaware` how many
@@ -26,7 +28,7 @@ local t = redis.call('TIME')
 local raw = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local estimate, forget, below, above = num(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local cap, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
-local lost, fleet, l, r = 0, nil, nil, nil
+local lost, fleet, l, r, beating = 0, nil, nil, nil, false
 if typed(KEYS[1], 'hash') then
   l, r = num(redis.call('HGET', KEYS[1], 'L')), num(redis.call('HGET', KEYS[1], 'R'))
 end
@@ -35,6 +37,7 @@ if l == nil or r == nil then
   fleet = estimate or raw
 else
   local advance = raw - r
+  beating = advance >= 0 and advance < forget
   if estimate == nil then fleet = l + math.min(math.max(advance, 0), cap)
   elseif l + advance >= estimate - below and l + advance <= estimate + above then fleet = l + advance
   else fleet = estimate end
@@ -56,15 +59,17 @@ else
   redis.call('ZADD', KEYS[2], ms(fleet), ARGV[1])
   redis.call('ZREM', KEYS[3], ARGV[1])
 end
-for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ms(fleet - forget), 'LIMIT', 0, 64)) do
-  redis.call('ZADD', KEYS[3], ms(fleet), gone)
+if beating then
+  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ms(fleet - forget), 'LIMIT', 0, 64)) do
+    redis.call('ZADD', KEYS[3], ms(fleet), gone)
+  end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ms(fleet - forget))
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '(' .. ms(fleet + forget), '+inf')
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ms(fleet - forget))
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ms(fleet - ttl))
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '(' .. ms(fleet + forget), '+inf')
-if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ms(2 * forget)) end
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ttl) end
 -- Members whose last beat was no later than the caller's join (the caller itself, when it joins now).
 local unaware = redis.call('ZCOUNT', KEYS[2], '-inf', ms(joined))
 if ARGV[8] ~= '1' and fleet <= joined then unaware = unaware - 1 end

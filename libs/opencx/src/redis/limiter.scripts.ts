@@ -110,20 +110,11 @@ keep(sent)
 if at - now > maxWait then return {0, at - now, state} end
 return {1, at - now, state}`);
 
-/**
- * Sends a booked call if the sends allow it: {wait, state}. A claim well before its booking's time
- * (a waiting call asking again) moves the booking to a slot freed since, never later. Nothing is
- * booked when lost.
- */
+/** Sends a booked call if the sends allow it: {wait, state}. Nothing is booked when lost. */
 export const CLAIM = redisScript(`${LOG}
 if state == 1 then return {0, 1} end
 beforeGrant()
 local at = math.max(slot(sent, now), paused, notBefore, now + held)
-local booked = num(redis.call('ZSCORE', plan, id))
-if booked and booked - now > grace and not redis.call('ZSCORE', sent, id) then
-  redis.call('ZREM', plan, id)
-  at = math.min(booked, math.max(at, slot(plan, math.huge)))
-end
 book(at)
 keep(plan)
 keep(sent)

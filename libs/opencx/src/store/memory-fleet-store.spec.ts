@@ -259,22 +259,6 @@ describe('MemoryFleetStore: bounds and boundaries', () => {
     expect(store.keysSentOn()).toEqual([]);
   });
 
-  it('moves a booking claimed before its time to a slot freed since, never to a later one', async () => {
-    const store = new MemoryFleetStore();
-    const one = { limit: 1, localLimit: 1, window: 1_000, maxWait: 5_000, maxTransit: 60_000, maxPause: 60_000 };
-    expect(await store.reserve(KEY, 'sent', one)).toEqual({ granted: true, waitMs: 0 });
-    await store.release(KEY, 'sent', one, 'ended');
-    expect(await store.reserve(KEY, 'first', one)).toEqual({ granted: true, waitMs: 1_000 });
-    expect(await store.reserve(KEY, 'second', one)).toEqual({ granted: true, waitMs: 2_000 });
-    jest.advanceTimersByTime(100);
-    // Nothing freed: the booking stays where it was.
-    expect(await store.claim(KEY, 'second', one)).toBe(1_900);
-    await store.release(KEY, 'first', one, 'ended');
-    expect(await store.claim(KEY, 'second', one)).toBe(900);
-    jest.advanceTimersByTime(900);
-    expect(await store.claim(KEY, 'second', one)).toBe(0);
-  });
-
   it("books after a start and within a share of a fleet store's choosing", async () => {
     const store = new MemoryFleetStore();
     const three = { ...request, localLimit: 3 };

@@ -177,16 +177,10 @@ export class MemoryFleetStore implements OpenCxFleetStore {
     return { granted: true, waitMs: at - now };
   }
 
-  /**
-   * {@link claim} with a share and a start of a fleet store's choosing (see {@link reserveAfter}). A
-   * claim before its booking's time (a waiting call asking again) moves it to a slot freed since,
-   * never later.
-   */
+  /** {@link claim} with a share and a start of a fleet store's choosing (see {@link reserveAfter}). */
   claimAfter(key: string, id: string, request: OpenCxSlotRequest, notBefore: number, limit: number): number {
     const now = monotonicNow();
-    let at = Math.max(this.logs.slot(key, now, request, limit, false), this.pauseEnd(key), notBefore);
-    const booked = this.logs.unbookAfter(key, id, now + 1);
-    if (booked !== undefined) at = Math.min(booked, Math.max(at, this.logs.slot(key, now, request, limit, true)));
+    const at = Math.max(this.logs.slot(key, now, request, limit, false), this.pauseEnd(key), notBefore);
     this.logs.book(key, id, at, now, request);
     return at - now;
   }

@@ -106,11 +106,7 @@ export interface OpenCxFleetStore {
   evictNote(key: string): Promise<string[]>;
   /** Books a send for `id` (unique across the fleet), or refuses beyond `maxWait`. */
   reserve(key: string, id: string, request: OpenCxSlotRequest): Promise<OpenCxReservation>;
-  /**
-   * 0 when `id` may send now (it is then counted as sent); else the ms to wait before claiming again.
-   * A long wait claims again every quarter window: before its booking's time, keep the booking, or
-   * move it to an earlier slot freed since; never send it ahead of the bookings it waits behind.
-   */
+  /** 0 when `id` may send now (it is then counted as sent); else the ms to wait before claiming again. */
   claim(key: string, id: string, request: OpenCxSlotRequest): Promise<number>;
   /** Times `id`'s send by now (or keeps it in transit when abandoned), or drops its booking if it was never sent. */
   release(key: string, id: string, request: OpenCxSlotRequest, outcome: OpenCxSendOutcome): Promise<void>;

@@ -39,15 +39,6 @@ export class SlidingLogs {
     return withPlan ? Math.max(sent, earliestSlot([...log.plan.values()], now, limit, request.window)) : sent;
   }
 
-  /** Takes back `id`'s booking if it is for later than `after` and not sent: its time, or undefined. */
-  unbookAfter(key: string, id: string, after: number): number | undefined {
-    const log = this.logs.get(key);
-    const at = log?.plan.get(id);
-    if (at === undefined || at <= after || log!.sends.has(id)) return undefined;
-    log!.plan.delete(id);
-    return at;
-  }
-
   /** Books `id` at `at`; one booked now is sent now, in transit until it ends or its `maxTransit` passes. */
   book(key: string, id: string, at: number, now: number, request: OpenCxSlotRequest): void {
     const log = this.live(key, now, request.window);
