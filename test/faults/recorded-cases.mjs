@@ -43,5 +43,11 @@ export function recordedCases() {
       'recovery (at b4894f2, as seed 72: waiting calls that claimed again every quarter window)',
       'seed 72 (4 instances, maxWait a window): Redis frozen 10 s under demand, garbage at a pause key; in the second window after Redis answers again, a slot stays free while a call waits',
     ],
+    [
+      'case-35-cold-start-then-clock-forward',
+      'recovery (at c5dac4b and 15cf524, as seed 118)',
+      "seed 118 (4 instances, rateLimit.instances 4, maxWait two windows): Redis down before any call and started 2.8 s later, then the server's clock stepped 10 s forward; in the second window after Redis answers again, a slot stays free while a call waits",
+      true,
+    ],
   ].map(([name, broke, what, open]) => ({ name, broke, what, open, plan: () => recorded(name) }));
 }
