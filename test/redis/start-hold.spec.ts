@@ -38,13 +38,24 @@ describeWithRedis('start hold suite')('a server that has just started', () => {
   it('grants nothing during the start hold, and says when it ends to within a quarter second, not a whole one', async () => {
     // A hold of 2 s: a reconnection (1 s), a heartbeat, the timeout and a margin (0.5 s), in whole seconds.
     // The server says its uptime in whole seconds: just after it turns 1, and 800 ms on, about 0.2 s are left.
-    for (let tries = 0; !(await justTurnedOne(redis.url)); tries++) {
-      if (tries === 3) throw new Error('the server took over a second to answer, three times');
-      await redis.restart();
+    // A busy machine may take long enough to connect that the hold is over by the reservation: then
+    // the server starts again, three times at most (the hold is not what such a try measures).
+    let reservation: { granted: boolean; waitMs: number } | undefined;
+    for (let tries = 0; reservation === undefined; tries++) {
+      if (tries === 3) throw new Error('the machine was too slow to reserve within the hold, three times');
+      if (tries > 0) {
+        await store?.close();
+        await redis.restart();
+      }
+      if (!(await justTurnedOne(redis.url))) continue;
+      const turnedOne = performance.now();
+      store = await RedisFleetStore.connect(redis.url, { heartbeat: 10, timeout: 100 });
+      await wait(Math.max(0, 800 - (performance.now() - turnedOne)));
+      const asked = performance.now();
+      const answer = await store.reserve('k', 'a', REQUEST);
+      if (asked - turnedOne <= 900) reservation = answer;
     }
-    store = await RedisFleetStore.connect(redis.url, { heartbeat: 10, timeout: 100 });
-    await wait(800);
-    const reservation = await store.reserve('k', 'a', REQUEST);
+    if (!store) throw new Error('no store was made');
     expect(reservation.granted).toBe(true);
     expect(reservation.waitMs).toBeGreaterThan(0);
     expect(reservation.waitMs).toBeLessThanOrEqual(500);
