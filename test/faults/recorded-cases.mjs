@@ -41,7 +41,8 @@ export function recordedCases() {
     [
       'case-34-freeze-recovery-early-claims',
       'recovery (at b4894f2, as seed 72: waiting calls that claimed again every quarter window)',
-      'seed 72 (4 instances, maxWait a window): Redis frozen 10 s under demand, garbage at a pause key; in the second window after Redis answers again, a slot stays free while a call waits',
+      'seed 72 (4 instances, maxWait a window): Redis frozen 10 s under demand, garbage at a pause key; in the second window after Redis answers again, a slot stays free while a call waits (passes alone on 7575ebc, failed in the parallel short run of a clean-clone CI)',
+      true,
     ],
     [
       'case-35-cold-start-then-clock-forward',
